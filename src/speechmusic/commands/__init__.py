@@ -1,0 +1,1 @@
+"""One module per command of the ``speechmusic`` command line (see :mod:`speechmusic.cli`)."""
