@@ -1,0 +1,64 @@
+"""``speechmusic prepare``: turn your own recordings into dataset clips."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..config import CLASS_NAMES, SPLITS
+from ..dataset import resolve_data_dir
+from ..ingest import prepare_from_folder
+
+EXAMPLES = """\
+examples:
+  speechmusic prepare --from-folder ~/Recordings/podcasts --label speech --split train
+  speechmusic prepare --from-folder ~/Music/jazz --label music --split test --max-clips-per-file 5
+  speechmusic prepare --from-folder field-recordings --label speech --split train --data-dir my-data \\
+      --licence "CC BY 4.0, recorded by me"
+
+Every audio file under the folder (wav, flac, ogg, mp3, aiff, ...; sub-folders too) becomes
+consecutive 3-s 22050 Hz mono WAV clips in DATA_DIR/SPLIT/LABEL/, starting at the first sound.
+Sources are only read. Existing clips are never overwritten, and running the same command again
+adds nothing (DATA_DIR/manifest.csv remembers where each clip came from).
+"""
+
+
+def register(subparsers) -> None:
+    from ..cli import HelpFormatter
+
+    parser = subparsers.add_parser(
+        "prepare",
+        help="cut your own recordings into 3-s clips in the dataset layout",
+        description="Convert your own recordings into dataset clips.",
+        epilog=EXAMPLES,
+        formatter_class=HelpFormatter,
+    )
+    parser.add_argument("--from-folder", type=Path, required=True, metavar="SRC", help="folder with recordings (read only)")
+    parser.add_argument("--label", choices=CLASS_NAMES[::-1], required=True, help="what the recordings are")
+    parser.add_argument("--split", choices=SPLITS, required=True, help="which part of the dataset they go to")
+    parser.add_argument("--data-dir", type=Path, default=None, help="dataset folder (default: $SPEECHMUSIC_DATA or ./data)")
+    parser.add_argument("--max-clips-per-file", type=int, default=None, metavar="K", help="at most K clips from each recording")
+    parser.add_argument("--licence", default="", help="licence or provenance recorded in the manifest for each clip")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    data_dir = resolve_data_dir(args.data_dir)
+    report = prepare_from_folder(
+        args.from_folder,
+        data_dir=data_dir,
+        label=args.label,
+        split=args.split,
+        max_clips_per_file=args.max_clips_per_file,
+        licence=args.licence,
+        progress=not args.quiet,
+    )
+    print(
+        f"{report.files} recordings: {report.clips_written} new clips in {data_dir / args.split / args.label}, "
+        f"{report.clips_already_present} already present, {len(report.failed)} unreadable"
+    )
+    if report.files == 0:
+        print(f"no audio files found under {args.from_folder}")
+        return 1
+    return 1 if report.failed and report.clips_written + report.clips_already_present == 0 else 0
