@@ -37,7 +37,7 @@ def make_dataset(root: Path, n: int = 4, seconds: float = 3.0) -> Path:
     """A tiny dataset: music = tones of different pitches, speech = noise bursts. ``n`` per class and split."""
     for split in ("train", "test"):
         for i in range(n):
-            write_audio(root / split / "music" / f"tone-{i}.wav", tone(220.0 * (i + 1), seconds))
+            write_audio(root / split / "music" / f"tone-{i}.wav", tone(220.0 * (i + 1) + 55.0 * (split == "test"), seconds))
             burst = noise(seconds, seed=100 * (split == "test") + i)
             burst[: len(burst) // 4] *= 0.05  # quieter start: clips are not all alike
             write_audio(root / split / "speech" / f"noise-{i}.wav", burst)

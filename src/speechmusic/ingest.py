@@ -250,7 +250,9 @@ def split_into_clips(
                 break
             window = np.pad(window, (0, n - window.size))
         # Frame energies relative to the whole recording: a window of only room tone is skipped.
-        f0, f1 = first // 512, max(first // 512 + 1, (first + n) // 512 - 3)
+        # Only frames lying wholly inside the window count.
+        f0 = -(-first // 512)
+        f1 = max(f0 + 1, (first + n - 2048) // 512 + 1)
         if energy[f0:f1].size and energy[f0:f1].max() < -SILENT_WINDOW_DB:
             continue
         clips.append((first / params.sample_rate, window))

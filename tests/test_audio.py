@@ -1,0 +1,135 @@
+import warnings
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from speechmusic import audio
+from speechmusic.config import DEFAULT_PARAMS
+from speechmusic.errors import AudioError, ParameterError
+
+from conftest import noise, tone, write_audio
+
+
+@pytest.mark.parametrize(
+    "sr,subtype",
+    [(8000, "PCM_16"), (16000, "PCM_U8"), (22050, "PCM_24"), (44100, "PCM_32"), (48000, "FLOAT"), (96000, "DOUBLE")],
+)
+def test_decode_any_rate_and_depth_to_mono_float32_at_22050(tmp_path, sr, subtype):
+    path = write_audio(tmp_path / f"t{sr}.wav", tone(440, 1.0, sr=sr), sr, subtype=subtype)
+    y = audio.decode(path)
+    assert y.dtype == np.float32 and y.ndim == 1
+    assert abs(len(y) - 22050) <= 2
+    assert 0.4 < np.abs(y).max() < 0.6
+
+
+def test_stereo_is_averaged(tmp_path):
+    left, right = tone(440, 1.0), np.zeros(22050, dtype=np.float32)
+    path = write_audio(tmp_path / "st.wav", np.column_stack([left, right]), subtype="FLOAT")
+    y = audio.decode(path)
+    np.testing.assert_allclose(y, left / 2, atol=1e-6)
+
+
+@pytest.mark.parametrize("fmt,ext", [("FLAC", "flac"), ("OGG", "ogg"), ("MP3", "mp3")])
+def test_compressed_formats(tmp_path, fmt, ext):
+    path = write_audio(tmp_path / f"x.{ext}", tone(440, 2.0, sr=44100), 44100, format=fmt)
+    y = audio.decode(path)
+    assert abs(len(y) / 22050 - 2.0) < 0.1  # mp3 encoders add a little padding
+    assert np.abs(y).max() > 0.3
+
+
+def test_offset_and_duration(tmp_path):
+    y = np.concatenate([np.zeros(22050), np.full(22050, 0.5)]).astype(np.float32)
+    path = write_audio(tmp_path / "o.wav", y, subtype="FLOAT")
+    part = audio.decode(path, offset=1.0, duration=0.5)
+    assert len(part) == 11025 and np.allclose(part, 0.5)
+
+
+def test_non_finite_samples_replaced_with_warning(tmp_path):
+    y = tone(440, 1.0)
+    y[100] = np.nan
+    y[200] = np.inf
+    path = write_audio(tmp_path / "nan.wav", y, subtype="FLOAT")
+    with pytest.warns(RuntimeWarning, match="nan.wav: 2 non-finite"):
+        out = audio.decode(path)
+    assert np.isfinite(out).all()
+
+
+@pytest.mark.parametrize("content,match", [(b"", "empty"), (b"this is not audio at all", "cannot decode")])
+def test_bad_files_raise_audio_error_naming_the_file(tmp_path, content, match):
+    path = tmp_path / "broken clip.wav"
+    path.write_bytes(content)
+    with pytest.raises(AudioError, match=match) as info:
+        audio.decode(path)
+    assert "broken clip.wav" in str(info.value)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(AudioError, match="no such file"):
+        audio.decode(tmp_path / "nope.wav")
+
+
+def test_decode_rejects_bad_parameters(tmp_path):
+    path = write_audio(tmp_path / "a.wav", tone(440, 0.5))
+    with pytest.raises(ParameterError):
+        audio.decode(path, sample_rate=0)
+    with pytest.raises(ParameterError):
+        audio.decode(path, offset=-1)
+
+
+def test_fit_to_clip_pads_short_signals_at_the_end():
+    y = np.ones(1000, dtype=np.float32)
+    clip = audio.fit_to_clip(y)
+    assert clip.shape == (DEFAULT_PARAMS.n_samples,)
+    assert clip[:1000].all() and not clip[1000:].any()
+
+
+def test_fit_to_clip_skips_leading_silence():
+    # 2 s of silence, then 4 s of sound: the clip must be all sound, not start with silence.
+    y = np.concatenate([np.zeros(2 * 22050, dtype=np.float32), tone(300, 4.0)])
+    clip = audio.fit_to_clip(y)
+    first_second = clip[:22050]
+    assert np.sqrt(np.mean(first_second**2)) > 0.3
+
+
+def test_fit_to_clip_centres_on_the_active_part():
+    y = np.zeros(10 * 22050, dtype=np.float32)
+    y[6 * 22050 : 9 * 22050] = tone(500, 3.0)
+    clip = audio.fit_to_clip(y)
+    assert np.sqrt(np.mean(clip**2)) > 0.33  # the whole clip is inside the tone
+
+
+def test_fit_to_clip_rejects_multichannel():
+    with pytest.raises(ParameterError):
+        audio.fit_to_clip(np.zeros((100, 2)))
+
+
+def test_load_clip_of_long_file_decodes_only_the_middle(tmp_path):
+    # 3 minutes: the clip comes from the middle minute, which is a different tone.
+    sr = 8000
+    y = np.concatenate([tone(200, 60, sr=sr), tone(2000, 60, sr=sr), tone(200, 60, sr=sr)])
+    path = write_audio(tmp_path / "long.flac", y, sr)
+    clip = audio.load_clip(path)
+    spectrum = np.abs(np.fft.rfft(clip))
+    assert abs(np.argmax(spectrum) * 22050 / len(clip) - 2000) < 5
+
+
+def test_is_audio_path():
+    assert audio.is_audio_path("Song (Live) – ünïcode.FLAC")
+    assert not audio.is_audio_path(".DS_Store")
+    assert not audio.is_audio_path("._hidden.wav")
+    assert not audio.is_audio_path("README.md")
+
+
+@pytest.mark.parametrize("sr", [8000, 22050, 44100])
+def test_stream_matches_whole_file_resampling(tmp_path, sr):
+    y = noise(7.3, sr=sr, amplitude=0.2)
+    path = write_audio(tmp_path / "s.wav", y, sr, subtype="FLOAT")
+    blocks = list(audio.stream(path, block_duration=2.0))
+    assert len(blocks) >= 3
+    joined = np.concatenate(blocks)
+    whole = audio.decode(path)
+    assert abs(len(joined) - len(whole)) <= 2
+    n = min(len(joined), len(whole))
+    # the streaming resampler reproduces the one-shot result away from the very ends
+    np.testing.assert_allclose(joined[100 : n - 100], whole[100 : n - 100], atol=2e-3)

@@ -1,0 +1,165 @@
+import hashlib
+import os
+
+import numpy as np
+import pytest
+
+from speechmusic import dataset
+from speechmusic.config import DEFAULT_PARAMS, FeatureParams
+from speechmusic.errors import DatasetError
+
+from conftest import make_dataset, noise, tone, write_audio
+
+
+def _tree_digest(root):
+    """Content and mtime of every file under root, to prove nothing was modified."""
+    out = {}
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and ".cache" not in p.parts:
+            out[p.relative_to(root).as_posix()] = (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+    return out
+
+
+def test_load_dataset_shapes_types_and_order(tiny_dataset):
+    train_x, train_y, test_x, test_y, classes = dataset.load_dataset(tiny_dataset, progress=False)
+    assert train_x.shape == (8, 128, 130) and test_x.shape == (8, 128, 130)
+    assert train_x.dtype == np.float64
+    assert train_y.shape == (1, 8) and test_y.shape == (1, 8)
+    assert np.issubdtype(train_y.dtype, np.integer)
+    assert train_y.tolist() == [[0, 0, 0, 0, 1, 1, 1, 1]]  # music first, then speech
+    assert classes.tolist() == [b"music", b"speech"]
+    assert 0.0 <= train_x.min() and train_x.max() <= 1.0
+
+
+def test_float32_option(tiny_dataset):
+    train_x, *_ = dataset.load_dataset(tiny_dataset, dtype=np.float32, progress=False)
+    assert train_x.dtype == np.float32
+
+
+def test_deterministic_and_cache_gives_identical_features(tiny_dataset):
+    cold = dataset.load_dataset(tiny_dataset, cache=False, progress=False)
+    first = dataset.load_dataset(tiny_dataset, progress=False)
+    warm = dataset.load_dataset(tiny_dataset, progress=False)
+    for a, b, c in zip(cold, first, warm):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(b, c)
+
+
+def test_environment_variable_is_the_default(tiny_dataset, monkeypatch, tmp_path):
+    monkeypatch.setenv("SPEECHMUSIC_DATA", str(tiny_dataset))
+    monkeypatch.chdir(tmp_path)
+    assert dataset.resolve_data_dir() == tiny_dataset
+    assert dataset.load_dataset(progress=False)[0].shape[0] == 8
+    monkeypatch.delenv("SPEECHMUSIC_DATA")
+    assert str(dataset.resolve_data_dir()) == "data"
+
+
+class _CountingDecoder:
+    def __init__(self, monkeypatch):
+        self.calls = []
+        original = dataset.load_clip_from_bytes
+
+        def counting(data, *, name, params):
+            self.calls.append(name)
+            return original(data, name=name, params=params)
+
+        monkeypatch.setattr(dataset, "load_clip_from_bytes", counting)
+
+
+def test_cache_hit_skips_decoding_and_change_invalidates(tiny_dataset, monkeypatch):
+    decoder = _CountingDecoder(monkeypatch)
+    dataset.load_dataset(tiny_dataset, n_jobs=1, progress=False)
+    assert len(decoder.calls) == 16
+    decoder.calls.clear()
+    dataset.load_dataset(tiny_dataset, n_jobs=1, progress=False)
+    assert decoder.calls == []
+    # changing a file's content misses the cache for that file only
+    changed = tiny_dataset / "train" / "music" / "tone-0.wav"
+    write_audio(changed, tone(3000))
+    X, y, paths = dataset.load_split(tiny_dataset, "train", n_jobs=1, progress=False)
+    assert decoder.calls == [str(changed)]
+    assert int(np.argmax(X[0].mean(axis=1))) > 60  # the new, high tone
+    # changing a feature parameter misses the cache for every file
+    decoder.calls.clear()
+    dataset.load_split(tiny_dataset, "test", params=FeatureParams(top_db=60.0), n_jobs=1, progress=False)
+    assert len(decoder.calls) == 8
+
+
+def test_corrupt_cache_entry_is_recomputed(tiny_dataset):
+    reference = dataset.load_dataset(tiny_dataset, progress=False)[0]
+    entries = list((tiny_dataset / ".cache").rglob("*.npy"))
+    assert len(entries) == 16
+    entries[0].write_bytes(b"garbage")
+    entries[1].write_bytes(np.lib.format.__name__.encode())
+    again = dataset.load_dataset(tiny_dataset, progress=False)[0]
+    np.testing.assert_array_equal(reference, again)
+    assert np.load(entries[0]).shape == (128, 130)
+
+
+def test_parallel_and_serial_agree(tmp_path):
+    root = make_dataset(tmp_path / "d", n=30)
+    serial = dataset.load_split(root, "train", cache=False, n_jobs=1, progress=False)[0]
+    parallel = dataset.load_split(root, "train", cache=False, n_jobs=2, progress=False)[0]
+    # chunks differ between the two runs, so float32 sums may round differently in the last bit
+    np.testing.assert_allclose(serial, parallel, atol=1e-6)
+
+
+def test_bad_files_skipped_with_warning_naming_them_others_ignored(tiny_dataset):
+    (tiny_dataset / "train" / "music" / "corrupt (1).wav").write_bytes(b"RIFF\x00\x00garbage")
+    (tiny_dataset / "train" / "music" / "empty.mp3").write_bytes(b"")
+    (tiny_dataset / "train" / "music" / "README.txt").write_text("notes")
+    (tiny_dataset / "train" / "music" / ".DS_Store").write_bytes(b"\x00\x01")
+    with pytest.warns(RuntimeWarning) as record:
+        X, y, paths = dataset.load_split(tiny_dataset, "train", progress=False)
+    messages = " ".join(str(w.message) for w in record)
+    assert "corrupt (1).wav" in messages and "empty.mp3" in messages
+    assert "README" not in messages and "DS_Store" not in messages
+    assert X.shape[0] == 8 and len(paths) == 8
+
+
+def test_any_format_and_subfolders_are_read_as_is(tiny_dataset):
+    before = _tree_digest(tiny_dataset)
+    write_audio(tiny_dataset / "train" / "speech" / "extra" / "Talk Ü.FLAC", noise(5.0, sr=44100), 44100, format="FLAC")
+    write_audio(tiny_dataset / "train" / "speech" / "phone.wav", noise(1.0, sr=8000), 8000)
+    before = _tree_digest(tiny_dataset)
+    X, y, paths = dataset.load_split(tiny_dataset, "train", progress=False)
+    assert X.shape[0] == 10 and y.tolist().count(1) == 6
+    assert any(p.name == "Talk Ü.FLAC" for p in paths)
+    assert _tree_digest(tiny_dataset) == before  # sources untouched
+
+
+def test_missing_folder_says_what_to_run(tmp_path):
+    with pytest.raises(DatasetError, match="download_samples.py"):
+        dataset.load_dataset(tmp_path / "nowhere", progress=False)
+
+
+def test_empty_class_says_what_to_run(tiny_dataset):
+    for p in (tiny_dataset / "test" / "speech").iterdir():
+        p.unlink()
+    with pytest.raises(DatasetError, match=r"test/speech holds no audio files[\s\S]*download_samples.py"):
+        dataset.load_dataset(tiny_dataset, progress=False)
+
+
+def test_class_of_only_unreadable_files(tiny_dataset):
+    for p in (tiny_dataset / "test" / "music").iterdir():
+        p.write_bytes(b"not audio")
+    with pytest.warns(RuntimeWarning), pytest.raises(DatasetError, match="none of its audio files could be read"):
+        dataset.load_dataset(tiny_dataset, progress=False)
+
+
+def test_read_only_cache_warns_once_and_still_loads(tiny_dataset, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(dataset, "save_npy", refuse)
+    with pytest.warns(RuntimeWarning, match="feature cache disabled") as record:
+        X, y, _ = dataset.load_split(tiny_dataset, "train", progress=False)
+    assert X.shape[0] == 8
+    assert sum("feature cache disabled" in str(w.message) for w in record) == 1
+
+
+def test_load_audio_file(tmp_path):
+    path = write_audio(tmp_path / "mine.ogg", tone(1000, 7.0, sr=44100), 44100, format="OGG")
+    S = dataset.load_audio_file(path)
+    assert S.shape == (128, 130) and S.dtype == np.float64
+    assert 0 <= S.min() and S.max() <= 1

@@ -1,0 +1,94 @@
+import librosa
+import numpy as np
+import pytest
+
+from speechmusic import features
+from speechmusic.audio import decode, fit_to_clip
+from speechmusic.config import DEFAULT_PARAMS, FeatureParams
+from speechmusic.errors import ParameterError
+
+from conftest import noise, tone, write_audio
+
+
+def test_shape_dtype_range_of_the_lab_parameters():
+    S = features.clip_features(noise())
+    assert S.shape == (128, 130) == DEFAULT_PARAMS.shape
+    assert S.dtype == np.float32
+    assert S.min() >= 0.0 and S.max() == pytest.approx(1.0)
+
+
+def test_matches_librosa_recipe():
+    y = noise(amplitude=0.1) + tone(300, amplitude=0.3)
+    reference = librosa.feature.melspectrogram(y=y, sr=22050, n_fft=2048, hop_length=512, n_mels=128)
+    np.testing.assert_allclose(features.mel_power(y), reference, rtol=2e-3, atol=1e-6 * reference.max())
+    db = librosa.power_to_db(reference, ref=np.max, top_db=80.0)
+    np.testing.assert_allclose(features.clip_features(y), (db + 80.0) / 80.0, atol=1e-4)
+
+
+def test_silence_gives_zeros_not_nan():
+    S = features.clip_features(np.zeros(DEFAULT_PARAMS.n_samples, dtype=np.float32))
+    assert np.isfinite(S).all() and not S.any()
+
+
+def test_loudness_does_not_change_features():
+    y = noise(amplitude=0.5)
+    np.testing.assert_allclose(features.clip_features(y), features.clip_features(y * 0.01), atol=1e-4)
+
+
+def _band_of(frequency: float) -> int:
+    centres = librosa.mel_frequencies(n_mels=130, fmin=0, fmax=11025)[1:-1]  # 128 band centres
+    return int(np.argmin(np.abs(centres - frequency)))
+
+
+@pytest.mark.parametrize("sr", [8000, 16000, 22050, 44100, 48000, 96000])
+def test_1khz_tone_lands_in_the_1khz_band_at_every_input_rate(tmp_path, sr):
+    path = write_audio(tmp_path / f"tone{sr}.wav", tone(1000, 3.0, sr=sr), sr)
+    S = features.clip_features(fit_to_clip(decode(path)))
+    loudest_band = int(np.argmax(S.mean(axis=1)))
+    assert abs(loudest_band - _band_of(1000)) <= 1
+
+
+def test_batch_equals_single():
+    clips = np.stack([noise(seed=s) for s in range(3)])
+    batch = features.batch_features(clips, chunk=2)
+    for clip, row in zip(clips, batch):
+        np.testing.assert_allclose(features.clip_features(clip), row, atol=1e-6)
+
+
+def test_batch_replaces_non_finite():
+    clip = noise()
+    clip[10] = np.nan
+    assert np.isfinite(features.batch_features(clip[None])).all()
+
+
+def test_wrong_lengths_are_rejected_with_a_hint():
+    with pytest.raises(ParameterError, match="fit_to_clip"):
+        features.clip_features(np.zeros(1000))
+    with pytest.raises(ParameterError):
+        features.batch_features(np.zeros((2, 10)))
+
+
+def test_other_parameters_give_other_shapes():
+    params = FeatureParams(n_mels=64, duration=1.0)
+    S = features.clip_features(noise(1.0), params=params)
+    assert S.shape == params.shape == (64, 44)
+
+
+def test_flatten_and_pooled_vectors():
+    X = np.random.default_rng(0).random((5, 128, 130))
+    flat = features.to_vectors(X, kind="flat")
+    assert flat.shape == (5, 16640)
+    np.testing.assert_array_equal(flat[2].reshape(128, 130), X[2])
+    pooled = features.to_vectors(X, kind="pooled")
+    assert pooled.shape == (5, 256)
+    np.testing.assert_allclose(pooled[:, :128], X.mean(axis=2))
+    np.testing.assert_allclose(pooled[:, 128:], X.std(axis=2))
+    with pytest.raises(ParameterError, match="pooled"):
+        features.to_vectors(X, kind="wavelet")
+
+
+def test_params_key_changes_with_any_parameter():
+    keys = {FeatureParams().key(), FeatureParams(n_mels=64).key(), FeatureParams(top_db=60).key(), FeatureParams(hop_length=256).key()}
+    assert len(keys) == 4
+    assert FeatureParams().key() == DEFAULT_PARAMS.key()
+    assert DEFAULT_PARAMS.n_samples == 66150 and DEFAULT_PARAMS.n_frames == 130

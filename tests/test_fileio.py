@@ -1,0 +1,61 @@
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from speechmusic import fileio
+
+
+def test_write_text_refuses_to_overwrite_and_keeps_old_content(tmp_path):
+    target = tmp_path / "a.txt"
+    fileio.write_text(target, "first")
+    with pytest.raises(FileExistsError):
+        fileio.write_text(target, "second")
+    assert target.read_text() == "first"
+    fileio.write_text(target, "third", overwrite=True)
+    assert target.read_text() == "third"
+
+
+def test_interrupted_write_leaves_no_file_and_no_temp(tmp_path):
+    target = tmp_path / "sub" / "clip.bin"
+    with pytest.raises(RuntimeError):
+        with fileio.atomic_path(target) as tmp:
+            tmp.write_bytes(b"half")
+            raise RuntimeError("power cut")
+    assert not target.exists()
+    assert list((tmp_path / "sub").iterdir()) == []
+
+
+def test_temp_file_is_in_target_folder_until_published(tmp_path):
+    target = tmp_path / "x.bin"
+    with fileio.atomic_path(target) as tmp:
+        assert tmp.parent == tmp_path and tmp != target
+        assert not target.exists()
+        tmp.write_bytes(b"data")
+    assert target.read_bytes() == b"data"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.bin"]
+
+
+def test_write_wav_roundtrip_and_clipping(tmp_path):
+    y = np.array([0.0, 0.5, -0.5, 2.0, -3.0], dtype=np.float32)
+    path = fileio.write_wav(tmp_path / "c.wav", y, 8000)
+    data, sr = sf.read(path, dtype="float32")
+    assert sr == 8000 and sf.info(str(path)).subtype == "PCM_16"
+    np.testing.assert_allclose(data, np.clip(y, -1, 1), atol=1e-4)
+    with pytest.raises(FileExistsError):
+        fileio.write_wav(tmp_path / "c.wav", y, 8000)
+
+
+def test_unique_path_numbers_taken_names(tmp_path):
+    (tmp_path / "a.wav").write_bytes(b"")
+    (tmp_path / "a-2.wav").write_bytes(b"")
+    assert fileio.unique_path(tmp_path / "a.wav") == tmp_path / "a-3.wav"
+    assert fileio.unique_path(tmp_path / "b.wav") == tmp_path / "b.wav"
+
+
+def test_save_npy_roundtrip(tmp_path):
+    a = np.arange(12, dtype=np.float32).reshape(3, 4)
+    fileio.save_npy(tmp_path / "d" / "a.npy", a)
+    np.testing.assert_array_equal(np.load(tmp_path / "d" / "a.npy"), a)
