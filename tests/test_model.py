@@ -1,0 +1,108 @@
+import numpy as np
+import pytest
+
+from speechmusic.errors import ParameterError, SpeechMusicError
+from speechmusic.model import LogisticRegression, cross_entropy, sigmoid
+
+
+def _data(m=200, n=5, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(m, n))
+    y = (X @ np.arange(1, n + 1) + 0.3 > 0).astype(int)
+    return X, y
+
+
+def test_sigmoid_is_stable_and_correct():
+    z = np.array([-1000.0, -1.0, 0.0, 2.0, 1000.0])
+    s = sigmoid(z)
+    assert np.isfinite(s).all()
+    np.testing.assert_allclose(s, [0.0, 1 / (1 + np.e), 0.5, 1 / (1 + np.exp(-2)), 1.0])
+
+
+def test_first_cost_from_zero_weights_is_log2():
+    X, y = _data()
+    model = LogisticRegression(num_iterations=1).fit(X, y)
+    assert model.costs_[0] == pytest.approx(np.log(2))
+
+
+def test_matches_the_lab_equations_step_by_step():
+    X, y = _data(m=30, n=4)
+    lr = 0.1
+    w, b = np.zeros((4, 1)), 0.0
+    Xc, Y = X.T, y.reshape(1, -1)
+    for _ in range(3):
+        A = 1 / (1 + np.exp(-(w.T @ Xc + b)))
+        dw = Xc @ (A - Y).T / 30
+        db = np.sum(A - Y) / 30
+        w, b = w - lr * dw, b - lr * db
+    model = LogisticRegression(learning_rate=lr, num_iterations=3).fit(X, y)
+    np.testing.assert_allclose(model.coef_, w[:, 0], rtol=1e-12)
+    assert model.intercept_ == pytest.approx(b)
+
+
+def test_learns_and_cost_decreases():
+    X, y = _data()
+    model = LogisticRegression(learning_rate=0.5, num_iterations=1000).fit(X, y)
+    assert model.score(X, y) > 0.95
+    assert all(a >= b for a, b in zip(model.costs_, model.costs_[1:]))
+    assert len(model.costs_) == 10
+
+
+def test_predict_proba_columns_and_threshold():
+    X, y = _data()
+    model = LogisticRegression(learning_rate=0.5, num_iterations=200).fit(X, y)
+    proba = model.predict_proba(X)
+    assert proba.shape == (200, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(model.predict(X), (proba[:, 1] > 0.5).astype(int))
+
+
+def test_standardize_uses_training_statistics():
+    X, y = _data()
+    X = X * np.array([1000.0, 0.001, 1, 1, 1])
+    model = LogisticRegression(learning_rate=0.5, num_iterations=500, standardize=True).fit(X, y)
+    np.testing.assert_allclose(model.mean_, X.mean(axis=0))
+    assert model.score(X, y) > 0.95
+
+
+def test_validation_errors():
+    X, y = _data()
+    with pytest.raises(ParameterError, match="learning_rate"):
+        LogisticRegression(learning_rate=-1).fit(X, y)
+    with pytest.raises(ParameterError, match="only 0 and 1"):
+        LogisticRegression().fit(X, y + 1)
+    with pytest.raises(ParameterError, match="rows"):
+        LogisticRegression().fit(X, y[:-1])
+    with pytest.raises(ParameterError, match="NaN"):
+        LogisticRegression().fit(np.full_like(X, np.nan), y)
+    with pytest.raises(SpeechMusicError, match="not trained"):
+        LogisticRegression().predict(X)
+    model = LogisticRegression(num_iterations=5).fit(X, y)
+    with pytest.raises(ParameterError, match="features"):
+        model.predict(X[:, :3])
+
+
+def test_save_load_roundtrip_with_metadata(tmp_path):
+    X, y = _data()
+    model = LogisticRegression(learning_rate=0.3, num_iterations=50, standardize=True).fit(X, y)
+    path = model.save(tmp_path / "m.npz", feature_kind="pooled", class_names=["music", "speech"])
+    loaded, meta = LogisticRegression.load(path)
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    assert meta["feature_kind"] == "pooled" and meta["class_names"] == ["music", "speech"]
+    with pytest.raises(FileExistsError):
+        model.save(path)
+
+
+def test_load_refuses_other_files(tmp_path):
+    (tmp_path / "junk.npz").write_bytes(b"junk")
+    with pytest.raises(SpeechMusicError, match="not a speechmusic model"):
+        LogisticRegression.load(tmp_path / "junk.npz")
+    with pytest.raises(SpeechMusicError, match="no such model"):
+        LogisticRegression.load(tmp_path / "none.npz")
+    np.savez(tmp_path / "future.npz", coef=np.zeros(2), intercept=np.array(0.0), meta=np.array('{"format": 99}'))
+    with pytest.raises(SpeechMusicError, match="format 99"):
+        LogisticRegression.load(tmp_path / "future.npz")
+
+
+def test_cross_entropy_finite_at_extremes():
+    assert np.isfinite(cross_entropy(np.array([0.0, 1.0]), np.array([1, 0])))
