@@ -1,0 +1,53 @@
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from speechmusic import cli
+from speechmusic.commands.demo import run_demo
+from speechmusic.errors import DatasetError
+
+
+def _png_size(path):
+    with Image.open(path) as image:
+        return image.size
+
+
+def test_demo_on_existing_dataset_writes_metrics_and_figures(tiny_dataset, tmp_path):
+    out = tmp_path / "out"
+    lines = []
+    metrics = run_demo(tiny_dataset, out, iterations=300, learning_rate=0.05, log=lines.append)
+    assert not metrics["synthetic_data_generated"]
+    saved = json.loads((out / "metrics.json").read_text())
+    assert saved["train_accuracy"] == metrics["train_accuracy"] == 1.0  # tones vs noise are separable
+    assert 0.0 <= saved["test_accuracy"] <= 1.0
+    assert {"features_seconds", "train_seconds"} <= set(saved["timings"])
+    assert saved["m_train"] == 8 and saved["num_iterations"] == 300
+    for name in ("example_spectrograms.png", "cost_curve.png", "weights.png"):
+        width, height = _png_size(out / name)
+        assert width > 200 and height > 200
+    assert any(line.startswith("test accuracy: ") for line in lines)
+
+
+def test_demo_does_not_mix_synthetic_data_into_a_partial_dataset(tiny_dataset, tmp_path):
+    for p in (tiny_dataset / "test" / "music").iterdir():
+        p.unlink()
+    with pytest.raises(DatasetError, match="only generates data into a folder that holds no audio"):
+        run_demo(tiny_dataset, tmp_path / "out", iterations=10)
+    assert not list((tiny_dataset / "test" / "music").iterdir())
+
+
+def test_demo_rerun_replaces_its_own_outputs(tiny_dataset, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert cli.main(["demo", "--data-dir", str(tiny_dataset), "--out", str(out), "--iterations", "20"]) == 0
+    first = (out / "metrics.json").read_text()
+    assert cli.main(["demo", "--data-dir", str(tiny_dataset), "--out", str(out), "--iterations", "40"]) == 0
+    assert json.loads((out / "metrics.json").read_text())["num_iterations"] == 40 != json.loads(first)["num_iterations"]
+    assert "test accuracy:" in capsys.readouterr().out
+
+
+def test_demo_bad_learning_rate_is_a_one_line_error(tiny_dataset, tmp_path, capsys):
+    code = cli.main(["demo", "--data-dir", str(tiny_dataset), "--out", str(tmp_path / "o"), "--learning-rate", "-1"])
+    assert code == 2
+    assert "learning_rate must be a positive number" in capsys.readouterr().err
