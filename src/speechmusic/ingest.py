@@ -72,7 +72,7 @@ def read_manifest(data_dir: str | os.PathLike) -> list[ManifestRecord]:
                               "offset": float(r["offset"])})
             for r in rows
         ]
-    except (OSError, KeyError, TypeError, ValueError) as error:
+    except (OSError, KeyError, TypeError, ValueError, csv.Error) as error:
         warnings.warn(f"{path}: unreadable manifest ignored ({error})", RuntimeWarning, stacklevel=2)
         return []
 
