@@ -1,0 +1,86 @@
+"""Small helpers shared by the train / evaluate / predict / segment / grade / check commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from ..errors import SpeechMusicError
+
+
+def add_data_dir(parser, *, help_text: str = "dataset folder (default: $SPEECHMUSIC_DATA or ./data)") -> None:
+    parser.add_argument("--data-dir", type=Path, default=None, metavar="D", help=help_text)
+
+
+def add_model(parser, *, required: bool = True, help_text: str = "model file written by 'speechmusic train'") -> None:
+    parser.add_argument("--model", type=Path, required=required, metavar="M", help=help_text)
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0."""
+    import argparse
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    import argparse
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def refuse_existing(path: Path | None, overwrite: bool, what: str = "file") -> None:
+    """Fail early (before any work) when an output file exists and --overwrite was not given."""
+    if path is not None and not overwrite and Path(path).exists():
+        raise SpeechMusicError(f"{path} already exists: choose another name or add --overwrite to replace the {what}")
+
+
+def print_json(value) -> None:
+    """Print one JSON document on stdout (the only thing on stdout in --json mode)."""
+    json.dump(value, sys.stdout, indent=2, allow_nan=False)
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+def show_progress(quiet: bool) -> bool:
+    """Progress bars go to stderr; they are shown unless --quiet."""
+    return not quiet

@@ -1,0 +1,139 @@
+"""``speechmusic evaluate``: score a model file on DATA_DIR/test."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from ..config import CLASS_NAMES
+from ..dataset import load_split, resolve_data_dir
+from ..pipeline import load_classifier
+from .common import add_data_dir, add_model, print_json
+
+EXAMPLES = """\
+examples:
+  speechmusic evaluate --data-dir data --model model.npz
+  speechmusic evaluate --data-dir real-data --model model.npz --json > scores.json
+  speechmusic evaluate --data-dir data --model model.npz --json | python -c "import json,sys; print(json.load(sys.stdin)['accuracy'])"
+
+Only DATA_DIR/test/{music,speech} is read (a train split is not needed). The features are
+computed with the parameters stored in the model file.
+"""
+
+
+def register(subparsers) -> None:
+    from ..cli import HelpFormatter
+
+    parser = subparsers.add_parser(
+        "evaluate",
+        help="score a model on DATA_DIR/test: accuracy, precision, recall, confusion matrix",
+        description="Score a model file on the test split: accuracy, per-class precision and recall, confusion matrix.",
+        epilog=EXAMPLES,
+        formatter_class=HelpFormatter,
+    )
+    add_data_dir(parser)
+    add_model(parser)
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.add_argument("--show-errors", type=int, default=10, metavar="K",
+                        help="list at most K misclassified files (text output)")
+    parser.add_argument("--no-cache", action="store_true", help="do not read or write the feature cache")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.set_defaults(func=run)
+
+
+def classification_report(y_true: np.ndarray, y_pred: np.ndarray, class_names=CLASS_NAMES) -> dict:
+    """Accuracy, per-class precision/recall/support and the confusion matrix of 0/1 labels.
+
+    Returns
+    -------
+    dict
+        ``accuracy`` (0-1), ``n``, ``labels`` (class names, in label order), ``confusion``
+        (rows: true label, columns: predicted label, in ``labels`` order), ``per_class``
+        ({name: {precision, recall, support}}; precision is None when the class was never
+        predicted), ``balanced_accuracy`` (mean recall).
+
+    Examples
+    --------
+    >>> r = classification_report(np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1]))
+    >>> r["accuracy"], r["confusion"], r["per_class"]["speech"]["precision"]
+    (0.75, [[1, 1], [0, 2]], 0.6666666666666666)
+    """
+    y_true = np.asarray(y_true).reshape(-1)
+    y_pred = np.asarray(y_pred).reshape(-1)
+    n = int(y_true.size)
+    k = len(class_names)
+    confusion = np.zeros((k, k), dtype=np.int64)
+    np.add.at(confusion, (y_true, y_pred), 1)
+    per_class = {}
+    for label, name in enumerate(class_names):
+        predicted = int(confusion[:, label].sum())
+        support = int(confusion[label].sum())
+        correct = int(confusion[label, label])
+        per_class[name] = {
+            "precision": correct / predicted if predicted else None,
+            "recall": correct / support if support else None,
+            "support": support,
+        }
+    recalls = [c["recall"] for c in per_class.values() if c["recall"] is not None]
+    return {
+        "accuracy": float(np.trace(confusion) / n) if n else None,
+        "balanced_accuracy": float(np.mean(recalls)) if recalls else None,
+        "n": n,
+        "labels": list(class_names),
+        "confusion": confusion.tolist(),
+        "per_class": per_class,
+    }
+
+
+def _fmt(value) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def run(args: argparse.Namespace) -> int:
+    classifier = load_classifier(args.model)
+    data_dir = resolve_data_dir(args.data_dir)
+    X, y, paths = load_split(data_dir, "test", cache=not args.no_cache, params=classifier.params,
+                             dtype=np.float32, progress=not args.quiet)
+    probability = classifier.speech_probability(X)
+    predicted = (probability > 0.5).astype(np.int64)
+    report = classification_report(y, predicted, classifier.class_names)
+    wrong = np.flatnonzero(predicted != y)
+    report.update(
+        model=str(args.model),
+        data_dir=str(data_dir),
+        feature_kind=classifier.feature_kind,
+        misclassified=[
+            {
+                "file": str(paths[i]),
+                "true": classifier.class_names[int(y[i])],
+                "predicted": classifier.class_names[int(predicted[i])],
+                "probability_speech": round(float(probability[i]), 6),
+            }
+            for i in wrong
+        ],
+    )
+    if args.json:
+        print_json(report)
+        return 0
+    names = classifier.class_names
+    counts = ", ".join(f"{report['per_class'][name]['support']} {name}" for name in names)
+    print(f"model: {args.model} ({classifier.describe()})")
+    print(f"test set: {data_dir / 'test'} ({report['n']} clips: {counts})")
+    print(f"accuracy: {100 * report['accuracy']:.1f} %   (balanced: {100 * report['balanced_accuracy']:.1f} %)")
+    print()
+    print(f"{'':10s}{'precision':>10s}{'recall':>10s}{'support':>10s}")
+    for name in names:
+        c = report["per_class"][name]
+        print(f"{name:10s}{_fmt(c['precision']):>10s}{_fmt(c['recall']):>10s}{c['support']:>10d}")
+    print()
+    print("confusion matrix (rows: true class, columns: predicted class)")
+    print(f"{'':10s}" + "".join(f"{name:>10s}" for name in names))
+    for name, row in zip(names, report["confusion"]):
+        print(f"{name:10s}" + "".join(f"{v:>10d}" for v in row))
+    if wrong.size and args.show_errors > 0:
+        print()
+        print(f"misclassified ({wrong.size}):" + ("" if wrong.size <= args.show_errors else f" first {args.show_errors}"))
+        for item in report["misclassified"][: args.show_errors]:
+            print(f"  {item['true']:>6s} -> {item['predicted']:<6s} p(speech)={item['probability_speech']:.3f}  {item['file']}")
+    return 0

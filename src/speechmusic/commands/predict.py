@@ -1,0 +1,96 @@
+"""``speechmusic predict``: speech or music, with a probability, for each recording."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..audio import is_audio_path
+from ..errors import AudioError, ParameterError
+from ..pipeline import load_classifier, predict_file
+from .common import add_model, positive_float, print_json
+
+EXAMPLES = """\
+examples:
+  speechmusic predict interview.wav --model model.npz
+  speechmusic predict song.mp3 talk.flac recordings/ --model model.npz
+  speechmusic predict podcast.ogg --model model.npz --hop 1 --json > windows.json
+
+A recording of at most one clip (3 s) gets one label and probability. A longer one is also
+classified window by window (3-s windows every --hop seconds, non-overlapping by default); its
+probability is then the mean over its windows. A folder stands for every audio file under it.
+The exit code is 1 when some file could not be read (the others are still reported).
+"""
+
+
+def register(subparsers) -> None:
+    from ..cli import HelpFormatter
+
+    parser = subparsers.add_parser(
+        "predict",
+        help="label recordings as speech or music, with the probability of speech",
+        description="Label each recording as speech or music, with the probability of speech.",
+        epilog=EXAMPLES,
+        formatter_class=HelpFormatter,
+    )
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="recordings (or folders of recordings)")
+    add_model(parser)
+    parser.add_argument("--hop", type=positive_float, default=None, metavar="S",
+                        help="seconds between windows of long recordings (default: the clip length)")
+    parser.add_argument("--summary", action="store_true", help="text output: one line per file, no per-window lines")
+    parser.add_argument("--json", action="store_true",
+                        help="print JSON on stdout: one object per file (a list when several files are given)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(func=run)
+
+
+def expand(paths: list[Path]) -> list[Path]:
+    """Files as given; a folder is replaced by the audio files under it (sorted, hidden ones skipped)."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and is_audio_path(p) and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+            if not found:
+                raise ParameterError(f"{path}: no audio files in this folder")
+            out.extend(found)
+        else:
+            out.append(path)
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm.auto import tqdm
+
+    classifier = load_classifier(args.model)
+    if args.hop is not None and args.hop > classifier.params.duration:
+        raise ParameterError(f"--hop ({args.hop:g} s) must not be longer than the clip ({classifier.params.duration:g} s)")
+    files = expand(args.files)
+    results, failed = [], 0
+    for path in tqdm(files, desc="predict", unit="file", disable=args.quiet or len(files) < 3, leave=False):
+        try:
+            prediction = predict_file(path, classifier, hop=args.hop)
+        except AudioError as error:
+            failed += 1
+            results.append({"file": str(path), "error": str(error)})
+            continue
+        results.append(prediction.as_dict())
+    if args.json:
+        print_json(results[0] if len(args.files) == 1 and len(results) == 1 else results)
+    else:
+        for r in results:
+            if "error" in r:
+                print(f"error: {r['error']}", file=sys.stderr)
+                continue
+            extra = ""
+            if r["windows"]:
+                n_speech = sum(w["label"] == "speech" for w in r["windows"])
+                extra = f"  ({r['duration']:.1f} s, {len(r['windows'])} windows: {n_speech} speech, {len(r['windows']) - n_speech} music)"
+            print(f"{r['label']:6s}  {r['probability_speech']:5.3f}  {r['file']}{extra}")
+            if r["windows"] and not args.summary:
+                for w in r["windows"]:
+                    print(f"    {w['start']:8.2f} - {w['end']:8.2f} s  {w['label']:6s}  {w['probability_speech']:5.3f}")
+    return 1 if failed else 0

@@ -1,0 +1,183 @@
+"""``speechmusic train``: train the reference logistic regression and save a model file."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from ..config import CLASS_NAMES
+from ..dataset import load_split, resolve_data_dir
+from ..errors import DatasetError, ParameterError
+from ..features import FEATURE_KINDS
+from ..pipeline import DEFAULT_FEATURE_KIND, TRAINING_DEFAULTS, save_classifier, train_classifier
+from .common import (
+    add_data_dir, non_negative_float, positive_float, non_negative_int, print_json, refuse_existing,
+)
+
+EXAMPLES = f"""\
+examples:
+  speechmusic train --data-dir data --model model.npz
+  speechmusic train --data-dir data --model flat.npz --features flat
+  speechmusic train --data-dir data --model model.npz --validation 0.2 --seed 1 --overwrite
+  speechmusic train --data-dir data --model model.npz --iterations 3000 --learning-rate 0.05 --json
+
+Defaults per feature kind (learning rate, iterations, standardisation):
+  pooled: {TRAINING_DEFAULTS['pooled'][0]}, {TRAINING_DEFAULTS['pooled'][1]}, on    (the default kind: generalises best to real recordings)
+  flat:   {TRAINING_DEFAULTS['flat'][0]}, {TRAINING_DEFAULTS['flat'][1]}, off   (the lab's flattened spectrogram)
+Only DATA_DIR/train is read. Training is deterministic (zero initial weights, full-batch gradient
+descent); --seed only chooses which recordings --validation holds out.
+"""
+
+
+def register(subparsers) -> None:
+    from ..cli import HelpFormatter
+
+    parser = subparsers.add_parser(
+        "train",
+        help="train logistic regression on DATA_DIR/train and save a model file",
+        description=(
+            "Train the reference logistic regression on DATA_DIR/train and save it as a model file\n"
+            "(.npz) with everything needed to reproduce its features: sample rate, clip length, mel\n"
+            "parameters, normalisation, feature kind, label names and package version."
+        ),
+        epilog=EXAMPLES,
+        formatter_class=HelpFormatter,
+    )
+    add_data_dir(parser)
+    parser.add_argument("--model", type=Path, required=True, metavar="M", help="model file to write (.npz)")
+    parser.add_argument(
+        "--features", choices=FEATURE_KINDS[::-1], default=DEFAULT_FEATURE_KIND,
+        help="pooled: mean and std of each mel band over time (256 values); flat: every spectrogram pixel (16640)",
+    )
+    parser.add_argument("--iterations", type=non_negative_int, default=None, metavar="N",
+                        help="gradient-descent steps (default: per feature kind, see below)")
+    parser.add_argument("--learning-rate", type=positive_float, default=None, metavar="A",
+                        help="gradient-descent step size (default: per feature kind)")
+    standardize = parser.add_mutually_exclusive_group()
+    standardize.add_argument("--standardize", dest="standardize", action="store_true", default=None,
+                             help="scale each feature to zero mean, unit variance (default for pooled)")
+    standardize.add_argument("--no-standardize", dest="standardize", action="store_false",
+                             help="use the features as they are (default for flat)")
+    parser.add_argument("--validation", type=non_negative_float, default=0.0, metavar="F",
+                        help="hold out this fraction of the training recordings and report accuracy on them")
+    parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the --validation choice")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing model file")
+    parser.add_argument("--no-cache", action="store_true", help="do not read or write the feature cache")
+    parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars or messages on stderr")
+    parser.set_defaults(func=run)
+
+
+def recording_groups(paths: list[Path], data_dir: Path) -> list[str]:
+    """Which recording each clip came from (manifest's ``original``), else the clip itself.
+
+    Clips cut from one recording must stay on one side of a validation split, or the score
+    measures memory of that recording rather than generalisation.
+    """
+    from ..ingest import read_manifest
+
+    origin = {}
+    for record in read_manifest(data_dir):
+        origin[(data_dir / record.path).resolve()] = f"{record.source}:{record.original}"
+    return [origin.get(Path(p).resolve(), str(p)) for p in paths]
+
+
+def validation_mask(labels: np.ndarray, groups: list[str], fraction: float, seed: int) -> np.ndarray:
+    """Boolean mask of held-out clips: about ``fraction`` of each class's recordings, chosen by ``seed``.
+
+    Each class keeps at least one recording on each side.
+    """
+    if not 0 < fraction < 1:
+        raise ParameterError(f"--validation must be between 0 and 1 (exclusive), got {fraction}")
+    rng = np.random.default_rng(seed)
+    held = np.zeros(len(labels), dtype=bool)
+    for label in (0, 1):
+        by_group: dict[str, list[int]] = defaultdict(list)
+        for i in np.flatnonzero(labels == label):
+            by_group[groups[i]].append(int(i))
+        names = sorted(by_group)
+        if len(names) < 2:
+            raise DatasetError(
+                f"--validation needs at least two {CLASS_NAMES[label]} recordings in the training split, "
+                f"found {len(names)}"
+            )
+        count = min(len(names) - 1, max(1, int(round(fraction * len(names)))))
+        for name in rng.choice(names, size=count, replace=False):
+            held[by_group[name]] = True
+    return held
+
+
+def run(args: argparse.Namespace) -> int:
+    refuse_existing(args.model, args.overwrite, "model")
+    data_dir = resolve_data_dir(args.data_dir)
+    log = (lambda *a: None) if args.quiet or args.json else (lambda *a: print(*a))
+    X, y, paths = load_split(data_dir, "train", cache=not args.no_cache, progress=not args.quiet)
+    summary = {
+        "model": str(args.model),
+        "data_dir": str(data_dir),
+        "feature_kind": args.features,
+        "n_train": int(len(y)),
+        "n_per_class": {name: int(np.sum(y == i)) for i, name in enumerate(CLASS_NAMES)},
+    }
+    validation_accuracy = None
+    if args.validation > 0:
+        held = validation_mask(y, recording_groups(paths, data_dir), args.validation, args.seed)
+        X_fit, y_fit = X[~held], y[~held]
+    else:
+        held = np.zeros(len(y), dtype=bool)
+        X_fit, y_fit = X, y
+
+    start = time.perf_counter()
+    classifier = train_classifier(
+        X_fit, y_fit,
+        feature_kind=args.features,
+        learning_rate=args.learning_rate,
+        num_iterations=args.iterations,
+        standardize=args.standardize,
+    )
+    seconds = time.perf_counter() - start
+    train_accuracy = float(np.mean((classifier.speech_probability(X_fit) > 0.5) == y_fit))
+    if held.any():
+        validation_accuracy = float(np.mean((classifier.speech_probability(X[held]) > 0.5) == y[held]))
+    model = classifier.model
+    summary.update(
+        learning_rate=model.learning_rate,
+        num_iterations=int(model.num_iterations),
+        standardize=bool(model.standardize),
+        n_fit=int(len(y_fit)),
+        n_validation=int(held.sum()),
+        seed=args.seed,
+        train_accuracy=train_accuracy,
+        validation_accuracy=validation_accuracy,
+        final_cost=model.costs_[-1] if model.costs_ else None,
+        train_seconds=round(seconds, 3),
+    )
+    save_classifier(
+        classifier,
+        args.model,
+        overwrite=args.overwrite,
+        trained_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **{k: summary[k] for k in ("data_dir", "n_train", "n_fit", "n_validation", "n_per_class", "seed",
+                                   "train_accuracy", "validation_accuracy", "train_seconds")},
+    )
+    if args.json:
+        print_json(summary)
+    else:
+        counts = ", ".join(f"{n} {name}" for name, n in summary["n_per_class"].items())
+        log(f"data: {data_dir / 'train'} ({len(y)} clips: {counts})")
+        log(
+            f"trained {args.features} model: {model.num_iterations} iterations, learning rate {model.learning_rate:g}, "
+            f"standardize {'on' if model.standardize else 'off'}, {seconds:.1f} s"
+        )
+        if summary["final_cost"] is not None:
+            log(f"final cost: {summary['final_cost']:.4f}")
+        log(f"train accuracy: {100 * train_accuracy:.1f} %  ({len(y_fit)} clips)")
+        if validation_accuracy is not None:
+            log(f"validation accuracy: {100 * validation_accuracy:.1f} %  ({int(held.sum())} held-out clips)")
+        log(f"saved {args.model}")
+    return 0

@@ -1,0 +1,424 @@
+"""Features + model in one object: what ``train`` saves and ``evaluate``/``predict``/``segment`` load.
+
+A :class:`Classifier` is the reference :class:`~speechmusic.model.LogisticRegression` together
+with everything needed to turn audio into the inputs it was trained on: the feature parameters
+(sample rate, clip length, mel settings, normalisation range), the feature kind (``"flat"``
+spectrogram pixels or ``"pooled"`` band statistics) and the label names. A model file saved by
+:func:`save_classifier` therefore classifies new recordings exactly the way the training data was
+processed, on any machine.
+
+Model file (``.npz``, written atomically): arrays ``coef``, ``intercept``, optional ``mean`` and
+``scale`` (standardisation), and a JSON record ``meta`` with at least::
+
+    format            model file format version (refused when this code does not know it)
+    package_version   speechmusic version that wrote it
+    feature_kind      "flat" or "pooled"
+    feature_params    FeatureParams.as_dict(): sample_rate, duration, n_mels, n_fft,
+                      hop_length, top_db, fmin, fmax
+    class_names       ["music", "speech"]: label 0 and label 1
+    learning_rate, num_iterations, standardize, costs, and what ``train`` adds (data, accuracy)
+
+:func:`load_classifier` refuses, with one clear sentence, a file it cannot honour: unknown format
+version, unknown feature kind, feature parameters this version does not have or cannot use,
+other label names, or weights whose length does not match the features.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .config import CLASS_NAMES, DEFAULT_PARAMS, FeatureParams
+from .errors import ParameterError, SpeechMusicError
+from .features import FEATURE_KINDS, to_vectors
+from .model import MODEL_FORMAT, LogisticRegression
+
+#: The feature kind ``train`` uses unless told otherwise (see docs/cli.md, "Choosing the defaults").
+DEFAULT_FEATURE_KIND = "pooled"
+#: Training defaults per feature kind: (learning_rate, num_iterations, standardize).
+#: Pooled features are standardised, so a large step converges quickly; flat spectrogram pixels
+#: are the lab's raw [0, 1] inputs and need the lab's small step.
+TRAINING_DEFAULTS: dict[str, tuple[float, int, bool]] = {
+    "pooled": (0.1, 1000, True),
+    "flat": (0.005, 2000, False),
+}
+
+
+class ModelFileError(SpeechMusicError):
+    """A model file cannot be used by this version of the code (the message says why and what to do)."""
+
+
+def feature_length(kind: str, params: FeatureParams = DEFAULT_PARAMS) -> int:
+    """Length of one feature vector of ``kind`` for clips described by ``params``.
+
+    Examples
+    --------
+    >>> feature_length("flat"), feature_length("pooled")
+    (16640, 256)
+    """
+    if kind == "flat":
+        return params.n_mels * params.n_frames
+    if kind == "pooled":
+        return 2 * params.n_mels
+    raise ParameterError(f"unknown feature kind {kind!r}; choose one of {', '.join(FEATURE_KINDS)}")
+
+
+_INT_FIELDS = {"sample_rate", "n_mels", "n_fft", "hop_length"}
+
+
+def params_from_dict(values: dict) -> FeatureParams:
+    """Rebuild :class:`FeatureParams` from :meth:`FeatureParams.as_dict` output (e.g. read from JSON).
+
+    Raises
+    ------
+    ParameterError
+        A key this version does not know, or a value it cannot use.
+    """
+    if not isinstance(values, dict):
+        raise ParameterError(f"feature parameters must be a mapping, got {type(values).__name__}")
+    known = {f.name for f in dataclasses.fields(FeatureParams)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ParameterError(f"unknown feature parameter(s) {', '.join(unknown)}")
+    clean = {}
+    try:
+        for key, value in values.items():
+            if value is None and key == "fmax":
+                clean[key] = None
+            elif key in _INT_FIELDS:
+                if float(value) != int(value):
+                    raise ValueError(f"{key} must be a whole number")
+                clean[key] = int(value)
+            else:
+                clean[key] = float(value)
+    except (TypeError, ValueError) as error:
+        raise ParameterError(f"bad feature parameter value: {error}") from None
+    params = FeatureParams(**clean)
+    problems = []
+    if params.sample_rate <= 0 or params.duration <= 0:
+        problems.append("sample_rate and duration must be positive")
+    if params.n_mels <= 0 or params.n_fft <= 0 or params.hop_length <= 0:
+        problems.append("n_mels, n_fft and hop_length must be positive")
+    if params.top_db <= 0:
+        problems.append("top_db must be positive")
+    nyquist = params.sample_rate / 2
+    fmax = nyquist if params.fmax is None else params.fmax
+    if not 0 <= params.fmin < fmax <= nyquist + 1e-9:
+        problems.append(f"need 0 <= fmin < fmax <= {nyquist:g} Hz")
+    if params.n_samples < params.n_fft // 2 + 1:
+        problems.append("the clip is shorter than one spectrogram frame")
+    if problems:
+        raise ParameterError("; ".join(problems))
+    return params
+
+
+@dataclass
+class Classifier:
+    """A trained model plus the recipe that turns audio into its inputs.
+
+    Parameters
+    ----------
+    model : LogisticRegression
+        Trained estimator (label 1 = speech).
+    params : FeatureParams
+        Feature parameters of the training clips.
+    feature_kind : {"flat", "pooled"}
+        How spectrograms become vectors (:func:`speechmusic.features.to_vectors`).
+    class_names : tuple of str
+        Name of label 0 and label 1.
+    metadata : dict
+        Everything else stored in the model file.
+
+    Examples
+    --------
+    >>> clf = load_classifier("model.npz")                     # doctest: +SKIP
+    >>> clf.speech_probability(spectrograms)                   # doctest: +SKIP
+    array([0.97, 0.03])
+    """
+
+    model: LogisticRegression
+    params: FeatureParams = DEFAULT_PARAMS
+    feature_kind: str = DEFAULT_FEATURE_KIND
+    class_names: tuple[str, str] = CLASS_NAMES
+    metadata: dict = field(default_factory=dict)
+
+    def vectors(self, spectrograms: np.ndarray) -> np.ndarray:
+        """Classifier inputs ``(m, n_features)`` from spectrograms ``(m, n_mels, frames)``."""
+        return to_vectors(np.asarray(spectrograms), kind=self.feature_kind)
+
+    def speech_probability(self, spectrograms: np.ndarray) -> np.ndarray:
+        """Probability of label 1 (speech) for each spectrogram, shape ``(m,)``."""
+        X = np.asarray(spectrograms)
+        if X.ndim == 2:
+            X = X[np.newaxis]
+        if X.shape[0] == 0:
+            return np.empty(0)
+        return self.model.predict_proba(self.vectors(X))[:, 1]
+
+    def window_params(self, window: float | None = None) -> FeatureParams:
+        """Feature parameters for windows of ``window`` seconds (None: the training clip length).
+
+        Pooled features are band statistics over time, so they exist for any window length; a
+        flattened spectrogram has one weight per frame, so a flat model only accepts windows of
+        exactly its training clip length.
+        """
+        if window is None or abs(window - self.params.duration) < 1e-9:
+            return self.params
+        if not (np.isfinite(window) and window > 0):
+            raise ParameterError(f"window must be a positive number of seconds, got {window}")
+        if self.feature_kind != "pooled":
+            raise ParameterError(
+                f"this model uses {self.feature_kind!r} features, which only exist for windows of "
+                f"{self.params.duration:g} s (its training clip length); got --window {window:g}. "
+                "Use the default window or a model trained with --features pooled"
+            )
+        params = dataclasses.replace(self.params, duration=float(window))
+        if params.n_samples < params.n_fft:
+            raise ParameterError(f"window {window:g} s is shorter than one FFT frame ({params.n_fft} samples)")
+        return params
+
+    def label_of(self, probability: float) -> str:
+        """Class name for a probability of speech (threshold 0.5, as ``predict``)."""
+        return self.class_names[int(probability > 0.5)]
+
+    def describe(self) -> str:
+        """One line: kind, parameters and training summary."""
+        p = self.params
+        trained = self.metadata.get("train_accuracy")
+        extra = f", train accuracy {100 * trained:.1f} %" if isinstance(trained, (int, float)) else ""
+        return (
+            f"{self.feature_kind} features, {p.duration:g} s clips at {p.sample_rate} Hz, "
+            f"{p.n_mels} mels{extra}"
+        )
+
+
+def train_classifier(
+    spectrograms: np.ndarray,
+    labels: np.ndarray,
+    *,
+    feature_kind: str = DEFAULT_FEATURE_KIND,
+    learning_rate: float | None = None,
+    num_iterations: int | None = None,
+    standardize: bool | None = None,
+    params: FeatureParams = DEFAULT_PARAMS,
+) -> Classifier:
+    """Train the reference logistic regression on spectrograms.
+
+    Parameters
+    ----------
+    spectrograms : np.ndarray
+        ``(m, n_mels, frames)`` features of the training clips.
+    labels : np.ndarray
+        ``(m,)`` or ``(1, m)`` labels, music 0 and speech 1.
+    feature_kind : {"pooled", "flat"}
+        Vectors the classifier sees.
+    learning_rate, num_iterations, standardize : optional
+        None uses :data:`TRAINING_DEFAULTS` for the kind.
+    params : FeatureParams
+        Parameters the spectrograms were computed with (stored with the model).
+
+    Returns
+    -------
+    Classifier
+    """
+    if feature_kind not in TRAINING_DEFAULTS:
+        raise ParameterError(f"unknown feature kind {feature_kind!r}; choose one of {', '.join(FEATURE_KINDS)}")
+    default_rate, default_iterations, default_standardize = TRAINING_DEFAULTS[feature_kind]
+    spectrograms = np.asarray(spectrograms)
+    if spectrograms.ndim != 3 or spectrograms.shape[1:] != params.shape:
+        raise ParameterError(f"expected spectrograms of shape (m, {params.shape[0]}, {params.shape[1]}), got {spectrograms.shape}")
+    labels = np.asarray(labels).reshape(-1)
+    model = LogisticRegression(
+        learning_rate=default_rate if learning_rate is None else float(learning_rate),
+        num_iterations=default_iterations if num_iterations is None else int(num_iterations),
+        standardize=default_standardize if standardize is None else bool(standardize),
+    )
+    model.fit(to_vectors(spectrograms, kind=feature_kind), labels)
+    return Classifier(model=model, params=params, feature_kind=feature_kind)
+
+
+def save_classifier(
+    classifier: Classifier, path: str | os.PathLike, *, overwrite: bool = False, **metadata
+) -> Path:
+    """Save a classifier as a model file (atomically; never over an existing file unless ``overwrite``).
+
+    Extra keyword arguments are stored in the JSON metadata (they must be JSON-serialisable).
+    """
+    record = {k: v for k, v in classifier.metadata.items() if k not in _RESERVED_META}
+    record.update(metadata)
+    return classifier.model.save(
+        path,
+        overwrite=overwrite,
+        feature_kind=classifier.feature_kind,
+        feature_params=classifier.params.as_dict(),
+        feature_params_key=classifier.params.key(),
+        class_names=list(classifier.class_names),
+        **record,
+    )
+
+
+_RESERVED_META = {
+    "format", "package_version", "learning_rate", "num_iterations", "standardize", "record_every",
+    "costs", "feature_kind", "feature_params", "feature_params_key", "class_names",
+}
+
+
+def load_classifier(path: str | os.PathLike) -> Classifier:
+    """Load a model file written by :func:`save_classifier` (``speechmusic train``).
+
+    Raises
+    ------
+    ModelFileError
+        (a :class:`~speechmusic.errors.SpeechMusicError`) when the file is missing, not a model
+        file, of a newer or unknown format, or describes features or labels this version cannot
+        reproduce. The message names the file and says what to do.
+    """
+    path = Path(path)
+    try:
+        model, meta = LogisticRegression.load(path)
+    except SpeechMusicError as error:
+        message = str(error)
+        raise ModelFileError(message) from None
+    retrain = "retrain it with this version: speechmusic train --data-dir DATA --model MODEL.npz"
+    written_by = f" (written by speechmusic {meta.get('package_version', '?')})"
+    fmt = meta.get("format")
+    if isinstance(fmt, int) and fmt > MODEL_FORMAT:  # pragma: no cover - LogisticRegression.load refuses first
+        raise ModelFileError(f"{path}: model format {fmt} is newer than this version understands; upgrade speechmusic")
+
+    kind = meta.get("feature_kind")
+    if kind not in FEATURE_KINDS:
+        raise ModelFileError(
+            f"{path}: unknown feature kind {kind!r}{written_by}; this version knows "
+            f"{', '.join(FEATURE_KINDS)}: upgrade speechmusic or {retrain}"
+        )
+    try:
+        params = params_from_dict(meta.get("feature_params", {}))
+    except ParameterError as error:
+        raise ModelFileError(f"{path}: cannot reproduce its features{written_by}: {error}; {retrain}") from None
+
+    names = tuple(meta.get("class_names", ()))
+    if names != CLASS_NAMES:
+        raise ModelFileError(
+            f"{path}: its labels are {list(names)}, this version classifies {list(CLASS_NAMES)} "
+            f"(label 0, label 1); {retrain}"
+        )
+
+    expected = feature_length(kind, params)
+    if model.coef_.shape != (expected,):
+        raise ModelFileError(
+            f"{path}: has {model.coef_.size} weights but {kind} features with its parameters have "
+            f"{expected} values: the file is inconsistent; {retrain}"
+        )
+    for name, array in (("mean", model.mean_), ("scale", model.scale_)):
+        if array is not None and np.shape(array) != (expected,):
+            raise ModelFileError(f"{path}: standardisation '{name}' has shape {np.shape(array)}, expected ({expected},); {retrain}")
+    if (model.mean_ is None) != (model.scale_ is None):
+        raise ModelFileError(f"{path}: standardisation is incomplete (mean and scale must both be present); {retrain}")
+    numbers = [model.coef_, np.array([model.intercept_])]
+    numbers += [a for a in (model.mean_, model.scale_) if a is not None]
+    if not all(np.isfinite(a).all() for a in numbers) or (model.scale_ is not None and np.any(model.scale_ <= 0)):
+        raise ModelFileError(f"{path}: contains non-finite weights or a zero scale; {retrain}")
+    return Classifier(model=model, params=params, feature_kind=kind, class_names=names, metadata=meta)
+
+
+@dataclass
+class FilePrediction:
+    """What :func:`predict_file` says about one recording.
+
+    Attributes
+    ----------
+    path : str
+    duration : float
+        Seconds.
+    probability_speech : float
+        For a recording of at most one clip: the probability of its clip. For a longer one: the
+        mean of its windows' probabilities.
+    label : str
+        ``"speech"`` when ``probability_speech > 0.5``, else ``"music"``.
+    windows : list of dict
+        For recordings longer than one clip: ``{"start", "end", "label", "probability_speech"}``
+        per window (seconds); empty otherwise.
+    """
+
+    path: str
+    duration: float
+    probability_speech: float
+    label: str
+    windows: list = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.path,
+            "label": self.label,
+            "probability_speech": round(self.probability_speech, 6),
+            "duration": round(self.duration, 3),
+            "windows": self.windows,
+        }
+
+
+def predict_file(
+    path: str | os.PathLike,
+    classifier: Classifier,
+    *,
+    hop: float | None = None,
+    block_duration: float | None = None,
+) -> FilePrediction:
+    """Classify a recording of any length, and each of its windows when it is longer than a clip.
+
+    Parameters
+    ----------
+    path : path-like
+        The recording (read in blocks: memory does not grow with its length).
+    classifier : Classifier
+        A loaded model.
+    hop : float or None
+        Seconds between window starts for long recordings (None: the clip length, so windows do
+        not overlap).
+    block_duration : float or None
+        Seconds decoded per block (None: the default of :mod:`speechmusic.windows`).
+
+    Returns
+    -------
+    FilePrediction
+
+    Raises
+    ------
+    AudioError
+        The file is missing or cannot be decoded.
+    """
+    from .windows import DEFAULT_BLOCK_SECONDS, SlidingWindows, hop_in_samples, open_blocks
+
+    params = classifier.params
+    # Windows start on exact multiples of the hop here (the time stamps users read); aligning
+    # the hop to spectrogram frames only pays off for the heavily overlapping windows of ``segment``.
+    hop_samples = hop_in_samples(params.duration if hop is None else hop, params, align=False)
+    blocks, _ = open_blocks(path, sample_rate=params.sample_rate, block_duration=block_duration or DEFAULT_BLOCK_SECONDS)
+    windows = SlidingWindows(blocks, params=params, hop_samples=hop_samples)
+    starts, probabilities = [], []
+    for batch in windows:
+        starts.append(batch.starts)
+        probabilities.append(classifier.speech_probability(batch.features))
+    if not windows.n_samples:
+        from .errors import AudioError
+
+        raise AudioError(f"{path}: contains no audio samples")
+    starts = np.concatenate(starts)
+    probability = np.concatenate(probabilities)
+    sr = params.sample_rate
+    duration = windows.n_samples / sr
+    overall = float(probability.mean())
+    items = []
+    if probability.size > 1:
+        for start, p in zip(starts, probability):
+            items.append({
+                "start": round(start / sr, 3),
+                "end": round(min(start / sr + params.duration, duration), 3),
+                "label": classifier.label_of(float(p)),
+                "probability_speech": round(float(p), 6),
+            })
+    return FilePrediction(path=str(path), duration=duration, probability_speech=overall,
+                          label=classifier.label_of(overall), windows=items)
