@@ -182,7 +182,7 @@ def _read_tar_member(tar: tarfile.TarFile, member: tarfile.TarInfo, what: str) -
         f = tar.extractfile(member)
         data = f.read() if f is not None else b""
     except (tarfile.TarError, EOFError, zlib.error, OSError) as error:
-        raise ArchiveError(f"{what}: cannot read {member.name!r} ({error})") from None
+        raise ArchiveError(f"{what} is damaged or truncated: cannot read {member.name!r} ({error})") from None
     if len(data) != member.size:
         raise ArchiveError(f"{what}: {member.name!r} is truncated ({len(data)} of {member.size} bytes)")
     return data
@@ -209,7 +209,8 @@ def iter_zip(path: str | os.PathLike, *, limits: ArchiveLimits = DEFAULT_LIMITS,
             mode = info.external_attr >> 16
             if stat.S_ISLNK(mode):
                 raise UnsafeArchiveError(f"{what}: entry {info.filename!r} is a symbolic link; refusing the archive")
-            if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            # Only entries made on Unix carry a file type; permission bits alone mean "a file".
+            if stat.S_IFMT(mode) and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
                 raise UnsafeArchiveError(f"{what}: entry {info.filename!r} is a special file; refusing the archive")
             if info.is_dir():
                 continue

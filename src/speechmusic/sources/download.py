@@ -483,6 +483,8 @@ class RemoteStream(io.RawIOBase):
         Show a progress bar (bytes read, speed).
     timeout, retries, backoff, session
         As in :func:`download_archive`.
+    cache_dir : path-like
+        The download cache, named in the instructions for a manual download.
 
     Raises
     ------
@@ -500,12 +502,14 @@ class RemoteStream(io.RawIOBase):
         retries: int = DEFAULT_RETRIES,
         backoff: float = DEFAULT_BACKOFF,
         session: requests.Session | None = None,
+        cache_dir: str | os.PathLike = "<data-dir>/.cache/downloads",
     ):
         super().__init__()
         if retries < 0:
             raise ParameterError(f"retries must be >= 0, got {retries}")
         self.spec = spec
         self.checksum = checksum
+        self.cache_dir = cache_dir  # named in the manual-download instructions
         self._hash = checksum.new() if checksum else None
         self._session = session or make_session()
         self._timeout = timeout
@@ -550,7 +554,7 @@ class RemoteStream(io.RawIOBase):
                 raise DownloadError(
                     f"{self.spec.filename}: the transfer from {self.url} broke off at "
                     f"{human_size(self.position)} and could not be resumed ({reason}).\n"
-                    + manual_instructions(self.spec, "<data-dir>/.cache/downloads")
+                    + manual_instructions(self.spec, self.cache_dir)
                 )
             _sleep(self._backoff * 2 ** (failures - 1))
             self._close_response()
@@ -616,7 +620,7 @@ class RemoteStream(io.RawIOBase):
         raise DownloadError(
             f"could not {'download' if initial else 'resume'} {self.spec.filename}; tried:\n  "
             + "\n  ".join(failures or ["(no address to try)"]) + "\n"
-            + manual_instructions(self.spec, "<data-dir>/.cache/downloads")
+            + manual_instructions(self.spec, self.cache_dir)
         )
 
     def _open(self, url: str) -> None:

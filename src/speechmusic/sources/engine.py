@@ -427,7 +427,8 @@ def _open_members(
 
     checksum = expected_checksum(spec, sha256=sha256, verify=verify)
     stream = stack.enter_context(RemoteStream(spec, checksum=checksum, progress=progress, timeout=timeout,
-                                              retries=retries, backoff=backoff, session=session))
+                                              retries=retries, backoff=backoff, session=session,
+                                              cache_dir=cache_dir))
     members = iter_tar(stream, limits=source.limits, filter_root=staging_dir, what=spec.filename)
 
     def finish(stopped_early: bool) -> str:
