@@ -1,0 +1,151 @@
+"""Run the benchmarks and print (and save) a markdown table.
+
+    python -m benchmarks                      # everything (about 10-20 min on 2 cores)
+    python -m benchmarks --quick              # smaller inputs, a few minutes
+    python -m benchmarks --only features,training
+    python -m benchmarks --work-dir /tmp/smb  # keep the generated audio and reuse it next time
+
+Run from the repository root with the project's environment. Nothing is downloaded; benchmark 4
+uses ../shared/real-audio when it exists and is skipped otherwise. The table goes to standard
+output and to benchmarks/results/latest.md (``--output``). See docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import shutil
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import bench_features, bench_real, bench_segment, bench_training
+from .data import have_synthetic
+from .machine import LoadMonitor, describe, load_average
+from .report import Section, to_markdown
+
+BENCHMARKS = ("features", "training", "segment", "real")
+DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results" / "latest.md"
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Input sizes of one mode."""
+
+    features_per_class: tuple[int, int]  # (train, test) clips per class: 60/20 -> 160 clips
+    large_per_class: tuple[int, int] | None  # None: no large dataset
+    repeats: int
+    isolate: bool  # also run in fresh processes for peak memory
+    iterations: int
+    segment_seconds: float
+    real_max_clips: dict | None = None
+
+
+MODES = {
+    "full": Sizes((60, 20), (750, 250), 3, True, 2000, 3600.0),
+    "quick": Sizes((60, 20), None, 1, True, 2000, 600.0),
+    # For the smoke test only: every code path on tiny inputs, in seconds.
+    "tiny": Sizes((3, 1), None, 1, False, 20, 12.0, {"music": 1, "speech": 1}),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="smaller inputs: no 2,000-clip run, a 10-minute "
+                        "recording, one repeat, simple generated clips")
+    parser.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # smoke test
+    parser.add_argument("--only", default=",".join(BENCHMARKS),
+                        help=f"comma-separated subset of: {', '.join(BENCHMARKS)}")
+    parser.add_argument("--data", choices=("auto", "synthetic", "simple"), default="auto",
+                        help="generated clips: the project's synthetic dataset or the benchmark's own simple "
+                        "tones/syllables (auto: synthetic for a full run, simple with --quick)")
+    parser.add_argument("--work-dir", type=Path, default=None,
+                        help="keep generated audio here and reuse it on the next run (default: a temporary "
+                        "folder, deleted afterwards)")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="markdown file to write")
+    parser.add_argument("--no-save", action="store_true", help="only print the table")
+    parser.add_argument("--real-audio", type=Path, default=bench_real.REAL_AUDIO,
+                        help="folder with speech/ and music/ recordings for benchmark 4")
+    return parser
+
+
+def run(args: argparse.Namespace) -> tuple[str, list[Section]]:
+    names = [n.strip() for n in args.only.split(",") if n.strip()]
+    unknown = sorted(set(names) - set(BENCHMARKS))
+    if unknown:
+        raise SystemExit(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
+    mode = "tiny" if args.tiny else "quick" if args.quick else "full"
+    sizes = MODES[mode]
+    kind = args.data if args.data != "auto" else ("synthetic" if mode == "full" else "simple")
+    if kind == "synthetic" and not have_synthetic():
+        print("note: speechmusic.synth is not available; using the simple generated clips", file=sys.stderr)
+        kind = "simple"
+    quick = mode != "full"
+
+    work_dir = args.work_dir or Path(tempfile.mkdtemp(prefix="speechmusic-bench-"))
+    work_dir.mkdir(parents=True, exist_ok=True)
+    machine = describe()
+    monitor = LoadMonitor()
+    began = time.perf_counter()
+    sections: list[Section] = []
+    try:
+        for name in BENCHMARKS:
+            if name not in names:
+                continue
+            print(f"running {name} ...", file=sys.stderr, flush=True)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # benchmarks report numbers, not per-file notes
+                if name == "features":
+                    sections.append(bench_features.run(
+                        work_dir, quick=quick, large=sizes.large_per_class is not None, kind=kind,
+                        small_per_class=sizes.features_per_class,
+                        large_per_class=sizes.large_per_class or (0, 0), repeats=sizes.repeats,
+                        isolate=sizes.isolate))
+                elif name == "training":
+                    sections.append(bench_training.run(work_dir, quick=quick, kind=kind,
+                                                       per_class=sizes.features_per_class,
+                                                       num_iterations=sizes.iterations, repeats=sizes.repeats))
+                elif name == "segment":
+                    sections.append(bench_segment.run(work_dir, quick=quick, duration=sizes.segment_seconds,
+                                                      kind=kind, per_class=sizes.features_per_class))
+                elif name == "real":
+                    synthetic_dir = work_dir / "features-small"
+                    sections.append(bench_real.run(work_dir, quick=quick, root=args.real_audio,
+                                                   max_clips=sizes.real_max_clips,
+                                                   synthetic_dir=synthetic_dir if synthetic_dir.is_dir() else None,
+                                                   iterations=sizes.iterations))
+    finally:
+        if args.work_dir is None:
+            shutil.rmtree(work_dir, ignore_errors=True)
+    others = monitor.others_cores()
+    end_load = load_average()
+    machine["Load average at end"] = " / ".join(f"{x:.2f}" for x in end_load) if end_load else "unknown"
+    machine["Other programs' CPU use during the run"] = (
+        f"{others:.2f} cores on average (of {machine['Cores']})" if others is not None else "unknown")
+    machine["Total run time"] = f"{time.perf_counter() - began:.0f} s"
+    command = "python -m benchmarks" + (" --quick" if mode == "quick" else " --tiny" if mode == "tiny" else "")
+    if set(names) != set(BENCHMARKS):
+        command += f" --only {','.join(names)}"
+    command += f"  (mode: {mode}; clips: {kind})"
+    date = _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    return to_markdown(date=date, command=command, machine=machine, sections=sections), sections
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    text, _ = run(args)
+    print(text)
+    if not args.no_save:
+        from speechmusic.fileio import write_text
+
+        write_text(args.output, text, overwrite=True)
+        print(f"saved to {args.output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
