@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None, *, stdin: TextIO | None = None,
         args.source = source
         print(f"{label}\n-> {args.train} training and {args.test} test clips per class into {data_dir}")
 
-    warnings.showwarning = _show_warning
+    previous, warnings.showwarning = warnings.showwarning, _show_warning
     try:
         return run_download(args)
     except KeyboardInterrupt:
@@ -132,6 +132,8 @@ def main(argv: list[str] | None = None, *, stdin: TextIO | None = None,
     except (SpeechMusicError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    finally:
+        warnings.showwarning = previous
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):

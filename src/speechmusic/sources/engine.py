@@ -155,6 +155,7 @@ class FetchReport:
     checksum: str = ""  # what was verified, or why not
     failed: list = field(default_factory=list)  # members that could not be decoded
     licence: str = ""
+    clips_per_group: int | None = None  # the cap that was applied
 
     @property
     def total_written(self) -> int:
@@ -181,8 +182,9 @@ class FetchReport:
             lines.append(f"  checksum: {self.checksum}")
         if self.failed:
             lines.append(f"  {len(self.failed)} recordings could not be decoded and were skipped")
+        cap = f" with at most {self.clips_per_group} per speaker/track (--clips-per-group)" if self.clips_per_group else ""
         for (split, label), missing in sorted(self.shortfall().items()):
-            lines.append(f"  warning: {missing} fewer {split}/{label} clips than asked: the archive has no more")
+            lines.append(f"  warning: {missing} fewer {split}/{label} clips than asked: the archive has no more{cap}")
         if self.licence:
             lines.append(f"  licence: {self.licence}")
         return "\n".join(lines)
@@ -366,6 +368,7 @@ def collect(
 
     spec = source.archive.with_urls(urls) if urls else source.archive
     per_group = clips_per_group or max(1, math.ceil((n_train + n_test) / source.spread))
+    report.clips_per_group = per_group
     selection = _Selection(wanted, _groups_in_manifest(data_dir, source), per_group)
     final = ClipWriter(data_dir, params=params)  # only consulted here: what is already there
 
