@@ -196,6 +196,8 @@ def decode(
             if suffix in {".m4a", ".aac", ".wma", ".mp4", ".webm"}:
                 hint = f" ({suffix} needs ffmpeg: install it, or convert the file to .wav/.flac)"
             raise AudioError(f"{what}: cannot decode audio: {reason}{hint}") from None
+    if sr <= 0:  # a corrupt header: resampling from it is impossible
+        raise AudioError(f"{what}: invalid sample rate {sr} Hz in the file header")
     if data.shape[0] == 0 and offset == 0:
         raise AudioError(f"{what}: contains no audio samples")
     y = data.mean(axis=1, dtype=np.float32) if data.shape[1] > 1 else data[:, 0]
@@ -367,6 +369,8 @@ def stream(
         raise AudioError(f"{what}: cannot decode audio: {error}") from None
     with f:
         sr = f.samplerate
+        if sr <= 0:
+            raise AudioError(f"{what}: invalid sample rate {sr} Hz in the file header")
         block = max(1, int(round(block_duration * sr)))
         resampler = None if sr == sample_rate else soxr.ResampleStream(sr, sample_rate, 1, dtype="float32", quality="HQ")
         while True:
