@@ -135,10 +135,16 @@ def musan_tar(n_tracks: int = 8, seconds: float = 6.5) -> bytes:
                    encode(0.1 * np.random.default_rng(0).standard_normal(16000 * 2).astype(np.float32), 16000, "WAV"))
         for collection, count in (("fma", n_tracks // 2), ("jamendo", n_tracks - n_tracks // 2)):
             folder = f"musan/music/{collection}"
-            _add_bytes(tar, f"{folder}/LICENSE", b"Creative Commons test licence\n")
-            _add_bytes(tar, f"{folder}/ANNOTATIONS", b"music-x-0000 pop N artist\n")
+            # The licence list first, the annotations last (after the tracks).
+            licences = "\n=============\n".join(
+                f"music-{collection}-{i:04d}\nCC BY 4.0 test licence {i}\nhttps://example.invalid/{i}"
+                for i in range(count) if i != 1  # track 1 has no entry
+            )
+            _add_bytes(tar, f"{folder}/LICENSE", licences.encode())
             for i in range(count):
                 _add_bytes(tar, f"{folder}/music-{collection}-{i:04d}.wav", encode(melody(seconds, 16000, 10 + i), 16000, "WAV"))
+            notes = "".join(f"music-{collection}-{i:04d} pop N Artist_{collection}_{i}\n" for i in range(count))
+            _add_bytes(tar, f"{folder}/ANNOTATIONS", notes.encode())
     return out.getvalue()
 
 

@@ -121,6 +121,11 @@ class ArchiveSource:
         pitch-shift fallback and LibriSpeech speech share speakers).
     transform : callable or None
         ``(clip, item, sample_rate) -> clip`` applied before writing (the pitch shift).
+    is_metadata : callable or None
+        ``member name -> bool``: small members to keep (per-track licence lists, annotations).
+    licence_for : callable or None
+        ``(original, metadata {member name: bytes}) -> str | None``: the licence of one recording
+        when the metadata read so far names it (else the source's ``licence`` is recorded).
     limits : ArchiveLimits
         Bomb bounds for this archive.
     streamable : bool
@@ -139,6 +144,12 @@ class ArchiveSource:
     transform: Callable[[np.ndarray, Item, int], np.ndarray] | None = None
     limits: ArchiveLimits = DEFAULT_LIMITS
     streamable: bool = True
+    is_metadata: Callable[[str], bool] | None = None
+    licence_for: Callable[[str, dict], str | None] | None = None
+
+
+#: Metadata members (licence lists, annotations) larger than this are ignored.
+MAX_METADATA_BYTES = 4 * 2**20
 
 
 @dataclass
@@ -385,11 +396,15 @@ def collect(
                 timeout=timeout, retries=retries, backoff=backoff, session=session, staging_dir=staging_dir,
             )
             report.origin = str(getattr(reader, "url", None) or getattr(reader, "path", ""))
-            stopped_early = _walk(members, source, selection, staged, final, report, params, reader)
+            metadata: dict[str, bytes] = {}
+            stopped_early = _walk(members, source, selection, staged, final, report, params, reader, metadata)
             report.checksum = finish(stopped_early)
             report.bytes_read = reader.position
         staged.flush()
-        _commit(staged, data_dir, params, report)
+        licence_for = None
+        if source.licence_for is not None:
+            licence_for = lambda original: source.licence_for(original, metadata)  # noqa: E731
+        _commit(staged, data_dir, params, report, licence_for=licence_for)
     finally:
         shutil.rmtree(staging_dir, ignore_errors=True)
         _remove_empty(staging_dir.parent)
@@ -435,7 +450,7 @@ def _open_members(
     members = iter_tar(stream, limits=source.limits, filter_root=staging_dir, what=spec.filename)
 
     def finish(stopped_early: bool) -> str:
-        if stopped_early:
+        if stopped_early and not stream.at_end:
             if checksum is None:
                 return _checksum_note(None, False, verify, local=False)
             return (f"not compared: only {human_size(stream.position)} of {human_size(stream.total)} were needed "
@@ -457,14 +472,18 @@ def _checksum_note(checksum, checked: bool, verify: bool, *, local: bool) -> str
 
 
 def _walk(members: Iterator[Member], source, selection: _Selection, staged: ClipWriter, final: ClipWriter,
-          report: FetchReport, params: FeatureParams, reader) -> bool:
+          report: FetchReport, params: FeatureParams, reader, metadata: dict) -> bool:
     """Make clips from the members until enough are selected. True when it stopped before the end."""
     seen: set[str] = set()
     n_samples = params.n_samples
     bar = getattr(reader, "bar", None)
+    if selection.done():
+        return True
     for member in members:
-        if selection.done():
-            return True
+        if source.is_metadata is not None and source.is_metadata(member.name):
+            if member.size <= MAX_METADATA_BYTES:
+                metadata[member.name] = member.read()
+            continue
         item = source.classify(member.name)
         if item is None or item.label not in {label for (_, label) in selection.wanted} or item.original in seen:
             continue
@@ -502,18 +521,22 @@ def _walk(members: Iterator[Member], source, selection: _Selection, staged: Clip
         if bar is not None:
             bar.set_postfix_str(f"{sum(selection.selected.values())}/{sum(selection.wanted.values())} clips",
                                 refresh=False)
+        if selection.done():
+            return True  # stop here: the rest of the archive is not needed
     return False
 
 
-def _commit(staged: ClipWriter, data_dir: Path, params: FeatureParams, report: FetchReport) -> None:
+def _commit(staged: ClipWriter, data_dir: Path, params: FeatureParams, report: FetchReport, *,
+            licence_for: Callable[[str], str | None] | None = None) -> None:
     """Move staged clips into the dataset; on any error remove what this step wrote."""
     final = ClipWriter(data_dir, params=params)
     try:
         for record in staged.records:
             clip, _ = sf.read(str(staged.data_dir / record.path), dtype="float32")
+            licence = (licence_for(record.original) if licence_for else None) or record.licence
             saved = final.save(record.split, record.label, clip, stem=Path(record.path).stem,
                                source=record.source, original=record.original, offset=record.offset,
-                               licence=record.licence)
+                               licence=licence)
             key = (record.split, record.label)
             if saved is None:
                 report.present[key] += 1
