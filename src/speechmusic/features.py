@@ -22,6 +22,8 @@ AMIN = 1e-10
 
 #: Feature vectors the classifier can use.
 FEATURE_KINDS = ("flat", "pooled")
+#: Clips with samples louder than this are scaled down (by a power of two) before the FFT.
+LOUDEST_SAMPLE = 2.0**50
 
 
 @lru_cache(maxsize=8)
@@ -151,6 +153,15 @@ def batch_features(signals: np.ndarray, *, params: FeatureParams = DEFAULT_PARAM
     if signals.ndim != 2 or signals.shape[1] != params.n_samples:
         raise ParameterError(f"expected clips of shape (m, {params.n_samples}), got {signals.shape}")
     signals = np.nan_to_num(signals, nan=0.0, posinf=0.0, neginf=0.0)
+    # Float files may hold any finite value (a broken editor can write 1e20); from ~1e16 the
+    # float32 power spectrum overflows to inf, and inf * 0 in the mel product gives NaN. Features
+    # are relative to each clip's loudest bin, so dividing such a clip by a power of two (exact)
+    # down to LOUDEST_SAMPLE changes nothing else; quieter clips (all real audio) are untouched.
+    peak = np.abs(signals).max(axis=1, initial=0.0)
+    too_loud = peak > LOUDEST_SAMPLE
+    if too_loud.any():
+        shift = np.ceil(np.log2(peak[too_loud].astype(np.float64) / LOUDEST_SAMPLE))
+        signals[too_loud] *= np.exp2(-shift).astype(np.float32)[:, np.newaxis]
     out = np.empty((signals.shape[0], *params.shape), dtype=np.float32)
     for start in range(0, signals.shape[0], chunk):
         part = signals[start : start + chunk]
