@@ -1,0 +1,115 @@
+"""``speechmusic grade``: execute submitted lab notebooks and score their eight exercises."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..errors import ParameterError
+from ..grading import DEFAULT_CHECK_TIMEOUT, DEFAULT_TIMEOUT, grade_notebooks
+from .common import positive_float, positive_int, print_json
+
+EXAMPLES = """\
+examples:
+  speechmusic grade submissions/alice.ipynb --data-dir data
+  speechmusic grade submissions/*.ipynb --data-dir data --json > grades.json
+  speechmusic grade submissions/ --data-dir data --timeout 300 --jobs 2
+  speechmusic grade solutions/audio_classification_logreg.ipynb --data-dir data --fail-under 1
+
+Each notebook runs in its own process on a temporary copy (the submission is never modified),
+with the repository root on the kernel's PYTHONPATH so 'import audio_utils' and
+'from public_tests import *' work, and SPEECHMUSIC_DATA set from --data-dir. Cells that raise
+are recorded and execution continues; at the time limit the running cell is interrupted. Then
+the exercise checks run on what the notebook defined. score = passed exercises / 8.
+A notebook that raises, hangs or kills its kernel gets a report like any other.
+Exit code: 0 when every notebook was graded (whatever its score), 1 when a file could not be
+read as a notebook or a score is below --fail-under.
+"""
+
+
+def register(subparsers) -> None:
+    from ..cli import HelpFormatter
+
+    parser = subparsers.add_parser(
+        "grade",
+        help="for instructors: execute submitted notebooks and score the eight exercises",
+        description="Execute submitted lab notebooks, each in its own process with a time limit, and grade the exercises.",
+        epilog=EXAMPLES,
+        formatter_class=HelpFormatter,
+    )
+    parser.add_argument("notebooks", nargs="+", type=Path, metavar="NOTEBOOK",
+                        help=".ipynb files (a folder stands for the .ipynb files in it)")
+    parser.add_argument("--data-dir", type=Path, default=None, metavar="D",
+                        help="dataset the notebooks load (sets SPEECHMUSIC_DATA; default: the grader's environment)")
+    parser.add_argument("--timeout", type=positive_float, default=DEFAULT_TIMEOUT, metavar="S",
+                        help="seconds a notebook's cells may take altogether")
+    parser.add_argument("--check-timeout", type=positive_float, default=DEFAULT_CHECK_TIMEOUT, metavar="S",
+                        help="seconds the checks of one exercise may take")
+    parser.add_argument("--lab-dir", type=Path, default=None, metavar="DIR",
+                        help="folder with audio_utils.py and public_tests.py (default: the repository of the installed package)")
+    parser.add_argument("--jobs", type=positive_int, default=1, metavar="N", help="notebooks graded at the same time")
+    parser.add_argument("--fail-under", type=float, default=None, metavar="SCORE",
+                        help="exit with code 1 when a notebook scores below SCORE (0-1)")
+    parser.add_argument("--json", action="store_true",
+                        help="print JSON: one object per notebook (a list when several are graded)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(func=run)
+
+
+def expand(paths: list[Path]) -> list[Path]:
+    """Notebook paths as given; a folder stands for the ``.ipynb`` files directly in it (checkpoints skipped)."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.glob("*.ipynb") if p.is_file() and not p.name.startswith("."))
+            if not found:
+                raise ParameterError(f"{path}: no .ipynb files in this folder")
+            out.extend(found)
+        else:
+            out.append(path)
+    return out
+
+
+def _indent(text: str, prefix: str = "      ") -> str:
+    return "\n".join(prefix + line for line in text.splitlines())
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.fail_under is not None and not 0 <= args.fail_under <= 1:
+        raise ParameterError(f"--fail-under must be between 0 and 1, got {args.fail_under}")
+    notebooks = expand(args.notebooks)
+    grades = grade_notebooks(
+        notebooks,
+        jobs=args.jobs,
+        progress=not args.quiet and len(notebooks) > 1,
+        timeout=args.timeout,
+        check_timeout=args.check_timeout,
+        data_dir=args.data_dir,
+        lab_dir=args.lab_dir,
+    )
+    if args.json:
+        reports = [g.as_dict() for g in grades]
+        print_json(reports[0] if len(args.notebooks) == 1 and len(reports) == 1 and not args.notebooks[0].is_dir() else reports)
+    else:
+        for i, grade in enumerate(grades):
+            if i:
+                print()
+            print(f"{grade.notebook}: score {grade.score:.2f} ({grade.passed}/{grade.total} exercises)  "
+                  f"[{grade.status}, {grade.seconds:.1f} s]")
+            if grade.message:
+                print(f"  note: {grade.message}")
+            for error in grade.errors[:5]:
+                print(f"  cell {error['cell']} raised {error['ename']}: {error['evalue'].splitlines()[0] if error['evalue'] else ''}")
+            if len(grade.errors) > 5:
+                print(f"  ... and {len(grade.errors) - 5} more cells raised errors")
+            for exercise, result in grade.exercises.items():
+                mark = "PASS" if result["passed"] else "FAIL"
+                print(f"  {mark}  {exercise}")
+                if not result["passed"] and result["message"] and result["message"] != grade.message:
+                    print(_indent(result["message"]))
+        if len(grades) > 1:
+            mean = sum(g.score for g in grades) / len(grades)
+            print(f"\n{len(grades)} notebooks, mean score {mean:.2f}")
+    unreadable = any(g.status == "failed" for g in grades)
+    below = args.fail_under is not None and any(g.score < args.fail_under - 1e-12 for g in grades)
+    return 1 if unreadable or below else 0
