@@ -1,0 +1,1 @@
+"""Tests of the data sources (downloads, archives, LibriSpeech, GTZAN, MUSAN, pitch shift)."""
