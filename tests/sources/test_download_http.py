@@ -137,6 +137,20 @@ def test_unreachable_host_gives_every_failure_and_manual_instructions(tmp_path):
     assert not (tmp_path / "payload.tar.gz").exists()
 
 
+def test_unreachable_mirror_is_left_after_two_attempts_whatever_the_retries(tmp_path, server):
+    dead = closed_port_url("payload.tar.gz")
+    with pytest.raises(DownloadError) as info:
+        download_archive(spec_for(dead), tmp_path, checksum=None, retries=5, progress=False)
+    assert str(info.value).count("Connection refused") == 2
+    with pytest.raises(DownloadError) as info:
+        RemoteStream(spec_for(dead), retries=5, progress=False)
+    assert str(info.value).count("Connection refused") == 2
+    # ... and the next mirror is used.
+    good = server.add("payload.tar.gz", PAYLOAD)
+    spec = spec_for(dead, good, sha256=SHA)
+    assert download_archive(spec, tmp_path, checksum=expected_checksum(spec), retries=5, progress=False).is_file()
+
+
 def test_cached_file_with_wrong_checksum_is_reported_and_kept(tmp_path):
     (tmp_path / "payload.tar.gz").write_bytes(b"not the archive")
     spec = spec_for("http://127.0.0.1:9/unused", sha256=SHA)
