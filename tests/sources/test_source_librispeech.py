@@ -238,3 +238,60 @@ def test_classify_follows_the_real_layout():
     for other in ("LibriSpeech/SPEAKERS.TXT", "LibriSpeech/dev-clean/84/121123/84-121123.trans.txt",
                   "LibriSpeech/dev-clean/84/121123/85-121123-0000.flac"):
         assert librispeech.classify(other) is None
+
+
+def test_connection_lost_for_good_mid_stream_keeps_nothing(server, tmp_path, libri_dev, capsys):
+    data = tmp_path / "data"
+    url = server.add("dev-clean.tar.gz", libri_dev)
+    server.drop("dev-clean.tar.gz", after=700_000, times=5)
+    assert download(data, url, "--no-verify", "--retries", "1") == 2
+    assert "broke off" in capsys.readouterr().err
+    assert clips_under(data) == []
+    assert not (data / "manifest.csv").exists()
+
+
+def test_interruption_while_making_clips_keeps_nothing(server, tmp_path, libri_dev, monkeypatch):
+    from speechmusic.sources import engine
+
+    calls = []
+    real_decode = engine.decode
+
+    def decode_then_interrupt(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return real_decode(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "decode", decode_then_interrupt)
+    url = server.add("dev-clean.tar.gz", libri_dev)
+    with pytest.raises(KeyboardInterrupt):
+        librispeech.fetch(tmp_path / "data", n_train=6, n_test=2, urls=[url], verify=False, progress=False)
+    assert clips_under(tmp_path / "data") == []
+    assert not (tmp_path / "data" / ".cache" / "staging").exists()
+
+
+def test_failure_while_moving_clips_in_removes_the_ones_already_moved(server, tmp_path, libri_dev, monkeypatch):
+    from speechmusic.ingest import ClipWriter
+
+    data = tmp_path / "data"
+    url = server.add("dev-clean.tar.gz", libri_dev)
+    assert download(data, url, "--no-verify", train=1, test=1) == 0
+    before_clips, before_manifest = clips_under(data), (data / "manifest.csv").read_bytes()
+
+    real_save = ClipWriter.save
+    saved = []
+
+    def save_then_fail(self, *args, **kwargs):
+        if self.data_dir == data and len(saved) == 3:
+            raise OSError("disk full")
+        result = real_save(self, *args, **kwargs)
+        if self.data_dir == data:
+            saved.append(result)
+        return result
+
+    monkeypatch.setattr(ClipWriter, "save", save_then_fail)
+    with pytest.raises(OSError, match="disk full"):
+        librispeech.fetch(data, n_train=6, n_test=2, urls=[url], verify=False, progress=False)
+    assert len(saved) == 3  # three clips had been moved in before the failure ...
+    assert clips_under(data) == before_clips  # ... and were taken out again
+    assert (data / "manifest.csv").read_bytes() == before_manifest
