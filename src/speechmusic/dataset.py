@@ -113,6 +113,8 @@ class FeatureCache:
             return None
         if array.shape != self.params.shape or array.dtype != np.float32 or not np.isfinite(array).all():
             return None
+        if array.min() < 0.0 or array.max() > 1.0:  # features are in [0, 1]: anything else is damage
+            return None
         return array
 
     def put(self, digest: str, features: np.ndarray) -> None:
