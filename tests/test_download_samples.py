@@ -8,12 +8,18 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from sources.archive_server import LocalServer, clips_under, librispeech_tar
+from sources.archive_server import LocalServer, clips_under, forbid_internet, librispeech_tar
 from speechmusic.download_menu import main
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "download_samples.py"
+
+
+@pytest.fixture(autouse=True)
+def local_network_only(monkeypatch):
+    forbid_internet(monkeypatch)
 
 
 class FakeTerminal(io.StringIO):

@@ -334,3 +334,28 @@ def files_under(root: Path) -> list[Path]:
 def clips_under(data_dir: Path) -> list[Path]:
     """Every clip in the dataset layout (the cache does not count)."""
     return sorted(p for split in ("train", "test") for p in (Path(data_dir) / split).rglob("*.wav"))
+
+
+# --- a guard: tests may only talk to 127.0.0.1 -------------------------------------------------
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def forbid_internet(monkeypatch) -> None:
+    """Make any connection or name lookup beyond this machine fail loudly inside the test."""
+    real_connect = socket.socket.connect
+    real_getaddrinfo = socket.getaddrinfo
+
+    def connect(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and host not in LOCAL_HOSTS and not host.startswith("/"):
+            raise AssertionError(f"test tried to reach {address!r}: only 127.0.0.1 is allowed")
+        return real_connect(self, address)
+
+    def getaddrinfo(host, *args, **kwargs):
+        if host not in LOCAL_HOSTS and host is not None:
+            raise AssertionError(f"test tried to resolve {host!r}: only 127.0.0.1 is allowed")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)

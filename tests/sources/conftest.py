@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import pytest
 
-from sources.archive_server import LocalServer, gtzan_tar, librispeech_tar, musan_tar
+from sources.archive_server import LocalServer, forbid_internet, gtzan_tar, librispeech_tar, musan_tar
 
 
 @pytest.fixture
 def server():
     with LocalServer() as srv:
         yield srv
+
+
+@pytest.fixture(autouse=True)
+def local_network_only(monkeypatch):
+    """Any attempt to reach beyond 127.0.0.1 fails the test (a missing --url would show up here)."""
+    forbid_internet(monkeypatch)
 
 
 @pytest.fixture(autouse=True)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from pathlib import Path
 from typing import Callable, Sequence
 
 from ..config import SPLITS

@@ -45,7 +45,7 @@ import numpy as np
 import soundfile as sf
 
 from ..audio import decode
-from ..config import CLASS_NAMES, DEFAULT_PARAMS, SPLITS, FeatureParams
+from ..config import DEFAULT_PARAMS, SPLITS, FeatureParams
 from ..errors import AudioError, ParameterError
 from ..ingest import ClipWriter, read_manifest, split_into_clips
 from .archive import DEFAULT_LIMITS, ArchiveLimits, Member, is_zip, iter_tar, iter_zip
@@ -54,7 +54,6 @@ from .download import (
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,
     ArchiveSpec,
-    DownloadError,
     ProgressReader,
     RemoteStream,
     default_cache_dir,
@@ -62,6 +61,7 @@ from .download import (
     expected_checksum,
     find_cached,
     human_size,
+    parse_sha256,
     verify_file,
 )
 
@@ -361,6 +361,8 @@ def collect(
         Nothing was added to ``data_dir`` (staged clips are discarded).
     """
     _check_counts(n_train, n_test)
+    if sha256:
+        sha256 = parse_sha256(sha256)  # a typo is reported before anything is fetched
     labels = tuple(labels) if labels is not None else source.labels
     unknown = set(labels) - set(source.labels)
     if unknown:
