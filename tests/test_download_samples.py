@@ -120,3 +120,29 @@ def test_errors_are_one_line_and_nonzero(tmp_path, capsys):
     assert code == 2
     assert capsys.readouterr().err.startswith("error: could not download dev-clean.tar.gz")
     assert clips_under(tmp_path / "data") == []
+
+
+def test_every_online_source_from_a_local_mirror_makes_valid_clips(tmp_path):
+    import soundfile as sf
+
+    from sources.archive_server import gtzan_tar, musan_tar
+
+    with LocalServer() as server:
+        server.add("dev-clean.tar.gz", librispeech_tar(speakers=(1, 2, 3, 4), utterances=1))
+        server.add("test-clean.tar.gz", librispeech_tar("test-clean", speakers=(5, 6, 7), utterances=1))
+        server.add("music_speech.tar.gz", gtzan_tar(n_per_class=3))
+        server.add("musan.tar.gz", musan_tar(n_tracks=4))
+        expected = {"librispeech": {"speech"}, "gtzan": {"music", "speech"}, "musan": {"music"},
+                    "pitchshift": {"music"}, "quickstart": {"music", "speech"}}
+        for source, labels in expected.items():
+            data = tmp_path / source
+            code = main(["--source", source, "--data-dir", str(data), "--mirror", server.base, "--no-verify",
+                         "--train", "2", "--test", "1", "--quiet"])
+            assert code == 0, source
+            for split, n in (("train", 2), ("test", 1)):
+                for label in ("music", "speech"):
+                    clips = sorted((data / split / label).glob("*.wav"))
+                    assert len(clips) == (n if label in labels else 0), (source, split, label)
+                    for clip in clips:
+                        info = sf.info(str(clip))
+                        assert (info.samplerate, info.channels, info.frames) == (22050, 1, 66150)

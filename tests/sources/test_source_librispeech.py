@@ -198,7 +198,12 @@ def test_archive_option_reads_a_local_copy(tmp_path, libri_dev):
     assert cli(["download", "--source", "librispeech", "--data-dir", str(data), "--archive", str(copy),
                 "--train", "2", "--test", "1", "--quiet"]) == 0
     assert len(clips_under(data)) == 3
-    assert copy.read_bytes() == libri_dev  # the source archive is only read
+    assert copy.read_bytes() == libri_dev  # the source archive is only read ...
+    import hashlib
+
+    assert cli(["download", "--source", "librispeech", "--data-dir", str(data), "--archive", str(copy),
+                "--sha256", hashlib.sha256(libri_dev).hexdigest(), "--train", "3", "--test", "1", "--quiet"]) == 0
+    assert sorted(p.name for p in copy.parent.iterdir()) == ["my-dev-clean.tgz"]  # ... and nothing is added beside it
 
 
 def test_own_files_in_the_data_folder_are_never_touched(server, tmp_path, libri_dev):

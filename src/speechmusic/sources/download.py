@@ -248,11 +248,14 @@ def _stamp(path: Path) -> dict:
     return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
-def verify_file(path: str | os.PathLike, checksum: Checksum | None, *, what: str | None = None) -> bool:
+def verify_file(
+    path: str | os.PathLike, checksum: Checksum | None, *, what: str | None = None, remember: bool = True
+) -> bool:
     """Check a file against ``checksum``; True when it was checked, False when there was none.
 
-    A successful check is remembered in ``<file>.verified`` (size, modification time, digest), so
-    a multi-gigabyte archive is hashed once, not on every run.
+    With ``remember`` (for files in the download cache), a successful check is stored in
+    ``<file>.verified`` (size, modification time, digest), so a multi-gigabyte archive is hashed
+    once, not on every run. Files elsewhere (``--archive``) get nothing written next to them.
 
     Raises
     ------
@@ -277,6 +280,8 @@ def verify_file(path: str | os.PathLike, checksum: Checksum | None, *, what: str
             f"The file is damaged or is not the expected archive. Delete {path} and run again "
             "(or pass the right --sha256, or --no-verify if you trust this file)."
         )
+    if not remember:
+        return True
     try:
         write_text(stamp_file, json.dumps(expected), overwrite=True)
     except OSError:

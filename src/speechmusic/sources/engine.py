@@ -434,7 +434,8 @@ def _open_members(
                                  retries=retries, backoff=backoff, session=session)
     if local is not None:
         checksum = expected_checksum(spec, sha256=sha256, verify=verify, path=local)
-        checked = verify_file(local, checksum)
+        in_cache = local.resolve().parent == Path(cache_dir).resolve()
+        checked = verify_file(local, checksum, remember=in_cache)
         note = _checksum_note(checksum, checked, verify, local=True)
         if is_zip(local):
             reader = stack.enter_context(ProgressReader(local, progress=False))
