@@ -1,0 +1,246 @@
+"""train, evaluate, predict and segment end to end through the command line, on generated audio."""
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import SR, noise, tone, write_audio
+from model_helpers import save_model, write_recording
+from speechmusic import cli
+from speechmusic.pipeline import load_classifier
+from speechmusic.segmentation import read_segments_csv
+
+
+def run(capsys, *argv):
+    code = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def model(tiny_dataset, tmp_path):
+    return save_model(tiny_dataset, tmp_path / "model.npz")
+
+
+# ----------------------------------------------------------------------------------- train
+def test_train_saves_a_model_with_its_recipe(tiny_dataset, tmp_path, capsys):
+    path = tmp_path / "m.npz"
+    code, out, _ = run(capsys, "train", "--data-dir", tiny_dataset, "--model", path, "--iterations", 200, "--quiet")
+    assert code == 0 and out == ""
+    clf = load_classifier(path)
+    assert clf.feature_kind == "pooled" and clf.model.standardize
+    assert clf.metadata["n_train"] == 8 and clf.metadata["train_accuracy"] == 1.0
+    assert clf.metadata["num_iterations"] == 200 and clf.metadata["learning_rate"] == 0.1
+    assert clf.metadata["data_dir"] == str(tiny_dataset)
+    assert clf.metadata["trained_at"]
+
+
+def test_train_text_output_and_flat_features(tiny_dataset, tmp_path, capsys):
+    code, out, _ = run(capsys, "train", "--data-dir", tiny_dataset, "--model", tmp_path / "flat.npz",
+                       "--features", "flat", "--iterations", 100, "--learning-rate", 0.05)
+    assert code == 0
+    assert "train accuracy: 100.0 %" in out and "saved" in out
+    clf = load_classifier(tmp_path / "flat.npz")
+    assert clf.feature_kind == "flat" and not clf.model.standardize and clf.model.learning_rate == 0.05
+
+
+def test_train_json_summary(tiny_dataset, tmp_path, capsys):
+    code, out, _ = run(capsys, "train", "--data-dir", tiny_dataset, "--model", tmp_path / "m.npz", "--json",
+                       "--iterations", 50, "--no-standardize")
+    summary = json.loads(out)
+    assert code == 0
+    assert summary["n_train"] == 8 and summary["n_per_class"] == {"music": 4, "speech": 4}
+    assert summary["standardize"] is False and summary["num_iterations"] == 50
+    assert 0 <= summary["train_accuracy"] <= 1 and summary["validation_accuracy"] is None
+
+
+def test_train_refuses_to_overwrite_before_any_work(tiny_dataset, tmp_path, capsys):
+    path = tmp_path / "m.npz"
+    path.write_bytes(b"precious")
+    code, _, err = run(capsys, "train", "--data-dir", tiny_dataset, "--model", path)
+    assert code == 2 and "already exists" in err and "--overwrite" in err
+    assert path.read_bytes() == b"precious"
+    code, _, _ = run(capsys, "train", "--data-dir", tiny_dataset, "--model", path, "--overwrite", "--quiet",
+                     "--iterations", 10)
+    assert code == 0 and load_classifier(path).metadata["num_iterations"] == 10
+
+
+def test_train_validation_holds_out_whole_recordings(tiny_dataset, tmp_path, capsys):
+    code, out, _ = run(capsys, "train", "--data-dir", tiny_dataset, "--model", tmp_path / "m.npz", "--json",
+                       "--validation", 0.5, "--seed", 3, "--iterations", 100)
+    summary = json.loads(out)
+    assert code == 0 and summary["n_validation"] == 4 and summary["n_fit"] == 4
+    assert summary["validation_accuracy"] == 1.0  # tones vs noise generalise
+    code, _, err = run(capsys, "train", "--data-dir", tiny_dataset, "--model", tmp_path / "x.npz", "--validation", 1.5)
+    assert code == 2 and "between 0 and 1" in err
+
+
+def test_validation_keeps_clips_of_one_recording_together(tmp_path):
+    from speechmusic.commands.train import validation_mask
+
+    labels = np.array([0] * 6 + [1] * 6)
+    groups = ["a", "a", "a", "b", "b", "c", "d", "d", "e", "e", "f", "f"]
+    for seed in range(10):
+        held = validation_mask(labels, groups, 0.4, seed)
+        for group in set(groups):
+            members = [held[i] for i, g in enumerate(groups) if g == group]
+            assert all(members) or not any(members)
+        assert held[labels == 0].any() and (~held[labels == 0]).any()
+
+
+def test_train_without_data_is_one_line_error(tmp_path, capsys):
+    code, _, err = run(capsys, "train", "--data-dir", tmp_path / "none", "--model", tmp_path / "m.npz")
+    assert code == 2 and err.startswith("error: ") and "Traceback" not in err
+    assert not (tmp_path / "m.npz").exists()
+
+
+# -------------------------------------------------------------------------------- evaluate
+def test_evaluate_json_has_accuracy_n_and_confusion(model, tiny_dataset, capsys):
+    code, out, _ = run(capsys, "evaluate", "--data-dir", tiny_dataset, "--model", model, "--json")
+    report = json.loads(out)
+    assert code == 0
+    assert report["accuracy"] == 1.0 and report["n"] == 8
+    assert report["labels"] == ["music", "speech"]
+    assert report["confusion"] == [[4, 0], [0, 4]]
+    assert report["per_class"]["speech"] == {"precision": 1.0, "recall": 1.0, "support": 4}
+    assert report["misclassified"] == []
+
+
+def test_evaluate_needs_only_the_test_split(model, tiny_dataset, tmp_path, capsys):
+    import shutil
+
+    only_test = tmp_path / "only-test"
+    shutil.copytree(tiny_dataset / "test", only_test / "test")
+    code, out, _ = run(capsys, "evaluate", "--data-dir", only_test, "--model", model)
+    assert code == 0
+    assert "accuracy: 100.0 %" in out and "confusion matrix" in out and "precision" in out
+
+
+def test_evaluate_reports_mistakes(tiny_dataset, tmp_path, capsys):
+    # Swap the test folders: every prediction is now wrong.
+    import shutil
+
+    swapped = tmp_path / "swapped" / "test"
+    shutil.copytree(tiny_dataset / "test" / "music", swapped / "speech")
+    shutil.copytree(tiny_dataset / "test" / "speech", swapped / "music")
+    model = save_model(tiny_dataset, tmp_path / "m.npz")
+    code, out, _ = run(capsys, "evaluate", "--data-dir", swapped.parent, "--model", model, "--json")
+    report = json.loads(out)
+    assert report["accuracy"] == 0.0 and report["confusion"] == [[0, 4], [4, 0]]
+    assert len(report["misclassified"]) == 8
+    assert {m["true"] for m in report["misclassified"]} == {"music", "speech"}
+
+
+def test_classification_report_handles_a_class_never_predicted():
+    from speechmusic.commands.evaluate import classification_report
+
+    report = classification_report(np.array([0, 0, 1]), np.array([0, 0, 0]))
+    assert report["per_class"]["speech"]["precision"] is None
+    assert report["per_class"]["speech"]["recall"] == 0.0
+    assert report["accuracy"] == pytest.approx(2 / 3)
+    json.dumps(report, allow_nan=False)
+
+
+def test_evaluate_with_a_bad_model_is_one_line_error(tiny_dataset, tmp_path, capsys):
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"junk")
+    code, out, err = run(capsys, "evaluate", "--data-dir", tiny_dataset, "--model", bad)
+    assert code == 2 and out == "" and err.count("\n") == 1 and "not a speechmusic model file" in err
+
+
+# --------------------------------------------------------------------------------- predict
+def test_predict_short_files(model, tmp_path, capsys):
+    music = write_audio(tmp_path / "a tone.wav", tone(330.0, 2.0))
+    burst = noise(3.0, seed=9)
+    burst[: burst.size // 4] *= 0.05  # like the training "speech": noise that starts quietly
+    speech = write_audio(tmp_path / "hiss.flac", burst)
+    code, out, _ = run(capsys, "predict", music, speech, "--model", model, "--json")
+    results = json.loads(out)
+    assert code == 0 and [r["label"] for r in results] == ["music", "speech"]
+    assert results[0]["probability_speech"] < 0.5 < results[1]["probability_speech"]
+    assert all(r["windows"] == [] for r in results)
+    code, out, _ = run(capsys, "predict", music, "--model", model, "--json")
+    assert isinstance(json.loads(out), dict)  # one file: one object
+
+
+def test_predict_long_file_gets_per_window_results(model, tmp_path, capsys):
+    path, _ = write_recording(tmp_path / "long.wav", [("music", 6.0), ("speech", 6.0)])
+    code, out, _ = run(capsys, "predict", path, "--model", model, "--json")
+    result = json.loads(out)
+    assert code == 0 and result["duration"] == pytest.approx(12.0)
+    windows = result["windows"]
+    assert [w["start"] for w in windows] == [0.0, 3.0, 6.0, 9.0]
+    assert [w["label"] for w in windows] == ["music", "music", "speech", "speech"]
+    assert result["probability_speech"] == pytest.approx(np.mean([w["probability_speech"] for w in windows]), abs=1e-5)
+    code, out, _ = run(capsys, "predict", path, "--model", model, "--hop", 1.5)
+    assert code == 0 and out.count(" s  ") == 7  # windows at 0, 1.5, ..., 9: one line each
+
+
+def test_predict_folder_and_unreadable_files(model, tmp_path, capsys):
+    folder = tmp_path / "in"
+    write_audio(folder / "x.wav", tone(440.0, 3.0))
+    (folder / "notes.txt").write_text("not audio")
+    broken = folder / "broken.wav"
+    broken.write_bytes(b"RIFF0000WAVEjunk")
+    code, out, err = run(capsys, "predict", folder, "--model", model)
+    assert code == 1  # one file failed, the other is still reported
+    assert "x.wav" in out and "broken.wav" in err and "notes.txt" not in out + err
+    code, out, _ = run(capsys, "predict", folder, "--model", model, "--json")
+    results = json.loads(out)
+    assert {("error" in r) for r in results} == {True, False}
+
+
+# --------------------------------------------------------------------------------- segment
+def test_segment_writes_csv_and_plot(model, tmp_path, capsys):
+    path, truth = write_recording(tmp_path / "show.ogg", [("speech", 12.0), ("music", 15.0), ("speech", 10.0)], seed=3)
+    csv_path, png = tmp_path / "out" / "seg.csv", tmp_path / "out" / "seg.png"
+    code, out, err = run(capsys, "segment", path, "--model", model, "--csv", csv_path, "--plot", png)
+    assert code == 0 and out == ""
+    segments = read_segments_csv(csv_path)
+    assert csv_path.read_text().splitlines()[0] == "start,end,label"
+    assert [s.label for s in segments] == ["speech", "music", "speech"]
+    assert abs(segments[1].start - 12.0) <= 2.0 and abs(segments[2].start - 27.0) <= 2.0
+    assert segments[-1].end == pytest.approx(37.0, abs=0.01)
+    assert png.stat().st_size > 10_000
+    assert "3 segments" in err and "real time" in err
+    # Existing outputs are kept unless --overwrite.
+    before = csv_path.read_text()
+    code, _, err = run(capsys, "segment", path, "--model", model, "--csv", csv_path)
+    assert code == 2 and "--overwrite" in err and csv_path.read_text() == before
+    code, _, _ = run(capsys, "segment", path, "--model", model, "--csv", csv_path, "--overwrite", "--quiet",
+                     "--switch-penalty", 0)
+    assert code == 0
+
+
+def test_segment_csv_on_stdout_and_json(model, tmp_path, capsys):
+    path, _ = write_recording(tmp_path / "show.wav", [("music", 8.0), ("speech", 8.0)], seed=5)
+    code, out, _ = run(capsys, "segment", path, "--model", model, "--quiet")
+    assert code == 0 and out.splitlines()[0] == "start,end,label" and len(out.splitlines()) == 3
+    code, out, _ = run(capsys, "segment", path, "--model", model, "--quiet", "--json", "--hop", 0.5)
+    summary = json.loads(out)
+    assert [s["label"] for s in summary["segments"]] == ["music", "speech"]
+    assert summary["duration"] == pytest.approx(16.0) and summary["hop"] == pytest.approx(0.5, abs=0.02)
+    assert set(summary) >= {"file", "model", "n_windows", "speech_seconds", "music_seconds", "realtime_factor"}
+
+
+def test_segment_errors(model, tiny_dataset, tmp_path, capsys):
+    code, _, err = run(capsys, "segment", tmp_path / "missing.wav", "--model", model)
+    assert code == 2 and "no such file" in err
+    path, _ = write_recording(tmp_path / "a.wav", [("music", 5.0)])
+    code, _, err = run(capsys, "segment", path, "--model", model, "--plot", tmp_path / "x.jpg")
+    assert code == 2 and ".png" in err
+    flat = save_model(tiny_dataset, tmp_path / "flat.npz", kind="flat")
+    code, _, err = run(capsys, "segment", path, "--model", flat, "--window", 2)
+    assert code == 2 and "pooled" in err
+    code, _, err = run(capsys, "segment", path, "--model", model, "--window", 2, "--quiet")
+    assert code == 0  # pooled models accept other window lengths
+
+
+def test_every_command_has_examples_in_help(capsys):
+    for name in ("train", "evaluate", "predict", "segment", "grade", "check"):
+        with pytest.raises(SystemExit) as info:
+            cli.main([name, "--help"])
+        assert info.value.code == 0
+        out = capsys.readouterr().out
+        assert "examples:" in out and f"speechmusic {name}" in out.replace("python test_setup.py", "speechmusic check")

@@ -1,0 +1,185 @@
+"""Segmentation: smoothing, cells, segments, CSV, plot, and boundaries found on generated recordings."""
+
+import numpy as np
+import pytest
+
+from model_helpers import alternating_recording, tones_vs_noise_classifier, write_recording
+from conftest import SR
+from speechmusic.errors import ParameterError
+from speechmusic.pipeline import Classifier
+from speechmusic.segmentation import (
+    Segment, cell_evidence, plot_segmentation, read_segments_csv, segment_file, segment_signal,
+    segments_csv, segments_from_states, viterbi_two_state, write_segments_csv,
+)
+
+
+@pytest.fixture(scope="module")
+def classifier(tmp_path_factory):
+    from conftest import make_dataset
+
+    return tones_vs_noise_classifier(make_dataset(tmp_path_factory.mktemp("segdata") / "data"))
+
+
+def _boundaries(segments):
+    return [s.start for s in segments[1:]]
+
+
+def test_viterbi_without_penalty_follows_the_sign():
+    evidence = np.array([2.0, -0.5, 3.0, -1.0, -2.0])
+    assert viterbi_two_state(evidence, switch_penalty=0.0).tolist() == [1, 0, 1, 0, 0]
+
+
+def test_viterbi_penalty_removes_weak_blips_and_keeps_strong_runs():
+    evidence = np.array([3.0] * 5 + [-1.0] + [3.0] * 5 + [-4.0] * 4 + [3.0] * 5)
+    states = viterbi_two_state(evidence, switch_penalty=4.0)
+    # the single weak -1.0 costs less than two switches (8): absorbed; the -16 run is kept
+    assert states.tolist() == [1] * 11 + [0] * 4 + [1] * 5
+
+
+def test_viterbi_matches_brute_force_on_small_cases():
+    rng = np.random.default_rng(1)
+    for _ in range(30):
+        evidence = rng.normal(scale=3.0, size=7)
+        penalty = float(rng.uniform(0, 6))
+        best, best_score = None, -np.inf
+        for code in range(2 ** 7):
+            states = np.array([(code >> i) & 1 for i in range(7)])
+            log_p = np.where(states == 1, -np.logaddexp(0, -evidence), -np.logaddexp(0, evidence))
+            score = log_p.sum() - penalty * np.count_nonzero(np.diff(states))
+            if score > best_score:
+                best, best_score = states, score
+        assert viterbi_two_state(evidence, switch_penalty=penalty).tolist() == best.tolist()
+
+
+def test_viterbi_rejects_negative_penalty():
+    with pytest.raises(ParameterError):
+        viterbi_two_state(np.zeros(3), switch_penalty=-1)
+    assert viterbi_two_state(np.zeros(0)).size == 0
+
+
+def test_cell_evidence_averages_the_covering_windows():
+    starts = np.array([0.0, 1.0, 2.0, 3.0])
+    ends = starts + 3.0
+    p = np.array([0.9, 0.9, 0.1, 0.1])
+    edges, log_odds = cell_evidence(starts, ends, p, duration=6.0, hop=1.0)
+    assert edges.tolist() == [0, 1, 2, 3, 4, 5, 6]
+    l9 = np.log(9.0)
+    # cell 0: window 0; cell 1: windows 0-1; cell 2: 0-2; cell 3: 1-3; cell 4: 2-3; cell 5: 3
+    expected = [l9, l9, l9 / 3, -l9 / 3, -l9, -l9]
+    np.testing.assert_allclose(log_odds, expected)
+
+
+def test_cell_evidence_clips_overconfident_windows():
+    _, log_odds = cell_evidence(np.array([0.0]), np.array([3.0]), np.array([1.0]), duration=3.0, hop=1.0)
+    assert np.all(np.isfinite(log_odds)) and log_odds.max() < 7.0
+
+
+def test_segments_from_states_and_csv_round_trip(tmp_path):
+    segments = segments_from_states(np.array([1, 1, 0, 0, 0, 1]), np.array([0, 1, 2, 3, 4, 5, 5.5]))
+    assert segments == [Segment(0, 2, "speech"), Segment(2, 5, "music"), Segment(5, 5.5, "speech")]
+    text = segments_csv(segments)
+    assert text.splitlines()[0] == "start,end,label"
+    assert text.splitlines()[1] == "0.000,2.000,speech"
+    path = write_segments_csv(segments, tmp_path / "out.csv")
+    assert read_segments_csv(path) == segments
+    with pytest.raises(FileExistsError):
+        write_segments_csv(segments[:1], path)
+    assert read_segments_csv(path) == segments  # untouched
+
+
+@pytest.mark.parametrize("hop", [1.0, 0.5])
+def test_boundaries_found_on_a_long_recording_with_known_parts(classifier, hop):
+    parts = [("speech", 20.0), ("music", 25.0), ("speech", 12.0), ("music", 30.0), ("speech", 15.5)]
+    y, truth = alternating_recording(parts, seed=2)
+    result = segment_signal(y, classifier, hop=hop)
+    assert [s.label for s in result.segments] == [label for _, _, label in truth]
+    for found, (start, _, _) in zip(_boundaries(result.segments), truth[1:]):
+        assert abs(found - start) <= 2.0, (found, start)  # resolution: a fraction of the 3-s window
+    assert result.segments[0].start == 0.0
+    assert result.segments[-1].end == pytest.approx(y.size / SR)
+    assert all(a.end == b.start for a, b in zip(result.segments, result.segments[1:]))
+    assert result.seconds_of("speech") + result.seconds_of("music") == pytest.approx(y.size / SR)
+    assert result.seconds_of("speech") == pytest.approx(47.5, abs=2.0 * 4)  # 4 boundaries, each within 2 s
+
+
+class ScriptedClassifier(Classifier):
+    """Returns the given probability for the k-th window, whatever the audio (to test the smoothing alone)."""
+
+    def __init__(self, probabilities):
+        super().__init__(model=None, feature_kind="pooled")
+        self.script = list(probabilities)
+        self.used = 0
+
+    def speech_probability(self, spectrograms):
+        k = len(spectrograms)
+        out = np.array(self.script[self.used : self.used + k])
+        self.used += k
+        return out
+
+
+def test_smoothing_removes_a_hesitant_flip_that_raw_decisions_show():
+    y = np.zeros(int(32.0 * SR) + 100, dtype=np.float32) + 0.01  # 30 grid windows + 1 at the end
+    script = [0.9] * 31
+    script[14] = script[15] = 0.2  # two windows lean (not strongly) towards music
+    raw = segment_signal(y, ScriptedClassifier(script), switch_penalty=0.0)
+    smoothed = segment_signal(y, ScriptedClassifier(script))
+    assert [s.label for s in raw.segments] == ["speech", "music", "speech"]
+    assert [s.label for s in smoothed.segments] == ["speech"]
+
+
+def test_smoothing_keeps_a_confident_change():
+    y = np.zeros(int(32.0 * SR) + 100, dtype=np.float32) + 0.01
+    script = [0.95] * 12 + [0.02] * 8 + [0.95] * 11
+    result = segment_signal(y, ScriptedClassifier(script))
+    assert [s.label for s in result.segments] == ["speech", "music", "speech"]
+
+
+def test_segment_file_streams_and_reports(classifier, tmp_path):
+    path, truth = write_recording(tmp_path / "show.wav", [("music", 14.0), ("speech", 16.0)], seed=7, sr=44100)
+    result = segment_file(path, classifier, block_duration=4.0, overview=True)
+    assert [s.label for s in result.segments] == ["music", "speech"]
+    assert abs(result.segments[1].start - 14.0) <= 1.5
+    assert result.duration == pytest.approx(30.0, abs=1e-3)
+    summary = result.as_dict()
+    assert summary["n_windows"] == result.window_probability.size
+    assert summary["speech_seconds"] + summary["music_seconds"] == pytest.approx(30.0, abs=1e-3)
+    assert summary["realtime_factor"] > 0
+
+
+def test_short_recording_is_one_segment(classifier):
+    y, _ = alternating_recording([("music", 2.0)])
+    result = segment_signal(y, classifier)
+    assert result.segments == [Segment(0.0, pytest.approx(2.0), "music")]
+
+
+def test_hop_longer_than_window_is_refused(classifier):
+    y, _ = alternating_recording([("music", 10.0)])
+    with pytest.raises(ParameterError, match="must not be longer than the window"):
+        segment_signal(y, classifier, hop=4.0)
+
+
+def test_plot_has_waveform_spectrogram_probabilities_and_timeline(classifier, tmp_path):
+    from speechmusic.plots import save_figure
+
+    y, _ = alternating_recording([("speech", 10.0), ("music", 10.0)], seed=1)
+    result = segment_signal(y, classifier, overview=True)
+    times, low, high = result.overview.envelope(y.size)
+    assert times.size <= 4001 and np.all(low <= high)
+    assert high.max() == pytest.approx(np.abs(y).max(), rel=0.3)
+    image, seconds_per_column = result.overview.spectrogram()
+    assert image.shape[0] == 128 and image.shape[1] * seconds_per_column == pytest.approx(20.0, abs=0.1)
+    figure = plot_segmentation(result, title="test")
+    assert len(figure.axes) == 4
+    path = save_figure(figure, tmp_path / "seg.png")
+    assert path.stat().st_size > 10_000
+    with pytest.raises(ParameterError):
+        plot_segmentation(segment_signal(y, classifier))  # no overview kept
+
+
+def test_overview_stays_bounded_for_long_recordings():
+    from speechmusic.segmentation import OVERVIEW_ENVELOPE_BINS, OVERVIEW_SPECTROGRAM_COLUMNS, Overview
+
+    hours = 3 * 3600 * SR
+    picture = Overview(SR, hours, 128, 512)
+    assert picture.envelope_min.size <= OVERVIEW_ENVELOPE_BINS + 2
+    assert picture.spec_sum.shape[0] <= OVERVIEW_SPECTROGRAM_COLUMNS + 1
