@@ -213,6 +213,7 @@ class ServerState:
     drops_left: dict = field(default_factory=dict)  # path -> how many more requests drop
     status: dict = field(default_factory=dict)  # path -> list of statuses to answer first (e.g. [503])
     requests: list = field(default_factory=list)  # (method, path, Range header)
+    chunked: bool = False  # answer with Transfer-Encoding: chunked (no Content-Length)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -256,6 +257,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(200)
         body = data[start:]
         self.send_header("Content-Type", "application/octet-stream")
+        if state.chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for i in range(0, len(body), 65536):
+                piece = body[i : i + 65536]
+                self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+            self.wfile.write(b"0\r\n\r\n")
+            return
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Accept-Ranges", "bytes" if state.range_support else "none")
         self.end_headers()

@@ -244,3 +244,14 @@ def test_stream_checksum_mismatch_and_partial_read(server):
 def test_stream_unreachable(tmp_path):
     with pytest.raises(DownloadError, match="Connection refused"):
         RemoteStream(spec_for(closed_port_url()), retries=0, progress=False)
+
+
+def test_chunked_responses_without_a_length(server, tmp_path):
+    url = server.add("payload.tar.gz", PAYLOAD)
+    server.state.chunked = True
+    spec = spec_for(url, size=len(PAYLOAD) * 2)  # a size that does not match only sizes the progress bar
+    with RemoteStream(spec, checksum=Checksum("sha256", SHA), progress=False) as stream:
+        assert read_all(stream) == PAYLOAD
+        assert stream.total is None and stream.verify()
+    pinned = expected_checksum(spec, sha256=SHA)
+    assert download_archive(spec, tmp_path, checksum=pinned, progress=False).read_bytes() == PAYLOAD

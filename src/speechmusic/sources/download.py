@@ -374,8 +374,10 @@ def _transfer_once(
             total = int(length) if length and length.isdigit() else None
         else:
             raise _GiveUp(f"HTTP {status} {response.reason}")
-        total = total or expected_size
-        with open(part, mode) as f, _progress_bar(total, start, part.name[: -len(".part")], progress) as bar:
+        # Only the server's own length says when the file is complete; the published size just
+        # sizes the progress bar (a --url mirror may serve a different build of the file).
+        with open(part, mode) as f, _progress_bar(total or expected_size, start, part.name[: -len(".part")],
+                                                   progress) as bar:
             try:
                 for chunk in response.raw.stream(CHUNK_BYTES, decode_content=False):
                     f.write(chunk)
@@ -549,7 +551,7 @@ class RemoteStream(io.RawIOBase):
         self.at_end = False
         self._response: requests.Response | None = None
         self._connect(initial=True)
-        self.bar = _progress_bar(self.total, 0, spec.filename, progress)
+        self.bar = _progress_bar(self.total or spec.size, 0, spec.filename, progress)
 
     # io.RawIOBase protocol
     def readable(self) -> bool:
@@ -681,7 +683,7 @@ class RemoteStream(io.RawIOBase):
             response.close()
             raise _GiveUp(f"HTTP {status} {response.reason}")
         if self.total is None:
-            self.total = total or self.spec.size
+            self.total = total  # None for a chunked response: the end is the end of the data
         self._response = response
 
 
