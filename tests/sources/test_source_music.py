@@ -216,5 +216,6 @@ def test_quickstart_without_any_music_keeps_speech_and_explains(server, tmp_path
     assert code == 2
     err = capsys.readouterr().err
     assert "no music source could be reached" in err and "music_speech.tar.gz" in err and "musan.tar.gz" in err
+    assert "gtzan-musicspeech-collection.zip" in err  # how to place the Kaggle copy
     assert not (data / "train" / "music").exists()
     assert len(list((data / "train" / "speech").glob("*.wav"))) == 2

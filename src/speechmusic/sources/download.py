@@ -97,6 +97,8 @@ class ArchiveSpec:
     aliases : tuple of str
         Other names a manually downloaded copy may have (for example another site's zip of the
         same files). The published checksum does not apply to them.
+    note : str
+        Extra advice for a manual download (shown in failure messages).
     """
 
     filename: str
@@ -106,6 +108,7 @@ class ArchiveSpec:
     md5: str | None = None
     homepage: str = ""
     aliases: tuple[str, ...] = ()
+    note: str = ""
 
     def with_urls(self, urls: Sequence[str]) -> "ArchiveSpec":
         """The same archive fetched from other addresses."""
@@ -199,6 +202,8 @@ def manual_instructions(spec: ArchiveSpec, cache_dir: str | os.PathLike) -> str:
     lines.append(f"and put it at {target}")
     if spec.aliases:
         lines.append(f"(a copy named {' or '.join(spec.aliases)} in the same folder is accepted too)")
+    if spec.note:
+        lines.append(spec.note)
     lines.append("then run the same command again: a file there is used without the network.")
     if spec.sha256:
         lines.append(f"Its sha256 is {spec.sha256}.")

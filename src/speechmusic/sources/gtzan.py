@@ -40,6 +40,11 @@ ARCHIVE = ArchiveSpec(
     sha256="8753bc4129fc0a916d6efcf25dbcaf30e06b41acb44ad7c3d0b5c9d9c90ff546",
     homepage=HOMEPAGE,
     aliases=("gtzan-musicspeech-collection.zip", "music_speech.zip"),
+    note=(
+        "The only documented address has been reported unreachable since 2022. A copy is on Kaggle "
+        "(data set lnicalo/gtzan-musicspeech-collection, needs a free account): save its zip as "
+        "gtzan-musicspeech-collection.zip in that folder. Or use --source musan for openly licensed music."
+    ),
 )
 
 _TRACK = re.compile(r"(?:^|/)(?P<label>music|speech)_wav/(?P<track>[^/]+)\.wav$", re.IGNORECASE)
