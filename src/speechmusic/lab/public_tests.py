@@ -198,9 +198,10 @@ def explain_exception(error: BaseException) -> str:
     if isinstance(error, TypeError):
         if re.search(r"only (length-1|size-1|0-dimensional|integer scalar)|must be real number|"
                      r"cannot convert the series|can't convert", text):
-            return ("a function from the math module (math.exp, math.log, ...) was given an array. Those "
-                    "work on one number at a time; use np.exp / np.log, which work element by element on "
-                    "whole arrays (and on single numbers too).")
+            return ("a function that needs one number (math.exp, math.log, float(), int(), ...) was given an "
+                    "array. The math functions work on one number at a time; use np.exp / np.log, which work "
+                    "element by element on whole arrays (and on single numbers too). To turn a one-element "
+                    "array into a number, use np.squeeze(...) or .item().")
         if "NoneType" in text:
             return ("a value is None: a function ends without 'return ...' (in this exercise or one it "
                     "calls), so Python returns None.")
@@ -251,7 +252,7 @@ def explain_exception(error: BaseException) -> str:
 def _call(exercise: str, fn: Callable, args: Sequence = (), kwargs: dict | None = None, *, call: str) -> Any:
     """Call the learner's function, silencing its prints and explaining any exception."""
     if not callable(fn):
-        _fail(exercise, f"the test expects your function itself, but got {show(fn)}",
+        _fail(exercise, "the test expects your function itself", expected=f"the function {exercise}", got=show(fn),
               cause=f"call the test with the function, e.g. {exercise}_test({exercise}), not with its result.")
     try:
         with contextlib.redirect_stdout(io.StringIO()):
@@ -350,7 +351,7 @@ def _unpack(exercise: str, result, names: Sequence[str], *, hint: str) -> tuple:
     """``result`` must be a tuple (or list) of ``len(names)`` values."""
     if not isinstance(result, (tuple, list)) or len(result) != len(names):
         _fail(exercise, f"the function should return {len(names)} values: {', '.join(names)}",
-              got=show(result), cause=hint)
+              expected=f"a tuple ({', '.join(names)})", got=show(result), cause=hint)
     return tuple(result)
 
 
@@ -358,6 +359,8 @@ def _require_unchanged(exercise: str, before: dict, after: dict) -> None:
     for name, original in before.items():
         if not np.array_equal(np.asarray(after[name]), np.asarray(original)):
             _fail(exercise, f"the function changed its input {name} (the caller's array)",
+                  expected=f"{name} unchanged: {show(np.asarray(original))}",
+                  got=f"{name} after the call: {show(np.asarray(after[name]))}",
                   cause=(f"an in-place operation such as {name} -= ... or {name}[...] = ... modifies the "
                          f"array that was passed in. Write {name} = {name} - ... to make a new array."))
 
@@ -376,7 +379,7 @@ def dimensions_test(train_set_x_orig, test_set_x_orig, m_train, m_test, n_mels, 
     for name, array in (("train_set_x_orig", train_set_x_orig), ("test_set_x_orig", test_set_x_orig)):
         if not isinstance(array, np.ndarray) or array.ndim != 3:
             _fail(ex, f"{name} should be the (m, n_mels, time_steps) array from load_dataset()",
-                  got=show(array), cause="run the data-loading cell again: the dataset array was replaced.")
+                  expected="a 3-D numpy array", got=show(array), cause="run the data-loading cell again: the dataset array was replaced.")
     expected = {
         "m_train": train_set_x_orig.shape[0],
         "m_test": test_set_x_orig.shape[0],
@@ -420,7 +423,7 @@ def flatten_test(train_set_x_orig, test_set_x_orig, train_set_x_flatten, test_se
         name = f"{split}_set_x_flatten"
         if not isinstance(orig, np.ndarray) or orig.ndim != 3:
             _fail(ex, f"{split}_set_x_orig should be the (m, n_mels, time_steps) array from load_dataset()",
-                  got=show(orig), cause="run the data-loading cell again: the dataset array was replaced.")
+                  expected="a 3-D numpy array", got=show(orig), cause="run the data-loading cell again: the dataset array was replaced.")
         m, n = orig.shape[0], orig.shape[1] * orig.shape[2]
         expected = orig.reshape(m, -1).T
         other = test_set_x_orig if split == "train" else train_set_x_orig
@@ -472,10 +475,10 @@ def sigmoid_test(target: Callable) -> None:
     """Exercise 3: ``sigmoid(z)`` on numbers and on arrays of any shape."""
     ex = "sigmoid"
     fallback = "sigmoid(z) = 1 / (1 + np.exp(-z)), computed with NumPy so it works on arrays."
-    for z in (0, 2.0, -1.5):
+    for z in (2.0, 0, -1.5):
         got = _call(ex, target, (z,), call=f"sigmoid({z!r})")
         if got is None:
-            _fail(ex, f"sigmoid({z!r}) returned None", cause="the function has no 'return s' (or returns nothing).")
+            _fail(ex, f"sigmoid({z!r}) returned None", expected=f"{float(_ref_sigmoid(z)):.8f}", got="None", cause="the function has no 'return s' (or returns nothing).")
         if not _is_number(got) and not (isinstance(got, np.ndarray) and got.size == 1):
             _fail(ex, f"sigmoid({z!r}) should be one number", expected=f"{float(_ref_sigmoid(z)):.8f}",
                   got=show(got), cause=fallback)
@@ -493,7 +496,8 @@ def sigmoid_test(target: Callable) -> None:
         original = z.copy()
         got = _call(ex, target, (z,), call=call)
         if not np.array_equal(z, original):
-            _fail(ex, "sigmoid changed the array passed to it",
+            _fail(ex, "sigmoid changed the array passed to it", expected=f"z unchanged: {show(original)}",
+                  got=f"z after the call: {show(z)}",
                   cause="an in-place operation such as z *= -1 or z[...] = ... modifies the caller's array. "
                         "Compute a new array: s = 1 / (1 + np.exp(-z)).")
         _require_array(ex, call, got, _ref_sigmoid(z), mistakes=_sigmoid_mistakes(z),
@@ -521,7 +525,8 @@ def _check_initialization(ex: str, target: Callable, dim: int) -> tuple[np.ndarr
         (dim, dim): "np.zeros((dim, dim)) is a square matrix; w has shape (dim, 1).",
     }
     _require_array(ex, "w", w, np.zeros((dim, 1)), shape_causes=shape_causes,
-                   mistakes=[], fallback="w = np.zeros((dim, 1)): the shape must follow the argument dim.")
+                   mistakes=[(np.ones((dim, 1)), "np.ones gives ones; the weights start at zero: np.zeros((dim, 1)).")],
+                   fallback="w starts as all zeros, of shape (dim, 1): w = np.zeros((dim, 1)).")
     if w.dtype.kind != "f":
         _fail(ex, "w should hold floats", expected="dtype float64", got=f"dtype {w.dtype}",
               cause="np.zeros((dim, 1)) gives floats; a dtype=int argument makes gradient updates round to integers.")
@@ -700,7 +705,8 @@ def optimize_test(target: Callable) -> None:
                                    hint="end the function with 'return params, grads, costs'.")
     for name, value, keys in (("params", params, {"w", "b"}), ("grads", grads, {"dw", "db"})):
         if not isinstance(value, dict) or set(value) != keys:
-            _fail(ex, f"{name} should be a dictionary with keys {sorted(keys)}", got=show(value),
+            _fail(ex, f"{name} should be a dictionary with keys {sorted(keys)}", expected=f"keys {sorted(keys)}",
+                  got=show(value),
                   cause=f"return params = {{'w': w, 'b': b}} and grads = {{'dw': dw, 'db': db}}, then costs.")
 
     ref_params, ref_grads, ref_costs = _ref_optimize(w_given, b, X, Y, iterations, rate)
@@ -736,7 +742,7 @@ def optimize_test(target: Callable) -> None:
     _require_number(ex, "params['b']", params["b"], ref_params["b"], mistakes=b_mistakes, fallback=fallback)
 
     if not isinstance(costs, (list, tuple, np.ndarray)):
-        _fail(ex, "costs should be a list", got=show(costs), cause="start with costs = [] and append to it.")
+        _fail(ex, "costs should be a list", expected="a list of numbers", got=show(costs), cause="start with costs = [] and append to it.")
     expected_len = len(ref_costs)
     if len(costs) != expected_len:
         cause = "record the cost once every 100 iterations: if i % 100 == 0: costs.append(cost)."
@@ -771,12 +777,13 @@ def optimize_test(target: Callable) -> None:
     params1, _, costs1 = _unpack(ex, result, ("params", "grads", "costs"),
                                  hint="end the function with 'return params, grads, costs'.")
     if not isinstance(params1, dict) or "w" not in params1 or not isinstance(costs1, (list, tuple, np.ndarray)):
-        _fail(ex, "with num_iterations=1 the result has the wrong form", got=show(result),
+        _fail(ex, "with num_iterations=1 the result has the wrong form", expected="params (dict), grads, costs (list)",
+              got=show(result),
               cause="return params (a dict with 'w' and 'b'), grads and costs (a list) for any num_iterations.")
     ref1 = _ref_optimize(np.zeros((3, 1)), 0.0, X, Yf, 1, 0.1)
     _require_array(ex, "params['w'] after one iteration", params1["w"], ref1[0]["w"], fallback=fallback)
     if len(costs1) != 1:
-        _fail(ex, "one iteration should record one cost (at i = 0)", got=f"{len(costs1)} entries",
+        _fail(ex, "one iteration should record one cost (at i = 0)", expected="1 entry", got=f"{len(costs1)} entries",
               cause="record the cost when i % 100 == 0, which includes i = 0.")
     _passed(note)
 
@@ -823,9 +830,11 @@ def predict_test(target: Callable) -> None:
     """Exercise 7: ``predict(w, b, X)`` -> (1, m) array of 0/1 labels."""
     ex = "predict"
     w = np.array([[0.3], [-0.8], [0.5]])
-    X = np.array([[1.0, -1.0, 2.0, 0.5, -2.0, 0.0],
-                  [0.2, 1.0, 1.5, -0.5, 0.3, 1.2],
-                  [0.9, 0.4, -1.0, 1.0, -0.6, 0.3]])
+    # Clip 6 has w^T x = -0.09, so b = 0.2 decides its label; clip 7 has w^T x + b = 0.4, between the
+    # thresholds 0 and 0.5 (a threshold applied to z instead of sigmoid(z) gets it wrong).
+    X = np.array([[1.0, -1.0, 2.0, 0.5, -2.0, 0.0, 1.0],
+                  [0.2, 1.0, 1.5, -0.5, 0.3, 0.3, 0.0],
+                  [0.9, 0.4, -1.0, 1.0, -0.6, 0.3, -0.2]])
     _check_predict_call(ex, target, w, 0.2, X)
     w2 = np.array([[1.2], [-0.4]])
     X2 = np.array([[0.5, -0.3, 0.05], [0.1, 0.6, -1.5]])
@@ -861,7 +870,7 @@ def model_test(target: Callable) -> None:
     d = _call(ex, target, (X_train, Y_train, X_test, Y_test),
               {"num_iterations": iterations, "learning_rate": rate, "print_cost": False}, call=call)
     if not isinstance(d, dict):
-        _fail(ex, "model should return a dictionary", got=show(d),
+        _fail(ex, "model should return a dictionary", expected=f"a dict with keys {list(MODEL_KEYS)}", got=show(d),
               cause="the template builds d = {'costs': costs, ...} and returns d.")
     missing = [k for k in MODEL_KEYS if k not in d]
     if missing:
@@ -928,7 +937,8 @@ def pool_features_test(target: Callable) -> None:
     original = X.copy()
     got = _call(ex, target, (X,), call="pool_features(X) with X of shape (2, 3, 4)")
     if not np.array_equal(X, original):
-        _fail(ex, "pool_features changed the array passed to it", cause="compute new arrays; do not modify X.")
+        _fail(ex, "pool_features changed the array passed to it", expected=f"X unchanged: {show(original)}",
+              got=f"X after the call: {show(X)}", cause="compute new arrays; do not modify X.")
     expected = _ref_pool(X)
     mean, std = X.mean(axis=2), X.std(axis=2)
     mistakes = [

@@ -1,0 +1,248 @@
+"""One source, two notebooks: the build, its markers and hints, and the committed notebooks' freshness."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import nbformat
+import pytest
+
+from speechmusic.lab import build
+from speechmusic.lab.build import BuildError, parse_percent, render, render_code
+from lab_reference import REPO
+
+SOURCE_TEXT = (REPO / build.SOURCE).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def built() -> dict[str, dict]:
+    return {variant: json.loads(text) for variant, text in render(SOURCE_TEXT).items()}
+
+
+def _code_cells(notebook: dict) -> list[str]:
+    return ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code"]
+
+
+def _regions(lines: list[str]) -> list[list[str]]:
+    regions, current = [], None
+    for line in lines:
+        if line.strip() == build.BEGIN:
+            current = []
+        elif line.strip() == build.END:
+            regions.append(current)
+            current = None
+        elif current is not None:
+            current.append(line)
+    return regions
+
+
+# ----------------------------------------------------------------- the committed notebooks
+
+
+def test_committed_notebooks_match_a_fresh_build(capsys):
+    code = build.main(["--check", "--root", str(REPO)])
+    assert code == 0, "the notebooks are stale: run python -m speechmusic.lab.build\n" + capsys.readouterr().out
+
+
+@pytest.mark.parametrize("variant", build.VARIANTS)
+def test_notebooks_have_no_outputs_and_a_standard_kernel(variant):
+    notebook = json.loads((REPO / build.TARGETS[variant]).read_text(encoding="utf-8"))
+    nbformat.validate(nbformat.from_dict(notebook))
+    assert notebook["nbformat"] == 4
+    assert notebook["metadata"]["kernelspec"] == {"display_name": "Python 3 (ipykernel)", "language": "python",
+                                                  "name": "python3"}
+    assert notebook["metadata"]["language_info"]["name"] == "python"
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None
+    ids = [cell["id"] for cell in notebook["cells"]]
+    assert len(set(ids)) == len(ids)
+
+
+# ----------------------------------------------------------------- what each variant contains
+
+
+def test_the_student_notebook_contains_no_solution_code(built):
+    student = "\n".join(_code_cells(built["student"]))
+    solution_lines = {line.strip() for region in _regions(SOURCE_TEXT.splitlines()) for line in region
+                      if line.strip() and not line.strip().startswith("#")}
+    assert len(solution_lines) >= 25
+    leaked = [line for line in solution_lines if line in {s.strip() for s in student.splitlines()}]
+    assert not leaked
+
+
+def test_each_solution_region_becomes_markers_and_a_line_count(built):
+    regions = _regions(SOURCE_TEXT.splitlines())
+    counts = [sum(1 for line in region if line.strip() and not line.strip().startswith("#")) for region in regions]
+    for variant in build.VARIANTS:
+        text = "\n".join(_code_cells(built[variant]))
+        assert text.count(build.STARTS) == text.count(build.ENDS) == len(regions)
+        found = [int(n) for n in re.findall(r"# \(≈ (\d+) lines? of code\)", text)]
+        assert found == counts
+    assert build.BEGIN not in json.dumps(built) and "#:" not in json.dumps(built)
+
+
+def test_the_solution_notebook_keeps_the_reference_code(built):
+    solution = "\n".join(_code_cells(built["solution"]))
+    assert "s = 1 / (1 + np.exp(-z))" in solution
+    assert "dw = np.dot(X, (A - Y).T) / m" in solution
+
+
+def test_the_eight_exercises_are_tagged_cells(built):
+    for variant in build.VARIANTS:
+        tagged = [
+            "".join(c["source"]) for c in built[variant]["cells"] if "exercise" in c.get("metadata", {}).get("tags", [])
+        ]
+        assert len(tagged) == 8
+        for name in ("m_train", "train_set_x_flatten", "def sigmoid(z)", "def initialize_with_zeros(dim)",
+                     "def propagate(w, b, X, Y)",
+                     "def optimize(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=False)",
+                     "def predict(w, b, X)",
+                     "def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5, print_cost=False)"):
+            assert sum(name in cell for cell in tagged) >= 1, name
+
+
+def test_solution_only_cells_are_left_out_of_the_student_notebook(built):
+    assert "Solution notebook" in json.dumps(built["solution"])
+    assert "Solution notebook" not in json.dumps(built["student"])
+    assert built["solution"]["metadata"]["speechmusic"]["variant"] == "solution"
+    assert built["student"]["metadata"]["speechmusic"]["variant"] == "student"
+
+
+def test_the_notebook_reads_data_through_load_dataset_and_points_to_the_download(built):
+    student = json.dumps(built["student"])
+    assert "from audio_utils import load_dataset, load_audio_file" in student
+    assert "load_dataset()" in student
+    assert "python download_samples.py" in student and "--source synthetic" in student
+    assert "from public_tests import *" in student
+
+
+# ----------------------------------------------------------------- the transformation itself
+
+
+def test_render_code_student_and_solution():
+    lines = [
+        "def f(z):",
+        "    ### BEGIN SOLUTION",
+        "    #: s = ...",
+        "    # a comment does not count",
+        "    s = z + 1",
+        "",
+        "    s = s * 2",
+        "    ### END SOLUTION",
+        "    return s",
+    ]
+    assert render_code(lines, "student") == [
+        "def f(z):", "    # (≈ 2 lines of code)", "    # s = ...", "    # YOUR CODE STARTS HERE", "",
+        "    # YOUR CODE ENDS HERE", "    return s",
+    ]
+    assert render_code(lines, "solution") == [
+        "def f(z):", "    # (≈ 2 lines of code)", "    # YOUR CODE STARTS HERE", "    # a comment does not count",
+        "    s = z + 1", "", "    s = s * 2", "    # YOUR CODE ENDS HERE", "    return s",
+    ]
+
+
+def test_one_line_hint_is_singular():
+    assert render_code(["### BEGIN SOLUTION", "x = 1", "### END SOLUTION"], "student")[0] == "# (≈ 1 line of code)"
+
+
+@pytest.mark.parametrize("lines, message", [
+    (["### BEGIN SOLUTION", "x = 1"], "without ### END"),
+    (["x = 1", "### END SOLUTION"], "without ### BEGIN"),
+    (["### BEGIN SOLUTION", "### BEGIN SOLUTION", "### END SOLUTION"], "inside another"),
+    (["### BEGIN SOLUTION", "#: hint only", "### END SOLUTION"], "holds no code"),
+])
+def test_unbalanced_or_empty_regions_are_errors(lines, message):
+    with pytest.raises(BuildError, match=message):
+        render_code(lines, "student")
+
+
+def test_parse_percent_cells_and_metadata():
+    text = "# header comment\n\n# %% [markdown]\n# # Title\n#\n# text\n\n# %% tags=[\"exercise\"] only=\"solution\"\nx = 1\n\n\n"
+    cells = parse_percent(text)
+    assert [(c.kind, c.lines, c.metadata) for c in cells] == [
+        ("markdown", ["# Title", "", "text"], {}),
+        ("code", ["x = 1"], {"tags": ["exercise"], "only": "solution"}),
+    ]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("x = 1\n# %%\n", "code before the first"),
+    ("# %% [markdown]\nnot a comment\n", "must start with '# '"),
+    ("# %% [raw]\n", "only \\[markdown\\]"),
+    ("# %% tags=[oops\n", "cannot read cell metadata|not JSON"),
+])
+def test_parse_errors_name_the_line(text, message):
+    with pytest.raises(BuildError, match=message):
+        parse_percent(text)
+
+
+def test_a_cell_that_is_not_valid_python_in_one_variant_is_an_error():
+    render("# %%\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION\nprint(x)\n")
+    # In the student version the block below would hold only comments: not valid Python.
+    bad = "# %%\nif True:\n    ### BEGIN SOLUTION\n    x = 1\n    ### END SOLUTION\nprint(x)\n"
+    with pytest.raises(BuildError, match="student version of this cell is not valid Python"):
+        render(bad)
+
+
+def test_the_source_reads_the_same_in_jupytext():
+    jupytext = pytest.importorskip("jupytext")
+    notebook = jupytext.reads(SOURCE_TEXT, fmt="py:percent")
+    ours = parse_percent(SOURCE_TEXT)
+    assert [c.cell_type for c in notebook.cells] == [c.kind for c in ours]
+    for theirs, mine in zip(notebook.cells, ours):
+        assert theirs.source == "\n".join(mine.lines)
+        assert theirs.metadata.get("tags") == mine.metadata.get("tags")
+
+
+# ----------------------------------------------------------------- the command
+
+
+@pytest.fixture
+def repo_copy(tmp_path):
+    (tmp_path / "lab").mkdir()
+    shutil.copy(REPO / build.SOURCE, tmp_path / build.SOURCE)
+    return tmp_path
+
+
+def test_build_writes_both_notebooks_then_check_passes(repo_copy, capsys):
+    assert build.main(["--root", str(repo_copy), "--check"]) == 1  # nothing built yet
+    assert build.main(["--root", str(repo_copy)]) == 0
+    for relative in build.TARGETS.values():
+        assert (repo_copy / relative).read_text(encoding="utf-8") == (REPO / relative).read_text(encoding="utf-8")
+    assert build.main(["--root", str(repo_copy), "--check"]) == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_check_fails_when_the_source_changed(repo_copy, capsys):
+    assert build.main(["--root", str(repo_copy)]) == 0
+    source = repo_copy / build.SOURCE
+    source.write_text(source.read_text(encoding="utf-8").replace("# # Speech or music?", "# # Speech, or music?"),
+                      encoding="utf-8")
+    assert build.main(["--root", str(repo_copy), "--check"]) == 1
+    assert "differs from a fresh build" in capsys.readouterr().out
+
+
+def test_a_notebook_with_outputs_is_not_overwritten_without_force(repo_copy, capsys):
+    assert build.main(["--root", str(repo_copy)]) == 0
+    student = repo_copy / build.TARGETS["student"]
+    notebook = json.loads(student.read_text(encoding="utf-8"))
+    first_code = next(c for c in notebook["cells"] if c["cell_type"] == "code")
+    first_code["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "learner's work\n"}]
+    first_code["execution_count"] = 1
+    worked_on = json.dumps(notebook)
+    student.write_text(worked_on, encoding="utf-8")
+    assert build.main(["--root", str(repo_copy)]) == 2
+    assert "has outputs" in capsys.readouterr().err
+    assert student.read_text(encoding="utf-8") == worked_on
+    assert build.main(["--root", str(repo_copy), "--force"]) == 0
+    assert student.read_text(encoding="utf-8") == (REPO / build.TARGETS["student"]).read_text(encoding="utf-8")
+
+
+def test_a_broken_source_is_a_one_line_error(repo_copy, capsys):
+    (repo_copy / build.SOURCE).write_text("# %%\n### BEGIN SOLUTION\nx = 1\n", encoding="utf-8")
+    assert build.main(["--root", str(repo_copy)]) == 2
+    assert "without ### END SOLUTION" in capsys.readouterr().err
+    assert not (repo_copy / build.TARGETS["student"]).exists()

@@ -1,0 +1,181 @@
+"""The notebook's public tests: the solution and correct variants pass; typical mistakes are rejected
+with a message that names the likely cause."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+
+import numpy as np
+import pytest
+
+import speechmusic.lab.public_tests as pt
+from lab_mistakes import CATALOGUE, dimension_mistakes, flatten_mistakes
+from lab_reference import REPO, fake_dataset, solution_functions, solution_namespace
+from lab_variants import VARIANTS
+
+GREEN_PASSED = "\033[92mAll tests passed!\033[0m"
+SOLUTION = solution_functions()
+FUNCTION_TESTS = {
+    "sigmoid_test": "sigmoid",
+    "initialize_with_zeros_test_1": "initialize_with_zeros",
+    "initialize_with_zeros_test_2": "initialize_with_zeros",
+    "propagate_test": "propagate",
+    "optimize_test": "optimize",
+    "predict_test": "predict",
+    "model_test": "model",
+    "pool_features_test": "pool_features",
+}
+
+
+def _message(test_name: str, function) -> str:
+    with pytest.raises(AssertionError) as failure:
+        getattr(pt, test_name)(function)
+    return str(failure.value)
+
+
+@pytest.mark.parametrize("test_name", sorted(FUNCTION_TESTS))
+def test_the_notebook_solution_passes_with_a_green_message(test_name, capsys):
+    getattr(pt, test_name)(SOLUTION[FUNCTION_TESTS[test_name]])
+    assert capsys.readouterr().out.strip() == GREEN_PASSED
+
+
+@pytest.mark.parametrize("case", VARIANTS, ids=repr)
+def test_correct_variants_pass(case, capsys):
+    getattr(pt, case.test)(case.function)
+    assert capsys.readouterr().out.startswith(GREEN_PASSED)
+
+
+def test_updating_the_callers_w_in_place_passes_with_a_note(capsys):
+    case = next(v for v in VARIANTS if v.name == "optimize_in_place_on_the_caller")
+    pt.optimize_test(case.function)
+    out = capsys.readouterr().out
+    assert out.startswith(GREEN_PASSED) and "in place" in out and "w = w - learning_rate * dw" in out
+
+
+def test_the_catalogue_covers_every_test():
+    assert {m.test for m in CATALOGUE} == set(FUNCTION_TESTS)
+    assert len(CATALOGUE) >= 80
+
+
+@pytest.mark.parametrize("case", CATALOGUE, ids=repr)
+def test_each_typical_mistake_is_rejected_with_its_likely_cause(case, capsys):
+    message = _message(case.test, case.function)
+    assert capsys.readouterr().out == ""  # no green line for a failure
+    assert "likely cause:" in message
+    lowered = message.lower()
+    missing = [phrase for phrase in case.phrases if phrase.lower() not in lowered]
+    assert not missing, f"message lacks {missing}:\n{message}"
+    # Every message either shows expected vs got, or names the exception the learner's code raised.
+    assert ("expected:" in message and "got:" in message) or re.search(r"raised \w+(Error|Exception)", message)
+
+
+def test_a_value_mismatch_reports_expected_and_got_values():
+    case = next(m for m in CATALOGUE if m.name == "propagate_dw_without_m")
+    message = _message(case.test, case.function)
+    assert "expected: array of shape (3, 1)" in message
+    assert "got:      array of shape (3, 1)" in message
+    assert "1/m factor is missing" in message
+
+
+def test_an_exception_in_learner_code_names_the_line_and_explains():
+    case = next(m for m in CATALOGUE if m.name == "sigmoid_math_exp")
+    message = _message(case.test, case.function)
+    assert "raised TypeError" in message
+    assert "in sigmoid_math_exp(), line" in message and "math.exp(-z)" in message
+    assert "use np.exp / np.log" in message
+
+
+def test_passing_the_result_instead_of_the_function_is_explained():
+    message = _message("sigmoid_test", 0.5)
+    assert "expects your function itself" in message and "sigmoid_test(sigmoid)" in message
+
+
+def test_learner_prints_do_not_clutter_the_test_output(capsys):
+    def chatty_sigmoid(z):
+        print("debugging", z)
+        return 1 / (1 + np.exp(-z))
+
+    pt.sigmoid_test(chatty_sigmoid)
+    assert capsys.readouterr().out.strip() == GREEN_PASSED
+
+
+# ----------------------------------------------------------------- exercises 1 and 2 (variables)
+
+
+def test_dimensions_and_flatten_pass_with_the_notebook_solution(capsys):
+    train_x, test_x = fake_dataset()
+    ns = solution_namespace(train_x, test_x)
+    pt.dimensions_test(train_x, test_x, ns["m_train"], ns["m_test"], ns["n_mels"], ns["time_steps"])
+    pt.flatten_test(train_x, test_x, ns["train_set_x_flatten"], ns["test_set_x_flatten"])
+    assert capsys.readouterr().out.count(GREEN_PASSED) == 2
+
+
+def test_dimensions_accept_numpy_integers(capsys):
+    train_x, test_x = fake_dataset()
+    pt.dimensions_test(train_x, test_x, np.int64(5), np.int32(3), np.int64(128), 130)
+    assert GREEN_PASSED in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", [name for name, _, _ in dimension_mistakes(*fake_dataset())])
+def test_dimension_mistakes_are_explained(name):
+    train_x, test_x = fake_dataset()
+    _, values, phrases = next(case for case in dimension_mistakes(train_x, test_x) if case[0] == name)
+    with pytest.raises(AssertionError) as failure:
+        pt.dimensions_test(train_x, test_x, *values)
+    message = str(failure.value).lower()
+    assert "likely cause" in message and all(p.lower() in message for p in phrases), message
+
+
+@pytest.mark.parametrize("name", [name for name, _, _ in flatten_mistakes(*fake_dataset())])
+def test_flatten_mistakes_are_explained(name):
+    train_x, test_x = fake_dataset()
+    _, values, phrases = next(case for case in flatten_mistakes(train_x, test_x) if case[0] == name)
+    with pytest.raises(AssertionError) as failure:
+        pt.flatten_test(train_x, test_x, *values)
+    message = str(failure.value).lower()
+    assert "likely cause" in message and all(p.lower() in message for p in phrases), message
+
+
+def test_flatten_with_equal_split_sizes_still_names_the_transpose():
+    train_x, test_x = fake_dataset(m_train=4, m_test=4)
+    with pytest.raises(AssertionError, match=r"add \.T"):
+        pt.flatten_test(train_x, test_x, train_x.reshape(4, -1), test_x.reshape(4, -1).T)
+
+
+# ----------------------------------------------------------------- explanations and the front door
+
+
+@pytest.mark.parametrize(
+    "error, phrase",
+    [
+        (NameError("name 'A' is not defined", name="A"), "'A' is used but was never given a value"),
+        (TypeError("only length-1 arrays can be converted to Python scalars"), "np.exp / np.log"),
+        (TypeError("cannot unpack non-iterable NoneType object"), "without 'return"),
+        (TypeError("propagate() got an unexpected keyword argument 'Y'"), "signature"),
+        (ValueError("shapes (3,1) and (3,4) not aligned: 1 (dim 1) != 3 (dim 0)"), "np.dot(w.T, X)"),
+        (ValueError("operands could not be broadcast together with shapes (3,4) (4,1)"), "matrix product"),
+        (ValueError("The truth value of an array with more than one element is ambiguous."), "'if'"),
+        (KeyError("dW"), "'dw'"),
+        (RecursionError("maximum recursion depth exceeded"), "calls itself"),
+        (OverflowError("math range error"), "np.exp"),
+        (RuntimeError("something odd"), "exception was raised inside your code"),
+    ],
+)
+def test_explain_exception(error, phrase):
+    assert phrase in pt.explain_exception(error)
+
+
+def test_root_public_tests_re_exports_the_tests(monkeypatch):
+    spec = importlib.util.spec_from_file_location("root_public_tests", REPO / "public_tests.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setitem(sys.modules, "root_public_tests", module)
+    namespace: dict = {}
+    exec("from root_public_tests import *", namespace)  # what the notebook's first cells do
+    exported = {name for name in namespace if name != "__builtins__"}
+    assert exported == set(pt.__all__)
+    assert {"sigmoid_test", "initialize_with_zeros_test_1", "initialize_with_zeros_test_2", "propagate_test",
+            "optimize_test", "predict_test", "model_test"} <= exported
+    assert namespace["propagate_test"] is pt.propagate_test
