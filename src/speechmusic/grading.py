@@ -47,6 +47,8 @@ from .errors import ParameterError, SpeechMusicError
 DEFAULT_TIMEOUT = 600.0
 #: Seconds the checks of one exercise may take (they take milliseconds unless code loops forever).
 DEFAULT_CHECK_TIMEOUT = 30.0
+#: Extra seconds for the check cell beyond the exercises' own limits (importing the checks).
+CHECK_CELL_GRACE = 10.0
 #: Extra seconds before the grader kills a worker that has not reported (kernel start, shutdown).
 HARD_KILL_GRACE = 60.0
 #: The function that checks a notebook's namespace, as "module:function".
@@ -288,7 +290,7 @@ def grade_notebook(
             "--checker", checker,
         ]
         n_exercises = len(exercise_names())
-        hard_limit = timeout + n_exercises * check_timeout + HARD_KILL_GRACE
+        hard_limit = timeout + n_exercises * check_timeout + CHECK_CELL_GRACE + HARD_KILL_GRACE
         env = _kernel_env(lab, Path(data_dir) if data_dir is not None else None)
         worker = subprocess.Popen(
             command, cwd=workdir, env=env, stdin=subprocess.DEVNULL,
@@ -451,7 +453,7 @@ def _worker(notebook: Path, workdir: Path, result: Path, timeout: float, check_t
                                                                      check_timeout=float(check_timeout)))
             nb.cells.append(check_cell)
             _write_json(progress, {"cell": "checks"})
-            client.timeout = max(5, int(len(exercise_names()) * check_timeout + 15))
+            client.timeout = max(5, int(len(exercise_names()) * check_timeout + CHECK_CELL_GRACE))
             try:
                 client.execute_cell(check_cell, len(nb.cells) - 1)
             except CellTimeoutError:

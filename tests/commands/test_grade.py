@@ -1,0 +1,267 @@
+"""The grader: notebooks run in their own processes with time limits, and always get a report."""
+
+import json
+import os
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import REPO_ROOT
+from speechmusic import cli, grading
+from speechmusic.grading import grade_notebook, grade_notebooks
+
+HERE = Path(__file__).resolve().parent
+EXERCISES = ("dimensions", "flatten", "sigmoid", "initialize_with_zeros", "propagate", "optimize", "predict", "model")
+
+#: Correct answers to the eight exercises, on small made-up data (no dataset needed).
+SOLUTION = textwrap.dedent('''
+    import numpy as np
+    rng = np.random.default_rng(0)
+    train_set_x_orig = rng.random((6, 128, 130))
+    test_set_x_orig = rng.random((4, 128, 130))
+    m_train, n_mels, time_steps = train_set_x_orig.shape
+    m_test = test_set_x_orig.shape[0]
+    train_set_x_flatten = train_set_x_orig.reshape(m_train, -1).T
+    test_set_x_flatten = test_set_x_orig.reshape(m_test, -1).T
+    ---
+    def sigmoid(z):
+        return 1 / (1 + np.exp(-z))
+    ---
+    def initialize_with_zeros(dim):
+        return np.zeros((dim, 1)), 0.0
+    ---
+    def propagate(w, b, X, Y):
+        m = X.shape[1]
+        A = sigmoid(w.T @ X + b)
+        cost = -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m
+        return {"dw": X @ (A - Y).T / m, "db": float(np.sum(A - Y) / m)}, float(np.squeeze(cost))
+    ---
+    def optimize(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=False):
+        costs = []
+        for i in range(num_iterations):
+            grads, cost = propagate(w, b, X, Y)
+            w = w - learning_rate * grads["dw"]
+            b = b - learning_rate * grads["db"]
+            if i % 100 == 0:
+                costs.append(cost)
+        return {"w": w, "b": b}, grads, costs
+    ---
+    def predict(w, b, X):
+        return (sigmoid(w.T @ X + b) > 0.5).astype(float)
+    ---
+    def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5, print_cost=False):
+        w, b = initialize_with_zeros(X_train.shape[0])
+        params, grads, costs = optimize(w, b, X_train, Y_train, num_iterations, learning_rate, print_cost)
+        w, b = params["w"], params["b"]
+        return {"costs": costs, "Y_prediction_test": predict(w, b, X_test),
+                "Y_prediction_train": predict(w, b, X_train), "w": w, "b": b,
+                "learning_rate": learning_rate, "num_iterations": num_iterations}
+''').split("---\n")
+
+
+def write_notebook(path: Path, cells) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# a submission")] + [nbformat.v4.new_code_cell(c) for c in cells]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(path))
+    return path
+
+
+@pytest.fixture(scope="module")
+def lab_dir(tmp_path_factory):
+    """A lab folder: the notebook's imports must work from the kernel."""
+    folder = tmp_path_factory.mktemp("lab")
+    (folder / "audio_utils.py").write_text("LAB_MARKER = 'audio_utils from the lab folder'\n")
+    (folder / "public_tests.py").write_text("from speechmusic.lab.public_tests import *\n")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, lab_dir):
+    """Grade a batch of submissions once (two at a time); tests below read the reports."""
+    pytest.importorskip("speechmusic.lab.checks")
+    root = tmp_path_factory.mktemp("submissions")
+    data_dir = root / "my-data"
+    data_dir.mkdir()
+    env_check = textwrap.dedent(f'''
+        import os, audio_utils, public_tests
+        assert audio_utils.LAB_MARKER == 'audio_utils from the lab folder'
+        assert os.environ["SPEECHMUSIC_DATA"] == {str(data_dir.resolve())!r}
+        assert os.path.realpath(os.getcwd()) != {str(root.resolve())!r}
+        open("written-by-notebook.txt", "w").write("scratch")
+    ''')
+    wrong_sigmoid = "import math\ndef sigmoid(z):\n    return 1 / (1 + math.exp(-z))\n"
+    notebooks = {
+        "good": write_notebook(root / "good.ipynb", [env_check] + SOLUTION),
+        "partial": write_notebook(root / "partial.ipynb", SOLUTION[:1] + [wrong_sigmoid, "1 / 0"] + SOLUTION[2:]),
+        "blank": write_notebook(root / "blank.ipynb", ["# YOUR CODE STARTS HERE\n# YOUR CODE ENDS HERE",
+                                                       "raise NotImplementedError('exercise 3')"]),
+        "died": write_notebook(root / "died.ipynb", SOLUTION[:2] + ["import os\nos._exit(3)"] + SOLUTION[2:]),
+    }
+    (root / "broken.ipynb").write_text("{ this is not json")
+    notebooks["broken"] = root / "broken.ipynb"
+    notebooks["missing"] = root / "missing.ipynb"
+    before = {name: (p.read_bytes(), p.stat().st_mtime_ns) for name, p in notebooks.items() if p.exists()}
+    reports = grade_notebooks(list(notebooks.values()), jobs=2, timeout=120, check_timeout=10,
+                              data_dir=data_dir, lab_dir=lab_dir)
+    return {"root": root, "before": before, "paths": notebooks,
+            "reports": dict(zip(notebooks, reports))}
+
+
+@pytest.mark.slow
+def test_a_correct_notebook_scores_one(graded):
+    report = graded["reports"]["good"]
+    assert report.status == "completed", report.message
+    assert report.errors == []  # the environment checks in its first cell passed
+    assert list(report.exercises) == list(EXERCISES)
+    assert all(e["passed"] for e in report.exercises.values())
+    assert report.score == 1.0 and report.passed == 8 and report.total == 8
+
+
+@pytest.mark.slow
+def test_submissions_are_never_modified_and_scratch_files_stay_out(graded):
+    for name, (content, mtime) in graded["before"].items():
+        path = graded["paths"][name]
+        assert path.read_bytes() == content and path.stat().st_mtime_ns == mtime
+    assert not (graded["root"] / "written-by-notebook.txt").exists()
+    assert sorted(p.name for p in graded["root"].iterdir()) == sorted(
+        ["good.ipynb", "partial.ipynb", "blank.ipynb", "died.ipynb", "broken.ipynb", "my-data"])
+
+
+@pytest.mark.slow
+def test_errors_are_recorded_and_other_exercises_still_graded(graded):
+    report = graded["reports"]["partial"]
+    assert report.status == "completed"
+    assert [(e["cell"], e["ename"]) for e in report.errors] == [(4, "ZeroDivisionError")]
+    assert "1 cell raised" in report.message
+    assert not report.exercises["sigmoid"]["passed"]
+    assert report.exercises["sigmoid"]["message"]  # the checks explain what went wrong
+    passed = [name for name, e in report.exercises.items() if e["passed"]]
+    assert "sigmoid" not in passed and "dimensions" in passed and "initialize_with_zeros" in passed
+    assert report.score == pytest.approx(len(passed) / 8)
+
+
+@pytest.mark.slow
+def test_a_blank_notebook_scores_zero(graded):
+    report = graded["reports"]["blank"]
+    assert report.status == "completed"
+    assert report.score == 0.0 and report.passed == 0
+    assert [e["ename"] for e in report.errors] == ["NotImplementedError"]
+    assert all("not defined" in e["message"] for e in report.exercises.values())
+
+
+@pytest.mark.slow
+def test_a_notebook_that_kills_its_kernel_gets_a_report(graded):
+    report = graded["reports"]["died"]
+    assert report.status == "kernel_died"
+    assert "cell 4" in report.message and report.score == 0.0
+    assert set(report.exercises) == set(EXERCISES)
+
+
+@pytest.mark.slow
+def test_unreadable_and_missing_notebooks_get_reports(graded):
+    broken, missing = graded["reports"]["broken"], graded["reports"]["missing"]
+    assert broken.status == "failed" and "not a readable notebook" in broken.message
+    assert missing.status == "failed" and "no such file" in missing.message
+    assert broken.score == missing.score == 0.0
+
+
+@pytest.mark.slow
+def test_reports_are_json_ready(graded):
+    for report in graded["reports"].values():
+        data = json.loads(json.dumps(report.as_dict()))
+        assert set(data) >= {"notebook", "score", "exercises", "status", "errors", "passed", "total"}
+        assert 0.0 <= data["score"] <= 1.0
+
+
+@pytest.mark.slow
+def test_a_notebook_that_never_finishes_is_interrupted_and_still_graded(tmp_path, lab_dir):
+    pytest.importorskip("speechmusic.lab.checks")
+    path = write_notebook(tmp_path / "hang.ipynb", SOLUTION[:3] + ["while True:\n    pass"] + SOLUTION[3:])
+    report = grade_notebook(path, timeout=8, check_timeout=5, lab_dir=lab_dir)
+    assert report.status == "timeout"
+    assert "cell 5" in report.message and "interrupted" in report.message
+    # What was defined before the endless cell is graded; what came after was never run.
+    assert report.exercises["sigmoid"]["passed"] and report.exercises["initialize_with_zeros"]["passed"]
+    assert not report.exercises["model"]["passed"]
+    assert report.seconds < 60  # interrupted, not left to run
+
+
+@pytest.mark.slow
+def test_a_cell_that_ignores_interrupts_is_stopped(tmp_path, lab_dir):
+    stubborn = "import time\nwhile True:\n    try:\n        time.sleep(0.2)\n    except BaseException:\n        pass"
+    path = write_notebook(tmp_path / "stubborn.ipynb", ["def sigmoid(z):\n    return z", stubborn])
+    report = grade_notebook(path, timeout=5, check_timeout=0.5, lab_dir=lab_dir, checker="builtins:dict")
+    assert report.status == "timeout" and "did not stop when interrupted" in report.message
+    assert report.score == 0.0
+
+
+def test_a_worker_that_overruns_is_killed(tmp_path, lab_dir, monkeypatch):
+    fake_python = tmp_path / "fake-python"
+    fake_python.write_text("#!/bin/sh\nsleep 120\n")
+    fake_python.chmod(0o755)
+    monkeypatch.setattr(grading, "HARD_KILL_GRACE", 0.5)
+    monkeypatch.setattr(grading, "CHECK_CELL_GRACE", 0.5)
+    path = write_notebook(tmp_path / "nb.ipynb", ["x = 1"])
+    report = grade_notebook(path, timeout=0.5, check_timeout=0.1, lab_dir=lab_dir, python=str(fake_python))
+    assert report.status == "timeout" and "was stopped" in report.message
+    assert report.seconds < 60 and report.score == 0.0  # killed long before its 120-s sleep ended
+
+
+def test_a_worker_that_crashes_gets_a_report(tmp_path, lab_dir):
+    fake_python = tmp_path / "crashing-python"
+    fake_python.write_text("#!/bin/sh\necho 'Segmentation fault' >&2\nexit 139\n")
+    fake_python.chmod(0o755)
+    path = write_notebook(tmp_path / "nb.ipynb", ["x = 1"])
+    report = grade_notebook(path, lab_dir=lab_dir, python=str(fake_python))
+    assert report.status == "failed" and "exit code 139" in report.message and "Segmentation fault" in report.message
+
+
+def test_lab_dir_must_hold_the_lab_files(tmp_path):
+    from speechmusic.errors import SpeechMusicError
+
+    with pytest.raises(SpeechMusicError, match="audio_utils.py"):
+        grading.find_lab_dir(tmp_path)
+
+
+@pytest.mark.slow
+def test_grade_command_json_and_text(tmp_path, lab_dir, capsys):
+    pytest.importorskip("speechmusic.lab.checks")
+    good = write_notebook(tmp_path / "good.ipynb", SOLUTION)
+    blank = write_notebook(tmp_path / "blank.ipynb", ["x = 1"])
+    code = cli.main(["grade", str(good), str(blank), "--lab-dir", str(lab_dir), "--json", "--jobs", "2", "--quiet"])
+    out = capsys.readouterr().out
+    reports = json.loads(out)
+    assert code == 0 and isinstance(reports, list)
+    assert [r["score"] for r in reports] == [1.0, 0.0]
+    assert reports[0]["exercises"]["propagate"] == {"passed": True, "message": reports[0]["exercises"]["propagate"]["message"]}
+    code = cli.main(["grade", str(blank), "--lab-dir", str(lab_dir), "--fail-under", "0.5"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "score 0.00 (0/8 exercises)" in out and "FAIL  sigmoid" in out
+
+
+def test_grade_command_exit_code_for_unreadable_file(tmp_path, lab_dir, capsys):
+    bad = tmp_path / "bad.ipynb"
+    bad.write_text("nope")
+    code = cli.main(["grade", str(bad), "--lab-dir", str(lab_dir), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1 and isinstance(report, dict) and report["status"] == "failed"
+
+
+LAB_NOTEBOOKS = [REPO_ROOT / "audio_classification_logreg.ipynb", REPO_ROOT / "solutions" / "audio_classification_logreg.ipynb"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not all(p.is_file() for p in LAB_NOTEBOOKS) or not (REPO_ROOT / "public_tests.py").is_file(),
+                    reason="the lab notebooks are not in this checkout")
+def test_the_lab_notebooks_score_zero_and_one(tmp_path):
+    from speechmusic.synth import build_synthetic_dataset
+
+    data = tmp_path / "data"
+    build_synthetic_dataset(data, n_train=12, n_test=4, seed=0, progress=False)
+    student, solution = grade_notebooks(LAB_NOTEBOOKS, jobs=2, data_dir=data, timeout=600)
+    assert solution.score == 1.0, (solution.message, {k: v["message"][:200] for k, v in solution.exercises.items()})
+    assert student.score == 0.0
