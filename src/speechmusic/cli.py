@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except (SpeechMusicError, FileExistsError, FileNotFoundError, PermissionError) as error:
+    except (SpeechMusicError, OSError) as error:  # OSError: disk full, permissions, a file that exists ...
         if args.debug:
             raise
         print(f"error: {error}", file=sys.stderr)
