@@ -13,8 +13,10 @@ How it works (``speechmusic segment``):
    speech; staying costs nothing, every switch costs ``switch_penalty`` (nats of evidence). The
    most likely state sequence is found exactly in one pass. So a stretch of the other class
    becomes its own segment only when its evidence outweighs the two switches it needs
-   (entering and leaving): with the default penalty of 6, about 3 s of confident windows
-   (p >= 0.9) or 6 s of hesitant ones (p ~ 0.75).
+   (entering and leaving), 2 x 5 = 10 nats with the default penalty: about 1.5 s of
+   near-certain windows (p = 0.999, 6.9 nats/s), 2.2 s at p = 0.99, 4.6 s at p = 0.9 and 9 s
+   of hesitant ones (p = 0.75). On a programme cut from real recordings, penalties from 2 to 6
+   found every part (speech parts of 8 s included); 8 and more started to swallow the 8-s part.
 
    Why not a median filter? A median filter counts votes and ignores how sure each vote is, and
    its width sets one fixed minimum segment length. The HMM weighs confident decisions more than
@@ -51,7 +53,7 @@ from .windows import DEFAULT_BATCH, DEFAULT_BLOCK_SECONDS, SlidingWindows, hop_i
 #: Default distance between window starts, in seconds (rounded to whole spectrogram frames).
 DEFAULT_HOP = 1.0
 #: Default cost of one switch between speech and music, in nats of evidence.
-DEFAULT_SWITCH_PENALTY = 6.0
+DEFAULT_SWITCH_PENALTY = 5.0
 #: Window probabilities are kept this far from 0 and 1 (log-odds within +-6.9).
 PROB_FLOOR = 1e-3
 #: Upper bounds of the overview kept for plotting.
