@@ -1,0 +1,138 @@
+"""Run both notebooks for real (nbclient, a fresh kernel) on the synthetic dataset.
+
+One execution per notebook, shared by all assertions (the machine is small). The kernel finds the
+data through ``SPEECHMUSIC_DATA``, as a learner's would, and starts in the notebook's own folder
+(the solution notebook in ``solutions/``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from speechmusic.lab import EXERCISES
+from speechmusic.lab.build import TARGETS
+from lab_data import make_lab_dataset
+from lab_reference import REPO
+
+pytestmark = pytest.mark.slow
+
+nbclient = pytest.importorskip("nbclient")
+
+CHECK_CELL = (
+    "import json as _json\n"
+    "from speechmusic.lab.checks import check_namespace as _check_namespace\n"
+    "print('CHECKS ' + _json.dumps(_check_namespace(globals())))\n"
+)
+ACCURACY_LINE = re.compile(r"^test accuracy: (\d+\.\d) %$", re.MULTILINE)
+
+
+@pytest.fixture(scope="module")
+def lab_data(tmp_path_factory) -> Path:
+    folder, _ = make_lab_dataset(tmp_path_factory.mktemp("lab") / "data", n_train=60, n_test=20, seed=0)
+    return folder
+
+
+def _execute(variant: str, data_dir: Path, *, allow_errors: bool) -> nbformat.NotebookNode:
+    path = REPO / TARGETS[variant]
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell(CHECK_CELL))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SPEECHMUSIC_DATA", str(data_dir))
+        client = nbclient.NotebookClient(notebook, timeout=600, kernel_name="python3", allow_errors=allow_errors,
+                                         resources={"metadata": {"path": str(path.parent)}})
+        client.execute()
+    return notebook
+
+
+@pytest.fixture(scope="module")
+def solution_run(lab_data) -> nbformat.NotebookNode:
+    return _execute("solution", lab_data, allow_errors=False)
+
+
+@pytest.fixture(scope="module")
+def student_run(lab_data) -> nbformat.NotebookNode:
+    return _execute("student", lab_data, allow_errors=True)
+
+
+def _outputs(notebook):
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type == "code":
+            for output in cell.get("outputs", []):
+                yield index, cell, output
+
+
+def _stdout(notebook, *, with_checks: bool = False) -> str:
+    """Everything the notebook printed (without the line of the appended check cell, unless asked)."""
+    text = "".join(o.get("text", "") for _, _, o in _outputs(notebook) if o.output_type == "stream")
+    if with_checks:
+        return text
+    return "\n".join(line for line in text.splitlines() if not line.startswith("CHECKS "))
+
+
+def _checks(notebook) -> dict:
+    line = next(line for line in _stdout(notebook, with_checks=True).splitlines() if line.startswith("CHECKS "))
+    return json.loads(line[len("CHECKS "):])
+
+
+# ----------------------------------------------------------------- the solution notebook
+
+
+def test_solution_runs_without_errors_and_every_exercise_test_passes(solution_run):
+    assert not [o for _, _, o in _outputs(solution_run) if o.output_type == "error"]
+    test_calls = sum(
+        len(re.findall(r"^\w+_test(?:_\d)?\(", cell.source, re.MULTILINE))
+        for cell in solution_run.cells if cell.cell_type == "code"
+    )
+    assert test_calls == 10  # eight exercises (two tests for initialize_with_zeros) and the bonus
+    assert _stdout(solution_run).count("All tests passed!") == test_calls
+
+
+def test_solution_draws_figures_and_audio_players(solution_run):
+    images = [o for _, _, o in _outputs(solution_run) if "image/png" in o.get("data", {})]
+    players = [o for _, _, o in _outputs(solution_run) if "<audio" in o.get("data", {}).get("text/html", "")]
+    assert len(images) >= 10
+    assert len(players) >= 4  # two examples, one chosen clip, your own audio, the long recording, mistakes
+
+
+def test_solution_prints_a_synthetic_test_accuracy_of_at_least_90_percent(solution_run):
+    found = ACCURACY_LINE.findall(_stdout(solution_run))
+    assert len(found) == 1, "the notebook must print exactly one 'test accuracy: XX.X %' line"
+    assert float(found[0]) >= 90.0
+
+
+def test_solution_namespace_passes_the_graders_checks(solution_run):
+    results = _checks(solution_run)
+    assert list(results) == list(EXERCISES)
+    assert all(result["passed"] for result in results.values()), results
+
+
+# ----------------------------------------------------------------- the student notebook
+
+
+def test_student_notebook_runs_its_setup_then_fails_first_at_exercise_1(student_run):
+    errors = [(index, cell, output) for index, cell, output in _outputs(student_run) if output.output_type == "error"]
+    assert errors
+    first_index, first_cell, first_error = errors[0]
+    assert "exercise" in first_cell.metadata.get("tags", [])
+    assert "# YOUR CODE STARTS HERE" in first_cell.source and "m_train" in first_cell.source
+    assert first_error.ename == "NameError" and "m_train" in first_error.evalue
+    setup = [cell for cell in student_run.cells[:first_index] if cell.cell_type == "code"]
+    assert len(setup) >= 5  # paths, imports, loading, listening, one example
+    assert all(cell.execution_count is not None for cell in setup)
+
+
+def test_blank_student_functions_fail_their_tests_with_explanations(student_run):
+    messages = [o.evalue for _, _, o in _outputs(student_run) if o.output_type == "error" and o.ename == "AssertionError"]
+    assert any(m.startswith("sigmoid: calling sigmoid(2.0) raised NameError") for m in messages)
+    assert any("propagate" in m and "YOUR CODE STARTS HERE" in m for m in messages)
+
+
+def test_blank_student_notebook_scores_zero_in_the_graders_checks(student_run):
+    results = _checks(student_run)
+    assert list(results) == list(EXERCISES)
+    assert not any(result["passed"] for result in results.values())
