@@ -1,7 +1,6 @@
 """The grader: notebooks run in their own processes with time limits, and always get a report."""
 
 import json
-import os
 import textwrap
 from pathlib import Path
 
@@ -12,7 +11,6 @@ from conftest import REPO_ROOT
 from speechmusic import cli, grading
 from speechmusic.grading import grade_notebook, grade_notebooks
 
-HERE = Path(__file__).resolve().parent
 EXERCISES = ("dimensions", "flatten", "sigmoid", "initialize_with_zeros", "propagate", "optimize", "predict", "model")
 
 #: Correct answers to the eight exercises, on small made-up data (no dataset needed).

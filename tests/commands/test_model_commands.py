@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import SR, noise, tone, write_audio
+from conftest import noise, tone, write_audio
 from model_helpers import save_model, write_recording
 from speechmusic import cli
 from speechmusic.pipeline import load_classifier

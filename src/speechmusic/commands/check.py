@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 
 from ..setup_check import EPILOG, add_arguments, run_from_args
+from .common import help_formatter
 
 
 def register(subparsers) -> None:
-    from ..cli import HelpFormatter
+    HelpFormatter = help_formatter()
 
     parser = subparsers.add_parser(
         "check",

@@ -84,3 +84,23 @@ def print_json(value) -> None:
 def show_progress(quiet: bool) -> bool:
     """Progress bars go to stderr; they are shown unless --quiet."""
     return not quiet
+
+
+def help_formatter():
+    """The command line's help formatter, without "(default: None/False)" noise.
+
+    Options whose default is None or False, or whose help already says what the default is,
+    are shown without argparse's automatic "(default: ...)" suffix.
+    """
+    from ..cli import HelpFormatter
+
+    class CommandHelpFormatter(HelpFormatter):
+        def _get_help_string(self, action):
+            text = action.help or ""
+            if action.default is None or action.default is False or "default" in text or (
+                action.default is True and action.const is False  # a --no-X switch
+            ):
+                return text
+            return super()._get_help_string(action)
+
+    return CommandHelpFormatter

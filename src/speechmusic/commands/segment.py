@@ -10,7 +10,7 @@ from ..pipeline import load_classifier
 from ..segmentation import (
     DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, plot_segmentation, segment_file, segments_csv, write_segments_csv,
 )
-from .common import add_model, non_negative_float, positive_float, print_json, refuse_existing
+from .common import add_model, help_formatter, non_negative_float, positive_float, print_json, refuse_existing
 
 EXAMPLES = """\
 examples:
@@ -30,7 +30,7 @@ blocks, so memory does not grow with its length (hours are fine). Output CSV: st
 
 
 def register(subparsers) -> None:
-    from ..cli import HelpFormatter
+    HelpFormatter = help_formatter()
 
     parser = subparsers.add_parser(
         "segment",

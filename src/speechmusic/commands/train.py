@@ -16,7 +16,7 @@ from ..errors import DatasetError, ParameterError
 from ..features import FEATURE_KINDS
 from ..pipeline import DEFAULT_FEATURE_KIND, TRAINING_DEFAULTS, save_classifier, train_classifier
 from .common import (
-    add_data_dir, non_negative_float, positive_float, non_negative_int, print_json, refuse_existing,
+    add_data_dir, help_formatter, non_negative_float, positive_float, non_negative_int, print_json, refuse_existing,
 )
 
 EXAMPLES = f"""\
@@ -35,7 +35,7 @@ descent); --seed only chooses which recordings --validation holds out.
 
 
 def register(subparsers) -> None:
-    from ..cli import HelpFormatter
+    HelpFormatter = help_formatter()
 
     parser = subparsers.add_parser(
         "train",
