@@ -82,15 +82,14 @@ LAB_ROOT = next(
      if (folder / "audio_utils.py").is_file() and (folder / "public_tests.py").is_file()),
     None,
 )
-if LAB_ROOT is None:
-    raise FileNotFoundError(
-        "audio_utils.py and public_tests.py were not found in this folder or above it: "
-        "open the notebook from inside the speechmusic repository."
-    )
-os.chdir(LAB_ROOT)
-if str(LAB_ROOT) not in sys.path:
-    sys.path.insert(0, str(LAB_ROOT))
-print(f"working in {LAB_ROOT}")
+if LAB_ROOT is not None:
+    os.chdir(LAB_ROOT)
+    if str(LAB_ROOT) not in sys.path:
+        sys.path.insert(0, str(LAB_ROOT))
+    print(f"working in {LAB_ROOT}")
+else:
+    print("audio_utils.py and public_tests.py are not in this folder or above it: the imports below "
+          "only work if they are on the Python path. Open the notebook from the speechmusic repository.")
 
 # %%
 import numpy as np
