@@ -75,10 +75,19 @@ def refuse_existing(path: Path | None, overwrite: bool, what: str = "file") -> N
 
 
 def print_json(value) -> None:
-    """Print one JSON document on stdout (the only thing on stdout in --json mode)."""
-    json.dump(value, sys.stdout, indent=2, allow_nan=False)
-    sys.stdout.write("\n")
-    sys.stdout.flush()
+    """Print one JSON document on stdout (the only thing on stdout in --json mode).
+
+    A reader that stops early (``... --json | head``) is not an error.
+    """
+    text = json.dumps(value, indent=2, allow_nan=False) + "\n"
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        import os
+
+        # Point stdout at /dev/null so the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def show_progress(quiet: bool) -> bool:
