@@ -75,7 +75,9 @@ def test_the_student_notebook_contains_no_solution_code(built):
 
 def test_each_solution_region_becomes_markers_and_a_line_count(built):
     regions = _regions(SOURCE_TEXT.splitlines())
-    counts = [sum(1 for line in region if line.strip() and not line.strip().startswith("#")) for region in regions]
+    counts = [build.count_code_lines(region) for region in regions]
+    assert counts[:2] == [4, 2]  # exercise 1: four assignments; exercise 2: two
+    assert 6 in counts  # model: six statements, one of them continued over two lines
     for variant in build.VARIANTS:
         text = "\n".join(_code_cells(built[variant]))
         assert text.count(build.STARTS) == text.count(build.ENDS) == len(regions)
@@ -142,6 +144,11 @@ def test_render_code_student_and_solution():
         "def f(z):", "    # (≈ 2 lines of code)", "    # YOUR CODE STARTS HERE", "    # a comment does not count",
         "    s = z + 1", "", "    s = s * 2", "    # YOUR CODE ENDS HERE", "    return s",
     ]
+
+
+def test_a_statement_over_several_lines_counts_once():
+    lines = ["    x = f(1,", "          2)", "    # comment", "", "    y = [", "        3,", "    ]"]
+    assert build.count_code_lines(lines) == 2
 
 
 def test_one_line_hint_is_singular():

@@ -15,7 +15,7 @@ The build writes
 
 * the **student** notebook ``audio_classification_logreg.ipynb`` (repository root): each region
   becomes ``# (≈ N lines of code)``, the hints, ``# YOUR CODE STARTS HERE``, an empty line and
-  ``# YOUR CODE ENDS HERE``, where N counts the solution's code lines;
+  ``# YOUR CODE ENDS HERE``, where N counts the solution's statements (logical lines of code);
 * the **solution** notebook ``solutions/audio_classification_logreg.ipynb``: the same markers
   around the solution code.
 
@@ -31,9 +31,12 @@ given ``--force``.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import re
 import sys
+import textwrap
+import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -144,6 +147,20 @@ def _is_code(line: str) -> bool:
     return bool(stripped) and not stripped.startswith("#")
 
 
+def count_code_lines(lines: list[str]) -> int:
+    """Logical lines of code (a statement continued over several lines counts once).
+
+    Blank lines and comments do not count. Falls back to counting physical code lines when the
+    region cannot be tokenised on its own.
+    """
+    source = textwrap.dedent("\n".join(lines)) + "\n"
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return sum(_is_code(line) for line in lines)
+    return sum(1 for token in tokens if token.type == tokenize.NEWLINE)
+
+
 def count_hint(n: int) -> str:
     """The hint line text: ``(≈ 1 line of code)``, ``(≈ 3 lines of code)``."""
     return f"(≈ {n} line{'s' if n != 1 else ''} of code)"
@@ -167,7 +184,7 @@ def render_code(lines: list[str], variant: str, *, first_line: int = 0) -> list[
                 raise BuildError(f"line {first_line + offset}: {END} without {BEGIN}")
             hints = [r.strip()[len(HINT):].strip() for r in region if r.strip().startswith(HINT)]
             code = [r for r in region if not r.strip().startswith(HINT)]
-            n = sum(_is_code(r) for r in code)
+            n = count_code_lines(code)
             if n == 0:
                 raise BuildError(f"line {begin_line}: solution region holds no code")
             out.append(f"{indent}# {count_hint(n)}")
