@@ -145,3 +145,21 @@ def test_a_pass_with_a_note_keeps_the_note(solved):
     results = check_namespace(dict(solved, optimize=in_place))
     assert results["optimize"]["passed"]
     assert results["optimize"]["message"].startswith("All tests passed!") and "in place" in results["optimize"]["message"]
+
+
+def test_an_outer_alarm_timer_is_given_back(solved):
+    import signal
+
+    if not hasattr(signal, "setitimer"):
+        pytest.skip("no interval timers on this platform")
+    fired = []
+    previous = signal.signal(signal.SIGALRM, lambda *_: fired.append(True))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 1000.0)
+        check_namespace(solved)
+        remaining, _ = signal.getitimer(signal.ITIMER_REAL)
+        assert 900.0 < remaining <= 1000.0
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert not fired

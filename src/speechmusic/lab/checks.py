@@ -12,6 +12,7 @@ import io
 import re
 import signal
 import threading
+import time
 import warnings
 from typing import Any, Callable
 
@@ -62,12 +63,16 @@ def _time_limit(seconds: float | None):
         raise _Timeout()
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    started = time.monotonic()
+    outer_delay, outer_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if outer_delay > 0:  # someone else's timer was running: give it back what is left of it
+            remaining = max(outer_delay - (time.monotonic() - started), 1e-3)
+            signal.setitimer(signal.ITIMER_REAL, remaining, outer_interval)
 
 
 def _clean(text: str) -> str:
