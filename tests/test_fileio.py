@@ -59,3 +59,14 @@ def test_save_npy_roundtrip(tmp_path):
     a = np.arange(12, dtype=np.float32).reshape(3, 4)
     fileio.save_npy(tmp_path / "d" / "a.npy", a)
     np.testing.assert_array_equal(np.load(tmp_path / "d" / "a.npy"), a)
+
+
+def test_new_files_get_ordinary_permissions_not_mkstemps_0600(tmp_path):
+    mask = os.umask(0o022)
+    try:
+        fileio._new_file_mode.cache_clear()
+        path = fileio.write_text(tmp_path / "shared.txt", "x")
+    finally:
+        os.umask(mask)
+        fileio._new_file_mode.cache_clear()
+    assert path.stat().st_mode & 0o777 == 0o644

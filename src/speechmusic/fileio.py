@@ -7,6 +7,7 @@ half-written clip, cache entry, model or report behind.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import tempfile
@@ -15,6 +16,14 @@ from typing import Iterator
 
 import numpy as np
 import soundfile as sf
+
+
+@functools.lru_cache(maxsize=1)
+def _new_file_mode() -> int:
+    """Permissions an ordinary new file gets under the process umask (mkstemp would give 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def _temp_path_beside(path: Path) -> Path:
@@ -72,6 +81,7 @@ def atomic_path(path: str | os.PathLike, *, overwrite: bool = False) -> Iterator
     tmp = _temp_path_beside(path)
     try:
         yield tmp
+        os.chmod(tmp, _new_file_mode())
         _publish(tmp, path, overwrite)
     finally:
         tmp.unlink(missing_ok=True)

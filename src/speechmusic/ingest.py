@@ -15,6 +15,7 @@ Sources are only ever read.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -77,6 +78,23 @@ def read_manifest(data_dir: str | os.PathLike) -> list[ManifestRecord]:
         return []
 
 
+@contextlib.contextmanager
+def _manifest_lock(data_dir: Path):
+    """Hold an exclusive lock on ``<data_dir>/.manifest.lock`` (POSIX; elsewhere no lock)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: concurrent ingests into one folder are not guarded there
+        yield
+        return
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / ".manifest.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _write_manifest(data_dir: Path, records: Iterable[ManifestRecord]) -> None:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=[f.name for f in fields(ManifestRecord)], lineterminator="\n")
@@ -131,7 +149,7 @@ class ClipWriter:
         self.params = params
         self.records = read_manifest(self.data_dir)
         self._by_identity = {r.identity: r for r in self.records}
-        self._dirty = False
+        self._unsaved: list[ManifestRecord] = []
         self.written: list[Path] = []
         self.skipped = 0
 
@@ -142,10 +160,21 @@ class ClipWriter:
         self.flush()
 
     def flush(self) -> None:
-        """Save the manifest now (done automatically on exit)."""
-        if self._dirty:
-            _write_manifest(self.data_dir, self.records)
-            self._dirty = False
+        """Save the manifest now (done automatically on exit).
+
+        The file is re-read under a lock and this writer's new records are added to what is there,
+        so two writers on one data folder (two terminals, say) keep each other's records.
+        """
+        if not self._unsaved:
+            return
+        with _manifest_lock(self.data_dir):
+            on_disk = read_manifest(self.data_dir)
+            known = {r.path for r in on_disk}
+            merged = on_disk + [r for r in self._unsaved if r.path not in known]
+            _write_manifest(self.data_dir, merged)
+        self._unsaved = []
+        self.records = merged
+        self._by_identity = {r.identity: r for r in merged}
 
     def has(self, *, split: str, label: str, source: str, original: str, offset: float) -> bool:
         """True when that clip was written before and its file is still there."""
@@ -204,7 +233,7 @@ class ClipWriter:
         )
         self.records.append(record)
         self._by_identity[record.identity] = record
-        self._dirty = True
+        self._unsaved.append(record)
         self.written.append(target)
         return target
 

@@ -74,10 +74,6 @@ def test_two_processes_loading_with_a_cold_cache_both_succeed_and_leave_a_valid_
     np.testing.assert_allclose(np.concatenate([train_x, test_x]), expected, atol=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "ClipWriter reads manifest.csv once when it opens and rewrites the whole file from its own copy "
-    "on flush, so of two writers open on one data folder, the later flush drops the other's records "
-    "(the clips stay on disk, but a re-run no longer recognises them and writes duplicates)"))
 def test_two_clip_writers_on_one_folder_keep_every_record(tmp_path):
     data_dir = tmp_path / "data"
     clip = noise(3.0)
