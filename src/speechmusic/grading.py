@@ -163,6 +163,18 @@ def find_lab_dir(lab_dir: str | os.PathLike | None = None) -> Path:
     )
 
 
+def default_data_dir(data_dir: str | os.PathLike | None, lab_dir: Path) -> Path | None:
+    """The data folder notebooks should load: ``data_dir`` if given, else ``$SPEECHMUSIC_DATA`` if
+    set (None: keep it), else ``<lab_dir>/data`` when it exists (where learners keep their data;
+    the notebook's own ``./data`` would point into the temporary folder)."""
+    if data_dir is not None:
+        return Path(data_dir)
+    if os.environ.get(DATA_ENV_VAR):
+        return None
+    candidate = lab_dir / "data"
+    return candidate if candidate.is_dir() else None
+
+
 def _kernel_env(lab_dir: Path, data_dir: Path | None) -> dict:
     env = dict(os.environ)
     paths = [str(lab_dir)]
@@ -246,8 +258,8 @@ def grade_notebook(
     check_timeout : float
         Seconds allowed for the checks of each exercise.
     data_dir : path-like or None
-        Dataset folder the notebook loads (sets ``SPEECHMUSIC_DATA`` for the kernel; None keeps
-        the grader's own environment).
+        Dataset folder the notebook loads (sets ``SPEECHMUSIC_DATA`` for the kernel). None: the
+        grader's ``$SPEECHMUSIC_DATA`` if set, else ``<lab_dir>/data`` if it exists.
     lab_dir : path-like or None
         Folder with ``audio_utils.py`` and ``public_tests.py`` (see :func:`find_lab_dir`).
     checker : str
@@ -291,7 +303,7 @@ def grade_notebook(
         ]
         n_exercises = len(exercise_names())
         hard_limit = timeout + n_exercises * check_timeout + CHECK_CELL_GRACE + HARD_KILL_GRACE
-        env = _kernel_env(lab, Path(data_dir) if data_dir is not None else None)
+        env = _kernel_env(lab, default_data_dir(data_dir, lab))
         worker = subprocess.Popen(
             command, cwd=workdir, env=env, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,

@@ -263,3 +263,13 @@ def test_the_lab_notebooks_score_zero_and_one(tmp_path):
     student, solution = grade_notebooks(LAB_NOTEBOOKS, jobs=2, data_dir=data, timeout=600)
     assert solution.score == 1.0, (solution.message, {k: v["message"][:200] for k, v in solution.exercises.items()})
     assert student.score == 0.0
+
+
+def test_default_data_dir_is_the_lab_folders(tmp_path, monkeypatch):
+    monkeypatch.delenv("SPEECHMUSIC_DATA", raising=False)
+    assert grading.default_data_dir(None, tmp_path) is None  # no data folder there: leave it
+    (tmp_path / "data").mkdir()
+    assert grading.default_data_dir(None, tmp_path) == tmp_path / "data"
+    assert grading.default_data_dir(tmp_path / "mine", tmp_path) == tmp_path / "mine"
+    monkeypatch.setenv("SPEECHMUSIC_DATA", str(tmp_path / "from-env"))
+    assert grading.default_data_dir(None, tmp_path) is None  # the grader's environment passes through

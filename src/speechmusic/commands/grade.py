@@ -40,7 +40,7 @@ def register(subparsers) -> None:
     parser.add_argument("notebooks", nargs="+", type=Path, metavar="NOTEBOOK",
                         help=".ipynb files (a folder stands for the .ipynb files in it)")
     parser.add_argument("--data-dir", type=Path, default=None, metavar="D",
-                        help="dataset the notebooks load (sets SPEECHMUSIC_DATA; default: the grader's environment)")
+                        help="dataset the notebooks load (sets SPEECHMUSIC_DATA; default: $SPEECHMUSIC_DATA, else LAB_DIR/data)")
     parser.add_argument("--timeout", type=positive_float, default=DEFAULT_TIMEOUT, metavar="S",
                         help="seconds a notebook's cells may take altogether")
     parser.add_argument("--check-timeout", type=positive_float, default=DEFAULT_CHECK_TIMEOUT, metavar="S",
