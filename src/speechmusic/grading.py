@@ -323,6 +323,11 @@ def grade_notebook(
             return report("timeout", f"the notebook did not finish within {hard_limit:.0f} s{where} and did not respond "
                                      "to an interrupt: it was stopped; nothing could be checked")
         finally:
+            # Also on Ctrl-C: the worker and the kernel are in their own sessions, which a
+            # terminal's interrupt does not reach, so stop them here.
+            if worker.poll() is None:
+                _kill_group(worker.pid)
+                worker.wait()
             _kill_kernel(workdir)
         try:
             data = json.loads(result_file.read_text())
