@@ -36,6 +36,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -246,6 +247,7 @@ def grade_notebook(
     lab_dir: str | os.PathLike | None = None,
     checker: str = DEFAULT_CHECKER,
     python: str | None = None,
+    cancel: threading.Event | None = None,
 ) -> NotebookGrade:
     """Execute one notebook in its own process with a time limit, then check its exercises.
 
@@ -266,6 +268,8 @@ def grade_notebook(
         ``"module:function"`` called on the notebook's globals (default: the lab's checks).
     python : str or None
         Interpreter for the worker and the kernel (default: this one).
+    cancel : threading.Event or None
+        When set (from another thread), the worker and its kernel are stopped at once.
 
     Returns
     -------
@@ -308,8 +312,19 @@ def grade_notebook(
             command, cwd=workdir, env=env, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
         )
+        deadline = time.monotonic() + hard_limit
+        output = None
         try:
-            output, _ = worker.communicate(timeout=hard_limit)
+            while output is None:
+                # Wait in short slices, so a cancel request (Ctrl-C in the grader) is seen promptly.
+                try:
+                    output, _ = worker.communicate(timeout=0.5)
+                except subprocess.TimeoutExpired:
+                    if cancel is not None and cancel.is_set():
+                        raise KeyboardInterrupt from None
+                    if time.monotonic() < deadline:
+                        continue
+                    raise
         except subprocess.TimeoutExpired:
             _kill_group(worker.pid)
             _kill_kernel(workdir)
@@ -356,13 +371,21 @@ def grade_notebooks(notebooks, *, jobs: int = 1, progress: bool = False, **optio
         raise ParameterError(f"jobs must be >= 1, got {jobs}")
     find_lab_dir(options.get("lab_dir"))  # fail once, early, rather than per notebook
     results: list[NotebookGrade | None] = [None] * len(notebooks)
+    cancel = threading.Event()
     with tqdm(total=len(notebooks), desc="grading", unit="notebook", disable=not progress, leave=False) as bar:
         # Threads only wait on worker processes; each notebook runs in its own process.
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(grade_notebook, nb, **options): i for i, nb in enumerate(notebooks)}
-            for future in futures:
-                results[futures[future]] = future.result()
-                bar.update(1)
+            futures = {pool.submit(grade_notebook, nb, cancel=cancel, **options): i for i, nb in enumerate(notebooks)}
+            try:
+                for future in futures:
+                    results[futures[future]] = future.result()
+                    bar.update(1)
+            except KeyboardInterrupt:
+                # Ctrl-C reaches only this thread: tell the others to stop their workers and kernels.
+                cancel.set()
+                for future in futures:
+                    future.cancel()
+                raise
     return results  # type: ignore[return-value]
 
 

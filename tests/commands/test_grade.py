@@ -273,3 +273,32 @@ def test_default_data_dir_is_the_lab_folders(tmp_path, monkeypatch):
     assert grading.default_data_dir(tmp_path / "mine", tmp_path) == tmp_path / "mine"
     monkeypatch.setenv("SPEECHMUSIC_DATA", str(tmp_path / "from-env"))
     assert grading.default_data_dir(None, tmp_path) is None  # the grader's environment passes through
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if text in cmdline.read_bytes().decode(errors="replace"):
+                found.append(int(cmdline.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc to list processes")
+def test_cancelling_stops_the_worker_and_its_kernel(tmp_path, lab_dir, monkeypatch):
+    import tempfile
+    import threading
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # the grader's temporary folders go here
+    path = write_notebook(tmp_path / "hang.ipynb", ["while True:\n    pass"])
+    cancel = threading.Event()
+    threading.Timer(4.0, cancel.set).start()
+    with pytest.raises(KeyboardInterrupt):
+        grade_notebook(path, timeout=120, lab_dir=lab_dir, cancel=cancel)
+    assert _processes_mentioning(str(scratch)) == []  # neither the worker nor the kernel is left
+    assert list(scratch.iterdir()) == []  # and the temporary folder is gone
