@@ -380,7 +380,6 @@ def segment_blocks(
             if picture is not None:
                 picture.add_block(block, position)
             position += block.size
-            bar.update(block.size / sr)
             yield block
 
     windows = SlidingWindows(watched(blocks), params=params, hop_samples=hop_samples, batch_size=batch_size)
@@ -389,6 +388,8 @@ def segment_blocks(
         for batch in windows:
             starts.append(batch.starts)
             probabilities.append(classifier.speech_probability(batch.features))
+            done = (int(batch.starts[-1]) + params.n_samples) / sr  # audio classified so far
+            bar.update(max(0.0, min(done, bar.total or done) - bar.n))
             if picture is not None:
                 picture.add_windows(batch.starts, batch.features)
     if not windows.n_samples:

@@ -244,3 +244,24 @@ def test_every_command_has_examples_in_help(capsys):
         assert info.value.code == 0
         out = capsys.readouterr().out
         assert "examples:" in out and f"speechmusic {name}" in out.replace("python test_setup.py", "speechmusic check")
+
+
+def test_outputs_to_a_pipe_are_written_into_it_not_replaced(model, tmp_path, capsys):
+    import os
+    import stat
+    import threading
+
+    path, _ = write_recording(tmp_path / "a.wav", [("music", 6.0)])
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    code, _, _ = run(capsys, "segment", path, "--model", model, "--csv", fifo, "--quiet", "--overwrite")
+    reader.join(timeout=30)
+    assert code == 0 and received and received[0].startswith("start,end,label")
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # still a pipe, not replaced by a regular file
+    code, _, err = run(capsys, "train", "--data-dir", tmp_path, "--model", fifo, "--overwrite")
+    assert code == 2 and "not a regular file" in err and stat.S_ISFIFO(os.stat(fifo).st_mode)
+    code, _, err = run(capsys, "segment", path, "--model", model, "--csv", tmp_path)
+    assert code == 2 and "is a folder" in err

@@ -68,10 +68,42 @@ def non_negative_int(text: str) -> int:
     return value
 
 
+def is_stream(path: Path) -> bool:
+    """True for an existing output target that is not a regular file: ``/dev/null``, ``/dev/stdout``, a pipe.
+
+    Such targets are written into directly. Atomic writing (temporary file + rename) would
+    *replace* them with a regular file, which for ``/dev/null`` breaks the whole machine.
+    """
+    path = Path(path)
+    return path.exists() and not path.is_file() and not path.is_dir()
+
+
 def refuse_existing(path: Path | None, overwrite: bool, what: str = "file") -> None:
-    """Fail early (before any work) when an output file exists and --overwrite was not given."""
-    if path is not None and not overwrite and Path(path).exists():
+    """Fail early (before any work) when an output file exists and --overwrite was not given.
+
+    Folders are refused as outputs; devices and pipes (``/dev/stdout``) are accepted as they are.
+    """
+    if path is None:
+        return
+    path = Path(path)
+    if path.is_dir():
+        raise SpeechMusicError(f"{path} is a folder: give a file name for the {what}")
+    if is_stream(path):
+        return
+    if not overwrite and path.exists():
         raise SpeechMusicError(f"{path} already exists: choose another name or add --overwrite to replace the {what}")
+
+
+def write_output(path: Path, data: bytes, *, overwrite: bool) -> Path:
+    """Write a command's output file: atomically for files, directly into devices and pipes."""
+    from ..fileio import write_bytes
+
+    path = Path(path)
+    if is_stream(path):
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+    return write_bytes(path, data, overwrite=overwrite)
 
 
 def print_json(value) -> None:

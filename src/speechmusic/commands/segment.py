@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 
 from ..pipeline import load_classifier
-from ..segmentation import (
-    DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, plot_segmentation, segment_file, segments_csv, write_segments_csv,
+from ..segmentation import DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, plot_segmentation, segment_file, segments_csv
+from .common import (
+    add_model, help_formatter, non_negative_float, positive_float, print_json, refuse_existing, write_output,
 )
-from .common import add_model, help_formatter, non_negative_float, positive_float, print_json, refuse_existing
 
 EXAMPLES = """\
 examples:
@@ -58,8 +58,6 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import plots
-
     refuse_existing(args.csv, args.overwrite, "CSV file")
     refuse_existing(args.plot, args.overwrite, "figure")
     if args.plot is not None and args.plot.suffix.lower() != ".png":
@@ -77,10 +75,14 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.quiet,
     )
     if args.csv is not None:
-        write_segments_csv(result.segments, args.csv, overwrite=args.overwrite)
+        write_output(args.csv, segments_csv(result.segments).encode("utf-8"), overwrite=args.overwrite)
     if args.plot is not None:
+        import io
+
         figure = plot_segmentation(result, title=f"{args.file.name}: {len(result.segments)} segments")
-        plots.save_figure(figure, args.plot)
+        image = io.BytesIO()
+        figure.savefig(image, format="png", dpi=110, bbox_inches="tight")
+        write_output(args.plot, image.getvalue(), overwrite=args.overwrite)
     if args.json:
         print_json({"file": str(args.file), "model": str(args.model), **result.as_dict(),
                     "csv": str(args.csv) if args.csv else None, "plot": str(args.plot) if args.plot else None})

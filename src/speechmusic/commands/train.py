@@ -16,7 +16,7 @@ from ..errors import DatasetError, ParameterError
 from ..features import FEATURE_KINDS
 from ..pipeline import DEFAULT_FEATURE_KIND, TRAINING_DEFAULTS, save_classifier, train_classifier
 from .common import (
-    add_data_dir, help_formatter, non_negative_float, positive_float, non_negative_int, print_json, refuse_existing,
+    add_data_dir, help_formatter, is_stream, non_negative_float, positive_float, non_negative_int, print_json, refuse_existing,
 )
 
 EXAMPLES = f"""\
@@ -113,6 +113,8 @@ def validation_mask(labels: np.ndarray, groups: list[str], fraction: float, seed
 
 
 def run(args: argparse.Namespace) -> int:
+    if is_stream(args.model):
+        raise ParameterError(f"{args.model} is not a regular file: a model must be saved as a file (.npz)")
     refuse_existing(args.model, args.overwrite, "model")
     data_dir = resolve_data_dir(args.data_dir)
     log = (lambda *a: None) if args.quiet or args.json else (lambda *a: print(*a))
