@@ -70,3 +70,23 @@ def test_new_files_get_ordinary_permissions_not_mkstemps_0600(tmp_path):
         os.umask(mask)
         fileio._new_file_mode.cache_clear()
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_overwriting_a_fifo_writes_into_it_instead_of_replacing_it(tmp_path):
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(open(fifo, "rb").read()))
+    reader.start()
+    fileio.write_text(fifo, "through the pipe", overwrite=True)
+    reader.join(timeout=10)
+    assert received == [b"through the pipe"]
+    assert stat.S_ISFIFO(fifo.stat().st_mode)  # still a pipe, not a plain file
+
+
+def test_a_folder_is_not_a_file_name(tmp_path):
+    with pytest.raises(IsADirectoryError):
+        fileio.write_text(tmp_path, "x", overwrite=True)

@@ -75,9 +75,16 @@ def atomic_path(path: str | os.PathLike, *, overwrite: bool = False) -> Iterator
     ...     tmp.write_text("done")
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder, not a file name")
     if not overwrite and path.exists():
         raise FileExistsError(path)
+    if path.exists() and not path.is_file():
+        # A device or pipe (/dev/null, /dev/stdout, a FIFO): a rename would replace the device
+        # node with a plain file, so write into it directly; atomicity means nothing there.
+        yield path
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _temp_path_beside(path)
     try:
         yield tmp
