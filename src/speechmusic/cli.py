@@ -31,7 +31,19 @@ COMMAND_MODULES = (
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    """Keeps the examples in descriptions as written and shows defaults."""
+    """Keeps the examples in descriptions as written and shows meaningful defaults.
+
+    Options whose default is None or False, or whose help already names the default, are shown
+    without argparse's automatic "(default: ...)" suffix.
+    """
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if action.default is None or action.default is False or "default" in text or (
+            action.default is True and action.const is False  # a --no-X switch
+        ):
+            return text
+        return super()._get_help_string(action)
 
 
 def build_parser() -> argparse.ArgumentParser:

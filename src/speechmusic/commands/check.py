@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 
+from ..cli import HelpFormatter
 from ..setup_check import EPILOG, add_arguments, run_from_args
-from .common import help_formatter
 
 
 def register(subparsers) -> None:
-    HelpFormatter = help_formatter()
 
     parser = subparsers.add_parser(
         "check",

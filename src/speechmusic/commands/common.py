@@ -98,11 +98,6 @@ def write_output(path: Path, data: bytes, *, overwrite: bool) -> Path:
     """Write a command's output file: atomically for files, directly into devices and pipes."""
     from ..fileio import write_bytes
 
-    path = Path(path)
-    if is_stream(path):
-        with open(path, "wb") as f:
-            f.write(data)
-        return path
     return write_bytes(path, data, overwrite=overwrite)
 
 
@@ -125,23 +120,3 @@ def print_json(value) -> None:
 def show_progress(quiet: bool) -> bool:
     """Progress bars go to stderr; they are shown unless --quiet."""
     return not quiet
-
-
-def help_formatter():
-    """The command line's help formatter, without "(default: None/False)" noise.
-
-    Options whose default is None or False, or whose help already says what the default is,
-    are shown without argparse's automatic "(default: ...)" suffix.
-    """
-    from ..cli import HelpFormatter
-
-    class CommandHelpFormatter(HelpFormatter):
-        def _get_help_string(self, action):
-            text = action.help or ""
-            if action.default is None or action.default is False or "default" in text or (
-                action.default is True and action.const is False  # a --no-X switch
-            ):
-                return text
-            return super()._get_help_string(action)
-
-    return CommandHelpFormatter

@@ -9,7 +9,8 @@ import numpy as np
 from ..config import CLASS_NAMES
 from ..dataset import load_split, resolve_data_dir
 from ..pipeline import load_classifier
-from .common import add_data_dir, add_model, help_formatter, print_json
+from ..cli import HelpFormatter
+from .common import add_data_dir, add_model, print_json
 
 EXAMPLES = """\
 examples:
@@ -23,7 +24,6 @@ computed with the parameters stored in the model file.
 
 
 def register(subparsers) -> None:
-    HelpFormatter = help_formatter()
 
     parser = subparsers.add_parser(
         "evaluate",

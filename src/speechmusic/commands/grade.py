@@ -7,7 +7,8 @@ from pathlib import Path
 
 from ..errors import ParameterError
 from ..grading import DEFAULT_CHECK_TIMEOUT, DEFAULT_TIMEOUT, grade_notebooks
-from .common import help_formatter, positive_float, positive_int, print_json
+from ..cli import HelpFormatter
+from .common import positive_float, positive_int, print_json
 
 EXAMPLES = """\
 examples:
@@ -28,7 +29,6 @@ read as a notebook or a score is below --fail-under.
 
 
 def register(subparsers) -> None:
-    HelpFormatter = help_formatter()
 
     parser = subparsers.add_parser(
         "grade",

@@ -9,7 +9,8 @@ from pathlib import Path
 from ..audio import is_audio_path
 from ..errors import AudioError, ParameterError
 from ..pipeline import load_classifier, predict_file
-from .common import add_model, help_formatter, positive_float, print_json
+from ..cli import HelpFormatter
+from .common import add_model, positive_float, print_json
 
 EXAMPLES = """\
 examples:
@@ -25,7 +26,6 @@ The exit code is 1 when some file could not be read (the others are still report
 
 
 def register(subparsers) -> None:
-    HelpFormatter = help_formatter()
 
     parser = subparsers.add_parser(
         "predict",

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from ..pipeline import load_classifier
 from ..segmentation import DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, plot_segmentation, segment_file, segments_csv
+from ..cli import HelpFormatter
 from .common import (
-    add_model, help_formatter, non_negative_float, positive_float, print_json, refuse_existing, write_output,
+    add_model, non_negative_float, positive_float, print_json, refuse_existing, write_output,
 )
 
 EXAMPLES = """\
@@ -30,7 +31,6 @@ blocks, so memory does not grow with its length (hours are fine). Output CSV: st
 
 
 def register(subparsers) -> None:
-    HelpFormatter = help_formatter()
 
     parser = subparsers.add_parser(
         "segment",

@@ -15,8 +15,9 @@ from ..dataset import load_split, resolve_data_dir
 from ..errors import DatasetError, ParameterError
 from ..features import FEATURE_KINDS
 from ..pipeline import DEFAULT_FEATURE_KIND, TRAINING_DEFAULTS, save_classifier, train_classifier
+from ..cli import HelpFormatter
 from .common import (
-    add_data_dir, help_formatter, is_stream, non_negative_float, positive_float, non_negative_int, print_json, refuse_existing,
+    add_data_dir, is_stream, non_negative_float, positive_float, non_negative_int, print_json, refuse_existing,
 )
 
 EXAMPLES = f"""\
@@ -35,7 +36,6 @@ descent); --seed only chooses which recordings --validation holds out.
 
 
 def register(subparsers) -> None:
-    HelpFormatter = help_formatter()
 
     parser = subparsers.add_parser(
         "train",
