@@ -132,7 +132,7 @@ def clip_features(y: np.ndarray, *, params: FeatureParams = DEFAULT_PARAMS) -> n
     return batch_features(y[np.newaxis], params=params)[0]
 
 
-def batch_features(signals: np.ndarray, *, params: FeatureParams = DEFAULT_PARAMS, chunk: int = 32) -> np.ndarray:
+def batch_features(signals: np.ndarray, *, params: FeatureParams = DEFAULT_PARAMS, chunk: int = 8) -> np.ndarray:
     """:func:`clip_features` for a batch of clips, computed a chunk at a time.
 
     Parameters
@@ -142,7 +142,9 @@ def batch_features(signals: np.ndarray, *, params: FeatureParams = DEFAULT_PARAM
     params : FeatureParams
         Feature parameters.
     chunk : int
-        Clips per FFT call (bounds the temporary memory to about ``chunk`` * 4 MB).
+        Clips per FFT call (bounds the temporary memory to about ``chunk`` * 4 MB). Small chunks
+        keep the temporaries in the CPU caches: 8 is about 30 % faster than 32 and gives the same
+        values (benchmarks/, benchmark 1).
 
     Returns
     -------
@@ -152,14 +154,19 @@ def batch_features(signals: np.ndarray, *, params: FeatureParams = DEFAULT_PARAM
     signals = np.asarray(signals, dtype=np.float32)
     if signals.ndim != 2 or signals.shape[1] != params.n_samples:
         raise ParameterError(f"expected clips of shape (m, {params.n_samples}), got {signals.shape}")
-    signals = np.nan_to_num(signals, nan=0.0, posinf=0.0, neginf=0.0)
+    # Checking first is several times cheaper than nan_to_num's unconditional copy and masks.
+    copied = not np.isfinite(signals).all()
+    if copied:
+        signals = np.nan_to_num(signals, nan=0.0, posinf=0.0, neginf=0.0)
     # Float files may hold any finite value (a broken editor can write 1e20); from ~1e16 the
     # float32 power spectrum overflows to inf, and inf * 0 in the mel product gives NaN. Features
     # are relative to each clip's loudest bin, so dividing such a clip by a power of two (exact)
     # down to LOUDEST_SAMPLE changes nothing else; quieter clips (all real audio) are untouched.
-    peak = np.abs(signals).max(axis=1, initial=0.0)
+    peak = np.maximum(signals.max(axis=1, initial=0.0), -signals.min(axis=1, initial=0.0))
     too_loud = peak > LOUDEST_SAMPLE
     if too_loud.any():
+        if not copied:
+            signals = signals.copy()  # never scale the caller's array
         shift = np.ceil(np.log2(peak[too_loud].astype(np.float64) / LOUDEST_SAMPLE))
         signals[too_loud] *= np.exp2(-shift).astype(np.float32)[:, np.newaxis]
     out = np.empty((signals.shape[0], *params.shape), dtype=np.float32)
