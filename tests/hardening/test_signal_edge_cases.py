@@ -137,3 +137,11 @@ def test_fit_to_clip_and_features_reject_wrong_shapes_clearly():
         features.clip_features(np.zeros(1000, np.float32))
     with pytest.raises(ParameterError):
         features.batch_features(np.zeros((2, 3, N), np.float32))
+
+
+def test_batch_features_never_changes_the_callers_array():
+    clips = np.stack([tone(440.0) * np.float32(1e30), tone(440.0), tone(880.0)])
+    clips[2, ::100] = np.nan
+    before = clips.copy()
+    features.batch_features(clips)
+    np.testing.assert_array_equal(clips, before)
