@@ -36,8 +36,12 @@ from .fileio import save_npy
 #: Bump when the feature computation changes in a way the parameters do not capture.
 CACHE_VERSION = 1
 CACHE_DIR_NAME = ".cache"
-#: Below this many files to decode, a process pool costs more than it saves.
-PARALLEL_MIN_FILES = 48
+#: Below this many files to decode, a process pool costs more than it saves: starting it takes
+#: about a second (each worker imports numpy, scipy and librosa), while in one process the FFT and
+#: the matrix products already use every core. Measured on 2 cores (benchmarks/, benchmark 1):
+#: the lab's 160 clips load in 0.45 s in one process against 1.3 s with a new pool; a running pool
+#: saves 20-30 %, so it pays off from a few thousand files on a first load.
+PARALLEL_MIN_FILES = 500
 
 GET_DATA_HINT = (
     "Get data first, for example:\n"
