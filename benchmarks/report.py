@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -33,13 +32,34 @@ class Section:
 
 
 def timed(function: Callable, repeats: int = 1) -> tuple[float, object]:
-    """Median wall time of ``repeats`` calls (seconds) and the last call's result."""
+    """Best (smallest) wall time of ``repeats`` calls in seconds, and the last call's result.
+
+    The minimum is the least disturbed estimate of what the code itself costs: other programs
+    can only ever add time.
+    """
     times, result = [], None
     for _ in range(max(1, repeats)):
         began = time.perf_counter()
         result = function()
         times.append(time.perf_counter() - began)
-    return statistics.median(times), result
+    return min(times), result
+
+
+def interleaved(functions: dict[str, Callable], rounds: int) -> tuple[dict[str, float], dict[str, object]]:
+    """Best time of each function over ``rounds`` rounds that call them in turn.
+
+    Alternating the contenders exposes them to the same background load, so their ratio stays
+    meaningful on a machine that is not idle.
+    """
+    best: dict[str, float] = {}
+    last: dict[str, object] = {}
+    for _ in range(max(1, rounds)):
+        for name, function in functions.items():
+            began = time.perf_counter()
+            last[name] = function()
+            elapsed = time.perf_counter() - began
+            best[name] = min(best.get(name, elapsed), elapsed)
+    return best, last
 
 
 def seconds(value: float) -> str:
