@@ -15,14 +15,24 @@ array per file, keyed by a BLAKE2 digest of the file's bytes and a hash of every
 parameter. Renaming a file keeps its entry; editing it or changing a parameter misses the cache.
 Entries are written atomically, so concurrent loaders and interrupted runs leave only complete
 entries; an unreadable entry is recomputed; a read-only data folder just disables writing.
+
+So that a warm load need not read and hash every recording again, ``digests.json`` in the cache
+folder remembers each file's digest together with its size, modification and status-change times
+and inode; the digest is reused only while all four are unchanged. Any write to a file changes its
+status-change time, even when the modification time is set back afterwards, and a file changed in
+the last few seconds before it was hashed is not remembered (coarse file-system clocks could hide
+a second edit). The memo is an optimisation only: missing, damaged or unwritable, it is ignored.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
+import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -31,11 +41,16 @@ from .audio import is_audio_path, load_clip_from_bytes
 from .config import CLASS_NAMES, DATA_ENV_VAR, DEFAULT_PARAMS, LABELS, SPLITS, FeatureParams
 from .errors import AudioError, DatasetError, ParameterError
 from .features import batch_features
-from .fileio import save_npy
+from .fileio import save_npy, write_text
 
 #: Bump when the feature computation changes in a way the parameters do not capture.
 CACHE_VERSION = 1
 CACHE_DIR_NAME = ".cache"
+#: File (in the cache folder) remembering the digest of each recording; see the module notes.
+DIGEST_MEMO_NAME = "digests.json"
+#: Files changed less than this long before they are hashed are not remembered (FAT clocks tick in 2 s).
+DIGEST_MEMO_SETTLE_NS = 3_000_000_000
+_DIGEST_PATTERN = re.compile(r"[0-9a-f]{32}")
 #: Below this many files to decode, a process pool costs more than it saves: starting it takes
 #: about a second (each worker imports numpy, scipy and librosa), while in one process the FFT and
 #: the matrix products already use every core. Measured on 2 cores (benchmarks/, benchmark 1):
@@ -99,6 +114,8 @@ class FeatureCache:
     root: Path
     params: FeatureParams = DEFAULT_PARAMS
     writable: bool = True
+    _memo: dict | None = field(default=None, repr=False)
+    _memo_changed: bool = field(default=False, repr=False)
 
     @classmethod
     def for_data_dir(cls, data_dir: str | os.PathLike, params: FeatureParams = DEFAULT_PARAMS) -> "FeatureCache":
@@ -120,6 +137,41 @@ class FeatureCache:
         if array.min() < 0.0 or array.max() > 1.0:  # features are in [0, 1]: anything else is damage
             return None
         return array
+
+    def digest(self, path: Path) -> str:
+        """Content digest of ``path``, read and hashed only when the file changed since last time.
+
+        Raises ``OSError`` when the file cannot be read.
+        """
+        if self._memo is None:
+            try:
+                memo = json.loads((self.root / DIGEST_MEMO_NAME).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                memo = {}
+            self._memo = memo if isinstance(memo, dict) else {}
+        info = os.stat(path)
+        stamp = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+        key = os.path.abspath(path)
+        known = self._memo.get(key)
+        if (isinstance(known, list) and len(known) == 2 and known[0] == stamp
+                and isinstance(known[1], str) and _DIGEST_PATTERN.fullmatch(known[1])):
+            return known[1]
+        digest = file_digest(Path(path).read_bytes())
+        if time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) > DIGEST_MEMO_SETTLE_NS:
+            self._memo[key] = [stamp, digest]
+            self._memo_changed = True
+        return digest
+
+    def save_digests(self) -> None:
+        """Write the digest memo if it learnt something (silently skipped when it cannot be written)."""
+        if not self._memo_changed or not self.writable:
+            return
+        memo = {key: value for key, value in self._memo.items() if os.path.exists(key)}
+        try:
+            write_text(self.root / DIGEST_MEMO_NAME, json.dumps(memo), overwrite=True)
+        except OSError:
+            pass  # an optimisation only; put() reports an unwritable cache
+        self._memo_changed = False
 
     def put(self, digest: str, features: np.ndarray) -> None:
         """Store features; on an unwritable folder, warn once and stop trying."""
@@ -207,7 +259,7 @@ def extract_features(
     for i, path in enumerate(paths):
         if cache is not None:
             try:
-                digests[i] = file_digest(path.read_bytes())
+                digests[i] = cache.digest(path)
             except OSError:
                 pass  # reported by the decoder below
             else:
@@ -243,6 +295,8 @@ def extract_features(
                     if cache is not None and digests[i] is not None:
                         cache.put(digests[i], feature)
                 bar.update(len(chunk))
+    if cache is not None:
+        cache.save_digests()
 
     kept = [i for i, r in enumerate(results) if r is not None]
     if kept:
