@@ -4,6 +4,8 @@ trusted and never stop a load; the recordings themselves are never touched."""
 from __future__ import annotations
 
 import io
+import json
+import os
 import warnings
 
 import numpy as np
@@ -137,3 +139,89 @@ def test_the_cache_never_touches_the_recordings(data):
     load_all(data)
     after = {k: v for k, v in snapshot(data).items() if not k.startswith(dataset.CACHE_DIR_NAME + "/")}
     assert after == before
+
+
+# ----------------------------------------------------------------------------- digest memo
+@pytest.fixture
+def settled(monkeypatch):
+    """Treat every file as settled, so the digest memo remembers even files made a moment ago."""
+    monkeypatch.setattr(dataset, "DIGEST_MEMO_SETTLE_NS", -1)
+
+
+def count_hashing(monkeypatch):
+    calls = []
+    real = dataset.file_digest
+
+    def counting(data):
+        calls.append(len(data))
+        return real(data)
+
+    monkeypatch.setattr(dataset, "file_digest", counting)
+    return calls
+
+
+def memo_path(root):
+    return cache_root(root) / dataset.DIGEST_MEMO_NAME
+
+
+def test_a_warm_load_does_not_hash_the_recordings_again(data, settled, monkeypatch):
+    expected = load_all(data)
+    assert memo_path(data).is_file()
+    calls = count_hashing(monkeypatch)
+    np.testing.assert_array_equal(load_all(data), expected)
+    assert calls == []
+
+
+def test_an_edit_that_keeps_size_and_modification_time_is_still_noticed(data, settled, monkeypatch):
+    load_all(data)
+    path = data / "test" / "music" / "tone-0.wav"
+    info = path.stat()
+    original = path.read_bytes()
+    changed = original[:44] + bytes(len(original) - 44)  # same size, now silence
+    path.write_bytes(changed)
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))  # put the modification time back
+    assert path.stat().st_size == info.st_size and path.stat().st_mtime_ns == info.st_mtime_ns
+    got = load_all(data)
+    assert not got[4].any()  # the silent clip's features, not the cached tone
+    np.testing.assert_array_equal(got, reference(data))
+
+
+def test_a_renamed_file_is_hashed_again_and_found_in_the_cache(data, settled, monkeypatch):
+    expected = load_all(data)
+    (data / "train" / "music" / "tone-1.wav").rename(data / "train" / "music" / "tone-9.wav")
+    calls = count_hashing(monkeypatch)
+    decoded = []
+    real = dataset.load_clip_from_bytes
+    monkeypatch.setattr(dataset, "load_clip_from_bytes", lambda *a, **k: decoded.append(1) or real(*a, **k))
+    np.testing.assert_array_equal(load_all(data), expected)
+    assert len(calls) == 1 and decoded == []
+
+
+def test_files_changed_just_before_loading_are_not_remembered(data):
+    load_all(data)  # the fixture's files were written a moment ago
+    remembered = json.loads(memo_path(data).read_text()) if memo_path(data).exists() else {}
+    assert remembered == {}
+
+
+@pytest.mark.parametrize("content", ["", "not json", "[1, 2, 3]", '{"x": 1}', None])
+def test_a_damaged_or_forged_memo_is_never_trusted_blindly(data, settled, content):
+    expected = load_all(data)
+    if content is None:
+        # right keys, right stamps, but digests that are not digests
+        memo = json.loads(memo_path(data).read_text())
+        content = json.dumps({key: [stamp, "../../../../etc/passwd"] for key, (stamp, _) in memo.items()})
+    memo_path(data).write_text(content)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(load_all(data), expected)
+    assert isinstance(json.loads(memo_path(data).read_text()), dict)
+
+
+def test_the_memo_forgets_deleted_files(data, settled):
+    load_all(data)
+    gone = data / "train" / "speech" / "noise-1.wav"
+    noise_0 = data / "train" / "speech" / "noise-0.wav"
+    gone.unlink()
+    noise_0.write_bytes(noise_0.read_bytes())  # a change, so that the memo is written again
+    load_all(data)
+    assert os.path.abspath(gone) not in json.loads(memo_path(data).read_text())
