@@ -4,12 +4,16 @@ The lab's setting: :class:`speechmusic.model.LogisticRegression` with 2,000 full
 steps, learning rate 0.005, on flattened spectrograms (120 training clips x 16,640 values,
 float64). Baseline: ``sklearn.linear_model.LogisticRegression`` with its defaults (L-BFGS, L2
 penalty ``C=1``), on the same matrices. The reference model is also timed with the BLAS limited
-to one thread, because on a busy machine a two-thread BLAS can be much slower than one thread
-(its threads wait for a core).
+to one thread, and both again while a separate process keeps one core busy: on a busy machine a
+two-thread BLAS can be much slower than one thread (its threads wait for each other and a core).
 """
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -33,8 +37,20 @@ def load_features(data_dir: Path):
     }
 
 
+@contextlib.contextmanager
+def busy_core():
+    """Keep one core busy with a separate Python process (a spinning loop) for the duration."""
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.2)  # let it get going
+        yield
+    finally:
+        spinner.kill()
+        spinner.wait()
+
+
 def run(work_dir: Path, *, quick: bool = False, kind: str = "synthetic", per_class: tuple[int, int] = (60, 20),
-        num_iterations: int = 2000, repeats: int | None = None) -> Section:
+        num_iterations: int = 2000, repeats: int | None = None, contention: bool = True) -> Section:
     """Benchmark 2 on ``per_class`` (train, test) clips per class (default: 120 train, 40 test)."""
     from sklearn.linear_model import LogisticRegression as SkLogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -63,6 +79,7 @@ def run(work_dir: Path, *, quick: bool = False, kind: str = "synthetic", per_cla
                      f"{model.score(Xtr, y_train):.3f}", f"{model.score(Xte, y_test):.3f}"])
 
     ours()  # warm-up: first BLAS calls, page faults of the matrix
+
     def ours_one_thread():
         with threadpool_limits(1, user_api="blas"):
             return ours()
@@ -72,6 +89,12 @@ def run(work_dir: Path, *, quick: bool = False, kind: str = "synthetic", per_cla
     t_sk, sk = timed(lambda: SkLogisticRegression(max_iter=1000).fit(X_train, y_train), repeats)
     add(f"speechmusic LogisticRegression ({num_iterations} it., lr 0.005)", "flat", None, t_ours, model, t_sk)
     add("  same, BLAS limited to 1 thread", "flat", None, t_one, model_one, t_sk)
+    if contention:
+        # A learner's laptop is rarely idle: the same fits while another program keeps one core busy.
+        with busy_core():
+            busy, _ = interleaved({"ours": ours, "one": ours_one_thread}, 1)
+        add("  same, 2 BLAS threads, one core kept busy by another program", "flat", None, busy["ours"], model, t_sk)
+        add("  same, 1 BLAS thread, one core kept busy by another program", "flat", None, busy["one"], model_one, t_sk)
     add("scikit-learn LogisticRegression (lbfgs, C=1)", "flat", None, t_sk, sk, t_sk)
 
     Xp = f["pooled"]

@@ -46,6 +46,7 @@ def test_tiny_run_of_every_benchmark_writes_a_complete_report(tmp_path, capsys):
     agreement = [line for line in text.splitlines() if "| agreement with librosa |" in line][0]
     assert agreement.rstrip().endswith("| yes |")  # both pipelines computed the same features
     assert "leave one recording out (4 folds)" in text
+    assert "one core kept busy by another program" in text
 
     # The fresh-process runner (used for peak memory) reports time and memory.
     report = run_isolated("benchmarks.bench_features:step_load", data_dir=str(tmp_path / "work" / "features-small"),
