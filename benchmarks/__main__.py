@@ -1,6 +1,6 @@
 """Run the benchmarks and print (and save) a markdown table.
 
-    python -m benchmarks                      # everything (about 10-20 min on 2 cores)
+    python -m benchmarks                      # everything (about 5-10 min on 2 cores)
     python -m benchmarks --quick              # smaller inputs, a few minutes
     python -m benchmarks --only features,training
     python -m benchmarks --work-dir /tmp/smb  # keep the generated audio and reuse it next time

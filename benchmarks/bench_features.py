@@ -28,6 +28,7 @@ from speechmusic.dataset import PARALLEL_MIN_FILES
 
 from .data import build_dataset, variations
 from .isolated import run_isolated
+from .machine import busy_core
 from .report import Section, Target, interleaved, mib, ratio, seconds, timed
 
 COLD_TARGET = 2.0
@@ -87,7 +88,7 @@ def step_load(data_dir: str, cache: bool) -> int:
     return int(train_x.shape[0] + test_x.shape[0])
 
 
-def measure(data_dir: Path, *, repeats: int, isolate: bool) -> dict:
+def measure(data_dir: Path, *, repeats: int, isolate: bool, contention: bool = False) -> dict:
     """Time (and optionally measure the memory of) both pipelines on one dataset folder."""
     from speechmusic.dataset import CACHE_DIR_NAME
 
@@ -113,6 +114,11 @@ def measure(data_dir: Path, *, repeats: int, isolate: bool) -> dict:
                               "warm": warm_round}, repeats)
     out["librosa"], out["cold"], out["warm"] = best["librosa"], best["cold"], min(warm_times)
     baseline, cold, warm = last["librosa"], last["cold"], last["warm"]
+    if contention:
+        with busy_core():
+            busy, _ = interleaved({"librosa": lambda: librosa_loop(data_dir),
+                                   "cold": lambda: load_all(data_dir, cache=False)}, 1)
+        out["busy_librosa"], out["busy_cold"] = busy["librosa"], busy["cold"]
     difference = np.abs(cold.astype(np.float64) - baseline)
     out["max_diff"] = float(difference.max())
     out["mean_diff"] = float(difference.mean())
@@ -141,6 +147,14 @@ def _rows(label: str, m: dict) -> list[list[str]]:
         [label, "load_dataset, cache on, warm", seconds(m["warm"]), ratio(base / m["warm"]),
          seconds(m["warm"] / m["n"])],
     ]
+    if "busy_cold" in m:
+        busy = m["busy_librosa"]
+        rows += [
+            [label, "librosa loop, one core kept busy by another program", seconds(busy), "1.0×",
+             seconds(busy / m["n"])],
+            [label, "load_dataset cold, one core kept busy by another program", seconds(m["busy_cold"]),
+             ratio(busy / m["busy_cold"]), seconds(m["busy_cold"] / m["n"])],
+        ]
     return rows
 
 
@@ -165,7 +179,7 @@ def run(work_dir: Path, *, quick: bool = False, large: bool = True, kind: str = 
     repeats = repeats or (1 if quick else 3)
     small_dir = Path(work_dir) / "features-small"
     used = build_dataset(small_dir, n_train=small_per_class[0], n_test=small_per_class[1], kind=kind)
-    small = measure(small_dir, repeats=repeats, isolate=isolate)
+    small = measure(small_dir, repeats=repeats, isolate=isolate, contention=True)
     results = [(f"{small['n']} clips", small)]
     if large:
         large_dir = Path(work_dir) / "features-large"

@@ -10,15 +10,12 @@ two-thread BLAS can be much slower than one thread (its threads wait for each ot
 
 from __future__ import annotations
 
-import contextlib
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 from .data import build_dataset
+from .machine import busy_core
 from .report import Section, Target, interleaved, ratio, seconds, timed
 
 TARGET_SECONDS = 3.0
@@ -35,18 +32,6 @@ def load_features(data_dir: Path):
         "pooled": (pooled_features(train_x), pooled_features(test_x)),
         "y": (train_y.ravel(), test_y.ravel()),
     }
-
-
-@contextlib.contextmanager
-def busy_core():
-    """Keep one core busy with a separate Python process (a spinning loop) for the duration."""
-    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
-    try:
-        time.sleep(0.2)  # let it get going
-        yield
-    finally:
-        spinner.kill()
-        spinner.wait()
 
 
 def run(work_dir: Path, *, quick: bool = False, kind: str = "synthetic", per_class: tuple[int, int] = (60, 20),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
+import subprocess
 import sys
+import time
 from importlib import metadata
 
 
@@ -139,3 +142,19 @@ class LoadMonitor:
             return None
         others = (end_busy - self.start_busy) - (_own_jiffies() - self.start_own)
         return max(0.0, others / os.sysconf("SC_CLK_TCK") / elapsed)
+
+
+@contextlib.contextmanager
+def busy_core():
+    """Keep one core busy with a separate Python process (a spinning loop) for the duration.
+
+    A learner's laptop is rarely idle; this makes "another program is using a core" part of the
+    measurement instead of an accident of the moment.
+    """
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.2)  # let it get going
+        yield
+    finally:
+        spinner.kill()
+        spinner.wait()
