@@ -170,6 +170,7 @@ def _recording_chain(
     rt60_range: tuple[float, float],
     wet_range: tuple[float, float],
     snr_range: tuple[float, float],
+    rumble_probability: float,
 ) -> np.ndarray:
     """Room, microphone tilt, background noise, bandwidth limit and peak level, all randomised."""
     n = y.size
@@ -197,16 +198,17 @@ def _recording_chain(
     # Infrasonic rumble (wind, handling, building vibration): most real recordings carry it.
     rumble = _colored_noise(rng, n, 2.0)
     rumble = scipy.signal.sosfilt(scipy.signal.butter(2, rng.uniform(30, 120), "lowpass", fs=sr, output="sos"), rumble)
-    y = y + rumble / (_rms(rumble) + 1e-12) * active_rms * 10 ** (-rng.uniform(12, 45) / 20)
+    rumble_db = rng.uniform(12, 45) if rng.random() < rumble_probability else rng.uniform(45, 70)
+    y = y + rumble / (_rms(rumble) + 1e-12) * active_rms * 10 ** (-rumble_db / 20)
     # Bandwidth of the recording / file format.
     choice = rng.random()
-    if choice < 0.45:
+    if choice < 0.65:
         pass  # full band
-    elif choice < 0.70:
-        y = _bandlimit(y, sr, 0.0, rng.uniform(7600, 8000))  # 16-kHz recording
     elif choice < 0.82:
+        y = _bandlimit(y, sr, 0.0, rng.uniform(7600, 8000))  # 16-kHz recording
+    elif choice < 0.89:
         y = _bandlimit(y, sr, 0.0, rng.uniform(5000, 5500))  # 11-kHz recording
-    elif choice < 0.90:
+    elif choice < 0.95:
         y = _bandlimit(y, sr, rng.uniform(200, 350), rng.uniform(3300, 3700))  # telephone band
     else:
         y = _bandlimit(y, sr, 0.0, rng.uniform(9000, 10500))  # lossy codec low-pass
@@ -265,6 +267,7 @@ class _Voice:
     jitter: float  # relative frame-to-frame pitch noise
     syllable_rate: float  # syllables per second
     max_voiced: float  # Hz; above it the voice is mostly turbulence noise, not harmonics
+    h1_boost: float  # extra level of the fundamental (lax, breathy phonation has a strong H1)
 
 
 def _random_voice(rng: np.random.Generator) -> _Voice:
@@ -280,11 +283,12 @@ def _random_voice(rng: np.random.Generator) -> _Voice:
         f0_span=rng.uniform(2.0, 6.0),
         formant_scale=scale,
         source_corner=rng.uniform(0.8, 1.4) * f0,
-        tilt=rng.uniform(1.1, 1.6),
+        tilt=rng.uniform(0.8, 1.3),
         breathiness=10 ** (rng.uniform(-50, -32) / 20),
         jitter=rng.uniform(0.002, 0.012),
         syllable_rate=rng.uniform(3.0, 6.0),
         max_voiced=rng.uniform(2500, 5500),
+        h1_boost=10 ** (rng.uniform(0, 8) / 20),
     )
 
 
@@ -335,11 +339,11 @@ def _plan_speech(rng: np.random.Generator, n_samples: int, sr: int) -> _SpeechPl
         voices.append(_random_voice(rng))
 
     # Where the clip sits in the talk: usually mid-utterance, sometimes at its start.
-    if rng.random() < 0.65:
+    if rng.random() < 0.75:
         t = -rng.uniform(0.0, 1.0)
     else:
-        t = rng.uniform(0.05, 0.8)
-    stop_early = rng.random() < 0.25  # the utterance ends inside the clip (trailing silence)
+        t = rng.uniform(0.05, 0.6)
+    stop_early = rng.random() < 0.15  # the utterance ends inside the clip (trailing silence)
     voice_index = 0
     vowel_names = list(_VOWELS)
 
@@ -463,14 +467,13 @@ def _plan_speech(rng: np.random.Generator, n_samples: int, sr: int) -> _SpeechPl
                 t += length
             del vowel_mid
 
-            # Keep the syllable rate: pad a short syllable with a little lengthening of nothing.
-            if rng.random() < 0.1 and i < n_syllables - 1:
-                t += rng.uniform(0.04, 0.12)  # word-boundary hesitation
+            if rng.random() < 0.2 and i < n_syllables - 1:
+                t += rng.uniform(0.04, 0.15)  # a short gap between words
             del start_of_syllable
         plan.phrases.append((phrase_start, t))
         plan.voices.append((phrase_start, t, voice))
         # Pause between phrases: short breaths to longer sentence breaks.
-        t += rng.uniform(0.08, 0.3) if rng.random() < 0.7 else rng.uniform(0.3, 0.7)
+        t += rng.uniform(0.1, 0.35) if rng.random() < 0.7 else rng.uniform(0.35, 0.8)
         if len(voices) > 1 and rng.random() < 0.5:
             voice_index = 1 - voice_index
         if stop_early and t > 1.4:
@@ -587,6 +590,8 @@ def _render_voiced(rng, plan: _SpeechPlan, formants: np.ndarray, voice: _Voice, 
         k = np.arange(1, int(fmax / f0_b.min()) + 1, dtype=np.float64)[:, None]
         freqs = k * f0_b[None, :]
         source = 1.0 / np.sqrt(1.0 + (freqs / voice.source_corner) ** (2 * voice.tilt))
+        source[0] *= voice.h1_boost
+        source[1:2] *= np.sqrt(voice.h1_boost)
         amps = voicing[None, b : e + 1] * source * _tract_gain(freqs, formants[:, b : e + 1], bandwidths[:, b : e + 1])
         amps *= np.clip((fmax - freqs) / (0.1 * fmax), 0.0, 1.0)  # fade harmonics out near the top
         # Above the maximum voiced frequency the harmonics drown in turbulence (added separately).
@@ -679,7 +684,8 @@ def _render_speech(rng: np.random.Generator, n: int, sr: int) -> tuple[np.ndarra
         sos = scipy.signal.butter(2, rng.uniform(150, 350), "lowpass", fs=sr, output="sos")
         y = y + scipy.signal.sosfilt(sos, y) * (10 ** (rng.uniform(2, 10) / 20) - 1)
     y = _recording_chain(
-        y, rng, sr, room_probability=0.5, rt60_range=(0.1, 0.6), wet_range=(0.03, 0.3), snr_range=(20, 50)
+        y, rng, sr, room_probability=0.5, rt60_range=(0.1, 0.6), wet_range=(0.03, 0.3), snr_range=(28, 55),
+        rumble_probability=0.8,
     )
     return _to_output(y, rng), plan
 
@@ -719,22 +725,22 @@ class _Timbre:
 def _random_timbre(rng: np.random.Generator, name: str) -> _Timbre:
     u = rng.uniform
     table = {
-        "piano": _Timbre("piano", u(0.9, 1.4), 0, u(8, 20), 0.003, u(1.5, 4.0), u(0.08, 0.2), 0, 5, 1),
-        "guitar": _Timbre("guitar", u(0.9, 1.5), 0, u(6, 16), 0.004, u(1.0, 3.0), u(0.05, 0.15), 0, 5, 1),
+        "piano": _Timbre("piano", u(1.3, 2.0), 0, u(5, 12), 0.003, u(1.5, 4.0), u(0.08, 0.2), 0, 5, 1),
+        "guitar": _Timbre("guitar", u(1.2, 1.9), 0, u(5, 12), 0.004, u(1.0, 3.0), u(0.05, 0.15), 0, 5, 1),
         "harp": _Timbre("harp", u(1.4, 2.2), 0, u(4, 8), 0.003, u(1.5, 3.0), u(0.2, 0.5), 0, 5, 1),
-        "organ": _Timbre("organ", u(0.8, 1.8), 0, u(6, 14), 0.015, None, 0.04, 0, 6, 1),
-        "strings": _Timbre("strings", u(0.8, 1.2), 0, u(10, 25), u(0.06, 0.2), None, u(0.1, 0.3), u(0.15, 0.35), u(5, 6.5), 3, noise=0.02),
-        "violin": _Timbre("violin", u(0.7, 1.1), 0, u(12, 30), u(0.04, 0.1), None, u(0.08, 0.2), u(0.2, 0.45), u(5.2, 6.8), 1, noise=0.02),
-        "brass": _Timbre("brass", u(0.5, 0.9), 0, u(6, 14), u(0.025, 0.06), None, u(0.05, 0.12), u(0.0, 0.15), u(4.5, 6), 1),
+        "organ": _Timbre("organ", u(1.2, 2.2), 0, u(5, 10), 0.015, None, 0.04, 0, 6, 1),
+        "strings": _Timbre("strings", u(1.0, 1.6), 0, u(8, 18), u(0.06, 0.2), None, u(0.1, 0.3), u(0.15, 0.35), u(5, 6.5), 3, noise=0.02),
+        "violin": _Timbre("violin", u(0.9, 1.4), 0, u(8, 20), u(0.04, 0.1), None, u(0.08, 0.2), u(0.2, 0.45), u(5.2, 6.8), 1, noise=0.02),
+        "brass": _Timbre("brass", u(0.7, 1.2), 0, u(5, 12), u(0.025, 0.06), None, u(0.05, 0.12), u(0.0, 0.15), u(4.5, 6), 1),
         "flute": _Timbre("flute", u(2.0, 3.0), 0, u(3, 6), u(0.04, 0.08), None, u(0.05, 0.1), u(0.1, 0.25), u(4.5, 5.5), 1, noise=0.05),
-        "clarinet": _Timbre("clarinet", u(1.0, 1.5), u(0.7, 0.95), u(8, 14), u(0.02, 0.05), None, u(0.04, 0.1), u(0, 0.08), 5, 1),
-        "sax": _Timbre("sax", u(0.8, 1.1), 0, u(8, 16), u(0.02, 0.05), None, u(0.05, 0.1), u(0.1, 0.3), u(4.5, 6), 1, noise=0.03),
-        "saw": _Timbre("saw", 1.0, 0, u(10, 40), u(0.005, 0.02), None, u(0.05, 0.3), u(0, 0.1), 5, int(rng.integers(1, 3))),
-        "square": _Timbre("square", 1.0, 1.0, u(10, 40), u(0.005, 0.02), None, u(0.05, 0.2), 0, 5, 1),
+        "clarinet": _Timbre("clarinet", u(1.2, 1.8), u(0.7, 0.95), u(6, 12), u(0.02, 0.05), None, u(0.04, 0.1), u(0, 0.08), 5, 1),
+        "sax": _Timbre("sax", u(1.0, 1.5), 0, u(6, 14), u(0.02, 0.05), None, u(0.05, 0.1), u(0.1, 0.3), u(4.5, 6), 1, noise=0.03),
+        "saw": _Timbre("saw", u(1.0, 1.4), 0, u(6, 25), u(0.005, 0.02), None, u(0.05, 0.3), u(0, 0.1), 5, int(rng.integers(1, 3))),
+        "square": _Timbre("square", u(1.0, 1.4), 1.0, u(6, 25), u(0.005, 0.02), None, u(0.05, 0.2), 0, 5, 1),
         "pad": _Timbre("pad", u(1.2, 2.0), 0, u(4, 10), u(0.15, 0.5), None, u(0.3, 0.8), u(0, 0.1), 5, 3),
         "bass": _Timbre("bass", u(1.2, 2.0), 0, u(4, 10), 0.005, u(0.8, 2.5), u(0.03, 0.08), 0, 5, 1),
         "synth bass": _Timbre("synth bass", 1.0, u(0, 1), u(3, 8), 0.005, None, 0.05, 0, 5, 1),
-        "cello": _Timbre("cello", u(0.8, 1.2), 0, u(8, 20), u(0.06, 0.15), None, u(0.1, 0.3), u(0.1, 0.3), u(5, 6), 2, noise=0.02),
+        "cello": _Timbre("cello", u(1.0, 1.5), 0, u(6, 16), u(0.06, 0.15), None, u(0.1, 0.3), u(0.1, 0.3), u(5, 6), 2, noise=0.02),
         "marimba": _Timbre("marimba", 3.0, 0, 2, 0.002, u(0.4, 1.0), 0.1, 0, 5, 1, inharmonic=(1.0, 3.93, 9.2)),
         "vibraphone": _Timbre("vibraphone", 2.5, 0, 2, 0.002, u(1.5, 3.0), u(0.3, 0.8), 0, u(4, 7), 1, inharmonic=(1.0, 3.98, 10.1)),
         "celesta": _Timbre("celesta", 2.0, 0, 3, 0.002, u(0.8, 1.6), 0.2, 0, 5, 1, inharmonic=(1.0, 2.0, 3.0, 4.1)),
@@ -1128,7 +1134,8 @@ def _render_music(rng: np.random.Generator, n: int, sr: int) -> tuple[np.ndarray
         peak = np.max(np.abs(mix)) + 1e-12
         mix = np.tanh(drive * mix / peak) / np.tanh(drive)
     y = _recording_chain(
-        mix, rng, sr, room_probability=0.75, rt60_range=(0.2, 2.0), wet_range=(0.05, 0.4), snr_range=(20, 60)
+        mix, rng, sr, room_probability=0.75, rt60_range=(0.2, 2.0), wet_range=(0.03, 0.3), snr_range=(30, 75),
+        rumble_probability=0.35,
     )
     return _to_output(y, rng), plan
 
