@@ -57,13 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f".commands.{name}", __package__)
-        except ModuleNotFoundError as error:
-            if error.name != f"{__package__}.commands.{name}":
-                raise
-            continue  # a command still being written; it appears once its module exists
-        module.register(subparsers)
+        importlib.import_module(f".commands.{name}", __package__).register(subparsers)
     return parser
 
 
