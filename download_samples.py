@@ -7,7 +7,7 @@
 The menu: 1 speech from LibriSpeech, 2 test music (pitch-shifted speech, NOT real music),
 3 quick start (LibriSpeech speech + real music), 4 how to add your own music, 5 the offline
 synthetic dataset. Everything lives in ``speechmusic.download_menu`` and ``speechmusic.sources``;
-sizes and licences are in docs/data-sources.md.
+sizes and licences are in the README, "Getting data".
 """
 
 import sys

@@ -7,7 +7,7 @@
 
 Run from the repository root with the project's environment. Nothing is downloaded; benchmark 4
 uses ../shared/real-audio when it exists and is skipped otherwise. The table goes to standard
-output and to benchmarks/results/latest.md (``--output``). See docs/benchmarks.md.
+output and to benchmarks/results/latest.md (``--output``). See the README, "Benchmarks and hardening".
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ Adding real music of your own
          --max-clips-per-file 5 --licence "CC BY 4.0, artist names"
    (add --max-clips-per-file K so one long track does not dominate). Running it twice adds nothing.
 4. Check the result: python test_setup.py --data-dir {data_dir}
-More sources, sizes and licences: docs/data-sources.md
+More sources, sizes and licences: the README, "Getting data"
 """
 
 

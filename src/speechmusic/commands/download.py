@@ -28,7 +28,7 @@ N clips per class and split. Train and test never share a speaker (LibriSpeech) 
 (GTZAN, MUSAN). Archives are read without unpacking them; a run that fails leaves the data folder
 as it was; running the same command twice adds nothing (DATA_DIR/manifest.csv records the source,
 original file, offset and licence of every clip). Archives placed in DATA_DIR/.cache/downloads/
-are used without the network. Details and licences: docs/data-sources.md.
+are used without the network. Details and licences: the README, "Getting data".
 """
 
 
