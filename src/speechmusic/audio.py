@@ -58,6 +58,20 @@ def is_audio_path(path: str | os.PathLike) -> bool:
     return not name.startswith(".") and Path(name).suffix.lower() in AUDIO_EXTENSIONS
 
 
+def find_audio_files(folder: str | os.PathLike) -> list[Path]:
+    """Audio files under ``folder`` (sub-folders too), sorted by relative path.
+
+    Hidden files and anything inside hidden folders (``.cache``, ``.git``) are left out, as are
+    files whose names do not end in one of :data:`AUDIO_EXTENSIONS`.
+    """
+    folder = Path(folder)
+    found = (
+        p for p in folder.rglob("*")
+        if p.is_file() and is_audio_path(p) and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+    return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
+
+
 def _describe(source: Source, name: str | None) -> str:
     if name:
         return name

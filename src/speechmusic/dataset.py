@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .audio import is_audio_path, load_clip_from_bytes
+from .audio import find_audio_files, load_clip_from_bytes
 from .config import CLASS_NAMES, DATA_ENV_VAR, DEFAULT_PARAMS, LABELS, SPLITS, FeatureParams
 from .errors import AudioError, DatasetError, ParameterError
 from .features import batch_features
@@ -96,11 +96,7 @@ def list_split(data_dir: str | os.PathLike, split: str) -> list[tuple[Path, int]
         folder = data_dir / split / name
         if not folder.is_dir():
             raise DatasetError(f"{folder} is missing: the dataset needs {split}/music and {split}/speech.\n{hint}")
-        files = sorted(
-            (p for p in folder.rglob("*") if p.is_file() and is_audio_path(p)
-             and not any(part.startswith(".") for part in p.relative_to(folder).parts)),
-            key=lambda p: p.relative_to(folder).as_posix(),
-        )
+        files = find_audio_files(folder)
         if not files:
             raise DatasetError(f"{folder} holds no audio files.\n{hint}")
         items.extend((p, LABELS[name]) for p in files)

@@ -27,7 +27,7 @@ from typing import Iterable
 
 import numpy as np
 
-from .audio import decode, frame_energy_db, is_audio_path, active_region
+from .audio import active_region, decode, find_audio_files, frame_energy_db
 from .config import CLASS_NAMES, DEFAULT_PARAMS, SPLITS, FeatureParams
 from .errors import AudioError, ParameterError
 from .fileio import unique_path, write_text, write_wav
@@ -348,11 +348,7 @@ def prepare_from_folder(
     data_dir = Path(data_dir)
     if source_dir.resolve() == data_dir.resolve() or data_dir.resolve() in source_dir.resolve().parents:
         raise ParameterError(f"{source_dir} is inside the data folder {data_dir}; ingest from a folder outside it")
-    paths = sorted(
-        (p for p in source_dir.rglob("*") if p.is_file() and is_audio_path(p)
-         and not any(part.startswith(".") for part in p.relative_to(source_dir).parts)),
-        key=lambda p: p.relative_to(source_dir).as_posix(),
-    )
+    paths = find_audio_files(source_dir)
     report = IngestReport(files=len(paths))
     with ClipWriter(data_dir, params=params) as writer:
         for path in tqdm(paths, desc=f"{split}/{label}", unit="file", disable=not progress or len(paths) < 2):

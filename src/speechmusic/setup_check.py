@@ -214,12 +214,9 @@ def check_audio_pipeline(checks: Checklist) -> None:
 
 
 def _audio_files(folder: Path) -> list[Path]:
-    from .audio import is_audio_path
+    from .audio import find_audio_files
 
-    return sorted(
-        p for p in folder.rglob("*")
-        if p.is_file() and is_audio_path(p) and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    )
+    return find_audio_files(folder)
 
 
 def check_data(checks: Checklist, data_dir: Path, *, load_features: bool = True, progress: bool = False) -> None:

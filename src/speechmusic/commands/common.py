@@ -17,55 +17,31 @@ def add_model(parser, *, required: bool = True, help_text: str = "model file wri
     parser.add_argument("--model", type=Path, required=required, metavar="M", help=help_text)
 
 
-def positive_float(text: str) -> float:
-    """argparse type: a finite number > 0."""
+def _number_parser(kind: type, minimum: float, inclusive: bool):
+    """An argparse ``type`` accepting finite numbers of ``kind`` above (or at) ``minimum``."""
     import argparse
     import math
 
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text}")
-    return value
+    noun = "a number" if kind is float else "a whole number"
+    relation = ">=" if inclusive else ">"
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {noun}") from None
+        if not math.isfinite(value) or value < minimum or (value == minimum and not inclusive):
+            raise argparse.ArgumentTypeError(f"must be {noun} {relation} {minimum:g}, got {text}")
+        return value
+
+    return parse
 
 
-def non_negative_float(text: str) -> float:
-    import argparse
-    import math
-
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text}")
-    return value
-
-
-def positive_int(text: str) -> int:
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
-    return value
-
-
-def non_negative_int(text: str) -> int:
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
-    return value
+#: argparse types: a finite number > 0, a number >= 0, a whole number >= 1, a whole number >= 0.
+positive_float = _number_parser(float, 0, inclusive=False)
+non_negative_float = _number_parser(float, 0, inclusive=True)
+positive_int = _number_parser(int, 1, inclusive=True)
+non_negative_int = _number_parser(int, 0, inclusive=True)
 
 
 def is_stream(path: Path) -> bool:

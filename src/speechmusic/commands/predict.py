@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..audio import is_audio_path
+from ..audio import find_audio_files
 from ..errors import AudioError, ParameterError
 from ..pipeline import load_classifier, predict_file
 from ..cli import HelpFormatter
@@ -50,10 +50,7 @@ def expand(paths: list[Path]) -> list[Path]:
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(
-                p for p in path.rglob("*")
-                if p.is_file() and is_audio_path(p) and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+            found = find_audio_files(path)
             if not found:
                 raise ParameterError(f"{path}: no audio files in this folder")
             out.extend(found)
