@@ -187,7 +187,7 @@ def _recording_chain(
         y = scipy.signal.sosfilt(sos, y)
     # Background noise below the signal: hiss and room tone, low rumble (traffic, ventilation,
     # handling), sometimes mains hum.
-    noise = _colored_noise(rng, n, rng.choice([0.5, 1.0, 1.0, 1.5, 2.0]))
+    noise = _colored_noise(rng, n, rng.choice([0.5, 1.0, 1.5, 2.0, 2.0, 2.5]))
     if rng.random() < 0.2:
         mains = rng.choice([50.0, 60.0])
         t = np.arange(n) / sr
@@ -288,7 +288,7 @@ def _random_voice(rng: np.random.Generator) -> _Voice:
         jitter=rng.uniform(0.002, 0.012),
         syllable_rate=rng.uniform(3.0, 6.0),
         max_voiced=rng.uniform(2500, 5500),
-        h1_boost=10 ** (rng.uniform(0, 8) / 20),
+        h1_boost=10 ** (rng.uniform(-2, 4) / 20),
     )
 
 
@@ -353,14 +353,12 @@ def _plan_speech(rng: np.random.Generator, n_samples: int, sr: int) -> _SpeechPl
         phrase_start = t
         n_syllables = int(rng.integers(3, 14))
         syllable_period = 1.0 / voice.syllable_rate
-        previous_voiced = False
         for i in range(n_syllables):
             stressed = rng.random() < 0.4
-            level = 10 ** (-rng.uniform(0, 4) / 20) if stressed else 10 ** (-rng.uniform(3, 14) / 20)
+            level = 10 ** (-rng.uniform(0, 3) / 20) if stressed else 10 ** (-rng.uniform(2, 9) / 20)
             level *= 10 ** (-3 * i / max(n_syllables, 1) / 20)  # phrase-final loudness decline
             # Durations are drawn from natural ranges and then scaled to the voice's speaking rate.
             tempo = syllable_period / 0.26 * rng.uniform(0.8, 1.2)
-            start_of_syllable = t
             plan.syllable_times.append(t)
 
             # ---- onset consonant(s)
@@ -383,7 +381,6 @@ def _plan_speech(rng: np.random.Generator, n_samples: int, sr: int) -> _SpeechPl
                     plan.noise(t, aspiration, "aspiration", (500, 6000), rng.uniform(-22, -14) + 20 * np.log10(level), 0.003)
                     t += aspiration
                 onset_locus = _LOCI[place]
-                previous_voiced = voiced
             if onset in ("fric",) or (onset == "cluster" and rng.random() < 0.3):
                 name = rng.choice(list(_FRICATIVES))
                 place, band, (lo, hi), voiced = _FRICATIVES[name]
@@ -428,7 +425,6 @@ def _plan_speech(rng: np.random.Generator, n_samples: int, sr: int) -> _SpeechPl
             plan.formant_keys.append((t + 0.3 * vowel_length, *target_a))
             plan.formant_keys.append((t + 0.75 * vowel_length, *target_b))
             plan.voice(t, t + vowel_length, level, shape="vowel")
-            vowel_mid = t + 0.5 * vowel_length
             t += vowel_length
 
             # ---- coda consonant
@@ -465,11 +461,9 @@ def _plan_speech(rng: np.random.Generator, n_samples: int, sr: int) -> _SpeechPl
                 plan.voice(t, t + length, 0.5 * level)
                 plan.formant_keys.append((t + length / 2, *(f * scale for f in _APPROXIMANTS[name])))
                 t += length
-            del vowel_mid
 
-            if rng.random() < 0.2 and i < n_syllables - 1:
-                t += rng.uniform(0.04, 0.15)  # a short gap between words
-            del start_of_syllable
+            if rng.random() < 0.3 and i < n_syllables - 1:
+                t += rng.uniform(0.05, 0.18)  # a short gap between words
         plan.phrases.append((phrase_start, t))
         plan.voices.append((phrase_start, t, voice))
         # Pause between phrases: short breaths to longer sentence breaks.
@@ -681,10 +675,15 @@ def _render_speech(rng: np.random.Generator, n: int, sr: int) -> tuple[np.ndarra
     y = y + _render_noises(rng, plan, n, reference)
     if rng.random() < 0.7:
         # Close microphone (narration, podcasts): the proximity effect lifts the low end.
-        sos = scipy.signal.butter(2, rng.uniform(150, 350), "lowpass", fs=sr, output="sos")
-        y = y + scipy.signal.sosfilt(sos, y) * (10 ** (rng.uniform(2, 10) / 20) - 1)
+        sos = scipy.signal.butter(2, rng.uniform(150, 300), "lowpass", fs=sr, output="sos")
+        y = y + scipy.signal.sosfilt(sos, y) * (10 ** (rng.uniform(1, 6) / 20) - 1)
+    if rng.random() < 0.6:
+        # Vocal microphones have a broad "presence" lift somewhere in 2-5 kHz.
+        centre = rng.uniform(2000, 4500)
+        sos = scipy.signal.butter(1, [centre / 1.6, centre * 1.6], "bandpass", fs=sr, output="sos")
+        y = y + scipy.signal.sosfilt(sos, y) * (10 ** (rng.uniform(2, 7) / 20) - 1)
     y = _recording_chain(
-        y, rng, sr, room_probability=0.5, rt60_range=(0.1, 0.6), wet_range=(0.03, 0.3), snr_range=(28, 55),
+        y, rng, sr, room_probability=0.5, rt60_range=(0.1, 0.6), wet_range=(0.03, 0.3), snr_range=(18, 48),
         rumble_probability=0.8,
     )
     return _to_output(y, rng), plan
@@ -813,9 +812,8 @@ def _render_note(
     """Add one note to ``out`` starting at sample ``start`` (may be negative: only its tail shows)."""
     n_note = max(int(length * sr), 1)
     n_total = n_note + int(timbre.release * sr)
-    if timbre.decay is not None:
-        n_total = min(n_total, n_note + int(timbre.release * sr), int(timbre.decay * sr) + 1)
-        n_total = max(n_total, min(n_note, int(timbre.decay * sr)))
+    if timbre.decay is not None:  # a struck or plucked note is inaudible (-60 dB) after its decay time
+        n_total = max(1, min(n_total, int(timbre.decay * sr)))
     if start >= out.size or start + n_total <= 0:
         return
     f0 = _midi_hz(midi)
@@ -835,7 +833,7 @@ def _render_note(
         out_part = signal * envelope
     else:
         depth = timbre.vibrato * np.clip((t - 0.15) / 0.3, 0.0, 1.0)  # vibrato sets in after the attack
-        for voice in range(timbre.voices):
+        for _ in range(timbre.voices):
             detune = 0.0 if timbre.voices == 1 else rng.uniform(-0.12, 0.12)
             rate = timbre.vibrato_rate * rng.uniform(0.9, 1.1)
             bend = depth * np.sin(2 * np.pi * rate * t + rng.uniform(0, 6.28)) + detune
@@ -850,10 +848,11 @@ def _render_note(
             frac = position - i0
             wave = table[i0] * (1 - frac) + table[(i0 + 1) % table.size] * frac
             if timbre.decay is not None:
-                # Struck and plucked strings get duller as they ring: cross-fade to the fundamental.
-                dull = np.sin(2 * np.pi * (cycles % 1.0) + phases[0]) * amps[0] * table.size / 2 / (table.size / 2)
+                # Struck and plucked strings get duller as they ring (upper partials die first):
+                # cross-fade towards the fundamental alone (the table holds a_k cos(2 pi k c + phi_k)).
+                dull = amps[0] * np.cos(2 * np.pi * (cycles % 1.0) + phases[0])
                 mix = np.exp(-t / (0.2 * timbre.decay))
-                wave = wave * mix + dull * (1 - mix) * np.max(np.abs(table))
+                wave = wave * mix + dull * (1 - mix)
             signal += wave / np.sqrt(timbre.voices)
         if timbre.noise:
             breath = _bandpass_noise(rng, n_total, 1500, 8000, sr)
