@@ -233,9 +233,17 @@ def _kill_kernel(workdir: Path) -> None:
     try:
         pid = int(info.read_text().split()[0])
     except (OSError, ValueError, IndexError):
-        return
-    if _process_alive(pid) and _is_our_kernel(pid, str(workdir)):
+        pid = None
+    if pid is not None and _process_alive(pid) and _is_our_kernel(pid, str(workdir)):
         _kill_group(pid)
+    # A kernel started just before the worker was stopped may not have written its pid yet:
+    # where /proc exists, also stop every process whose command line names this workdir.
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline") if Path("/proc/self").exists() else ():
+        try:
+            if str(workdir) in cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace"):
+                _kill_group(int(cmdline.parent.name))
+        except (OSError, ValueError):
+            continue
 
 
 def grade_notebook(
