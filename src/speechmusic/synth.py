@@ -744,6 +744,8 @@ def _random_timbre(rng: np.random.Generator, name: str) -> _Timbre:
         "vibraphone": _Timbre("vibraphone", 2.5, 0, 2, 0.002, u(1.5, 3.0), u(0.3, 0.8), 0, u(4, 7), 1, inharmonic=(1.0, 3.98, 10.1)),
         "celesta": _Timbre("celesta", 2.0, 0, 3, 0.002, u(0.8, 1.6), 0.2, 0, 5, 1, inharmonic=(1.0, 2.0, 3.0, 4.1)),
         "bell": _Timbre("bell", 1.0, 0, 5, 0.002, u(1.5, 3.5), 0.5, 0, 5, 1, inharmonic=(0.5, 1.0, 1.19, 1.5, 2.0, 2.5, 3.0)),
+        # A singer: rendered by the speech synthesiser (see _render_singing); vibrato depth and rate.
+        "voice": _Timbre("voice", 1.0, 0, 10, 0.03, None, 0.08, u(0.2, 0.6), u(4.8, 6.5), 1),
     }
     return table[name]
 
@@ -754,6 +756,7 @@ _RANGES = {
     "violin": (55, 96), "brass": (52, 82), "flute": (60, 96), "clarinet": (50, 89), "sax": (49, 81),
     "saw": (36, 96), "square": (36, 96), "pad": (40, 84), "bass": (28, 55), "synth bass": (24, 52),
     "cello": (36, 69), "marimba": (45, 96), "vibraphone": (53, 89), "celesta": (60, 100), "bell": (55, 96),
+    "voice": (48, 77),
 }
 
 
@@ -862,6 +865,45 @@ def _render_note(
     out[a:b] += out_part[a - start : b - start]
 
 
+def _render_singing(rng, notes, timbre: _Timbre, pre_roll: float, n: int, sr: int, fmax: float) -> np.ndarray:
+    """A sung melody with the speech synthesiser: held vowels on the notes' pitches, with vibrato.
+
+    Unlike speech, the pitch sits on each note (gliding only briefly between notes) and the
+    vowels last as long as the notes; consonants are short and come at note onsets.
+    """
+    plan = _SpeechPlan(n // _HOP + 2, sr)
+    voice = _random_voice(rng)
+    scale = voice.formant_scale
+    f0 = np.full(plan.n_frames, np.nan)
+    vowel_names = list(_VOWELS)
+    for start, length, midi, velocity in notes:
+        start -= pre_roll
+        if start + length < 0 or start > n / sr:
+            continue
+        s = plan.frames(start, start + length)
+        f0[s] = _midi_hz(midi)
+        plan.voice(start, start + length, velocity, shape="vowel")
+        target = np.array(_VOWELS[vowel_names[rng.integers(len(vowel_names))]]) * scale * rng.uniform(0.95, 1.05, 3)
+        plan.formant_keys += [(start + 0.03, *target), (start + max(length - 0.03, 0.04), *target)]
+        if rng.random() < 0.5:  # a consonant before the vowel
+            name = rng.choice(["s", "t", "k", "sh", "f", "h"])
+            band = _FRICATIVES[name][1] if name in _FRICATIVES else _STOPS[name][1]
+            plan.noise(start - 0.04, 0.04, "fric", band, rng.uniform(-22, -10), 0.01)
+    known = np.flatnonzero(~np.isnan(f0))
+    if known.size == 0:
+        return np.zeros(n)
+    f0 = np.interp(np.arange(plan.n_frames), known, f0[known])
+    f0 = _moving_average(f0, 9)  # ~25 ms portamento between notes
+    t = np.arange(plan.n_frames) * _HOP / sr
+    f0 *= 2 ** (timbre.vibrato * np.sin(2 * np.pi * timbre.vibrato_rate * t + rng.uniform(0, 6.3)) / 12)
+    plan.f0 = f0 * (1.0 + voice.jitter * 0.5 * rng.standard_normal(plan.n_frames))
+    plan.voicing = _moving_average(plan.voicing, 7)
+    formants = _formant_tracks(rng, plan, scale)
+    sung = _render_voiced(rng, plan, formants, voice, n, fmax).astype(np.float64)
+    reference = _rms(sung[np.abs(sung) > 0.1 * np.abs(sung).max()]) if sung.any() else 1.0
+    return sung + _render_noises(rng, plan, n, reference)
+
+
 def _drum_kit(rng: np.random.Generator, sr: int) -> dict[str, np.ndarray]:
     """One sample per percussion instrument, with this clip's tuning and decay."""
     def t_of(seconds):
@@ -951,7 +993,8 @@ def _plan_music(rng: np.random.Generator, duration: float) -> dict:
         centre = rng.uniform(max(low + 7, 60), min(high - 7, 79))
         degree = int(round((centre - 12 * 5 - tonic) / 12 * 7))
         notes = []
-        legato = rng.uniform(0.55, 1.0)
+        # Bowed and blown phrases are mostly legato; struck and plucked notes may be detached.
+        legato = rng.uniform(0.8, 1.0) if timbre.decay is None else rng.uniform(0.55, 1.0)
         for b in range(n_bars):
             rhythm = _RHYTHMS[rng.integers(len(_RHYTHMS))]
             position = 0.0
@@ -1029,14 +1072,15 @@ def _plan_music(rng: np.random.Generator, duration: float) -> dict:
 
     groove = None
     if style == "band":
-        melody(rng.choice(["piano", "guitar", "brass", "sax", "flute", "violin", "vibraphone", "organ", "clarinet"]), 0.0, 0.1)
+        lead = ["piano", "guitar", "brass", "sax", "flute", "violin", "vibraphone", "organ", "clarinet", "voice"]
+        melody(rng.choice(lead, p=[0.06] * 9 + [0.46]), 0.0, 0.1)  # most songs have a singer
         chords(rng.choice(["piano", "guitar", "organ", "pad"]), -6.0, rng.choice(["block", "arpeggio"]))
         bass(rng.choice(["bass", "bass", "synth bass"]), -3.0, walking=rng.random() < 0.3)
         if rng.random() < 0.8:
             groove = rng.choice(["rock", "pop", "disco", "jazz", "latin"] if meter == 4 else ["waltz", "jazz"])
     elif style == "piano":
         instrument = rng.choice(["piano", "piano", "piano", "harp", "guitar"])
-        melody(instrument, 0.0, 0.08)
+        melody("voice" if rng.random() < 0.25 else instrument, 0.0, 0.08)  # sometimes a song
         chords(instrument, -4.0, rng.choice(["block", "arpeggio", "oompah"]))
     elif style == "orchestra":
         chords(rng.choice(["strings", "strings", "organ", "pad"]), -3.0, "block")
@@ -1046,14 +1090,14 @@ def _plan_music(rng: np.random.Generator, duration: float) -> dict:
         if rng.random() < 0.3:
             melody(rng.choice(["flute", "clarinet", "violin", "harp"]), -6.0, 0.3)
     elif style == "solo":
-        melody(rng.choice(["brass", "sax", "flute", "violin", "clarinet", "guitar", "cello"]), 0.0, 0.18)
+        melody(rng.choice(["brass", "sax", "flute", "violin", "clarinet", "guitar", "cello"]), 0.0, 0.1)
         if rng.random() < 0.4:
             chords(rng.choice(["piano", "guitar", "pad"]), -10.0, "block")
     elif style == "electronic":
         chords(rng.choice(["pad", "saw", "square"]), -6.0, rng.choice(["block", "arpeggio"]))
         bass("synth bass", -2.0, walking=False)
         if rng.random() < 0.7:
-            melody(rng.choice(["saw", "square", "marimba", "bell", "vibraphone"]), -2.0, 0.15)
+            melody(rng.choice(["saw", "square", "marimba", "bell", "vibraphone", "voice", "voice"]), -2.0, 0.15)
         groove = rng.choice(["disco", "pop", "halftime", "dnb"])
     else:  # beat: drums and bass, maybe a sparse chord
         bass(rng.choice(["bass", "synth bass"]), 0.0, walking=False)
@@ -1103,9 +1147,12 @@ def _render_music(rng: np.random.Generator, n: int, sr: int) -> tuple[np.ndarray
     fmax = min(0.45 * sr, 10000.0)
     mix = np.zeros(n)
     for timbre, notes, level_db in plan["parts"]:
-        part = np.zeros(n)
-        for start, length, midi, velocity in notes:
-            _render_note(part, int(round(start * sr)) - offset, midi, length, timbre, velocity, rng, sr, fmax)
+        if timbre.name == "voice":
+            part = _render_singing(rng, notes, timbre, plan["pre_roll"], n, sr, fmax)
+        else:
+            part = np.zeros(n)
+            for start, length, midi, velocity in notes:
+                _render_note(part, int(round(start * sr)) - offset, midi, length, timbre, velocity, rng, sr, fmax)
         if part.any():
             mix += part / (_rms(part) + 1e-12) * 10 ** (level_db / 20)
     if plan["groove"]:
