@@ -16,11 +16,14 @@ Music (:func:`synthesize_music`) is a short piece at a steady tempo in a key: a 
 scale, chords of a progression (block, arpeggiated or "oom-pah"), a bass line, and often
 percussion (kick, snare, hi-hats, ride, shaker in a few groove patterns). Instruments have their
 own harmonic recipes and envelopes: piano, guitar, harp, organ, strings (with vibrato and
-ensemble detuning), brass, flute, clarinet, synthesizers, mallets and celesta.
+ensemble detuning), brass, flute, clarinet, synthesizers, mallets and celesta. Many songs have a
+sung melody (the speech synthesiser holding vowels on the notes, with vibrato), so that a human
+voice alone does not mean "speech".
 
 Both then go through the same recording chain with randomised settings, so that the classifier
 cannot tell the classes apart by trivial cues: a room (exponentially decaying noise impulse
-response), a microphone/channel tilt, background noise (white to brown, sometimes mains hum),
+response), a microphone/channel tilt, background noise (white to brown, sometimes mains hum,
+often infrasonic rumble),
 a bandwidth limit (full band, 8 kHz as in 16-kHz recordings, 5.5 kHz, or telephone band), and a
 peak level. :func:`build_synthetic_dataset` writes the lab's folder layout.
 """
@@ -172,7 +175,7 @@ def _recording_chain(
     snr_range: tuple[float, float],
     rumble_probability: float,
 ) -> np.ndarray:
-    """Room, microphone tilt, background noise, bandwidth limit and peak level, all randomised."""
+    """Room, microphone tilt, background noise, rumble and bandwidth limit, all randomised."""
     n = y.size
     active_rms = _rms(y[np.abs(y) > 0.05 * np.max(np.abs(y)) + 1e-12]) if np.any(y) else 1.0
     if rng.random() < room_probability:
@@ -1230,12 +1233,13 @@ def _readme_text(seed: int) -> str:
         "Speech-like clips: source-filter synthesis (glottal harmonics with gliding pitch in 80-250 Hz,\n"
         "formants moving between vowel targets, fricative and plosive noise, 3-6 syllables per second,\n"
         "pauses, several voices). Music-like clips: melodies and chords on musical scales with\n"
-        "harmonic instrument timbres and envelopes, bass lines, percussion at a steady tempo.\n"
+        "harmonic instrument timbres and envelopes, bass lines, sung melodies, percussion at a\n"
+        "steady tempo.\n"
         "Both pass through random rooms, background noise and bandwidth limits.\n"
         "\n"
-        "Each clip depends only on (seed, split, class, index), so re-running\n"
-        f"  python download_samples.py --source synthetic   (or speechmusic.synth.build_synthetic_dataset(..., seed={seed}))\n"
-        "recreates exactly the same files; existing files are never overwritten.\n"
+        "Each clip depends only on (seed, split, class, index), so running\n"
+        f"  speechmusic.synth.build_synthetic_dataset(<this folder>, seed={seed})\n"
+        "again recreates exactly the same files; existing files are never overwritten.\n"
         "Licence: generated audio, dedicated to the public domain.\n"
         "A model trained only on these clips learns what the generator does; expect lower accuracy\n"
         "on real recordings.\n"
