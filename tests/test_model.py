@@ -106,3 +106,46 @@ def test_load_refuses_other_files(tmp_path):
 
 def test_cross_entropy_finite_at_extremes():
     assert np.isfinite(cross_entropy(np.array([0.0, 1.0]), np.array([1, 0])))
+
+
+@pytest.mark.parametrize("shape", [(30, 200), (200, 30)], ids=["m<n", "m>n"])
+@pytest.mark.parametrize("standardize", [False, True], ids=["raw", "standardized"])
+def test_gram_and_plain_forms_train_the_same_model(monkeypatch, shape, standardize):
+    import speechmusic.model as model_module
+
+    rng = np.random.default_rng(3)
+    m, n = shape
+    X = rng.random((m, n)) * rng.uniform(0.5, 3.0, size=n)  # unequal column scales for standardize
+    y = (X[:, :5].sum(axis=1) + rng.normal(scale=0.5, size=m) > np.median(X[:, :5].sum(axis=1))).astype(int)
+    fitted = {}
+    for form in ("plain", "gram"):
+        monkeypatch.setattr(model_module, "_choose_form", lambda *args, form=form: form)
+        fitted[form] = LogisticRegression(learning_rate=0.05, num_iterations=300, standardize=standardize,
+                                          record_every=7).fit(X, y)
+    plain, gram = fitted["plain"], fitted["gram"]
+    assert plain.coef_.shape == gram.coef_.shape == (n,)
+    assert np.abs(plain.coef_).max() > 1e-3  # it really trained: equality of zeros would prove nothing
+    np.testing.assert_allclose(gram.coef_, plain.coef_, rtol=1e-9, atol=1e-9 * np.abs(plain.coef_).max())
+    assert gram.intercept_ == pytest.approx(plain.intercept_, rel=1e-9, abs=1e-12)
+    assert len(gram.costs_) == len(plain.costs_) == 43
+    np.testing.assert_allclose(gram.costs_, plain.costs_, rtol=1e-9)
+    assert plain.costs_[-1] < plain.costs_[0]
+
+
+def test_form_choice_follows_the_documented_rule():
+    from speechmusic.model import GRAM_MAX_SAMPLES, _choose_form
+
+    assert _choose_form(120, 16640, 2000) == "gram"  # the lab
+    assert _choose_form(200, 30, 2000) == "plain"  # more examples than features
+    assert _choose_form(120, 200, 2000) == "plain"  # m not clearly smaller than n
+    assert _choose_form(120, 16640, 1) == "plain"  # building X X^T would cost more than it saves
+    assert _choose_form(120, 16640, 0) == "plain"
+    assert _choose_form(GRAM_MAX_SAMPLES + 1, 10**6, 2000) == "plain"  # X X^T would be too large
+
+
+def test_unknown_form_is_refused():
+    from speechmusic.model import _gradient_descent
+
+    with pytest.raises(ParameterError, match="form"):
+        _gradient_descent(np.zeros((2, 3)), np.zeros(2), learning_rate=0.1, num_iterations=1, record_every=1,
+                          form="fast")

@@ -43,6 +43,85 @@ def cross_entropy(probabilities: np.ndarray, y: np.ndarray) -> float:
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
+#: Largest training set for which the m x m Gram matrix is used (8 * 4096**2 bytes = 128 MiB).
+GRAM_MAX_SAMPLES = 4096
+
+
+def _choose_form(m: int, n: int, num_iterations: int) -> str:
+    """Which of two equivalent gradient-descent computations to run: ``"gram"`` or ``"plain"``.
+
+    Both compute the same iterates (see :func:`_gradient_descent`); they differ only in cost.
+    The plain form spends about ``4 m n`` operations per step (``X w`` and ``X^T e``); the Gram
+    form spends ``m^2 n`` once to build ``K = X X^T`` (plus ``m n`` at the end to recover ``w``),
+    then about ``2 m^2`` per step. The Gram form is chosen when
+
+    - m is clearly smaller than n (``2 m <= n``): a per-step saving of at least 4x, so the choice
+      never hinges on how well the BLAS handles two differently shaped products;
+    - its total estimated cost is lower (with few iterations, building ``K`` may not pay off);
+    - ``K`` stays small (``m <= GRAM_MAX_SAMPLES``): it is held in memory as an m x m matrix.
+
+    For the lab (m = 120 clips, n = 16640 pixels, 2000 steps) the Gram form does about 1/100 of
+    the work, and its per-step products are small enough that a busy second core barely slows it.
+    """
+    if num_iterations == 0 or m > GRAM_MAX_SAMPLES or 2 * m > n:
+        return "plain"
+    plain_cost = 4.0 * m * n * num_iterations
+    gram_cost = float(m) * m * n + m * n + 2.0 * m * m * num_iterations
+    return "gram" if gram_cost < plain_cost else "plain"
+
+
+def _gradient_descent(X: np.ndarray, y: np.ndarray, *, learning_rate: float, num_iterations: int,
+                      record_every: int, form: str = "plain") -> tuple[np.ndarray, float, list]:
+    """Full-batch gradient descent on the cross-entropy from zero weights.
+
+    Parameters
+    ----------
+    X : np.ndarray, shape (m, n), float64
+        Training examples (already standardised if that is wanted).
+    y : np.ndarray, shape (m,), float64 of 0/1
+    learning_rate, num_iterations, record_every
+        As in :class:`LogisticRegression`.
+    form : {"plain", "gram"}
+        ``"plain"`` is the lab's update ``w <- w - lr X^T (p - y) / m``. ``"gram"`` uses that,
+        starting from zero, every update adds a combination of the rows of ``X``, so ``w = X^T
+        alpha`` throughout and ``X w = K alpha`` with ``K = X X^T``; the update becomes ``alpha <-
+        alpha - lr (p - y) / m``, and ``w = X^T alpha`` is formed once at the end. Same iterates,
+        same costs (up to rounding), different cost per step: see :func:`_choose_form`.
+
+    Returns
+    -------
+    coef : np.ndarray, shape (n,)
+    intercept : float
+    costs : list of float
+        The cost before every ``record_every``-th step.
+    """
+    m, n = X.shape
+    b = 0.0
+    costs = []
+    if form == "gram":
+        gram = X @ X.T  # numpy computes a product with its own transpose as one symmetric update
+        alpha = np.zeros(m)
+        for i in range(num_iterations):
+            p = sigmoid(gram @ alpha + b)
+            if i % record_every == 0:
+                costs.append(cross_entropy(p, y))
+            error = p - y
+            alpha -= learning_rate * error / m
+            b -= learning_rate * float(error.sum()) / m
+        return X.T @ alpha, float(b), costs
+    if form != "plain":
+        raise ParameterError(f"form must be 'plain' or 'gram', got {form!r}")
+    w = np.zeros(n)
+    for i in range(num_iterations):
+        p = sigmoid(X @ w + b)
+        if i % record_every == 0:
+            costs.append(cross_entropy(p, y))
+        error = p - y
+        w -= learning_rate * (X.T @ error) / m
+        b -= learning_rate * float(error.sum()) / m
+    return w, float(b), costs
+
+
 @dataclass
 class LogisticRegression:
     """Binary logistic regression by full-batch gradient descent from zero weights.
@@ -67,6 +146,12 @@ class LogisticRegression:
     costs_ : list of float
     mean_, scale_ : np.ndarray or None
         Standardisation statistics.
+
+    Notes
+    -----
+    When there are far fewer examples than features (the lab: 120 clips, 16640 pixels), the
+    same iterates are computed through the m x m matrix ``X X^T`` instead of ``X`` itself, about
+    100 times less work for the lab's data; results agree to rounding (see ``_choose_form``).
 
     Examples
     --------
@@ -143,18 +228,10 @@ class LogisticRegression:
             self.mean_ = self.scale_ = None
         X = self._transform(X)
         m, n = X.shape
-        yf = y.astype(np.float64)
-        w = np.zeros(n)
-        b = 0.0
-        self.costs_ = []
-        for i in range(int(self.num_iterations)):
-            a = sigmoid(X @ w + b)
-            if i % self.record_every == 0:
-                self.costs_.append(cross_entropy(a, yf))
-            error = a - yf
-            w -= self.learning_rate * (X.T @ error) / m
-            b -= self.learning_rate * float(error.sum()) / m
-        self.coef_, self.intercept_ = w, float(b)
+        form = _choose_form(m, n, int(self.num_iterations))
+        self.coef_, self.intercept_, self.costs_ = _gradient_descent(
+            X, y.astype(np.float64), learning_rate=float(self.learning_rate),
+            num_iterations=int(self.num_iterations), record_every=int(self.record_every), form=form)
         return self
 
     def _require_fitted(self) -> None:
