@@ -191,6 +191,16 @@ def test_predict_folder_and_unreadable_files(model, tmp_path, capsys):
     assert {("error" in r) for r in results} == {True, False}
 
 
+
+def test_predict_json_of_a_folder_is_a_list_even_with_one_recording(model, tmp_path, capsys):
+    folder = tmp_path / "one"
+    write_audio(folder / "x.wav", tone(440.0, 3.0))
+    code, out, _ = run(capsys, "predict", folder, "--model", model, "--json")
+    results = json.loads(out)
+    assert code == 0 and isinstance(results, list) and len(results) == 1
+    assert results[0]["file"] == str(folder / "x.wav")
+
+
 # --------------------------------------------------------------------------------- segment
 def test_segment_writes_csv_and_plot(model, tmp_path, capsys):
     path, truth = write_recording(tmp_path / "show.ogg", [("speech", 12.0), ("music", 15.0), ("speech", 10.0)], seed=3)

@@ -300,3 +300,16 @@ def test_failure_while_moving_clips_in_removes_the_ones_already_moved(server, tm
     assert len(saved) == 3  # three clips had been moved in before the failure ...
     assert clips_under(data) == before_clips  # ... and were taken out again
     assert (data / "manifest.csv").read_bytes() == before_manifest
+
+
+def test_speech_and_pitch_shift_sources_select_utterances_alike():
+    from speechmusic.sources import pitchshift
+
+    speech, shifted = librispeech.source("dev-clean"), pitchshift.source("test-clean")
+    for src in (speech, shifted):
+        assert (src.spread, src.clips_per_member) == (librispeech.SPEAKERS_PER_CLASS, 1)
+    # Each shares its speakers' train/test assignment with the other, and only with it.
+    assert (speech.group_sources, shifted.group_sources) == (("pitchshift",), ("librispeech",))
+    assert (speech.labels, shifted.labels) == (("speech",), ("music",))
+    assert speech.archive.filename == "dev-clean.tar.gz" and shifted.archive.filename == "test-clean.tar.gz"
+    assert speech.transform is None and shifted.transform is pitchshift.shift_clip

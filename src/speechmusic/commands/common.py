@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Callable, Iterable
 
-from ..errors import SpeechMusicError
+from ..errors import ParameterError, SpeechMusicError
 
 
 def add_data_dir(parser, *, help_text: str = "dataset folder (default: $SPEECHMUSIC_DATA or ./data)") -> None:
@@ -42,6 +43,52 @@ positive_float = _number_parser(float, 0, inclusive=False)
 non_negative_float = _number_parser(float, 0, inclusive=True)
 positive_int = _number_parser(int, 1, inclusive=True)
 non_negative_int = _number_parser(int, 0, inclusive=True)
+
+
+def expand_folders(paths: Iterable[Path], *, find: Callable[[Path], list[Path]], what: str) -> list[Path]:
+    """The inputs named on a command line, each folder replaced by the files it stands for.
+
+    Globs are not expanded here: the shell has already done it. Paths that are not folders,
+    including ones that do not exist, are kept as given so that the command reports each one
+    the way it reports any input it cannot read, and still processes the others.
+
+    Parameters
+    ----------
+    paths : iterable of path-like
+        Files and folders in the order given.
+    find : callable
+        ``folder -> list of Path``: the inputs a folder stands for, in the order to process them
+        (:func:`speechmusic.audio.find_audio_files` for recordings).
+    what : str
+        What ``find`` looks for, for the error message: ``"audio files"``, ``".ipynb files"``.
+
+    Returns
+    -------
+    list of Path
+        The paths in the order given, each folder's files in the folder's place.
+
+    Raises
+    ------
+    ParameterError
+        When a folder holds none of the files sought (most likely the wrong folder was named).
+
+    Examples
+    --------
+    >>> from speechmusic.audio import find_audio_files
+    >>> expand_folders([Path("talk.wav"), Path("recordings")], find=find_audio_files,
+    ...                what="audio files")                      # doctest: +SKIP
+    [PosixPath('talk.wav'), PosixPath('recordings/a.flac'), PosixPath('recordings/b/c.mp3')]
+    """
+    expanded: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found = find(path)
+            if not found:
+                raise ParameterError(f"{path}: no {what} in this folder")
+            expanded.extend(found)
+        else:
+            expanded.append(path)
+    return expanded
 
 
 def is_stream(path: Path) -> bool:

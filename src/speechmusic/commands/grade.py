@@ -8,7 +8,7 @@ from pathlib import Path
 from ..errors import ParameterError
 from ..grading import DEFAULT_CHECK_TIMEOUT, DEFAULT_TIMEOUT, grade_notebooks
 from ..cli import HelpFormatter
-from .common import positive_float, positive_int, print_json
+from .common import expand_folders, positive_float, positive_int, print_json
 
 EXAMPLES = """\
 examples:
@@ -56,18 +56,9 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
-def expand(paths: list[Path]) -> list[Path]:
-    """Notebook paths as given; a folder stands for the ``.ipynb`` files directly in it (checkpoints skipped)."""
-    out: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found = sorted(p for p in path.glob("*.ipynb") if p.is_file() and not p.name.startswith("."))
-            if not found:
-                raise ParameterError(f"{path}: no .ipynb files in this folder")
-            out.extend(found)
-        else:
-            out.append(path)
-    return out
+def notebooks_in(folder: Path) -> list[Path]:
+    """The ``.ipynb`` files directly in ``folder``, sorted; hidden ones skipped (``.ipynb_checkpoints`` is not searched)."""
+    return sorted(p for p in folder.glob("*.ipynb") if p.is_file() and not p.name.startswith("."))
 
 
 def _indent(text: str, prefix: str = "      ") -> str:
@@ -77,7 +68,7 @@ def _indent(text: str, prefix: str = "      ") -> str:
 def run(args: argparse.Namespace) -> int:
     if args.fail_under is not None and not 0 <= args.fail_under <= 1:
         raise ParameterError(f"--fail-under must be between 0 and 1, got {args.fail_under}")
-    notebooks = expand(args.notebooks)
+    notebooks = expand_folders(args.notebooks, find=notebooks_in, what=".ipynb files")
     grades = grade_notebooks(
         notebooks,
         jobs=args.jobs,

@@ -10,7 +10,7 @@ from ..audio import find_audio_files
 from ..errors import AudioError, ParameterError
 from ..pipeline import load_classifier, predict_file
 from ..cli import HelpFormatter
-from .common import add_model, positive_float, print_json
+from .common import add_model, expand_folders, positive_float, print_json
 
 EXAMPLES = """\
 examples:
@@ -40,23 +40,9 @@ def register(subparsers) -> None:
                         help="seconds between windows of long recordings (default: the clip length)")
     parser.add_argument("--summary", action="store_true", help="text output: one line per file, no per-window lines")
     parser.add_argument("--json", action="store_true",
-                        help="print JSON on stdout: one object per file (a list when several files are given)")
+                        help="print JSON on stdout: one object per file (a list when several files or a folder are given)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
-
-
-def expand(paths: list[Path]) -> list[Path]:
-    """Files as given; a folder is replaced by the audio files under it (sorted, hidden ones skipped)."""
-    out: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found = find_audio_files(path)
-            if not found:
-                raise ParameterError(f"{path}: no audio files in this folder")
-            out.extend(found)
-        else:
-            out.append(path)
-    return out
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     classifier = load_classifier(args.model)
     if args.hop is not None and args.hop > classifier.params.duration:
         raise ParameterError(f"--hop ({args.hop:g} s) must not be longer than the clip ({classifier.params.duration:g} s)")
-    files = expand(args.files)
+    files = expand_folders(args.files, find=find_audio_files, what="audio files")
     results, failed = [], 0
     for path in tqdm(files, desc="predict", unit="file", disable=args.quiet or len(files) < 3, leave=False):
         try:
@@ -76,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
             continue
         results.append(prediction.as_dict())
     if args.json:
-        print_json(results[0] if len(args.files) == 1 and len(results) == 1 else results)
+        # A folder gives a list even when it holds one recording, so scripts see one shape per call.
+        print_json(results[0] if len(args.files) == 1 and len(results) == 1 and not args.files[0].is_dir() else results)
     else:
         for r in results:
             if "error" in r:

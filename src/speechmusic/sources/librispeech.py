@@ -26,6 +26,9 @@ roughly the first half of dev-clean.
 from __future__ import annotations
 
 import re
+from typing import Callable
+
+import numpy as np
 
 from .download import ArchiveSpec
 from .engine import ArchiveSource, Item, collect
@@ -108,19 +111,65 @@ def archive_spec(subset: str = DEFAULT_SUBSET) -> ArchiveSpec:
         raise ParameterError(f"LibriSpeech subset must be one of {', '.join(SUBSETS)}, got {subset!r}") from None
 
 
-def source(subset: str = DEFAULT_SUBSET) -> ArchiveSource:
-    """LibriSpeech speech clips from ``subset``."""
+#: Manifest sources made from LibriSpeech speakers. They share one train/test assignment of
+#: speakers, so that no voice is in train under one source and in test under another.
+SPEAKER_SOURCES = ("librispeech", "pitchshift")
+#: Speakers a class's clips are spread over (a subset has 40).
+SPEAKERS_PER_CLASS = 20
+
+
+def utterance_source(*, name: str, title: str, licence: str, subset: str, label: str,
+                     classify: Callable[[str], Item | None],
+                     transform: Callable[[np.ndarray, Item, int], np.ndarray] | None = None) -> ArchiveSource:
+    """A source of clips cut from the utterances of a LibriSpeech subset.
+
+    Every LibriSpeech-based source selects utterances the same way: at most one clip per
+    utterance, clips spread over :data:`SPEAKERS_PER_CLASS` speakers, and the speakers' train/test
+    assignment shared with the other :data:`SPEAKER_SOURCES`.
+
+    Parameters
+    ----------
+    name : str
+        The manifest's ``source`` value, one of :data:`SPEAKER_SOURCES`.
+    title, licence : str
+        Name for messages; licence and attribution recorded for every clip.
+    subset : str
+        ``dev-clean`` or ``test-clean`` (see :func:`archive_spec`).
+    label : str
+        The class the clips are written to.
+    classify : callable
+        ``member name -> Item | None``, :func:`classify` or a relabelling of it.
+    transform : callable or None
+        ``(clip, item, sample_rate) -> clip`` applied before writing.
+
+    Returns
+    -------
+    ArchiveSource
+
+    Examples
+    --------
+    >>> utterance_source(name="librispeech", title="LibriSpeech", licence=LICENCE,
+    ...                  subset="dev-clean", label="speech", classify=classify).group_sources
+    ('pitchshift',)
+    """
     return ArchiveSource(
-        name="librispeech",
-        title=f"LibriSpeech {subset}",
-        licence=LICENCE,
+        name=name,
+        title=title,
+        licence=licence,
         archive=archive_spec(subset),
         classify=classify,
-        labels=("speech",),
-        spread=20,
+        labels=(label,),
+        spread=SPEAKERS_PER_CLASS,
         clips_per_member=1,
-        group_sources=("pitchshift",),
+        group_sources=tuple(other for other in SPEAKER_SOURCES if other != name),
+        transform=transform,
     )
+
+
+def source(subset: str = DEFAULT_SUBSET) -> ArchiveSource:
+    """LibriSpeech speech clips from ``subset``."""
+    return utterance_source(name="librispeech", title=f"LibriSpeech {subset}", licence=LICENCE,
+                            subset=subset, label="speech", classify=classify)
 
 
 def fetch(data_dir, *, n_train: int = 60, n_test: int = 20, subset: str = DEFAULT_SUBSET, **options):

@@ -25,8 +25,8 @@ import hashlib
 import numpy as np
 
 from .engine import ArchiveSource, Item, collect
-from .librispeech import archive_spec
 from .librispeech import classify as classify_speech
+from .librispeech import utterance_source
 
 DEFAULT_SUBSET = "test-clean"
 #: Shifts in semitones: far enough from the speaker's own pitch to be audible, within an octave.
@@ -72,18 +72,9 @@ def shift_clip(clip: np.ndarray, item: Item, sample_rate: int) -> np.ndarray:
 
 def source(subset: str = DEFAULT_SUBSET) -> ArchiveSource:
     """Pitch-shifted LibriSpeech ``subset`` as the (fake) music class."""
-    return ArchiveSource(
-        name="pitchshift",
-        title=f"pitch-shifted LibriSpeech {subset} (NOT real music)",
-        licence=LICENCE,
-        archive=archive_spec(subset),
-        classify=classify,
-        labels=("music",),
-        spread=20,
-        clips_per_member=1,
-        group_sources=("librispeech",),
-        transform=shift_clip,
-    )
+    return utterance_source(name="pitchshift", title=f"pitch-shifted LibriSpeech {subset} (NOT real music)",
+                            licence=LICENCE, subset=subset, label="music", classify=classify,
+                            transform=shift_clip)
 
 
 def fetch(data_dir, *, n_train: int = 60, n_test: int = 20, subset: str = DEFAULT_SUBSET, **options):
