@@ -5,8 +5,8 @@
     python -m benchmarks --only features,training
     python -m benchmarks --work-dir /tmp/smb  # keep the generated audio and reuse it next time
 
-Run from the repository root with the project's environment. Nothing is downloaded; benchmark 4
-uses ../shared/real-audio when it exists and is skipped otherwise. The table goes to standard
+Run from the repository root with the project's environment. Nothing is downloaded; benchmarks 4
+and 5 use ../shared/real-audio when it exists and are skipped otherwise. The table goes to standard
 output and to benchmarks/results/latest.md (``--output``). See the README, "Benchmarks and hardening".
 """
 
@@ -22,12 +22,12 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import bench_features, bench_real, bench_segment, bench_training
+from . import bench_features, bench_real, bench_segment, bench_synthetic, bench_training
 from .data import have_synthetic
 from .machine import LoadMonitor, describe, load_average
 from .report import Section, to_markdown
 
-BENCHMARKS = ("features", "training", "segment", "real")
+BENCHMARKS = ("features", "training", "segment", "real", "synthetic")
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results" / "latest.md"
 
 
@@ -42,13 +42,14 @@ class Sizes:
     iterations: int
     segment_seconds: float
     real_max_clips: dict | None = None
+    synthetic_seeds: int = 5  # benchmark 5: datasets (seeds 0, 1, ...) trained on and tested
 
 
 MODES = {
     "full": Sizes((60, 20), (750, 250), 3, True, 2000, 3600.0),
-    "quick": Sizes((60, 20), None, 1, True, 2000, 600.0),
+    "quick": Sizes((60, 20), None, 1, True, 2000, 600.0, synthetic_seeds=1),
     # For the smoke test only: every code path on tiny inputs, in seconds.
-    "tiny": Sizes((3, 1), None, 1, False, 20, 12.0, {"music": 1, "speech": 1}),
+    "tiny": Sizes((3, 1), None, 1, False, 20, 12.0, {"music": 1, "speech": 1}, synthetic_seeds=1),
 }
 
 
@@ -69,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="markdown file to write")
     parser.add_argument("--no-save", action="store_true", help="only print the table")
     parser.add_argument("--real-audio", type=Path, default=bench_real.REAL_AUDIO,
-                        help="folder with speech/ and music/ recordings for benchmark 4")
+                        help="folder with speech/ and music/ recordings for benchmarks 4 and 5")
     return parser
 
 
@@ -118,6 +119,10 @@ def run(args: argparse.Namespace) -> tuple[str, list[Section]]:
                                                    max_clips=sizes.real_max_clips,
                                                    synthetic_dir=synthetic_dir if synthetic_dir.is_dir() else None,
                                                    iterations=sizes.iterations))
+                elif name == "synthetic":
+                    sections.append(bench_synthetic.run(quick=quick, root=args.real_audio,
+                                                        per_class=sizes.features_per_class,
+                                                        seeds=sizes.synthetic_seeds, iterations=sizes.iterations))
     finally:
         if args.work_dir is None:
             shutil.rmtree(work_dir, ignore_errors=True)
