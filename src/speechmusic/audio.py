@@ -180,7 +180,7 @@ def decode(
     Examples
     --------
     >>> y = decode("speech.flac")            # doctest: +SKIP
-    >>> y.dtype, y.ndim
+    >>> y.dtype, y.ndim                      # doctest: +SKIP
     (dtype('float32'), 1)
     """
     what = _describe(source, name)

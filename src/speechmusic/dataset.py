@@ -376,7 +376,7 @@ def load_dataset(data_dir=None, cache=True, dtype=np.float64, *, params: Feature
     Examples
     --------
     >>> train_x, train_y, test_x, test_y, classes = load_dataset("data")   # doctest: +SKIP
-    >>> train_x.shape[1:], classes[train_y[0, 0]]
+    >>> train_x.shape[1:], classes[train_y[0, 0]]                          # doctest: +SKIP
     ((128, 130), b'music')
     """
     options = dict(cache=cache, dtype=dtype, params=params, n_jobs=n_jobs, progress=progress)

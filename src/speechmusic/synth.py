@@ -76,6 +76,13 @@ def _check_rng(rng) -> np.random.Generator:
     return rng
 
 
+def _synthesize(render, rng, sample_rate, duration) -> np.ndarray:
+    """Check the public arguments, then run ``render(rng, n_samples, sample_rate)`` (the clip only)."""
+    rng = _check_rng(rng)
+    n = _check_signal_args(sample_rate, duration)
+    return render(rng, n, int(sample_rate))[0]
+
+
 def _moving_average(x: np.ndarray, width: int) -> np.ndarray:
     """Smooth a track along its last axis with a centred box of ``width`` frames (edges held)."""
     if width <= 1:
@@ -653,9 +660,7 @@ def synthesize_speech(rng: np.random.Generator, *, sample_rate: int = 22050, dur
     >>> y.shape, y.dtype, bool(np.abs(y).max() <= 1.0)
     ((66150,), dtype('float32'), True)
     """
-    rng = _check_rng(rng)
-    n = _check_signal_args(sample_rate, duration)
-    return _render_speech(rng, n, int(sample_rate))[0]
+    return _synthesize(_render_speech, rng, sample_rate, duration)
 
 
 def _render_speech(rng: np.random.Generator, n: int, sr: int) -> tuple[np.ndarray, _SpeechPlan]:
@@ -1117,31 +1122,16 @@ def _plan_music(rng: np.random.Generator, duration: float) -> dict:
 def synthesize_music(rng: np.random.Generator, *, sample_rate: int = 22050, duration: float = 3.0) -> np.ndarray:
     """Synthesise a clip of music-like sound: notes on a scale, chords, bass, often drums.
 
-    Parameters
-    ----------
-    rng : numpy.random.Generator
-        Source of all randomness; the same generator state gives the same clip.
-    sample_rate : int
-        Samples per second (at least 8000).
-    duration : float
-        Length in seconds.
-
-    Returns
-    -------
-    np.ndarray
-        float32 mono signal of ``round(sample_rate * duration)`` samples in [-1, 1], its peak at a
-        random level between -12 and -0.5 dBFS.
+    Takes the same parameters and returns the same kind of signal as :func:`synthesize_speech`.
 
     Examples
     --------
     >>> import numpy as np
-    >>> y = synthesize_music(np.random.default_rng(0))
-    >>> y.shape, y.dtype, bool(np.abs(y).max() <= 1.0)
-    ((66150,), dtype('float32'), True)
+    >>> y = synthesize_music(np.random.default_rng(0), sample_rate=16000, duration=1.5)
+    >>> y.shape, y.dtype
+    ((24000,), dtype('float32'))
     """
-    rng = _check_rng(rng)
-    n = _check_signal_args(sample_rate, duration)
-    return _render_music(rng, n, int(sample_rate))[0]
+    return _synthesize(_render_music, rng, sample_rate, duration)
 
 
 def _render_music(rng: np.random.Generator, n: int, sr: int) -> tuple[np.ndarray, dict]:
