@@ -36,7 +36,7 @@ def test_tiny_run_of_every_benchmark_writes_a_complete_report(tmp_path, capsys):
     text = out.read_text(encoding="utf-8")
     assert text == capsys.readouterr().out.rstrip("\n") + "\n"
     for heading in ("## Machine", "## Targets", "## 1. Dataset features", "## 2. Training",
-                    "## 3. segment", "## 4. Real recordings"):
+                    "## 3. segment", "## 4. Real recordings", "## 5. Synthetic dataset"):
         assert heading in text
     for fact in ("| CPU |", "| Cores |", "| Memory |", "| Python |", "| numpy |", "| librosa |", "| BLAS |",
                  "Other programs' CPU use"):

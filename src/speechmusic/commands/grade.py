@@ -51,7 +51,7 @@ def register(subparsers) -> None:
     parser.add_argument("--fail-under", type=float, default=None, metavar="SCORE",
                         help="exit with code 1 when a notebook scores below SCORE (0-1)")
     parser.add_argument("--json", action="store_true",
-                        help="print JSON: one object per notebook (a list when several are graded)")
+                        help="print JSON: an object for a single notebook file, a list when several files or a folder are given")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
