@@ -82,9 +82,9 @@ def _gradient_descent(X: np.ndarray, y: np.ndarray, *, learning_rate: float, num
     learning_rate, num_iterations, record_every
         As in :class:`LogisticRegression`.
     form : {"plain", "gram"}
-        ``"plain"`` is the lab's update ``w <- w - lr X^T (p - y) / m``. ``"gram"`` uses that,
-        starting from zero, every update adds a combination of the rows of ``X``, so ``w = X^T
-        alpha`` throughout and ``X w = K alpha`` with ``K = X X^T``; the update becomes ``alpha <-
+        ``"plain"`` is the lab's update ``w <- w - lr X^T (p - y) / m``. ``"gram"`` relies on
+        the fact that, starting from zero, every update adds a combination of the rows of ``X``,
+        so ``w = X^T alpha`` throughout and ``X w = K alpha`` with ``K = X X^T``; the update becomes ``alpha <-
         alpha - lr (p - y) / m``, and ``w = X^T alpha`` is formed once at the end. Same iterates,
         same costs (up to rounding), different cost per step: see :func:`_choose_form`.
 
