@@ -64,9 +64,27 @@ def test_cell_evidence_averages_the_covering_windows():
     edges, log_odds = cell_evidence(starts, ends, p, duration=6.0, hop=1.0)
     assert edges.tolist() == [0, 1, 2, 3, 4, 5, 6]
     l9 = np.log(9.0)
-    # cell 0: window 0; cell 1: windows 0-1; cell 2: 0-2; cell 3: 1-3; cell 4: 2-3; cell 5: 3
-    expected = [l9, l9, l9 / 3, -l9 / 3, -l9, -l9]
+    # cell 0: window 0; cell 1: windows 0-1; cell 2: 0-2; cell 3: 1-3; cell 4: 2-3; cell 5: 3.
+    # Inner cells (3 windows) get the mean; edge cells, covered by fewer, their share (sum / 3).
+    expected = [l9 / 3, 2 * l9 / 3, l9 / 3, -l9 / 3, -2 * l9 / 3, -l9 / 3]
     np.testing.assert_allclose(log_odds, expected)
+
+
+@pytest.mark.parametrize("hop", [1.0, 0.5, 0.75])
+def test_cell_evidence_counts_every_window_once(hop):
+    # A plain mean would count the first and last windows up to 1 + 1/2 + 1/3 times, so a
+    # stray stretch at the recording's edges (which needs only one switch) came too cheap.
+    rng = np.random.default_rng(3)
+    starts = np.arange(20) * hop
+    ends = starts + 3.0
+    p = rng.uniform(0.05, 0.95, size=starts.size)
+    edges, log_odds = cell_evidence(starts, ends, p, duration=float(ends[-1]), hop=hop)
+    window_odds = np.log(p / (1 - p))
+    per_window = 3.0 / hop  # cells each window covers
+    assert np.sum(log_odds * np.diff(edges)) == pytest.approx(hop * window_odds.sum())
+    inner = slice(round(per_window), -round(per_window))
+    covering = [(starts <= c) & (c < ends) for c in ((edges[:-1] + edges[1:]) / 2)[inner]]
+    np.testing.assert_allclose(log_odds[inner], [window_odds[m].mean() for m in covering])
 
 
 def test_cell_evidence_clips_overconfident_windows():
@@ -125,6 +143,32 @@ def test_smoothing_removes_a_hesitant_flip_that_raw_decisions_show():
     smoothed = segment_signal(y, ScriptedClassifier(script))
     assert [s.label for s in raw.segments] == ["speech", "music", "speech"]
     assert [s.label for s in smoothed.segments] == ["speech"]
+
+
+def _grid_recording(n_windows, hop_samples=22016):
+    """A recording that the window grid fits exactly (no extra end-aligned window)."""
+    return np.zeros((n_windows - 1) * hop_samples + 3 * SR, dtype=np.float32) + 0.01
+
+
+def test_a_stray_stretch_at_the_end_is_absorbed_like_one_inside():
+    # Two windows leaning towards music (p = 0.05, -2.9 nats each) are a hesitant blip: inside
+    # the recording they are far from the 2 x 5 nats two switches cost. At the end only one switch
+    # is needed, and before every window counted once the last one counted almost twice
+    # (5.9 nats > 5: a 2-s music segment at the end).
+    for position in ("inside", "end"):
+        script = [0.9] * 30
+        where = slice(14, 16) if position == "inside" else slice(28, 30)
+        script[where] = [0.05, 0.05]
+        result = segment_signal(_grid_recording(30), ScriptedClassifier(script))
+        assert result.window_probability.size == 30
+        assert [s.label for s in result.segments] == ["speech"], position
+
+
+def test_a_confident_change_at_the_end_is_kept():
+    script = [0.9] * 25 + [0.05] * 5
+    result = segment_signal(_grid_recording(30), ScriptedClassifier(script))
+    assert [s.label for s in result.segments] == ["speech", "music"]
+    assert abs(result.segments[1].start - 26.0) <= 2.0
 
 
 def test_smoothing_keeps_a_confident_change():

@@ -4,19 +4,30 @@ How it works (``speechmusic segment``):
 
 1. **Windows.** The model classifies windows of its clip length (3 s) every ``hop`` seconds
    (1 s by default), read in blocks so memory stays bounded (:mod:`speechmusic.windows`).
-2. **Cells.** The timeline is cut into cells of one hop. A cell's evidence is the mean log-odds
-   ``log(p_speech / p_music)`` of the windows that cover its centre (three with the defaults), each
-   window's probability first kept inside ``[PROB_FLOOR, 1 - PROB_FLOOR]`` so that one
-   over-confident window cannot outvote its neighbours. The evidence is weighted by the cell's
-   length in seconds, so the smoothing means the same thing whatever the hop.
+2. **Cells.** The timeline is cut into cells of one hop. Each window's log-odds
+   ``log(p_speech / p_music)`` is shared evenly among the cells whose centre it covers (three with
+   the defaults), each window's probability first kept inside ``[PROB_FLOOR, 1 - PROB_FLOOR]`` so
+   that one over-confident window cannot outvote its neighbours. Inside the recording a cell's
+   evidence is thus the mean log-odds of its windows; the first and last cells of the recording
+   are covered by fewer windows and get proportionally less evidence, so that *every window counts
+   once*. (A plain mean there would count the first and the last window almost twice, 1 + 1/2 +
+   1/3 times, and the recording's edges are exactly where a stray segment is cheapest: it needs
+   only one switch, see below.) The evidence is weighted by the cell's length in seconds, so the
+   smoothing means the same thing whatever the hop.
 3. **Smoothing: a two-state hidden Markov model decoded by Viterbi.** The states are music and
    speech; staying costs nothing, every switch costs ``switch_penalty`` (nats of evidence). The
    most likely state sequence is found exactly in one pass. So a stretch of the other class
    becomes its own segment only when its evidence outweighs the two switches it needs
    (entering and leaving), 2 x 5 = 10 nats with the default penalty: about 1.5 s of
    near-certain windows (p = 0.999, 6.9 nats/s), 2.2 s at p = 0.99, 4.6 s at p = 0.9 and 9 s
-   of hesitant ones (p = 0.75). On a programme cut from real recordings, penalties from 2 to 6
-   found every part (speech parts of 8 s included); 8 and more started to swallow the 8-s part.
+   of hesitant ones (p = 0.75). A stretch at the very start or end of the recording needs only
+   one switch (half the evidence), which is why the edge cells must not be over-weighted (step
+   2). On a programme cut from real recordings, penalties from 2 to 6 found every part (speech
+   parts of 8 s included); 8 and more started to swallow the 8-s part. On ten programmes cut
+   from real recordings (parts of 5 to 40 s, both orders) segmented with seven synthetic-only
+   models, penalties 3 to 5 gave the right segments in 62-63 of the 70 runs, 2 and 6 in 60, 8
+   in 54 (it merged the short parts); the runs still wrong are the classifier's: seconds of
+   real audio it labels the wrong way with confidence.
 
    Why not a median filter? A median filter counts votes and ignores how sure each vote is, and
    its width sets one fixed minimum segment length. The HMM weighs confident decisions more than
@@ -157,7 +168,8 @@ class SegmentationResult:
     cell_edges : np.ndarray
         Cell boundaries in seconds (``n_cells + 1``).
     cell_log_odds : np.ndarray
-        Evidence per cell (mean window log-odds, speech positive).
+        Evidence per cell (window log-odds shared among the cells, speech positive; see
+        :func:`cell_evidence`).
     duration : float
         Length of the recording in seconds.
     window, hop : float
@@ -220,7 +232,16 @@ def cell_evidence(
     duration: float,
     hop: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Cut ``[0, duration]`` into cells of ``hop`` seconds and give each the mean log-odds of its windows.
+    """Cut ``[0, duration]`` into cells of ``hop`` seconds and share each window's log-odds among its cells.
+
+    A window covers the cells whose centre lies inside it. A cell's evidence is the sum of its
+    windows' log-odds divided by ``max(count, full)``, where ``count`` is the number of windows
+    covering it and ``full = floor(window / hop)`` the number that covers every cell inside the
+    recording (the window length is the longest window span). Inside the recording this is the
+    mean log-odds of the covering windows; the cells near the start and the end, covered by fewer
+    windows, get proportionally less evidence, so that every window counts once in total instead
+    of the first and last ones counting up to ``1 + 1/2 + 1/3`` times. Cells covered by more than
+    ``full`` windows (next to the extra window aligned with the recording's end) get the mean.
 
     Parameters
     ----------
@@ -238,7 +259,15 @@ def cell_evidence(
     edges : np.ndarray
         ``n_cells + 1`` cell boundaries in seconds (the last cell may be shorter).
     log_odds : np.ndarray
-        ``n_cells`` mean log-odds of the windows covering each cell's centre (speech positive).
+        ``n_cells`` log-odds per cell (speech positive), as described above.
+
+    Examples
+    --------
+    >>> starts = np.array([0.0, 1.0, 2.0, 3.0])
+    >>> p = 1 / (1 + np.exp(-np.array([3.0, 3.0, 3.0, 3.0])))   # log-odds 3 each
+    >>> edges, log_odds = cell_evidence(starts, starts + 3.0, p, duration=6.0, hop=1.0)
+    >>> np.round(log_odds, 6).tolist()   # edges covered by 1 or 2 windows of the full 3
+    [1.0, 2.0, 3.0, 3.0, 2.0, 1.0]
     """
     if hop <= 0 or duration <= 0:
         raise ParameterError("hop and duration must be positive")
@@ -266,7 +295,9 @@ def cell_evidence(
         # Only possible with gaps between windows: use the nearest window's evidence.
         nearest = np.abs(((starts + ends) / 2)[np.newaxis, :] - centres[uncovered, np.newaxis]).argmin(axis=1)
         total[uncovered], count[uncovered] = odds[nearest], 1
-    return edges, total / count
+    # Windows covering an inner cell: floor(window / hop) or one more (hops are rounded to frames).
+    full = max(1, int(math.floor(float(np.max(ends - starts)) / hop + 1e-9)))
+    return edges, total / np.maximum(count, full)
 
 
 def viterbi_two_state(evidence: np.ndarray, *, switch_penalty: float = DEFAULT_SWITCH_PENALTY) -> np.ndarray:
