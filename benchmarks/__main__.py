@@ -5,8 +5,8 @@
     python -m benchmarks --only features,training
     python -m benchmarks --work-dir /tmp/smb  # keep the generated audio and reuse it next time
 
-Run from the repository root with the project's environment. Nothing is downloaded; benchmarks 4
-and 5 use ../shared/real-audio when it exists and are skipped otherwise. The table goes to standard
+Run from the repository root with the project's environment. Nothing is downloaded; benchmarks 4,
+5 and 6 use ../shared/real-audio when it exists and are skipped otherwise. The table goes to standard
 output and to benchmarks/results/latest.md (``--output``). See the README, "Benchmarks and hardening".
 """
 
@@ -22,12 +22,12 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import bench_features, bench_real, bench_segment, bench_synthetic, bench_training
+from . import bench_features, bench_messy, bench_real, bench_segment, bench_synthetic, bench_training
 from .data import have_synthetic
 from .machine import LoadMonitor, describe, load_average
 from .report import Section, to_markdown
 
-BENCHMARKS = ("features", "training", "segment", "real", "synthetic")
+BENCHMARKS = ("features", "training", "segment", "real", "synthetic", "messy")
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results" / "latest.md"
 
 
@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="markdown file to write")
     parser.add_argument("--no-save", action="store_true", help="only print the table")
     parser.add_argument("--real-audio", type=Path, default=bench_real.REAL_AUDIO,
-                        help="folder with speech/ and music/ recordings for benchmarks 4 and 5")
+                        help="folder with speech/ and music/ recordings for benchmarks 4, 5 and 6")
     return parser
 
 
@@ -123,6 +123,9 @@ def run(args: argparse.Namespace) -> tuple[str, list[Section]]:
                     sections.append(bench_synthetic.run(quick=quick, root=args.real_audio,
                                                         per_class=sizes.features_per_class,
                                                         seeds=sizes.synthetic_seeds, iterations=sizes.iterations))
+                elif name == "messy":
+                    sections.append(bench_messy.run(work_dir, root=args.real_audio,
+                                                    per_class=sizes.features_per_class))
     finally:
         if args.work_dir is None:
             shutil.rmtree(work_dir, ignore_errors=True)

@@ -214,13 +214,29 @@ def pooled_features(X: np.ndarray) -> np.ndarray:
         depend on *when* something happens in the clip, only on how the spectrum is distributed
         and how much it moves, which is why they generalise across recordings better than the
         flattened spectrogram.
+
+    Notes
+    -----
+    Silent frames (every band at 0, i.e. at least ``top_db`` below the clip's loudest bin: the
+    zero padding of a short file, digital silence around a recording) are left out of both
+    statistics; a clip with no other frame gives zeros. Padding is not part of the sound: a 1-s
+    file padded to 3 s would otherwise have its band means cut to a third and its spreads
+    inflated, and a real recording padded with silence would look unlike any training clip
+    (benchmarks/, benchmark 6). Clips without silent frames are pooled over every frame.
     """
     X = np.asarray(X)
     if X.ndim == 2:
         X = X[np.newaxis]
     if X.ndim != 3:
         raise ParameterError(f"expected spectrograms of shape (m, n_mels, frames), got {X.shape}")
-    return np.concatenate([X.mean(axis=2), X.std(axis=2)], axis=1)
+    sounding = X.max(axis=1, keepdims=True) > 0  # (m, 1, frames)
+    if sounding.all():
+        return np.concatenate([X.mean(axis=2), X.std(axis=2)], axis=1)
+    count = np.maximum(sounding.sum(axis=2), 1)
+    mean = np.where(sounding, X, 0).sum(axis=2) / count
+    spread = np.sqrt((np.where(sounding, X - mean[..., np.newaxis], 0) ** 2).sum(axis=2) / count)
+    dtype = X.dtype if np.issubdtype(X.dtype, np.floating) else np.float64  # as X.mean would give
+    return np.concatenate([mean, spread], axis=1).astype(dtype, copy=False)
 
 
 def to_vectors(X: np.ndarray, *, kind: str = "flat") -> np.ndarray:
