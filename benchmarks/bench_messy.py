@@ -251,7 +251,10 @@ def classify(items: list[MessyFile], classifier) -> np.ndarray:
     """File-level probability of speech of each file, as ``speechmusic predict`` computes it."""
     from speechmusic.pipeline import predict_file
 
-    return np.array([predict_file(item.path, classifier).probability_speech for item in items])
+    # None means digital silence throughout (not expected from excerpts of real recordings): NaN,
+    # which is then counted as "not speech".
+    probabilities = (predict_file(item.path, classifier).probability_speech for item in items)
+    return np.array([np.nan if p is None else p for p in probabilities], dtype=np.float64)
 
 
 def _accuracy(items: list[MessyFile], said_speech: np.ndarray, condition: str, label: str) -> tuple[int, int]:

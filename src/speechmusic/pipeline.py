@@ -159,6 +159,19 @@ class Classifier:
             return np.empty(0)
         return self.model.predict_proba(self.vectors(X))[:, 1]
 
+    @staticmethod
+    def silent(spectrograms: np.ndarray) -> np.ndarray:
+        """True for each spectrogram of digital silence (all zeros), shape ``(m,)``.
+
+        Features are measured relative to each clip's own peak, so only a window without a single
+        non-zero sample comes out all zeros; the model has never seen such a clip and would still
+        give it a confident (and meaningless) probability. Callers treat these as "no evidence".
+        """
+        X = np.asarray(spectrograms)
+        if X.ndim == 2:
+            X = X[np.newaxis]
+        return ~X.reshape(X.shape[0], -1).any(axis=1)
+
     def window_params(self, window: float | None = None) -> FeatureParams:
         """Feature parameters for windows of ``window`` seconds (None: the training clip length).
 
@@ -325,6 +338,10 @@ def load_classifier(path: str | os.PathLike) -> Classifier:
     return Classifier(model=model, params=params, feature_kind=kind, class_names=names, metadata=meta)
 
 
+#: Label of a window (or a whole recording) of digital silence in :func:`predict_file`.
+SILENCE = "silence"
+
+
 @dataclass
 class FilePrediction:
     """What :func:`predict_file` says about one recording.
@@ -334,19 +351,22 @@ class FilePrediction:
     path : str
     duration : float
         Seconds.
-    probability_speech : float
+    probability_speech : float or None
         For a recording of at most one clip: the probability of its clip. For a longer one: the
-        mean of its windows' probabilities.
+        mean of its windows' probabilities, leaving out windows of digital silence. None when the
+        whole recording is digital silence.
     label : str
-        ``"speech"`` when ``probability_speech > 0.5``, else ``"music"``.
+        ``"speech"`` when ``probability_speech > 0.5``, ``"music"`` when it is at most 0.5,
+        ``"silence"`` when it is None.
     windows : list of dict
         For recordings longer than one clip: ``{"start", "end", "label", "probability_speech"}``
-        per window (seconds); empty otherwise.
+        per window (seconds; a window of digital silence has label ``"silence"`` and probability
+        None); empty otherwise.
     """
 
     path: str
     duration: float
-    probability_speech: float
+    probability_speech: float | None
     label: str
     windows: list = field(default_factory=list)
 
@@ -354,7 +374,7 @@ class FilePrediction:
         return {
             "file": self.path,
             "label": self.label,
-            "probability_speech": round(self.probability_speech, 6),
+            "probability_speech": None if self.probability_speech is None else round(self.probability_speech, 6),
             "duration": round(self.duration, 3),
             "windows": self.windows,
         }
@@ -398,27 +418,31 @@ def predict_file(
     hop_samples = hop_in_samples(params.duration if hop is None else hop, params, align=False)
     blocks, _ = open_blocks(path, sample_rate=params.sample_rate, block_duration=block_duration or DEFAULT_BLOCK_SECONDS)
     windows = SlidingWindows(blocks, params=params, hop_samples=hop_samples)
-    starts, probabilities = [], []
+    starts, probabilities, silent = [], [], []
     for batch in windows:
         starts.append(batch.starts)
         probabilities.append(classifier.speech_probability(batch.features))
+        silent.append(classifier.silent(batch.features))
     if not windows.n_samples:
         from .errors import AudioError
 
         raise AudioError(f"{path}: contains no audio samples")
     starts = np.concatenate(starts)
     probability = np.concatenate(probabilities)
+    silent = np.concatenate(silent)
     sr = params.sample_rate
     duration = windows.n_samples / sr
-    overall = float(probability.mean())
+    # Digital silence carries no evidence either way: left out of the recording's verdict, so
+    # that a talk padded with a long silence is not pulled towards whatever silence scores.
+    overall = None if silent.all() else float(probability[~silent].mean())
     items = []
     if probability.size > 1:
-        for start, p in zip(starts, probability):
+        for start, p, quiet in zip(starts, probability, silent):
             items.append({
                 "start": round(start / sr, 3),
                 "end": round(min(start / sr + params.duration, duration), 3),
-                "label": classifier.label_of(float(p)),
-                "probability_speech": round(float(p), 6),
+                "label": SILENCE if quiet else classifier.label_of(float(p)),
+                "probability_speech": None if quiet else round(float(p), 6),
             })
     return FilePrediction(path=str(path), duration=duration, probability_speech=overall,
-                          label=classifier.label_of(overall), windows=items)
+                          label=SILENCE if overall is None else classifier.label_of(overall), windows=items)

@@ -414,11 +414,12 @@ def segment_blocks(
             yield block
 
     windows = SlidingWindows(watched(blocks), params=params, hop_samples=hop_samples, batch_size=batch_size)
-    starts, probabilities = [], []
+    starts, probabilities, silent = [], [], []
     with bar:
         for batch in windows:
             starts.append(batch.starts)
             probabilities.append(classifier.speech_probability(batch.features))
+            silent.append(classifier.silent(batch.features))
             done = (int(batch.starts[-1]) + params.n_samples) / sr  # audio classified so far
             bar.update(max(0.0, min(done, bar.total or done) - bar.n))
             if picture is not None:
@@ -427,6 +428,9 @@ def segment_blocks(
         raise AudioError(f"{name}: contains no audio samples")
     start_samples = np.concatenate(starts)
     probability = np.concatenate(probabilities)
+    # Windows of digital silence carry no evidence: p = 0.5 (log-odds 0) lets the neighbouring
+    # sound decide, instead of the confident but meaningless score of an all-zero spectrogram.
+    probability[np.concatenate(silent)] = 0.5
     duration = windows.n_samples / sr
     window_starts = start_samples / sr
     window_ends = np.minimum(window_starts + params.duration, duration)

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from conftest import noise, tone, write_audio
-from model_helpers import save_model, write_recording
+from conftest import SR, noise, tone, write_audio
+from model_helpers import alternating_recording, save_model, write_recording
 from speechmusic import cli
 from speechmusic.pipeline import load_classifier
 from speechmusic.segmentation import read_segments_csv
@@ -199,6 +199,42 @@ def test_predict_json_of_a_folder_is_a_list_even_with_one_recording(model, tmp_p
     results = json.loads(out)
     assert code == 0 and isinstance(results, list) and len(results) == 1
     assert results[0]["file"] == str(folder / "x.wav")
+
+
+def test_predict_digital_silence_is_reported_as_silence_and_carries_no_weight(model, tmp_path, capsys):
+    sound, _ = write_recording(tmp_path / "sound.wav", [("speech", 6.0)], seed=4)
+    code, out, _ = run(capsys, "predict", sound, "--model", model, "--json")
+    alone = json.loads(out)
+    # The same 6 s followed by 6 s of digital silence (a padded export, a recording left running).
+    y, _ = alternating_recording([("speech", 6.0)], seed=4)
+    padded = write_audio(tmp_path / "padded.wav", np.concatenate([y, np.zeros(6 * SR, np.float32)]))
+    silent = write_audio(tmp_path / "silent.wav", np.zeros(4 * SR, np.float32))
+    code, out, _ = run(capsys, "predict", padded, silent, "--model", model, "--json")
+    padded_result, silent_result = json.loads(out)
+    assert code == 0
+    assert [w["label"] for w in padded_result["windows"]] == ["speech", "speech", "silence", "silence"]
+    assert [w["probability_speech"] for w in padded_result["windows"][2:]] == [None, None]
+    # The verdict is that of the sound alone, not dragged towards what an empty spectrogram scores.
+    assert padded_result["probability_speech"] == pytest.approx(alone["probability_speech"], abs=1e-6)
+    assert padded_result["label"] == alone["label"] == "speech"
+    assert silent_result["label"] == "silence" and silent_result["probability_speech"] is None
+    assert [w["label"] for w in silent_result["windows"]] == ["silence", "silence"]
+    code, out, _ = run(capsys, "predict", padded, silent, "--model", model, "--summary")
+    lines = out.splitlines()
+    assert code == 0 and "2 speech, 0 music, 2 silence" in lines[0]
+    assert lines[1].startswith("silence") and "  -  " in lines[1]
+
+
+@pytest.mark.parametrize("label", ["speech", "music"])
+def test_segment_a_silent_gap_does_not_become_a_segment(model, tmp_path, capsys, label):
+    """Whatever an all-zero spectrogram scores, 8 s of digital silence inside one class adds no switch."""
+    first, _ = alternating_recording([(label, 8.0)], seed=1)
+    second, _ = alternating_recording([(label, 8.0)], seed=2)
+    y = np.concatenate([first, np.zeros(8 * SR, np.float32), second])
+    path = write_audio(tmp_path / "gap.wav", y)
+    code, out, _ = run(capsys, "segment", path, "--model", model, "--quiet", "--json")
+    summary = json.loads(out)
+    assert code == 0 and [s["label"] for s in summary["segments"]] == [label]
 
 
 # --------------------------------------------------------------------------------- segment

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..audio import find_audio_files
 from ..errors import AudioError, ParameterError
-from ..pipeline import load_classifier, predict_file
+from ..pipeline import SILENCE, load_classifier, predict_file
 from ..cli import HelpFormatter
 from .common import add_model, expand_folders, positive_float, print_json
 
@@ -71,10 +71,16 @@ def run(args: argparse.Namespace) -> int:
                 continue
             extra = ""
             if r["windows"]:
-                n_speech = sum(w["label"] == "speech" for w in r["windows"])
-                extra = f"  ({r['duration']:.1f} s, {len(r['windows'])} windows: {n_speech} speech, {len(r['windows']) - n_speech} music)"
-            print(f"{r['label']:6s}  {r['probability_speech']:5.3f}  {r['file']}{extra}")
+                counts = {label: sum(w["label"] == label for w in r["windows"]) for label in ("speech", "music", SILENCE)}
+                listed = ", ".join(f"{n} {label}" for label, n in counts.items() if n or label != SILENCE)
+                extra = f"  ({r['duration']:.1f} s, {len(r['windows'])} windows: {listed})"
+            print(f"{r['label']:7s}  {_probability(r['probability_speech'])}  {r['file']}{extra}")
             if r["windows"] and not args.summary:
                 for w in r["windows"]:
-                    print(f"    {w['start']:8.2f} - {w['end']:8.2f} s  {w['label']:6s}  {w['probability_speech']:5.3f}")
+                    print(f"    {w['start']:8.2f} - {w['end']:8.2f} s  {w['label']:7s}  {_probability(w['probability_speech'])}")
     return 1 if failed else 0
+
+
+def _probability(value: float | None) -> str:
+    """p(speech) in a fixed width; a dash for digital silence, which has none."""
+    return "  -  " if value is None else f"{value:5.3f}"
