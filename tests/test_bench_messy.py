@@ -6,7 +6,6 @@ set, so it takes seconds; it checks the report's shape, not accuracy.
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 
 import numpy as np
