@@ -227,8 +227,24 @@ def _kill_group(pid: int) -> None:
             continue
 
 
-def _kill_kernel(workdir: Path) -> None:
-    """Kill the kernel a worker started (and its process group) if it is still running."""
+def _exited(pid: int) -> bool:
+    """True when ``pid`` is gone or a zombie (killed, waiting to be reaped by whoever adopted it)."""
+    if not _process_alive(pid):
+        return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _kill_kernel(workdir: Path, *, wait: float = 2.0) -> None:
+    """Kill the kernel a worker started (and its process group) if it is still running.
+
+    Waits up to ``wait`` seconds for the killed processes to exit: the kernel is not our child
+    (the worker started it), so there is nothing to ``waitpid`` on, and SIGKILL is delivered
+    asynchronously; without the wait, a caller that returns at once could still see the kernel.
+    """
+    killed = []
     info = workdir / "kernel.pid"
     try:
         pid = int(info.read_text().split()[0])
@@ -236,14 +252,21 @@ def _kill_kernel(workdir: Path) -> None:
         pid = None
     if pid is not None and _process_alive(pid) and _is_our_kernel(pid, str(workdir)):
         _kill_group(pid)
+        killed.append(pid)
     # A kernel started just before the worker was stopped may not have written its pid yet:
     # where /proc exists, also stop every process whose command line names this workdir.
     for cmdline in Path("/proc").glob("[0-9]*/cmdline") if Path("/proc/self").exists() else ():
         try:
             if str(workdir) in cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace"):
                 _kill_group(int(cmdline.parent.name))
+                killed.append(int(cmdline.parent.name))
         except (OSError, ValueError):
             continue
+    deadline = time.monotonic() + wait
+    while killed and time.monotonic() < deadline:
+        killed = [pid for pid in killed if not _exited(pid)]
+        if killed:
+            time.sleep(0.02)
 
 
 def grade_notebook(
