@@ -96,30 +96,43 @@ def _gradient_descent(X: np.ndarray, y: np.ndarray, *, learning_rate: float, num
         The cost before every ``record_every``-th step.
     """
     m, n = X.shape
-    b = 0.0
-    costs = []
+    # The two forms differ only in what is updated (w itself, or alpha with w = X^T alpha) and
+    # in how scores and steps are computed from it; the loop is the lab's.
     if form == "gram":
         gram = X @ X.T  # numpy computes a product with its own transpose as one symmetric update
-        alpha = np.zeros(m)
-        for i in range(num_iterations):
-            p = sigmoid(gram @ alpha + b)
-            if i % record_every == 0:
-                costs.append(cross_entropy(p, y))
-            error = p - y
-            alpha -= learning_rate * error / m
-            b -= learning_rate * float(error.sum()) / m
-        return X.T @ alpha, float(b), costs
-    if form != "plain":
+        state = np.zeros(m)
+
+        def scores(alpha):
+            return gram @ alpha
+
+        def step(error):
+            return error
+
+        def weights(alpha):
+            return X.T @ alpha
+    elif form == "plain":
+        state = np.zeros(n)
+
+        def scores(w):
+            return X @ w
+
+        def step(error):
+            return X.T @ error
+
+        def weights(w):
+            return w
+    else:
         raise ParameterError(f"form must be 'plain' or 'gram', got {form!r}")
-    w = np.zeros(n)
+    b = 0.0
+    costs = []
     for i in range(num_iterations):
-        p = sigmoid(X @ w + b)
+        p = sigmoid(scores(state) + b)
         if i % record_every == 0:
             costs.append(cross_entropy(p, y))
         error = p - y
-        w -= learning_rate * (X.T @ error) / m
+        state -= learning_rate * step(error) / m
         b -= learning_rate * float(error.sum()) / m
-    return w, float(b), costs
+    return weights(state), float(b), costs
 
 
 @dataclass
