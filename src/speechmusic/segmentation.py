@@ -4,30 +4,29 @@ How it works (``speechmusic segment``):
 
 1. **Windows.** The model classifies windows of its clip length (3 s) every ``hop`` seconds
    (1 s by default), read in blocks so memory stays bounded (:mod:`speechmusic.windows`).
-2. **Cells.** The timeline is cut into cells of one hop. Each window's log-odds
-   ``log(p_speech / p_music)`` is shared evenly among the cells whose centre it covers (three with
-   the defaults), each window's probability first kept inside ``[PROB_FLOOR, 1 - PROB_FLOOR]`` so
-   that one over-confident window cannot outvote its neighbours. Inside the recording a cell's
-   evidence is thus the mean log-odds of its windows; the first and last cells of the recording
-   are covered by fewer windows and get proportionally less evidence, so that *every window counts
-   once*. (A plain mean there would count the first and the last window almost twice, 1 + 1/2 +
-   1/3 times, and the recording's edges are exactly where a stray segment is cheapest: it needs
-   only one switch, see below.) The evidence is weighted by the cell's length in seconds, so the
-   smoothing means the same thing whatever the hop.
+2. **Cells.** The timeline is cut into cells of one hop. Each window's log-odds ``log(p_speech /
+   p_music)`` is shared evenly among the cells whose centre it covers (three with the defaults),
+   each window's probability first kept inside ``[PROB_FLOOR, 1 - PROB_FLOOR]`` so that one
+   over-confident window cannot outvote its neighbours (a window of digital silence counts as p = 0.5:
+   no evidence, so a silent gap takes the label of the sound around it). Inside the recording a
+   cell's evidence is thus the mean log-odds of its windows; the first and last cells of the
+   recording are covered by fewer windows and get proportionally less evidence, so that *every
+   window counts once*. (A plain mean there would count the first and the last window almost twice,
+   1 + 1/2 + 1/3 times, and the recording's edges are exactly where a stray segment is cheapest: it
+   needs only one switch, see below.) The evidence is weighted by the cell's length in seconds, so
+   the smoothing means the same thing whatever the hop.
 3. **Smoothing: a two-state hidden Markov model decoded by Viterbi.** The states are music and
    speech; staying costs nothing, every switch costs ``switch_penalty`` (nats of evidence). The
    most likely state sequence is found exactly in one pass. So a stretch of the other class
    becomes its own segment only when its evidence outweighs the two switches it needs
    (entering and leaving), 2 x 5 = 10 nats with the default penalty: about 1.5 s of
    near-certain windows (p = 0.999, 6.9 nats/s), 2.2 s at p = 0.99, 4.6 s at p = 0.9 and 9 s
-   of hesitant ones (p = 0.75). A stretch at the very start or end of the recording needs only
-   one switch (half the evidence), which is why the edge cells must not be over-weighted (step
-   2). On a programme cut from real recordings, penalties from 2 to 6 found every part (speech
-   parts of 8 s included); 8 and more started to swallow the 8-s part. On ten programmes cut
-   from real recordings (parts of 5 to 40 s, both orders) segmented with seven synthetic-only
-   models, penalties 3 to 5 gave the right segments in 62-63 of the 70 runs, 2 and 6 in 60, 8
-   in 54 (it merged the short parts); the runs still wrong are the classifier's: seconds of
-   real audio it labels the wrong way with confidence.
+   of hesitant ones (p = 0.75). A stretch at the very start or end of the recording needs only one
+   switch (half the evidence), which is why the edge cells must not be over-weighted (step 2). On
+   ten programmes cut from real recordings (parts of 5 to 40 s, both orders) segmented with seven
+   synthetic-only models, penalties 3 to 5 gave the right segments in 62-63 of the 70 runs, 2 and 6
+   in 60, 8 in 54 (it merged the short parts); the runs still wrong are the classifier's: seconds
+   of real audio it labels the wrong way with confidence.
 
    Why not a median filter? A median filter counts votes and ignores how sure each vote is, and
    its width sets one fixed minimum segment length. The HMM weighs confident decisions more than
