@@ -341,6 +341,18 @@ class _SpeechPlan:
         self.noises.append((start, duration, kind, band, level_db, attack))
 
 
+def _add_nasal(plan: _SpeechPlan, rng: np.random.Generator, t: float, length_range: tuple[float, float],
+               tempo: float, level: float, scale: float) -> tuple[float, tuple]:
+    """A nasal consonant (m, n, ng) from ``t``: muffled voicing, a low F1 and an F2 near the place's
+    locus. Returns the time it ends and the locus of its place of articulation."""
+    name = rng.choice(list(_NASALS))
+    length = rng.uniform(*length_range) * tempo
+    locus = _LOCI[_NASALS[name]]
+    plan.voice(t, t + length, level, muffle=rng.uniform(350, 700))
+    plan.formant_keys.append((t + length / 2, 260 * scale, locus[1] * 0.8 * scale, 2400 * scale))
+    return t + length, locus
+
+
 def _plan_speech(rng: np.random.Generator, n_samples: int, sr: int) -> _SpeechPlan:
     duration = n_samples / sr
     plan = _SpeechPlan(n_samples // _HOP + 2, sr)
@@ -402,13 +414,7 @@ def _plan_speech(rng: np.random.Generator, n_samples: int, sr: int) -> _SpeechPl
                 t += length
                 onset_locus = _LOCI[place]
             if onset == "nasal":
-                name = rng.choice(list(_NASALS))
-                length = rng.uniform(0.04, 0.08) * tempo
-                locus = _LOCI[_NASALS[name]]
-                plan.voice(t, t + length, 0.45 * level, muffle=rng.uniform(350, 700))
-                plan.formant_keys.append((t + length / 2, 260 * scale, locus[1] * 0.8 * scale, 2400 * scale))
-                t += length
-                onset_locus = locus
+                t, onset_locus = _add_nasal(plan, rng, t, (0.04, 0.08), tempo, 0.45 * level, scale)
             if onset in ("approx", "cluster"):
                 name = rng.choice(list(_APPROXIMANTS))
                 length = rng.uniform(0.035, 0.075) * tempo
@@ -440,12 +446,7 @@ def _plan_speech(rng: np.random.Generator, n_samples: int, sr: int) -> _SpeechPl
             # ---- coda consonant
             coda = rng.choice(["none", "nasal", "stop", "fric", "approx"], p=[0.4, 0.2, 0.15, 0.2, 0.05])
             if coda == "nasal":
-                name = rng.choice(list(_NASALS))
-                length = rng.uniform(0.04, 0.09) * tempo
-                locus = _LOCI[_NASALS[name]]
-                plan.voice(t, t + length, 0.4 * level, muffle=rng.uniform(350, 700))
-                plan.formant_keys.append((t + length / 2, 260 * scale, locus[1] * 0.8 * scale, 2400 * scale))
-                t += length
+                t, _ = _add_nasal(plan, rng, t, (0.04, 0.09), tempo, 0.4 * level, scale)
             elif coda == "stop":
                 name = rng.choice(list(_STOPS))
                 place, band, voiced = _STOPS[name]
