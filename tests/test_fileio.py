@@ -87,6 +87,22 @@ def test_overwriting_a_fifo_writes_into_it_instead_of_replacing_it(tmp_path):
     assert stat.S_ISFIFO(fifo.stat().st_mode)  # still a pipe, not a plain file
 
 
+def test_a_fifo_is_written_into_without_overwrite_too(tmp_path):
+    """Writing into a stream replaces no stored data, so it needs no ``overwrite`` (``--csv /dev/null``)."""
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(open(fifo, "rb").read()))
+    reader.start()
+    fileio.write_text(fifo, "no overwrite needed")
+    reader.join(timeout=10)
+    assert received == [b"no overwrite needed"]
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
 def test_a_folder_is_not_a_file_name(tmp_path):
     with pytest.raises(IsADirectoryError):
         fileio.write_text(tmp_path, "x", overwrite=True)

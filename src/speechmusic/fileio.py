@@ -66,8 +66,9 @@ def atomic_path(path: str | os.PathLike, *, overwrite: bool = False) -> Iterator
     path : path-like
         Final location. Its folder is created if needed.
     overwrite : bool
-        Replace an existing file. When False (default) an existing ``path`` raises
-        ``FileExistsError`` and is left untouched.
+        Replace an existing file. When False (default) an existing file raises
+        ``FileExistsError`` and is left untouched. A device or pipe (``/dev/null``, a FIFO) is
+        written into directly in either case; a folder raises ``IsADirectoryError``.
 
     Examples
     --------
@@ -77,13 +78,14 @@ def atomic_path(path: str | os.PathLike, *, overwrite: bool = False) -> Iterator
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a folder, not a file name")
-    if not overwrite and path.exists():
-        raise FileExistsError(path)
     if path.exists() and not path.is_file():
         # A device or pipe (/dev/null, /dev/stdout, a FIFO): a rename would replace the device
-        # node with a plain file, so write into it directly; atomicity means nothing there.
+        # node with a plain file, so write into it directly; atomicity means nothing there, and
+        # neither does ``overwrite``: writing into a stream replaces no stored data.
         yield path
         return
+    if not overwrite and path.exists():
+        raise FileExistsError(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _temp_path_beside(path)
     try:

@@ -6,6 +6,7 @@ needed) and saved atomically.
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -13,15 +14,18 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .config import DEFAULT_PARAMS, FeatureParams
-from .fileio import atomic_path
+from .fileio import write_bytes
 
 
-def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 110) -> Path:
-    """Save ``fig`` as PNG at ``path`` atomically (replacing an earlier figure of the same name)."""
-    path = Path(path)
-    with atomic_path(path, overwrite=True) as tmp:
-        fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight")
-    return path
+def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 110, overwrite: bool = True) -> Path:
+    """Save ``fig`` as PNG at ``path`` atomically (replacing an earlier file unless ``overwrite=False``).
+
+    The image is rendered in memory first: the PNG writer seeks, which a pipe or device output
+    (``--plot /dev/stdout``) cannot do.
+    """
+    image = io.BytesIO()
+    fig.savefig(image, format="png", dpi=dpi, bbox_inches="tight")
+    return write_bytes(path, image.getvalue(), overwrite=overwrite)
 
 
 def _spectrogram_axes(ax, S: np.ndarray, params: FeatureParams, title: str, cmap: str = "magma"):

@@ -534,14 +534,8 @@ def segments_csv(segments: Iterable[Segment]) -> str:
 def write_segments_csv(segments: Iterable[Segment], path: str | os.PathLike, *, overwrite: bool = False) -> Path:
     """Write segments as CSV atomically (an existing file is kept unless ``overwrite``).
 
-    A device or pipe (``/dev/stdout``) is written into directly: renaming a temporary file over
-    it would replace it with a regular file.
+    A device or pipe (``/dev/stdout``) is written into directly (see :func:`fileio.atomic_path`).
     """
-    path = Path(path)
-    if path.exists() and not path.is_file() and not path.is_dir():
-        with open(path, "w", encoding="utf-8", newline="") as f:
-            f.write(segments_csv(segments))
-        return path
     return write_text(path, segments_csv(segments), overwrite=overwrite)
 
 

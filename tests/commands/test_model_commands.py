@@ -292,6 +292,26 @@ def test_every_command_has_examples_in_help(capsys):
         assert "examples:" in out and f"speechmusic {name}" in out.replace("python test_setup.py", "speechmusic check")
 
 
+@pytest.mark.parametrize("option, name", [("--csv", "pipe.csv"), ("--plot", "pipe.png")])
+def test_segment_writes_into_a_pipe_without_overwrite(model, tmp_path, capsys, option, name):
+    import os
+    import stat
+    import threading
+
+    path, _ = write_recording(tmp_path / "a.wav", [("music", 6.0)])
+    fifo = tmp_path / name
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    code, _, err = run(capsys, "segment", path, "--model", model, option, fifo, "--quiet")
+    reader.join(timeout=30)
+    assert code == 0, err
+    expected_start = b"start,end,label" if option == "--csv" else b"\x89PNG"
+    assert received and received[0].startswith(expected_start)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
 def test_outputs_to_a_pipe_are_written_into_it_not_replaced(model, tmp_path, capsys):
     import os
     import stat

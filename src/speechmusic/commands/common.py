@@ -117,13 +117,6 @@ def refuse_existing(path: Path | None, overwrite: bool, what: str = "file") -> N
         raise SpeechMusicError(f"{path} already exists: choose another name or add --overwrite to replace the {what}")
 
 
-def write_output(path: Path, data: bytes, *, overwrite: bool) -> Path:
-    """Write a command's output file: atomically for files, directly into devices and pipes."""
-    from ..fileio import write_bytes
-
-    return write_bytes(path, data, overwrite=overwrite)
-
-
 def print_json(value) -> None:
     """Print one JSON document on stdout (the only thing on stdout in --json mode).
 

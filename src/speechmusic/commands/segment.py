@@ -7,10 +7,12 @@ import sys
 from pathlib import Path
 
 from ..pipeline import load_classifier
-from ..segmentation import DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, plot_segmentation, segment_file, segments_csv
+from ..segmentation import (
+    DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, plot_segmentation, segment_file, segments_csv, write_segments_csv,
+)
 from ..cli import HelpFormatter
 from .common import (
-    add_model, non_negative_float, positive_float, print_json, refuse_existing, write_output,
+    add_model, non_negative_float, positive_float, print_json, refuse_existing,
 )
 
 EXAMPLES = """\
@@ -75,14 +77,12 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.quiet,
     )
     if args.csv is not None:
-        write_output(args.csv, segments_csv(result.segments).encode("utf-8"), overwrite=args.overwrite)
+        write_segments_csv(result.segments, args.csv, overwrite=args.overwrite)
     if args.plot is not None:
-        import io
+        from ..plots import save_figure
 
         figure = plot_segmentation(result, title=f"{args.file.name}: {len(result.segments)} segments")
-        image = io.BytesIO()
-        figure.savefig(image, format="png", dpi=110, bbox_inches="tight")
-        write_output(args.plot, image.getvalue(), overwrite=args.overwrite)
+        save_figure(figure, args.plot, overwrite=args.overwrite)
     if args.json:
         print_json({"file": str(args.file), "model": str(args.model), **result.as_dict(),
                     "csv": str(args.csv) if args.csv else None, "plot": str(args.plot) if args.plot else None})
