@@ -213,15 +213,11 @@ def check_audio_pipeline(checks: Checklist) -> None:
         checks.add("audio", "audio round trip", FAIL, f"{type(error).__name__}: {error}", INSTALL_HINT)
 
 
-def _audio_files(folder: Path) -> list[Path]:
-    from .audio import find_audio_files
-
-    return find_audio_files(folder)
-
-
 def check_data(checks: Checklist, data_dir: Path, *, load_features: bool = True, progress: bool = False) -> None:
     """Folder layout, file counts and lengths, then the loaded arrays' shapes and values."""
     from .dataset import GET_DATA_HINT
+
+    from .audio import find_audio_files  # imported here: the checklist reports broken imports itself
 
     hint = GET_DATA_HINT.format(data_dir=data_dir)
     if not data_dir.is_dir():
@@ -235,7 +231,7 @@ def check_data(checks: Checklist, data_dir: Path, *, load_features: bool = True,
     for split in SPLITS:
         for name in CLASS_NAMES:
             folder = data_dir / split / name
-            files = _audio_files(folder) if folder.is_dir() else []
+            files = find_audio_files(folder) if folder.is_dir() else []
             counts[(split, name)] = files
             label = f"{split}/{name}"
             if not folder.is_dir():

@@ -14,7 +14,7 @@ name              what                                                    licenc
 :func:`fetch` runs one of them. Downloads go through :mod:`.download` (mirrors, retries, resume,
 checksums, cache in ``<data_dir>/.cache/downloads``), archives are read through :mod:`.archive`
 (no extraction to disk; hostile members refused) and clips are made by :mod:`.engine` (speaker
-and track disjoint splits, staging, all-or-nothing commit, manifest). See ``the README, "Getting data"``.
+and track disjoint splits, staging, all-or-nothing commit, manifest). See the README, "Getting data".
 """
 
 from __future__ import annotations
