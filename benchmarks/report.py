@@ -37,12 +37,8 @@ def timed(function: Callable, repeats: int = 1) -> tuple[float, object]:
     The minimum is the least disturbed estimate of what the code itself costs: other programs
     can only ever add time.
     """
-    times, result = [], None
-    for _ in range(max(1, repeats)):
-        began = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - began)
-    return min(times), result
+    best, last = interleaved({"only": function}, repeats)
+    return best["only"], last["only"]
 
 
 def interleaved(functions: dict[str, Callable], rounds: int) -> tuple[dict[str, float], dict[str, object]]:
