@@ -1,9 +1,12 @@
 import json
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from conftest import SYNTHETIC, copy_dataset
 from speechmusic import cli
 from speechmusic.commands.demo import run_demo
 from speechmusic.errors import DatasetError
@@ -34,11 +37,29 @@ def test_demo_on_existing_dataset_writes_metrics_and_figures(tiny_dataset, tmp_p
 
 
 @pytest.mark.slow
-def test_demo_main_job_on_an_empty_folder(tmp_path):
+def test_demo_main_job_on_an_empty_folder(tmp_path, synthetic_dataset, monkeypatch):
     """The quick start's path: no data -> the synthetic set is generated, trained on, reported."""
+    import speechmusic.synth
+
+    # The generator is deterministic (each clip depends only on seed, split, class and index, see
+    # test_synth), and the session has already run it with the demo's settings: the demo's call
+    # gets that result copied instead of spending another half minute on the same files. The
+    # call itself (its folder and settings) is checked here.
+    calls = []
+
+    def generate(data_dir, **options):
+        calls.append((Path(data_dir), options))
+        if {k: options.get(k) for k in SYNTHETIC} != SYNTHETIC:
+            raise AssertionError(f"the demo asked for another synthetic set than the default: {options}")
+        assert not Path(data_dir).exists() or not any(Path(data_dir).iterdir())
+        copy_dataset(synthetic_dataset, Path(data_dir), n_train=SYNTHETIC["n_train"], n_test=SYNTHETIC["n_test"])
+        shutil.copy2(synthetic_dataset / "SYNTHETIC_README.txt", Path(data_dir) / "SYNTHETIC_README.txt")
+
+    monkeypatch.setattr(speechmusic.synth, "build_synthetic_dataset", generate)
     data, out = tmp_path / "data", tmp_path / "out"
     lines = []
     metrics = run_demo(data, out, log=lines.append)
+    assert [path for path, _ in calls] == [data]
     assert metrics["synthetic_data_generated"] and "generate_seconds" in metrics["timings"]
     assert (metrics["m_train"], metrics["m_test"]) == (120, 40)
     assert (data / "SYNTHETIC_README.txt").is_file()
