@@ -117,12 +117,8 @@ def refuse_existing(path: Path | None, overwrite: bool, what: str = "file") -> N
         raise SpeechMusicError(f"{path} already exists: choose another name or add --overwrite to replace the {what}")
 
 
-def print_json(value) -> None:
-    """Print one JSON document on stdout (the only thing on stdout in --json mode).
-
-    A reader that stops early (``... --json | head``) is not an error.
-    """
-    text = json.dumps(value, indent=2, allow_nan=False) + "\n"
+def write_stdout(text: str) -> None:
+    """Write ``text`` on stdout; a reader that stops early (``... | head``) is not an error."""
     try:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -131,6 +127,22 @@ def print_json(value) -> None:
 
         # Point stdout at /dev/null so the interpreter's final flush does not fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def print_json(value) -> None:
+    """Print one JSON document on stdout (the only thing on stdout in --json mode)."""
+    write_stdout(json.dumps(value, indent=2, allow_nan=False) + "\n")
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and the noun in the right number: ``1 segment``, ``3 segments``, ``0 clips``.
+
+    Examples
+    --------
+    >>> counted(1, "segment"), counted(2, "segment"), counted(0, "clip"), counted(1, "was", "were")
+    ('1 segment', '2 segments', '0 clips', '1 was')
+    """
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def show_progress(quiet: bool) -> bool:
