@@ -91,10 +91,55 @@ def test_demo_rerun_replaces_its_own_outputs(tiny_dataset, tmp_path, capsys):
     first = (out / "metrics.json").read_text()
     assert cli.main(["demo", "--data-dir", str(tiny_dataset), "--out", str(out), "--iterations", "40"]) == 0
     assert json.loads((out / "metrics.json").read_text())["num_iterations"] == 40 != json.loads(first)["num_iterations"]
-    assert "test accuracy:" in capsys.readouterr().out
+    output = capsys.readouterr().out
+    assert "test accuracy:" in output
+    assert f"replaced example_spectrograms.png, cost_curve.png, weights.png, metrics.json in {out} (written by an earlier demo run)" in output
 
 
-def test_demo_bad_learning_rate_is_a_one_line_error(tiny_dataset, tmp_path, capsys):
-    code = cli.main(["demo", "--data-dir", str(tiny_dataset), "--out", str(tmp_path / "o"), "--learning-rate", "-1"])
-    assert code == 2
-    assert "learning_rate must be a positive number" in capsys.readouterr().err
+def test_demo_bad_learning_rate_is_refused_before_any_work(tiny_dataset, tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["demo", "--data-dir", str(tiny_dataset), "--out", str(tmp_path / "o"), "--learning-rate", "-1"])
+    assert info.value.code == 2
+    assert "argument --learning-rate: must be a number > 0, got -1" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_demo_keeps_files_it_did_not_write_and_says_so_before_any_work(tiny_dataset, tmp_path, capsys):
+    out = tmp_path / "results"
+    out.mkdir()
+    (out / "weights.png").write_bytes(b"my own figure")
+    (out / "notes.txt").write_text("mine")
+    empty_data = tmp_path / "empty"
+    code = cli.main(["demo", "--data-dir", str(empty_data), "--out", str(out), "--iterations", "20"])
+    err = capsys.readouterr().err
+    assert code == 2 and f"{out / 'weights.png'} exists and was not written by an earlier demo run" in err
+    assert "--overwrite" in err and "--out DIR" in err
+    assert (out / "weights.png").read_bytes() == b"my own figure"
+    assert not empty_data.exists()  # refused before generating any data
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "weights.png"]
+
+    # --overwrite replaces the demo's output names, and only those.
+    code = cli.main(["demo", "--data-dir", str(tiny_dataset), "--out", str(out), "--iterations", "20", "--overwrite"])
+    assert code == 0 and "replaced weights.png" in capsys.readouterr().out
+    assert (out / "weights.png").read_bytes().startswith(b"\x89PNG") and (out / "notes.txt").read_text() == "mine"
+
+
+def test_demo_treats_a_changed_output_as_not_its_own(tiny_dataset, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert cli.main(["demo", "--data-dir", str(tiny_dataset), "--out", str(out), "--iterations", "20"]) == 0
+    recorded = json.loads((out / "metrics.json").read_text())
+    assert recorded["written_by"] == "speechmusic demo"
+    assert sorted(recorded["outputs"]) == ["cost_curve.png", "example_spectrograms.png", "weights.png"]
+    (out / "cost_curve.png").write_bytes(b"edited by hand")
+    capsys.readouterr()
+    assert cli.main(["demo", "--data-dir", str(tiny_dataset), "--out", str(out), "--iterations", "20"]) == 2
+    assert "cost_curve.png exists and was not written by an earlier demo run (or changed since)" in capsys.readouterr().err
+    assert (out / "cost_curve.png").read_bytes() == b"edited by hand"
+    assert json.loads((out / "metrics.json").read_text()) == recorded  # nothing replaced
+
+
+def test_demo_out_must_be_a_folder(tiny_dataset, tmp_path, capsys):
+    out = tmp_path / "report.txt"
+    out.write_text("mine")
+    assert cli.main(["demo", "--data-dir", str(tiny_dataset), "--out", str(out)]) == 2
+    assert "--out must be a folder" in capsys.readouterr().err and out.read_text() == "mine"

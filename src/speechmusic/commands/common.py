@@ -11,11 +11,11 @@ from ..errors import ParameterError, SpeechMusicError
 
 
 def add_data_dir(parser, *, help_text: str = "dataset folder (default: $SPEECHMUSIC_DATA or ./data)") -> None:
-    parser.add_argument("--data-dir", type=Path, default=None, metavar="D", help=help_text)
+    parser.add_argument("--data-dir", type=Path, default=None, metavar="DATA_DIR", help=help_text)
 
 
 def add_model(parser, *, required: bool = True, help_text: str = "model file written by 'speechmusic train'") -> None:
-    parser.add_argument("--model", type=Path, required=required, metavar="M", help=help_text)
+    parser.add_argument("--model", type=Path, required=required, metavar="MODEL", help=help_text)
 
 
 def _number_parser(kind: type, minimum: float, inclusive: bool):
