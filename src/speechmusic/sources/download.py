@@ -78,6 +78,10 @@ class ChecksumError(DownloadError):
     """A downloaded or cached file does not have the expected checksum."""
 
 
+class NotFoundError(DownloadError):
+    """Every address answered that the file is not there (HTTP 404 or 410): it is gone, not unreachable."""
+
+
 @dataclass(frozen=True)
 class ArchiveSpec:
     """A published archive: its file name, where to get it and how to recognise it.
@@ -304,6 +308,14 @@ class _Retry(Exception):
 class _GiveUp(Exception):
     """This mirror cannot serve the file (HTTP 404, 403, ...): try the next one."""
 
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+#: Answers that mean "this address does not have the file" rather than "try again later".
+_HTTP_GONE = {404, 410}
+
 
 class _Unreachable(_Retry):
     """No connection at all (refused, unknown host, connect timeout): one more try, then the next mirror.
@@ -378,7 +390,7 @@ def _transfer_once(
             length = response.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
         else:
-            raise _GiveUp(f"HTTP {status} {response.reason}")
+            raise _GiveUp(f"HTTP {status} {response.reason}", status)
         # Only the server's own length says when the file is complete; the published size just
         # sizes the progress bar (a --url mirror may serve a different build of the file).
         with open(part, mode) as f, _progress_bar(total or expected_size, start, part.name[: -len(".part")],
@@ -449,6 +461,7 @@ def download_archive(
     part = cache_dir / (spec.filename + ".part")
     session = session or make_session()
     failures: list[str] = []
+    gone = 0  # addresses that answered 404/410
     for url in spec.urls:
         for attempt in range(retries + 1):
             if attempt:
@@ -463,12 +476,14 @@ def download_archive(
                 continue
             except _GiveUp as error:
                 failures.append(f"{url}: {error}")
+                gone += error.status in _HTTP_GONE
                 break
             return _finish(part, final, spec, checksum, url)
     kept = ""
     if part.exists() and part.stat().st_size:
         kept = f"\nThe partial download ({human_size(part.stat().st_size)}) is kept in {part} and resumed next time."
-    raise DownloadError(
+    error_type = NotFoundError if spec.urls and gone == len(spec.urls) else DownloadError
+    raise error_type(
         f"could not download {spec.filename}; tried:\n  " + "\n  ".join(failures or ["(no address to try)"])
         + kept + "\n" + manual_instructions(spec, cache_dir)
     )
