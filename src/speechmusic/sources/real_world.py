@@ -251,7 +251,8 @@ def assign_splits(entries: Sequence[Entry], *, test_fraction: float = TEST_FRACT
     entries : sequence of Entry
         The clips.
     test_fraction : float
-        Largest share of each class's total duration that goes to test.
+        Largest share of each class's total duration that goes to test (exceeded only when a class
+        would otherwise have no test source: its shortest source then goes to test).
 
     Returns
     -------
@@ -280,6 +281,12 @@ def assign_splits(entries: Sequence[Entry], *, test_fraction: float = TEST_FRACT
         splits[group] = "test" if fits else "train"
         if fits:
             in_test.update(durations)
+    # A small list may leave a class without test audio: then its shortest source goes to test
+    # (when the class has at least two sources, so that train keeps one).
+    for label in sorted(total):
+        groups = [g for g in per_group if per_group[g][label] > 0]
+        if len(groups) >= 2 and not any(splits[g] == "test" for g in groups):
+            splits[min(groups, key=lambda g: (per_group[g][label], g))] = "test"
     return splits
 
 
@@ -650,12 +657,17 @@ def fetch(
             staged = ClipWriter(staging_dir, params=params)
             for key, queue in queues.items():
                 _take(key, queue, wanted[key], clips_per_group, downloads, staged, final, report, params)
-            if report.missing and not downloads.paths:
-                raise NotFoundError(
-                    f"none of the real-world originals needed could be found under {report.origin} "
-                    f"({len(report.missing)} answered HTTP 404/410, for example {used[report.missing[0]].url(report.origin)}); "
-                    "nothing was added"
-                )
+            if report.missing:
+                example = used[report.missing[0]].url(report.origin)
+                if not downloads.paths:
+                    raise NotFoundError(
+                        f"none of the real-world originals needed could be found under {report.origin}: "
+                        f"{len(report.missing)} answered HTTP 404/410 (for example {example}); nothing was added"
+                    )
+                warnings.warn(
+                    f"{len(report.missing)} real-world originals are gone from their address (HTTP 404/410, for "
+                    f"example {example}); their clips were skipped: {', '.join(report.missing)}",
+                    RuntimeWarning, stacklevel=2)
             staged.flush()
             commit_staged(staged, data_dir, params, report)
     finally:
@@ -686,10 +698,8 @@ def _take(key, queue: Sequence[Entry], n_wanted: int, clips_per_group, downloads
                 continue
             try:
                 original = downloads.get(entry) if round_ == 0 else downloads.paths[entry.source_sha256]
-            except NotFoundError as error:
-                warnings.warn(f"skipped real-world clip {entry.id}: its original is gone ({_first_line(error)})",
-                              RuntimeWarning, stacklevel=3)
-                report.missing.append(entry.id)
+            except NotFoundError:
+                report.missing.append(entry.id)  # reported once, after the walk
                 skipped.add(entry.id)
                 continue
             try:
@@ -800,10 +810,17 @@ def _codec_name(info) -> str:
 
 
 def _folder_row(entry: Entry, path: Path) -> dict:
-    info = sf.info(str(path))
     row = {name: getattr(entry, name) for name in FIELDS}
-    row.update(start_s=f"{entry.start_s:g}", duration_s=f"{info.frames / info.samplerate:.3f}",
-               sample_rate=info.samplerate, channels=info.channels, codec=_codec_name(info))
+    row["start_s"] = f"{entry.start_s:g}"
+    try:
+        info = sf.info(str(path))
+    except Exception as error:  # a file that was there already and cannot be read: kept, described as listed
+        warnings.warn(f"{path}: cannot read it ({error}); kept as it is, listed with the manifest's duration",
+                      RuntimeWarning, stacklevel=3)
+        row.update(duration_s=f"{entry.duration_s:.3f}", sample_rate="", channels="", codec="")
+        return row
+    row.update(duration_s=f"{info.frames / info.samplerate:.3f}", sample_rate=info.samplerate,
+               channels=info.channels, codec=_codec_name(info))
     return row
 
 
