@@ -30,7 +30,7 @@ examples:
   .venv/bin/speechmusic download --source synthetic --data-dir data
 
 N clips per class and split. Train and test never share a speaker (LibriSpeech), a track (GTZAN,
-MUSAN) or a source repository (real-world). Archives are read without unpacking them; a run that
+MUSAN) or a source (real-world: a repository owner). Archives are read without unpacking them; a run that
 fails leaves the data folder as it was; running the same command twice adds nothing
 (DATA_DIR/manifest.csv records the source, original file, offset and licence of every clip).
 Files placed in DATA_DIR/.cache/downloads/ are used without the network. Offline:

@@ -593,7 +593,8 @@ def fetch(
         Dataset root.
     n_train, n_test : int
         Clips per class wanted in each split (clips this source already added count). The set
-        holds about 180 train and 55 test 3-s clips of speech, 270 and 85 of music.
+        holds about 155 train and 44 test 3-s clips of speech, 247 and 77 of music (counted on
+        the shared copy's clips).
     labels : sequence of str
         Classes to take (the quick start takes ``("music",)``).
     manifest : path-like or None
