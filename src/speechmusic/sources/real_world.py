@@ -711,7 +711,10 @@ def _take(key, queue: Sequence[Entry], n_wanted: int, clips_per_group, downloads
                 report.failed.append(entry.id)
                 skipped.add(entry.id)
                 continue
-            windows = lab_windows(y, params=params)[round_ * per_recording:(round_ + 1) * per_recording]
+            windows = lab_windows(y, params=params)
+            if len(windows) <= (round_ + 1) * per_recording:
+                skipped.add(entry.id)  # nothing left for a later round
+            windows = windows[round_ * per_recording:(round_ + 1) * per_recording]
             for offset, clip in windows[: n_wanted - taken]:
                 progress_in_round = True
                 taken += 1
