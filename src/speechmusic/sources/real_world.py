@@ -58,7 +58,7 @@ import os
 import re
 import warnings
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -77,7 +77,6 @@ from .download import (
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,
     ArchiveSpec,
-    ChecksumError,
     DownloadError,
     NotFoundError,
     default_cache_dir,
