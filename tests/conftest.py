@@ -1,8 +1,8 @@
 """Shared test helpers: tiny generated recordings and dataset folders (no network, no shared data).
 
-Also the test session's setup for running in parallel (pytest-xdist, ``-n auto`` in pyproject's
-``addopts``): one BLAS thread per process, tests that share a module-scoped fixture kept on one
-worker, the expensive tests started first, and the synthetic dataset generated once per run.
+Also the test session's setup for running in parallel (pytest-xdist, ``-n auto --dist loadscope``
+in pyproject's ``addopts``): one BLAS thread per process, the modules with slow tests dealt out
+first, and the synthetic dataset generated once per run and shared by the workers.
 """
 
 from __future__ import annotations
@@ -75,33 +75,20 @@ def real_audio() -> Path:
 
 # --- running in parallel -------------------------------------------------------------------------
 
-def _shares_a_fixture_within_its_module(item) -> bool:
-    """True when the test uses a module- or class-scoped fixture (set up once for the whole module)."""
-    info = getattr(item, "_fixtureinfo", None)
-    if info is None:
-        return False
-    return any(
-        definition.scope in ("module", "class", "package")
-        for definitions in info.name2fixturedefs.values()
-        for definition in definitions
-    )
+def _module(item) -> str:
+    return item.nodeid.split("::")[0]
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Keep module-fixture tests on one worker, and start the slow tests first.
+    """Put the modules that hold slow tests first, each module's tests kept together and in order.
 
-    * With ``--dist loadgroup``, tests that share a module-scoped fixture (an executed notebook, a
-      graded batch, a trained model) get the same ``xdist_group``, so the fixture is built once
-      instead of once per worker. The other tests are spread one by one.
-    * Slow tests (``@pytest.mark.slow``) are moved to the front, keeping their order: the run ends
-      when its longest chain ends, so the long ones must not be dealt out last. The order of
-      independent tests does not change what they check.
+    With ``--dist loadscope`` each module goes to one worker (so a module-scoped fixture, such as
+    an executed notebook, is built once), in this order: a run ends when its longest chain ends,
+    so the long modules must not be dealt out last. The order of independent tests does not change
+    what they check.
     """
-    for item in items:
-        if _shares_a_fixture_within_its_module(item):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    slow_modules = {_module(item) for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: _module(item) not in slow_modules)
 
 
 # --- the synthetic dataset, generated once per test run -------------------------------------------
