@@ -27,10 +27,13 @@ examples:
   .venv/bin/speechmusic segment lecture.wav --model model.npz --hop 0.5 --switch-penalty 10
 
 formats (--format):
-  csv        start,end,label lines with a header; seconds with 3 decimals
-  audacity   start<TAB>end<TAB>label lines: an Audacity label track (File > Import > Labels...)
-  textgrid   a Praat TextGrid (long text format), one interval tier covering the whole recording
-  json       the summary below and the segments, one JSON document
+  csv        start,end,label lines after a header line; seconds with 3 decimals
+  audacity   start<TAB>end<TAB>label lines (seconds with 6 decimals): an Audacity label track
+             (File > Import > Labels...)
+  textgrid   a Praat TextGrid (long text format): one interval tier, "speech-music", covering
+             the whole recording
+  json       one JSON document: file, model, duration, window, hop, seconds of speech and music,
+             speed, and the segments
 
 The model's 3-s windows slide over the recording every --hop seconds; the decisions are smoothed
 by a two-state hidden Markov model (Viterbi): a switch between speech and music costs
