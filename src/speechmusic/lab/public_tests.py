@@ -87,7 +87,7 @@ _TEMPLATE_NAMES = {
     "initialize_with_zeros": {"w", "b"},
     "propagate": {"m", "A", "cost", "dw", "db", "grads"},
     "optimize": {"grads", "cost", "dw", "db", "w", "b", "params", "costs"},
-    "predict": {"A", "Y_prediction", "m"},
+    "predict": {"A", "Y_prediction"},
     "model": {"w", "b", "params", "grads", "costs", "Y_prediction_test", "Y_prediction_train", "d"},
     "pool_features": {"band_means", "band_stds", "pooled"},
 }
@@ -713,6 +713,10 @@ def _name_error_advice(exercise: str, target: Callable, error: NameError) -> str
         return None
     parameters = code.co_varnames[: code.co_argcount]
     listed = ", ".join(repr(p) for p in parameters)
+    derived = {"m": "m = X.shape[1], the number of examples", "n": "n = X.shape[0], the number of features"}
+    if name in derived and name not in parameters and exercise in ("propagate", "optimize", "predict"):
+        return (f"{name} is used but not defined inside {exercise}: compute it from the parameters, "
+                f"{derived[name]}.")
     if name in _TEMPLATE_NAMES.get(exercise, ()):
         return None  # the general explanation (write the code between the markers) fits
     if name in _SIGNATURES:
@@ -777,6 +781,10 @@ def _explain_call_failure(exercise: str, target: Callable, error: Exception, pro
             if advice:
                 return advice
         if "broadcast" in text:
+            if exercise == "optimize" and re.match(r"\s*[wb]\s*(=|-=)", line or ""):
+                return (f"the update changes the shape of a parameter ({line}): w is (n, 1) like dw, and b is a "
+                        f"number like db. Update with the gradients as propagate returns them, "
+                        f"w = w - learning_rate * dw and b = b - learning_rate * db (no reshape, no .T).")
             advice = _broadcast_advice(exercise, probe, text)
             if advice:
                 return advice
@@ -882,10 +890,15 @@ def _require_number(exercise: str, what: str, got, expected: float, *, mistakes=
         if cause is not None:
             pass
         elif isinstance(got, np.ndarray) and got.size == 1:
-            how = ("np.sum(..., keepdims=True) (or axis=1) keeps the array shape: drop keepdims, or use "
-                   "np.squeeze(...)") if what != "cost" else (
-                   "a product like np.dot(Y, np.log(A).T) gives a (1, 1) array: wrap it in np.squeeze(...), or "
-                   "use the element-wise Y * np.log(A) and np.sum")
+            if got.shape == (1,):
+                how = ("np.sum(..., axis=1) or np.mean(..., axis=1) on a (1, m) array leaves an array of shape "
+                       "(1,): sum or average over everything, without axis, or wrap the result in np.squeeze(...)")
+            elif what == "cost":
+                how = ("a product like np.dot(Y, np.log(A).T) gives a (1, 1) array: wrap it in np.squeeze(...), or "
+                       "use the element-wise Y * np.log(A) and np.sum")
+            else:
+                how = ("np.sum(..., keepdims=True) (or axis=1 with keepdims) keeps the array shape: drop keepdims, "
+                       "or use np.squeeze(...)")
             cause = f"{what} is an array of shape {got.shape} holding one number; it should be the number itself: {how}."
         elif isinstance(got, np.ndarray):
             cause = (f"{what} should be one number but has {got.size} values: the sum (or mean) over all "
@@ -907,6 +920,10 @@ def _require_number(exercise: str, what: str, got, expected: float, *, mistakes=
 def _unpack(exercise: str, result, names: Sequence[str], *, hint: str) -> tuple:
     """``result`` must be a tuple (or list) of ``len(names)`` values."""
     if not isinstance(result, (tuple, list)) or len(result) != len(names):
+        if isinstance(result, dict):
+            hint = f"the function returns a dictionary; return the {len(names)} values themselves: return {', '.join(names)}."
+        elif not isinstance(result, (tuple, list)) and result is not None:
+            hint = f"the function returns one value, not {len(names)}: return {', '.join(names)}."
         _fail(exercise, f"the function should return {len(names)} values: {', '.join(names)}",
               expected=f"a tuple ({', '.join(names)})", got=show(result), cause=hint)
     return tuple(result)
@@ -1030,7 +1047,8 @@ def _sigmoid_mistakes(z) -> list[tuple[Any, str]]:
             (1.0 / (1.0 + np.exp(z)),
              "sign error: the formula uses exp(-z). 1 / (1 + np.exp(z)) gives 1 - sigmoid(z)."),
             (1.0 + np.exp(-z),
-             "operator precedence: 1/1 + np.exp(-z) is 1 + e^(-z). Put the denominator in parentheses: "
+             "the result is 1 + e^(-z), the denominator alone: the '1 /' is missing, or applies to the wrong part "
+             "(operator precedence: 1/1 + np.exp(-z) divides 1 by 1 first). Put the denominator in parentheses: "
              "1 / (1 + np.exp(-z))."),
             (np.exp(-z), "only e^(-z) is computed; sigmoid is 1 / (1 + e^(-z))."),
             (1.0 / np.exp(-z), "the '1 +' in the denominator is missing: 1 / (1 + np.exp(-z))."),
@@ -1042,11 +1060,43 @@ def _sigmoid_mistakes(z) -> list[tuple[Any, str]]:
         ]
 
 
+_SIGMOID_CHECK = np.array([-4.0, -2.0, -0.5, 0.5, 2.0, 4.0])
+
+
+def _sigmoid_confirmed(target: Callable, z) -> Callable:
+    """The typical mistakes that match at ``z`` *and* on a wider range of values (one value can mislead)."""
+
+    def confirmed():
+        theirs = _quiet(target, _SIGMOID_CHECK.copy())
+        for (value, cause), (value_there, _) in zip(_sigmoid_mistakes(z), _sigmoid_mistakes(_SIGMOID_CHECK)):
+            if theirs is None or _close(theirs, value_there):
+                yield value, cause
+    return confirmed
+
+
+def _sigmoid_where_wrong(target: Callable) -> str | None:
+    """Right on one side of 0 only: something changes the sign of z."""
+    theirs = _quiet(target, _SIGMOID_CHECK.copy())
+    if not isinstance(theirs, np.ndarray) or theirs.shape != _SIGMOID_CHECK.shape:
+        return None
+    right = np.isclose(theirs.astype(float), _ref_sigmoid(_SIGMOID_CHECK), rtol=RTOL, atol=ATOL)
+    negative = _SIGMOID_CHECK < 0
+    if np.all(right[~negative]) and not np.any(right[negative]):
+        side, other = "z >= 0", "negative z"
+    elif np.all(right[negative]) and not np.any(right[~negative]):
+        side, other = "negative z", "positive z"
+    else:
+        return None
+    return (f"sigmoid is right for {side} but wrong for {other}: something changes the sign of z (np.abs, "
+            f"a square, a max with 0, ...). Compute 1 / (1 + np.exp(-z)) on z as it is.")
+
+
 @_exercise_test
 def sigmoid_test(target: Callable) -> None:
     """Exercise 3: ``sigmoid(z)`` on numbers and on arrays of any shape."""
     ex = "sigmoid"
     fallback = "sigmoid(z) = 1 / (1 + np.exp(-z)), computed with NumPy so it works on arrays."
+    where = _Lazy(lambda: _sigmoid_where_wrong(target))
     for z in (2.0, 0, -1.5):
         got = _call(ex, target, (z,), call=f"sigmoid({z!r})")
         if got is None:
@@ -1060,8 +1110,8 @@ def sigmoid_test(target: Callable) -> None:
             _fail(ex, f"sigmoid({z!r}) should be one number", expected=f"{float(_ref_sigmoid(z)):.8f}",
                   got=show(got), cause=fallback)
         _require_number(ex, f"sigmoid({z!r})", got if _is_number(got) else np.asarray(got).reshape(()),
-                        float(_ref_sigmoid(z)),
-                        mistakes=_sigmoid_mistakes(z), fallback=fallback)
+                        float(_ref_sigmoid(z)), mistakes=_sigmoid_confirmed(target, z), fallback=fallback,
+                        probe_more=where)
 
     inputs = [
         np.array([-1.0, 0.0, 2.0]),
@@ -1077,10 +1127,10 @@ def sigmoid_test(target: Callable) -> None:
                   got=f"z after the call: {show(z)}",
                   cause="an in-place operation such as z *= -1 or z[...] = ... modifies the caller's array. "
                         "Compute a new array: s = 1 / (1 + np.exp(-z)).")
-        _require_array(ex, call, got, _ref_sigmoid(z), mistakes=_sigmoid_mistakes(z),
+        _require_array(ex, call, got, _ref_sigmoid(z), mistakes=_sigmoid_confirmed(target, z),
                        shape_causes={(): "a single number came back for an array: use np.exp, which keeps "
                                          "the array's shape, not math.exp or a loop that keeps one value."},
-                       fallback=fallback)
+                       fallback=fallback, probe_more=where)
     _passed()
 
 
@@ -1198,6 +1248,8 @@ def _propagate_mistakes(w, b, X, Y) -> dict[str, list[tuple[Any, str]]]:
                 (X @ (Z - Y).T / m, "dw: " + no_sig),
                 (X @ A.T / m, "dw: Y is missing, the gradient uses the error A - Y."),
                 (dw / m, "dw: " + twice),
+                (np.zeros_like(dw), "dw is all zeros: 1 // m is integer division, which gives 0 for m > 1. Divide "
+                                    "with /: dw = np.dot(X, (A - Y).T) / m (or (1 / m) * ...)."),
                 (X @ (A_col - Y).T / m, "dw: " + col),
                 (X * (A - Y) / m, "dw has one value per example: X * (A - Y) multiplies element by element. The "
                                   "gradient is the matrix product np.dot(X, (A - Y).T), which also sums over the "
@@ -1220,6 +1272,8 @@ def _propagate_mistakes(w, b, X, Y) -> dict[str, list[tuple[Any, str]]]:
                 (np.mean(A), "db: Y is missing, the gradient uses the error A - Y."),
                 (np.mean(dw), "db is the mean of dw; it is (1/m) * np.sum(A - Y)."),
                 (db / m, "db: " + twice),
+                (0.0, "db is 0: 1 // m is integer division, which gives 0 for m > 1. Divide with /: "
+                      "db = np.sum(A - Y) / m."),
                 ((A - Y)[0] / m, "db: np.sum(A - Y, axis=0) sums each column of the (1, m) array on its own, one "
                                  "value per example: sum over everything, db = np.sum(A - Y) / m."),
                 ((A - Y)[0], "db: np.mean(A - Y, axis=0) averages each column of the (1, m) array on its own, one "
@@ -1240,6 +1294,10 @@ def _propagate_mistakes(w, b, X, Y) -> dict[str, list[tuple[Any, str]]]:
                 (-np.mean(Y * np.log(A) - (1 - Y) * np.log(1 - A)),
                  "cost: the two terms are added, Y log A + (1 - Y) log(1 - A), then negated."),
                 (cost / m, "cost: " + twice),
+                (-np.sum(Y.T * np.log(A) + (1 - Y).T * np.log(1 - A)) / m,
+                 "cost: Y.T * np.log(A) broadcasts a column (m, 1) against a row (1, m) into an (m, m) array, so "
+                 "every label meets every probability. Y and A are both (1, m): multiply them as they are, "
+                 "Y * np.log(A) + (1 - Y) * np.log(1 - A)."),
                 (-L[0] / m, "cost: np.sum(..., axis=0) sums each column of the (1, m) array on its own, one value "
                             "per example: sum over everything, np.sum(...) without axis (or axis=1, then np.squeeze)."),
                 (-L[0], "cost: np.mean(..., axis=0) averages each column of the (1, m) array on its own, one value "
@@ -1342,18 +1400,34 @@ def _step_rate(target: Callable, w, b, X, Y, rate: float) -> float | None:
     return scale if _close(moved, scale * gradient) else None
 
 
-def _optimize_forensics(target: Callable, w, b, X, Y, iterations: int, rate: float, learned) -> str | None:
-    """Why the learner's optimize ends somewhere else: steps taken and rate used, from more calls."""
+def _optimize_forensics(target: Callable, w, b, X, Y, iterations: int, rate: float, learned,
+                        costs_counted: bool = False, within_model: bool = False) -> str | None:
+    """Why the learner's optimize ends somewhere else: steps taken and rate used, from more calls.
+
+    ``within_model``: ``target`` is model seen through optimize's signature (its optimize passes its
+    own test), so a wrong count or rate means model does not pass its arguments on.
+    """
     longest = max(2 * iterations + 2, 2001)  # 2000: the iteration count of model's default
     path = _Trajectory(w, b, X, Y, rate)
     steps = path.steps_to(learned, longest)
     if steps is not None and steps != iterations:
         other = 1 if iterations != 1 else 3
         other_steps = path.steps_to(_learned(target, w, b, X, Y, other, rate), longest)
+        if other_steps == steps and within_model:
+            return (f"num_iterations is not passed on to optimize: training took {steps} gradient steps whatever "
+                    f"num_iterations was ({iterations}, then {other}). Call optimize(w, b, X_train, Y_train, "
+                    f"num_iterations=num_iterations, learning_rate=learning_rate, print_cost=print_cost).")
         if other_steps == steps:
             return (f"the num_iterations argument is ignored: optimize took {steps} gradient steps whatever "
                     f"num_iterations was ({iterations}, then {other}): loop with for i in range(num_iterations), "
                     f"without a fixed number.")
+        if within_model:
+            return None
+        if steps == iterations - 1 and costs_counted:
+            return ("the first update does nothing: w and b are updated before propagate computes the gradient "
+                    "of the current iteration (the gradient used first is a starting value such as zeros), so "
+                    "only num_iterations - 1 steps count. In each iteration, first grads, cost = propagate(w, b, "
+                    "X, Y), then the update.")
         if other_steps is not None and steps - iterations == other_steps - other and abs(steps - iterations) == 1:
             more = steps > iterations
             how = ("range(num_iterations + 1) or a test with <=" if more else
@@ -1366,6 +1440,12 @@ def _optimize_forensics(target: Callable, w, b, X, Y, iterations: int, rate: flo
     first, second = 0.1, 0.2
     used = [_step_rate(target, w, b, X, Y, r) for r in (first, second)]
     if None in used:
+        return None
+    if within_model:
+        if np.isclose(used[0], used[1], rtol=1e-6):
+            return (f"learning_rate is not passed on to optimize: training used rate {used[0]:.6g} whatever "
+                    f"learning_rate was ({first}, then {second}). Call optimize(w, b, X_train, Y_train, "
+                    f"num_iterations=num_iterations, learning_rate=learning_rate, print_cost=print_cost).")
         return None
     if np.isclose(used[0], used[1], rtol=1e-6):
         if np.isclose(used[0], 1.0, rtol=1e-6):
@@ -1452,7 +1532,8 @@ def optimize_test(target: Callable) -> None:
     learned = None
     if isinstance(params["w"], np.ndarray) and params["w"].shape == w_given.shape and _is_number(params["b"]):
         learned = (params["w"], float(params["b"]))
-    forensics = _Lazy(lambda: _optimize_forensics(target, w_given, b, X, Y, iterations, rate, learned))
+    costs_counted = isinstance(costs, (list, tuple, np.ndarray)) and len(costs) == len(ref_costs)
+    forensics = _Lazy(lambda: _optimize_forensics(target, w_given, b, X, Y, iterations, rate, learned, costs_counted))
     w_mistakes = lambda: [(v[0]["w"], cause) for v, cause in variants()]  # noqa: E731
     transposed = ("w became (n, n): the update subtracts a row from the column w (e.g. learning_rate * dw.T, "
                   "shape (1, n)), which broadcasts to (n, n). Use dw as propagate returns it: "
@@ -1472,6 +1553,9 @@ def optimize_test(target: Callable) -> None:
         cause = "record the cost once every 100 iterations: if i % 100 == 0: costs.append(cost)."
         if len(costs) == iterations:
             cause = "a cost was recorded at every iteration; record it only when i % 100 == 0."
+        elif len(costs) == expected_len - 1:
+            cause = ("one cost is missing, the one of i = 0: the loop counts from 1 (e.g. range(1, num_iterations "
+                     "+ 1)), so i % 100 == 0 first happens at i = 100. Count from 0: for i in range(num_iterations).")
         elif len(costs) == 0:
             cause = "nothing was appended to costs: if i % 100 == 0: costs.append(cost)."
             # A list emptied at every iteration ends empty unless the last i is a multiple of 100.
@@ -1534,10 +1618,12 @@ def optimize_test(target: Callable) -> None:
 
 def _predict_mistakes(w, b, X) -> list[tuple[np.ndarray, str]]:
     """The labels the typical wrong versions of predict give on these inputs, with their causes."""
-    m = X.shape[1]
+    n, m = X.shape
     expected = _ref_predict(w, b, X)
     first_only = np.zeros((1, m))
     first_only[0, 0] = expected[0, 0]
+    first_n = np.zeros((1, m))
+    first_n[0, : min(n, m)] = expected[0, : min(n, m)]
     return [
         (1 - expected, "labels are inverted: 1 (speech) where A > 0.5, 0 (music) otherwise."),
         (_ref_predict(w, 0.0, X), "b is left out: A = sigmoid(np.dot(w.T, X) + b)."),
@@ -1551,6 +1637,9 @@ def _predict_mistakes(w, b, X) -> list[tuple[np.ndarray, str]]:
                            "zeros) -- set the entries where A > 0.5 to 1."),
         (first_only, "only the first prediction is filled in: the loop runs over A.shape[0], which is 1; loop "
                      "over the examples, range(A.shape[1]), or use (A > 0.5).astype(float) without a loop."),
+        (first_n, f"only the first {n} predictions are filled in, one per feature: the loop runs over "
+                  f"X.shape[0] (the features). Loop over the m examples, range(X.shape[1]), or use "
+                  f"(A > 0.5).astype(float) without a loop."),
         ((_ref_sigmoid(w * X + b) > 0.5).astype(float),
          "one row per feature: w * X multiplies element by element; A = sigmoid(np.dot(w.T, X) + b) has shape (1, m)."),
     ]
@@ -1604,12 +1693,13 @@ def _check_predict_call(ex: str, target: Callable, w, b, X, other: tuple) -> Non
 
 def _predict_inputs():
     w = np.array([[0.3], [-0.8], [0.5]])
-    # Clip 6 has w^T x = -0.09, so b = 0.2 decides its label; clip 7 has w^T x + b = 0.4, between the
-    # thresholds 0 and 0.5 (a threshold applied to z instead of sigmoid(z) gets it wrong); clip 8 has
-    # w^T x = -0.4: label 0, but 1 if b is added after the sigmoid (sigmoid(-0.4) + 0.2 = 0.6).
-    X = np.array([[1.0, -1.0, 2.0, 0.5, -2.0, 0.0, 1.0, 0.0],
-                  [0.2, 1.0, 1.5, -0.5, 0.3, 0.3, 0.0, 0.5],
-                  [0.9, 0.4, -1.0, 1.0, -0.6, 0.3, -0.2, 0.0]])
+    # Labels 1, 1, 1, 1, 0, 0, 0, 0 (a loop that fills only the first few is visible). Clip 3 has
+    # w^T x = -0.09, so b = 0.2 decides its label; clip 4 has w^T x + b = 0.4, between the thresholds
+    # 0 and 0.5 (a threshold applied to z instead of sigmoid(z) gets it wrong); clip 8 has w^T x = -0.4:
+    # label 0, but 1 if b is added after the sigmoid (sigmoid(-0.4) + 0.2 = 0.6).
+    X = np.array([[1.0, 0.5, 0.0, 1.0, -1.0, 2.0, -2.0, 0.0],
+                  [0.2, -0.5, 0.3, 0.0, 1.0, 1.5, 0.3, 0.5],
+                  [0.9, 1.0, 0.3, -0.2, 0.4, -1.0, -0.6, 0.0]])
     # The second probe: w^T x takes values spread around every threshold a typical mistake uses (with
     # b = -0.1: 0.1 for the right answer, 0 without b, 0.405 with b after the sigmoid, 0.6 for z > 0.5).
     w2 = np.array([[1.0], [-0.5]])
@@ -1699,6 +1789,18 @@ def model_test(target: Callable) -> None:
 
     from_grads = ("w and b were taken from grads, the gradients of the last step: the trained parameters are "
                   "w = params['w'] and b = params['b'].")
+
+    def as_optimize(w, b, X, Y, num_iterations, learning_rate, print_cost=False):
+        # model seen as optimize from zeros on the training set, for the second probes of optimize's forensics
+        trained_d = target(X_train, Y_train, X_test, Y_test, num_iterations=num_iterations,
+                           learning_rate=learning_rate, print_cost=False)
+        return {"w": trained_d["w"], "b": trained_d["b"]}, None, None
+
+    learned = None
+    if isinstance(d["w"], np.ndarray) and d["w"].shape == (X_train.shape[0], 1) and _is_number(d["b"]):
+        learned = (d["w"], float(d["b"]))
+    settings = _Lazy(lambda: _optimize_forensics(as_optimize, np.zeros((X_train.shape[0], 1)), 0.0, X_train, Y_train,
+                                                 iterations, rate, learned, within_model=True))
     fallback = ("w, b = initialize_with_zeros(X_train.shape[0]); params, grads, costs = optimize(w, b, X_train, "
                 "Y_train, num_iterations, learning_rate, print_cost); then predict with params['w'], params['b'].")
     n = X_train.shape[0]
@@ -1706,11 +1808,11 @@ def model_test(target: Callable) -> None:
         _fail(ex, "w is still all zeros", expected=show(ref["w"]), got=show(d["w"]),
               cause=earlier() or "use the trained parameters: w = params['w'], b = params['b'] after optimize.")
     _require_array(ex, "d['w']", d["w"], ref["w"], mistakes=mistakes_for("w", (ref["grads"]["dw"], from_grads)),
-                   fallback=fallback, earlier=earlier,
+                   fallback=fallback, earlier=earlier, probe_more=settings,
                    shape_causes={(X_train.shape[1], 1): "w has one entry per example: initialize_with_zeros "
                                                          "gets the number of features, X_train.shape[0]."})
     _require_number(ex, "d['b']", d["b"], ref["b"], mistakes=mistakes_for("b", (ref["grads"]["db"], from_grads)),
-                    fallback=fallback, earlier=earlier)
+                    fallback=fallback, earlier=earlier, probe_more=settings)
     costs = d["costs"]
     if not isinstance(costs, (list, tuple, np.ndarray)) or len(costs) != len(ref["costs"]):
         _fail(ex, "d['costs'] should be the list optimize returned", expected=f"{len(ref['costs'])} costs",
@@ -1718,8 +1820,16 @@ def model_test(target: Callable) -> None:
     for name, m in (("Y_prediction_train", X_train.shape[1]), ("Y_prediction_test", X_test.shape[1])):
         other = "Y_prediction_test" if name == "Y_prediction_train" else "Y_prediction_train"
         swapped_shape = (1, X_test.shape[1] if name == "Y_prediction_train" else X_train.shape[1])
+        split = "X_train" if "train" in name else "X_test"
+        if _close(d[other], ref[name]):
+            mixed = f"{name} and {other} are swapped."
+        else:
+            mixed = (f"{name} is predicted on the other split's data as well: {name} = predict(w, b, {split}).")
+        untrained = (f"{name} are all 0, the labels of the initial parameters (w all zeros, b = 0: every "
+                     f"probability is 0.5): the predictions are made before training. Predict with the trained "
+                     f"parameters, params['w'] and params['b'].")
         _require_array(ex, f"d['{name}']", d[name], ref[name],
-                       mistakes=mistakes_for(name, (ref[other], f"{name} and {other} are swapped.")),
+                       mistakes=mistakes_for(name, (ref[other], mixed), (np.zeros((1, m)), untrained)),
                        shape_causes={swapped_shape: f"{name} looks like the predictions of the other split: "
                                                     f"{name} = predict(w, b, {'X_train' if 'train' in name else 'X_test'})."},
                        fallback=fallback, earlier=earlier)
@@ -1758,6 +1868,8 @@ def pool_features_test(target: Callable) -> None:
         (3, 2): "only the means (or only the standard deviations): stack both, np.concatenate([mean, std], axis=1).T.",
         (8, 2): "pooled over the mel bands (axis=1) instead of over time (axis=2).",
         (2, 8): "pooled over the mel bands (axis=1) instead of over time (axis=2).",
+        (4, 3): "the means and standard deviations are stacked along the clips (axis=0): concatenate them per "
+                "clip, np.concatenate([mean, std], axis=1), then .T for one column per clip.",
     }
     _require_array(ex, "pool_features(X)", got, expected, mistakes=mistakes,
                    shape_causes=shape_causes,
