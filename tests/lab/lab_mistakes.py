@@ -130,7 +130,7 @@ _cause("propagate.cost_wrong_axis", "axis=0", "cost")
 _cause("propagate.b_left_out", "b is left out")
 _cause("propagate.bias_outside_sigmoid", ("inside the sigmoid", "after the sigmoid", "outside the sigmoid"))
 _cause("propagate.sigmoid_missing", "sigmoid is missing")
-_cause("propagate.db_array", "array of shape (1, 1)", "keepdims")
+_cause("propagate.db_array", "db", "array of shape (1, 1)", "keepdims")
 _cause("propagate.cost_array", "array of shape (1, 1)", "np.dot(y, np.log(a).t)")
 _cause("propagate.cost_not_summed", ("over all examples is missing", "sum over the examples is missing"))
 _cause("propagate.cost_operand_order", "order", "(m, m)")
@@ -224,7 +224,7 @@ class Mistake:
     function: Callable  # the learner's function, or for exercises 1 and 2 (train_x, test_x) -> values
     variables: bool = False  # exercises 1 and 2: ``function`` computes the variables the test receives
     unnamed: str | None = None  # why the tests cannot name this cause (None: they are expected to)
-    heldout: bool = False  # written after the diagnoses, to check they generalise (see HELD_OUT below)
+    heldout: int = 0  # 1, 2: written after the diagnoses, in two batches, to check they generalise (see below)
 
     def __repr__(self) -> str:  # readable pytest ids
         return f"{self.test}:{self.name}"
@@ -242,7 +242,7 @@ class Mistake:
 CATALOGUE: list[Mistake] = []
 
 
-def mistake(test: str, cause: str, *, unnamed: str | None = None, variables: bool = False, heldout: bool = False):
+def mistake(test: str, cause: str, *, unnamed: str | None = None, variables: bool = False, heldout: int = 0):
     assert cause in CAUSES, f"unknown cause {cause!r}: add it to CAUSES"
 
     def register(function):
@@ -1403,62 +1403,62 @@ _cause("optimize.update_before_propagate", ("before", "previous iteration", "fir
 _cause("optimize.update_reshaped", "changes the shape")
 _cause("optimize.print_crashes", "print")
 _cause("optimize.loop_from_one", "range(num_iterations)", ("i = 0", "from 0", "starts at 0"))
-_cause("predict.m_wrong_axis", "x.shape[1]")
-_cause("predict.m_undefined", "x.shape[1]")
+_cause("predict.m_wrong_axis", "x.shape[0] (the features)")
+_cause("predict.m_undefined", "not defined", "m = x.shape[1]")
 _cause("model.predict_with_initial_parameters", ("initial parameters", "untrained", "before training"), "params['w']")
 _cause("model.test_predictions_from_train", "predict(w, b, x_test)")
 _cause("model.rate_hardcoded_in_call", "learning_rate", ("not passed on", "hard-coded", "ignored"))
 _cause("pool.concatenate_axis", "along the clips")
 
 
-@mistake("dimensions_test", "dimensions.test_count_from_train", variables=True, heldout=True)
+@mistake("dimensions_test", "dimensions.test_count_from_train", variables=True, heldout=1)
 def dims_m_test_from_a_clip(train_x, test_x):
     return len(train_x), len(test_x[0]), train_x.shape[1], train_x.shape[2]
 
 
-@mistake("flatten_test", "flatten.reshape_mixes_clips", variables=True, heldout=True)
+@mistake("flatten_test", "flatten.reshape_mixes_clips", variables=True, heldout=1)
 def flatten_reshape_to_n_by_rest(train_x, test_x):
     n = train_x.shape[1] * train_x.shape[2]
     return train_x.reshape(n, -1), test_x.reshape(n, -1)
 
 
-@mistake("sigmoid_test", "sigmoid.missing_reciprocal", heldout=True)
+@mistake("sigmoid_test", "sigmoid.missing_reciprocal", heldout=1)
 def sigmoid_denominator_only(z):
     s = 1 + np.exp(-z)
     return s
 
 
-@mistake("sigmoid_test", "sigmoid.returns_input", heldout=True)
+@mistake("sigmoid_test", "sigmoid.returns_input", heldout=1)
 def sigmoid_returns_the_wrong_variable(z):
     s = 1 / (1 + np.exp(-z))  # noqa: F841
     return z
 
 
-@mistake("sigmoid_test", "sigmoid.abs_value", heldout=True)
+@mistake("sigmoid_test", "sigmoid.abs_value", heldout=1)
 def sigmoid_of_absolute_value(z):
     return 1 / (1 + np.exp(-np.abs(z)))
 
 
-@mistake("initialize_with_zeros_test_1", "initialize.row_vector", heldout=True)
+@mistake("initialize_with_zeros_test_1", "initialize.row_vector", heldout=1)
 def init_reshaped_to_a_row(dim):
     w = np.zeros(shape=(dim,)).reshape(1, dim)
     b = 0.0
     return w, b
 
 
-@mistake("initialize_with_zeros_test_1", "initialize.np_zeros_two_args", heldout=True)
+@mistake("initialize_with_zeros_test_1", "initialize.np_zeros_two_args", heldout=1)
 def init_zeros_with_a_fill_value(dim):
     w = np.zeros((dim, 1), 0)
     b = 0.0
     return w, b
 
 
-@mistake("initialize_with_zeros_test_1", "initialize.returns_dict", heldout=True)
+@mistake("initialize_with_zeros_test_1", "initialize.returns_dict", heldout=1)
 def init_returns_a_dict(dim):
     return {"w": np.zeros((dim, 1)), "b": 0.0}
 
 
-@mistake("propagate_test", "propagate.integer_division", heldout=True)
+@mistake("propagate_test", "propagate.integer_division", heldout=1)
 def propagate_integer_division(w, b, X, Y):
     m = X.shape[1]
     A = sigmoid(np.dot(w.T, X) + b)
@@ -1468,7 +1468,7 @@ def propagate_integer_division(w, b, X, Y):
     return {"dw": dw, "db": db}, cost
 
 
-@mistake("propagate_test", "propagate.db_axis_1", heldout=True)
+@mistake("propagate_test", "propagate.db_axis_1", heldout=1)
 def propagate_db_sum_axis_1(w, b, X, Y):
     m = X.shape[1]
     A = sigmoid(np.dot(w.T, X) + b)
@@ -1476,7 +1476,7 @@ def propagate_db_sum_axis_1(w, b, X, Y):
     return {"dw": np.dot(X, (A - Y).T) / m, "db": np.sum(A - Y, axis=1) / m}, cost
 
 
-@mistake("propagate_test", "propagate.cost_axis_1", heldout=True)
+@mistake("propagate_test", "propagate.cost_axis_1", heldout=1)
 def propagate_cost_mean_axis_1(w, b, X, Y):
     m = X.shape[1]
     A = sigmoid(np.dot(w.T, X) + b)
@@ -1484,7 +1484,7 @@ def propagate_cost_mean_axis_1(w, b, X, Y):
     return {"dw": np.dot(X, (A - Y).T) / m, "db": np.sum(A - Y) / m}, cost
 
 
-@mistake("propagate_test", "propagate.bias_outside_sigmoid", heldout=True)
+@mistake("propagate_test", "propagate.bias_outside_sigmoid", heldout=1)
 def propagate_bias_added_to_the_probabilities(w, b, X, Y):
     m = X.shape[1]
     Z = np.dot(w.T, X)
@@ -1495,7 +1495,7 @@ def propagate_bias_added_to_the_probabilities(w, b, X, Y):
     return {"dw": np.dot(X, (A - Y).T) / m, "db": np.sum(A - Y) / m}, cost
 
 
-@mistake("propagate_test", "propagate.gradient_sign", heldout=True)
+@mistake("propagate_test", "propagate.gradient_sign", heldout=1)
 def propagate_db_sign_only(w, b, X, Y):
     m = X.shape[1]
     A = sigmoid(np.dot(w.T, X) + b)
@@ -1503,7 +1503,7 @@ def propagate_db_sign_only(w, b, X, Y):
     return {"dw": np.dot(X, (A - Y).T) / m, "db": np.sum(Y - A) / m}, cost
 
 
-@mistake("propagate_test", "propagate.cost_broadcast_transpose", heldout=True)
+@mistake("propagate_test", "propagate.cost_broadcast_transpose", heldout=1)
 def propagate_cost_with_transposed_labels(w, b, X, Y):
     m = X.shape[1]
     A = sigmoid(np.dot(w.T, X) + b)
@@ -1511,7 +1511,7 @@ def propagate_cost_with_transposed_labels(w, b, X, Y):
     return {"dw": np.dot(X, (A - Y).T) / m, "db": np.sum(A - Y) / m}, cost
 
 
-@mistake("propagate_test", "propagate.returns_only_grads", heldout=True)
+@mistake("propagate_test", "propagate.returns_only_grads", heldout=1)
 def propagate_returns_only_grads(w, b, X, Y):
     m = X.shape[1]
     A = sigmoid(np.dot(w.T, X) + b)
@@ -1519,7 +1519,7 @@ def propagate_returns_only_grads(w, b, X, Y):
     return grads
 
 
-@mistake("propagate_test", "propagate.dw_missing_transpose", heldout=True)
+@mistake("propagate_test", "propagate.dw_missing_transpose", heldout=1)
 def propagate_dw_without_transpose(w, b, X, Y):
     m = X.shape[1]
     A = sigmoid(np.dot(w.T, X) + b)
@@ -1528,7 +1528,7 @@ def propagate_dw_without_transpose(w, b, X, Y):
     return {"dw": dw, "db": np.sum(A - Y) / m}, cost
 
 
-@mistake("optimize_test", "optimize.update_before_propagate", heldout=True)
+@mistake("optimize_test", "optimize.update_before_propagate", heldout=1)
 def optimize_updates_with_the_previous_gradient(w, b, X, Y, num_iterations=100, learning_rate=0.009,
                                                 print_cost=False):
     costs = []
@@ -1543,7 +1543,7 @@ def optimize_updates_with_the_previous_gradient(w, b, X, Y, num_iterations=100, 
     return {"w": w, "b": b}, grads, costs
 
 
-@mistake("optimize_test", "optimize.update_reshaped", heldout=True)
+@mistake("optimize_test", "optimize.update_reshaped", heldout=1)
 def optimize_update_with_a_flattened_gradient(w, b, X, Y, num_iterations=100, learning_rate=0.009,
                                              print_cost=False):
     costs = []
@@ -1556,7 +1556,7 @@ def optimize_update_with_a_flattened_gradient(w, b, X, Y, num_iterations=100, le
     return {"w": w, "b": b}, grads, costs
 
 
-@mistake("optimize_test", "optimize.print_crashes", heldout=True)
+@mistake("optimize_test", "optimize.print_crashes", heldout=1)
 def optimize_print_concatenates_a_number(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=False):
     costs = []
     for i in range(num_iterations):
@@ -1570,7 +1570,7 @@ def optimize_print_concatenates_a_number(w, b, X, Y, num_iterations=100, learnin
     return {"w": w, "b": b}, grads, costs
 
 
-@mistake("optimize_test", "optimize.loop_from_one", heldout=True)
+@mistake("optimize_test", "optimize.loop_from_one", heldout=1)
 def optimize_counts_from_one(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=False):
     costs = []
     for i in range(1, num_iterations + 1):
@@ -1582,7 +1582,7 @@ def optimize_counts_from_one(w, b, X, Y, num_iterations=100, learning_rate=0.009
     return {"w": w, "b": b}, grads, costs
 
 
-@mistake("optimize_test", "optimize.hardcoded_learning_rate", heldout=True)
+@mistake("optimize_test", "optimize.hardcoded_learning_rate", heldout=1)
 def optimize_rate_overwritten_by_a_constant(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=False):
     alpha = 0.1
     costs = []
@@ -1595,13 +1595,13 @@ def optimize_rate_overwritten_by_a_constant(w, b, X, Y, num_iterations=100, lear
     return {"w": w, "b": b}, grads, costs
 
 
-@mistake("predict_test", "predict.inverted", heldout=True)
+@mistake("predict_test", "predict.inverted", heldout=1)
 def predict_where_below(w, b, X):
     A = sigmoid(np.dot(w.T, X) + b)
     return np.where(A < 0.5, 1, 0)
 
 
-@mistake("predict_test", "predict.m_wrong_axis", heldout=True)
+@mistake("predict_test", "predict.m_wrong_axis", heldout=1)
 def predict_loop_over_features(w, b, X):
     m = X.shape[0]
     Y_prediction = np.zeros((1, X.shape[1]))
@@ -1611,7 +1611,7 @@ def predict_loop_over_features(w, b, X):
     return Y_prediction
 
 
-@mistake("predict_test", "predict.m_undefined", heldout=True)
+@mistake("predict_test", "predict.m_undefined", heldout=1)
 def predict_without_m(w, b, X):
     A = sigmoid(np.dot(w.T, X) + b)
     Y_prediction = np.zeros((1, m))  # noqa: F821 - m is never defined
@@ -1619,7 +1619,7 @@ def predict_without_m(w, b, X):
     return Y_prediction
 
 
-@mistake("model_test", "model.predict_with_initial_parameters", heldout=True)
+@mistake("model_test", "model.predict_with_initial_parameters", heldout=1)
 def model_predicts_with_the_initial_parameters(X_train, Y_train, X_test, Y_test, num_iterations=2000,
                                                learning_rate=0.5, print_cost=False):
     w, b = initialize_with_zeros(X_train.shape[0])
@@ -1630,7 +1630,7 @@ def model_predicts_with_the_initial_parameters(X_train, Y_train, X_test, Y_test,
             "w": params["w"], "b": params["b"], "learning_rate": learning_rate, "num_iterations": num_iterations}
 
 
-@mistake("model_test", "model.test_predictions_from_train", heldout=True)
+@mistake("model_test", "model.test_predictions_from_train", heldout=1)
 def model_predicts_the_training_set_twice(X_train, Y_train, X_test, Y_test, num_iterations=2000,
                                           learning_rate=0.5, print_cost=False):
     w, b = initialize_with_zeros(X_train.shape[0])
@@ -1640,7 +1640,7 @@ def model_predicts_the_training_set_twice(X_train, Y_train, X_test, Y_test, num_
             "w": w, "b": b, "learning_rate": learning_rate, "num_iterations": num_iterations}
 
 
-@mistake("model_test", "model.rate_hardcoded_in_call", heldout=True)
+@mistake("model_test", "model.rate_hardcoded_in_call", heldout=1)
 def model_rate_written_into_the_call(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
                                      print_cost=False):
     w, b = initialize_with_zeros(X_train.shape[0])
@@ -1650,7 +1650,7 @@ def model_rate_written_into_the_call(X_train, Y_train, X_test, Y_test, num_itera
             "w": w, "b": b, "learning_rate": learning_rate, "num_iterations": num_iterations}
 
 
-@mistake("model_test", "model.untrained_parameters", heldout=True)
+@mistake("model_test", "model.untrained_parameters", heldout=1)
 def model_stores_the_initial_w(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
                                print_cost=False):
     w, b = initialize_with_zeros(X_train.shape[0])
@@ -1660,14 +1660,193 @@ def model_stores_the_initial_w(X_train, Y_train, X_test, Y_test, num_iterations=
             "w": w, "b": b, "learning_rate": learning_rate, "num_iterations": num_iterations}
 
 
-@mistake("pool_features_test", "pool.concatenate_axis", heldout=True)
+@mistake("pool_features_test", "pool.concatenate_axis", heldout=1)
 def pool_concatenated_along_clips(X_orig):
     return np.concatenate([X_orig.mean(axis=2), X_orig.std(axis=2)], axis=0)
 
 
-@mistake("pool_features_test", "pool.rows", heldout=True)
+@mistake("pool_features_test", "pool.rows", heldout=1)
 def pool_hstack_without_transpose(X_orig):
     return np.hstack([X_orig.mean(axis=2), X_orig.std(axis=2)])
+
+
+# --------------------------------------------------------------------------- held out, second batch
+# Written after the first batch's fixes, measured once before any further change.
+
+_cause("sigmoid.assumes_array", ("plain number", "single number"))
+_cause("initialize.shape_indexed", "np.zeros((dim, 1))", ("index", "square brackets", "[dim][1]"))
+_cause("propagate.cost_keepdims", "cost", "keepdims")
+_cause("propagate.np_float_removed", "np.float", ("removed", "float("))
+_cause("propagate.m_from_size", "x.shape[1]", ("size", "every entry", "n * m"))
+_cause("optimize.costs_only_when_printing", "print_cost")
+_cause("optimize.stale_grads", "last iteration")
+_cause("predict.w_not_transposed", "w.t", ("transpose", "np.dot(w, x)"))
+_cause("predict.not_initialized", ("np.zeros((1, m))", "create", "before the loop"))
+_cause("model.uses_notebook_globals", "parameters", "x_train")
+_cause("model.params_swapped", "swapped", "params['w']")
+
+
+@mistake("flatten_test", "flatten.reshape_mixes_clips", variables=True, heldout=2)
+def flatten_test_split_reshaped_the_other_way(train_x, test_x):
+    return train_x.reshape(train_x.shape[0], -1).T, test_x.reshape(-1, test_x.shape[0])
+
+
+@mistake("sigmoid_test", "sigmoid.precedence", heldout=2)
+def sigmoid_precedence_with_math(z):
+    return 1 / 1 + math.exp(-z)
+
+
+@mistake("sigmoid_test", "sigmoid.sign_error", heldout=2)
+def sigmoid_power_of_e(z):
+    return 1 / (1 + np.power(np.e, z))
+
+
+@mistake("sigmoid_test", "sigmoid.assumes_array", heldout=2)
+def sigmoid_preallocates_with_shape(z):
+    s = np.zeros(z.shape)
+    s = 1 / (1 + np.exp(-z))
+    return s
+
+
+@mistake("initialize_with_zeros_test_1", "initialize.shape_indexed", heldout=2)
+def init_shape_written_as_indexing(dim):
+    w = np.zeros([dim][1])
+    b = 0.0
+    return w, b
+
+
+@mistake("initialize_with_zeros_test_1", "initialize.np_zeros_flat", heldout=2)
+def init_from_a_python_list(dim):
+    w = np.array([0.0] * dim)
+    b = 0.0
+    return w, b
+
+
+@mistake("propagate_test", "propagate.cost_keepdims", heldout=2)
+def propagate_cost_keepdims(w, b, X, Y):
+    m = X.shape[1]
+    A = sigmoid(np.dot(w.T, X) + b)
+    cost = -1 / m * np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A), axis=1, keepdims=True)
+    return {"dw": 1 / m * np.dot(X, (A - Y).T), "db": 1 / m * np.sum(A - Y)}, cost
+
+
+@mistake("propagate_test", "propagate.elementwise_wx", heldout=2)
+def propagate_transposed_w_times_x(w, b, X, Y):
+    m = X.shape[1]
+    A = sigmoid(w.T * X + b)
+    cost = -1 / m * np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A))
+    return {"dw": 1 / m * np.dot(X, (A - Y).T), "db": 1 / m * np.sum(A - Y)}, cost
+
+
+@mistake("propagate_test", "propagate.db_axis_1", heldout=2)
+def propagate_db_mean_axis_1(w, b, X, Y):
+    m = X.shape[1]
+    A = sigmoid(np.dot(w.T, X) + b)
+    cost = -1 / m * np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A))
+    return {"dw": 1 / m * np.dot(X, (A - Y).T), "db": np.mean(A - Y, axis=1)}, cost
+
+
+@mistake("propagate_test", "propagate.np_float_removed", heldout=2)
+def propagate_with_np_float(w, b, X, Y):
+    m = X.shape[1]
+    A = sigmoid(np.dot(w.T, X) + b)
+    cost = -np.mean(Y * np.log(A) + (1 - Y) * np.log(1 - A))
+    cost = np.float(cost)  # removed from NumPy (1.24); older tutorials still use it
+    return {"dw": 1 / m * np.dot(X, (A - Y).T), "db": 1 / m * np.sum(A - Y)}, cost
+
+
+@mistake("propagate_test", "propagate.m_from_size", heldout=2)
+def propagate_m_from_size(w, b, X, Y):
+    m = X.size
+    A = sigmoid(np.dot(w.T, X) + b)
+    cost = -1 / m * np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A))
+    return {"dw": 1 / m * np.dot(X, (A - Y).T), "db": 1 / m * np.sum(A - Y)}, cost
+
+
+@mistake("optimize_test", "optimize.costs_only_when_printing", heldout=2)
+def optimize_records_costs_only_when_printing(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=False):
+    costs = []
+    for i in range(num_iterations):
+        grads, cost = propagate(w, b, X, Y)
+        w = w - learning_rate * grads["dw"]
+        b = b - learning_rate * grads["db"]
+        if print_cost and i % 100 == 0:
+            costs.append(cost)
+            print(f"Cost after iteration {i}: {cost:f}")
+    return {"w": w, "b": b}, grads, costs
+
+
+@mistake("optimize_test", "optimize.hardcoded_iterations", heldout=2)
+def optimize_iterations_reassigned(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=False):
+    num_iterations = 100
+    costs = []
+    for i in range(num_iterations):
+        grads, cost = propagate(w, b, X, Y)
+        w = w - learning_rate * grads["dw"]
+        b = b - learning_rate * grads["db"]
+        if i % 100 == 0:
+            costs.append(cost)
+    return {"w": w, "b": b}, grads, costs
+
+
+@mistake("optimize_test", "optimize.stale_grads", heldout=2)
+def optimize_returns_the_first_gradients(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=False):
+    first_grads, _ = propagate(w, b, X, Y)
+    costs = []
+    for i in range(num_iterations):
+        grads, cost = propagate(w, b, X, Y)
+        w = w - learning_rate * grads["dw"]
+        b = b - learning_rate * grads["db"]
+        if i % 100 == 0:
+            costs.append(cost)
+    return {"w": w, "b": b}, first_grads, costs
+
+
+@mistake("predict_test", "predict.flat", heldout=2)
+def predict_reshaped_flat(w, b, X):
+    A = sigmoid(np.dot(w.T, X) + b)
+    Y_prediction = np.where(A > 0.5, 1, 0)
+    return Y_prediction.reshape(-1)
+
+
+@mistake("predict_test", "predict.w_not_transposed", heldout=2)
+def predict_w_not_transposed(w, b, X):
+    A = sigmoid(np.dot(w, X) + b)
+    return (A > 0.5).astype(float)
+
+
+@mistake("predict_test", "predict.not_initialized", heldout=2)
+def predict_fills_an_array_never_created(w, b, X):
+    A = sigmoid(np.dot(w.T, X) + b)
+    for i in range(A.shape[1]):
+        Y_prediction[0, i] = 1 if A[0, i] > 0.5 else 0  # noqa: F821 - never created
+    return Y_prediction  # noqa: F821
+
+
+@mistake("model_test", "model.uses_notebook_globals", heldout=2)
+def model_trains_on_the_notebooks_variables(X_train, Y_train, X_test, Y_test, num_iterations=2000,
+                                            learning_rate=0.5, print_cost=False):
+    w, b = initialize_with_zeros(train_set_x.shape[0])  # noqa: F821 - a notebook global, not a parameter
+    params, grads, costs = optimize(w, b, train_set_x, train_set_y, num_iterations, learning_rate)  # noqa: F821
+    w, b = params["w"], params["b"]
+    return {"costs": costs, "Y_prediction_test": predict(w, b, X_test), "Y_prediction_train": predict(w, b, X_train),
+            "w": w, "b": b, "learning_rate": learning_rate, "num_iterations": num_iterations}
+
+
+@mistake("model_test", "model.params_swapped", heldout=2)
+def model_takes_w_and_b_swapped(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
+                                print_cost=False):
+    w, b = initialize_with_zeros(X_train.shape[0])
+    params, grads, costs = optimize(w, b, X_train, Y_train, num_iterations, learning_rate, print_cost)
+    b = params["w"]
+    w = params["b"]
+    return {"costs": costs, "Y_prediction_test": predict(w, b, X_test), "Y_prediction_train": predict(w, b, X_train),
+            "w": w, "b": b, "learning_rate": learning_rate, "num_iterations": num_iterations}
+
+
+@mistake("pool_features_test", "pool.concatenate_axis", heldout=2)
+def pool_concatenate_default_axis(X_orig):
+    return np.concatenate([X_orig.mean(axis=2), X_orig.std(axis=2)]).T
 
 
 # =========================================================================== measuring
@@ -1728,9 +1907,8 @@ def summary(outcomes: list[Outcome]) -> dict[str, dict[str, Any]]:
     for outcome in outcomes:
         groups.setdefault(outcome.mistake.test, []).append(outcome)
     groups["all"] = list(outcomes)
-    held_out = [o for o in outcomes if o.mistake.heldout]
-    if held_out:
-        groups["held out"] = held_out
+    for batch in sorted({o.mistake.heldout for o in outcomes} - {0}):
+        groups[f"held out, batch {batch}"] = [o for o in outcomes if o.mistake.heldout == batch]
     return {
         name: {
             "mistakes": len(group),
@@ -1744,8 +1922,11 @@ def summary(outcomes: list[Outcome]) -> dict[str, dict[str, Any]]:
 def _load_module(path: str):
     import importlib.util
 
+    import sys
+
     spec = importlib.util.spec_from_file_location("measured_public_tests", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it executes
     spec.loader.exec_module(module)
     return module
 

@@ -372,7 +372,11 @@ class _Lazy:
 
     def __call__(self) -> str | None:
         if not self._done:
-            self._value, self._done = self._compute(), True
+            try:
+                self._value = self._compute()
+            except Exception:  # noqa: BLE001 - a search for a better explanation must never break the test
+                self._value = None
+            self._done = True
         return self._value
 
 
@@ -580,8 +584,9 @@ def _broadcast_advice(exercise: str, probe: _Probe, text: str) -> str | None:
     if set(pair) == {(n, m), (m, 1)}:
         return (f"X * (A - Y).T multiplies element by element a {(n, m)} array by a {(m, 1)} one: the "
                 f"gradient needs the matrix product dw = np.dot(X, (A - Y).T), which also sums over the examples.")
-    if set(pair) == {(n, m), (n, 1)} and exercise in ("propagate", "predict"):
-        return None  # w * X broadcasts without error; not this case
+    if set(pair) == {(n, m), (1, n)}:
+        return (f"w.T * X multiplies element by element (like w * X), and a {(1, n)} row does not fit a {(n, m)} "
+                f"array: z is the matrix product np.dot(w.T, X), shape (1, m).")
     if all(s in names for s in pair):
         return (f"an element-wise operation (*, +, -) got {names[pair[0]]} {pair[0]} and {names[pair[1]]} "
                 f"{pair[1]}, which do not fit: a matrix product (np.dot) may be needed, or one operand has the "
@@ -761,6 +766,26 @@ def _explain_call_failure(exercise: str, target: Callable, error: Exception, pro
         if advice:
             return advice
     line = innermost.line if innermost is not None else ""
+    if isinstance(error, AttributeError):
+        removed = re.search(r"module 'numpy' has no attribute '(float|int|bool|object|complex|str)'", text)
+        if removed:
+            alias = removed.group(1)
+            return (f"np.{alias} was removed from NumPy (1.24): it only meant the built-in {alias}. Use {alias}(...) "
+                    f"or np.{alias}64 where a NumPy type is wanted (older tutorials still use np.{alias}).")
+        plain = re.search(r"'(float|int)' object has no attribute '(\w+)'", text)
+        if plain:
+            where = ("sigmoid is also called with a plain number, e.g. sigmoid(2.0)" if exercise == "sigmoid" else
+                     "this value is a plain number here")
+            return (f"{where}, and a single number has no .{plain.group(2)}: write code that works for numbers and "
+                    f"arrays alike (np.exp, np.zeros_like, ... accept both), without .{plain.group(2)}.")
+    if isinstance(error, IndexError) and exercise == "initialize_with_zeros" and "zeros" in line:
+        return ("the shape given to np.zeros is built with an index, e.g. [dim][1] picks item 1 of a one-item "
+                "list. The shape is one tuple: np.zeros((dim, 1)).")
+    if isinstance(error, NameError):
+        name = getattr(error, "name", None)
+        if name and re.match(rf"\s*{re.escape(name)}\s*\[.*\]\s*=", line or ""):
+            return (f"{name} is filled in before it is created: create the array first, e.g. "
+                    f"{name} = np.zeros((1, m)) with m = X.shape[1], then set its entries.")
     if isinstance(error, TypeError):
         if re.search(r"interpret .* as a data type", text) and "zeros" in line:
             shape = "(dim, 1)" if exercise == "initialize_with_zeros" else "(a, b)"
@@ -894,8 +919,8 @@ def _require_number(exercise: str, what: str, got, expected: float, *, mistakes=
                 how = ("np.sum(..., axis=1) or np.mean(..., axis=1) on a (1, m) array leaves an array of shape "
                        "(1,): sum or average over everything, without axis, or wrap the result in np.squeeze(...)")
             elif what == "cost":
-                how = ("a product like np.dot(Y, np.log(A).T) gives a (1, 1) array: wrap it in np.squeeze(...), or "
-                       "use the element-wise Y * np.log(A) and np.sum")
+                how = ("a product like np.dot(Y, np.log(A).T), or np.sum(..., keepdims=True), gives a (1, 1) array: "
+                       "wrap it in np.squeeze(...), or use the element-wise Y * np.log(A) and np.sum without keepdims")
             else:
                 how = ("np.sum(..., keepdims=True) (or axis=1 with keepdims) keeps the array shape: drop keepdims, "
                        "or use np.squeeze(...)")
@@ -1228,6 +1253,8 @@ def _propagate_mistakes(w, b, X, Y) -> dict[str, list[tuple[Any, str]]]:
                 "m = X.shape[1], the number of examples (Y.shape[0] is 1).")
         by_n = ("divided by the number of features X.shape[0] instead of the number of examples "
                 "m = X.shape[1].")
+        by_size = ("divided by X.size, the number of every entry of X (n * m), instead of the number of examples "
+                   "m = X.shape[1].")
         no_b = "b is left out of the activation: A = sigmoid(np.dot(w.T, X) + b)."
         outside = ("b is added after the sigmoid: A = sigmoid(np.dot(w.T, X)) + b shifts the probabilities. b "
                    "belongs inside the sigmoid, with the weighted sum: A = sigmoid(np.dot(w.T, X) + b).")
@@ -1242,6 +1269,7 @@ def _propagate_mistakes(w, b, X, Y) -> dict[str, list[tuple[Any, str]]]:
                 (dw * m, "dw: " + no_m + " dw = (1/m) * np.dot(X, (A - Y).T)."),
                 (-dw, "sign error in dw: it is (1/m) X (A - Y)^T, with A - Y (not Y - A)."),
                 (dw * m / n, "dw: " + by_n),
+                (dw / n, "dw: " + by_size),
                 (X @ (A0 - Y).T / m, "dw: " + no_b),
                 (X @ (A_out - Y).T / m, "dw: " + outside),
                 (X @ (A_neg - Y).T / m, "dw: " + neg),
@@ -1265,6 +1293,7 @@ def _propagate_mistakes(w, b, X, Y) -> dict[str, list[tuple[Any, str]]]:
                 (db * m, "db: " + no_m + " db = (1/m) * np.sum(A - Y)."),
                 (-db, "sign error in db: it is (1/m) * sum(A - Y), with A - Y (not Y - A)."),
                 (db * m / n, "db: " + by_n),
+                (db / n, "db: " + by_size),
                 (np.mean(A0 - Y), "db: " + no_b),
                 (np.mean(A_out - Y), "db: " + outside),
                 (np.mean(A_neg - Y), "db: " + neg),
@@ -1283,6 +1312,7 @@ def _propagate_mistakes(w, b, X, Y) -> dict[str, list[tuple[Any, str]]]:
                 (cost * m, "cost: " + no_m + " (np.sum over the examples needs the 1/m in front; np.mean includes it)."),
                 (-cost, "sign error in the cost: J = -(1/m) * sum(Y log A + (1 - Y) log(1 - A)), with the minus."),
                 (cost * m / n, "cost: " + by_n),
+                (cost / n, "cost: " + by_size),
                 (-np.mean(Y * np.log(A)), "cost: the (1 - Y) * log(1 - A) term is missing."),
                 (-np.mean((1 - Y) * np.log(1 - A)), "cost: the Y * log(A) term is missing."),
                 (-np.mean(Y * np.log10(A) + (1 - Y) * np.log10(1 - A)),
@@ -1564,7 +1594,16 @@ def optimize_test(target: Callable) -> None:
                     short = target(w_given.copy(), b, X, Y, num_iterations=101, learning_rate=rate)[2]
             except Exception:  # noqa: BLE001 - the probe only refines the explanation
                 short = None
-            if isinstance(short, (list, tuple, np.ndarray)) and len(short) == 1:
+            try:
+                with contextlib.redirect_stdout(io.StringIO()), np.errstate(all="ignore"):
+                    printing = target(w_given.copy(), b, X, Y, num_iterations=iterations, learning_rate=rate,
+                                      print_cost=True)[2]
+            except Exception:  # noqa: BLE001
+                printing = None
+            if isinstance(printing, (list, tuple, np.ndarray)) and len(printing) == expected_len:
+                cause = ("costs are recorded only when print_cost is True: append the cost every 100 iterations "
+                         "whatever print_cost is; print_cost only decides whether it is also printed.")
+            elif isinstance(short, (list, tuple, np.ndarray)) and len(short) == 1:
                 cause = ("costs = [] is inside the loop, so the list is emptied at every iteration (with 101 "
                          "iterations only the cost of i = 100 is left). Create costs = [] once, before the loop.")
         _fail(ex, f"costs should have {expected_len} entries for num_iterations={iterations} (i = 0, 100, 200)",
@@ -1804,6 +1843,10 @@ def model_test(target: Callable) -> None:
     fallback = ("w, b = initialize_with_zeros(X_train.shape[0]); params, grads, costs = optimize(w, b, X_train, "
                 "Y_train, num_iterations, learning_rate, print_cost); then predict with params['w'], params['b'].")
     n = X_train.shape[0]
+    if _is_number(d["w"]) and isinstance(d["b"], np.ndarray) and d["b"].shape == (n, 1):
+        _fail(ex, "d['w'] is a number and d['b'] an array", expected=f"w: {show(ref['w'])}, b: {ref['b']:.6g}",
+              got=f"w: {show(d['w'])}, b: {show(d['b'])}",
+              cause="w and b are swapped: w = params['w'] (the array), b = params['b'] (the number).")
     if isinstance(d["w"], np.ndarray) and d["w"].shape == (n, 1) and not np.any(d["w"]):
         _fail(ex, "w is still all zeros", expected=show(ref["w"]), got=show(d["w"]),
               cause=earlier() or "use the trained parameters: w = params['w'], b = params['b'] after optimize.")
@@ -1870,6 +1913,8 @@ def pool_features_test(target: Callable) -> None:
         (2, 8): "pooled over the mel bands (axis=1) instead of over time (axis=2).",
         (4, 3): "the means and standard deviations are stacked along the clips (axis=0): concatenate them per "
                 "clip, np.concatenate([mean, std], axis=1), then .T for one column per clip.",
+        (3, 4): "the means and standard deviations are stacked along the clips (np.concatenate's default axis=0) "
+                "before the transpose: concatenate them per clip, np.concatenate([mean, std], axis=1).T.",
     }
     _require_array(ex, "pool_features(X)", got, expected, mistakes=mistakes,
                    shape_causes=shape_causes,
