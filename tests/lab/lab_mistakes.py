@@ -12,6 +12,9 @@ them (the ``--module`` option measures another version, e.g. the one on ``main``
 
 Adding a mistake: write the function as a learner would, decorate it with
 ``@mistake("<test>_test", "<exercise>.<cause>")``, and add the cause to :data:`CAUSES` if it is new.
+Two batches at the end (``heldout=1``, ``heldout=2``) were written after the diagnoses and measured
+once before the tests learned them: they estimate how often a new kind of mistake is named
+(docs/exercise-tests.md).
 """
 
 from __future__ import annotations
@@ -204,6 +207,7 @@ _cause("model.wrong_argument_order", "order", ("optimize(w, b, x_train, y_train"
 _cause("model.dict_unpacked_as_tuple", "keys", "params['w']")
 _cause("model.params_from_grads", "gradients", "params['w']")
 _cause("model.broken_optimize", "your optimize", ("first", "optimize_test"))
+_cause("model.uses_notebook_globals", "parameters", "x_train")
 # --- bonus: pool_features
 _cause("pool.ddof", "ddof")
 _cause("pool.order", "means first")
@@ -1346,6 +1350,23 @@ def _model_as_in_the_lab(X_train, Y_train, X_test, Y_test, num_iterations=2000, 
             "w": w, "b": b, "learning_rate": learning_rate, "num_iterations": num_iterations}
 
 
+def _model_on_the_notebooks_data(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
+                                 print_cost=False):
+    w, b = initialize_with_zeros(train_set_x.shape[0])  # noqa: F821 - a global of the notebook below
+    params, grads, costs = optimize(w, b, train_set_x, train_set_y, num_iterations, learning_rate)  # noqa: F821
+    w, b = params["w"], params["b"]
+    return {"costs": costs, "Y_prediction_test": predict(w, b, X_test), "Y_prediction_train": predict(w, b, X_train),
+            "w": w, "b": b, "learning_rate": learning_rate, "num_iterations": num_iterations}
+
+
+# In the notebook, train_set_x exists: a model that uses it instead of X_train trains on the dataset.
+model_uses_the_notebooks_data = _with_globals(
+    _model_on_the_notebooks_data, train_set_x=np.random.default_rng(1).random((12, 6)),
+    train_set_y=(np.arange(6) % 2).reshape(1, 6))
+model_uses_the_notebooks_data.__name__ = "model_uses_the_notebooks_data"
+mistake("model_test", "model.uses_notebook_globals")(model_uses_the_notebooks_data)
+
+
 # A correct model that calls the learner's optimize, which still ascends: the fix is in exercise 6.
 model_with_broken_optimize = _with_globals(_model_as_in_the_lab, optimize=optimize_ascent)
 model_with_broken_optimize.__name__ = "model_with_broken_optimize"
@@ -1682,7 +1703,6 @@ _cause("optimize.costs_only_when_printing", "print_cost")
 _cause("optimize.stale_grads", "last iteration")
 _cause("predict.w_not_transposed", "w.t", ("transpose", "np.dot(w, x)"))
 _cause("predict.not_initialized", ("np.zeros((1, m))", "create", "before the loop"))
-_cause("model.uses_notebook_globals", "parameters", "x_train")
 _cause("model.params_swapped", "swapped", "params['w']")
 
 

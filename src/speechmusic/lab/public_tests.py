@@ -700,7 +700,11 @@ def _argument_problem(exercise: str, callee: _Frame, caller: _Frame | None, prob
     w, X, Y = values.get("w"), values.get("X"), values.get("Y")
     if isinstance(w, np.ndarray) and isinstance(X, np.ndarray) and w.shape[0] != X.shape[0]:
         hint = ""
-        if exercise == "model":
+        if exercise == "model" and w.shape[0] not in (probe.n, probe.m):
+            hint = (f" w has {w.shape[0]} weights, neither the number of features of X_train ({probe.n}) nor its "
+                    f"number of examples: model trained w on other data than its parameters (a notebook variable "
+                    f"such as train_set_x?). Use model's own parameters, X_train and Y_train.")
+        elif exercise == "model":
             hint = (" initialize_with_zeros takes the number of features, the rows of X_train: "
                     "initialize_with_zeros(X_train.shape[0]).")
         return (f"{callee.name} receives w of shape {w.shape} with X of shape {X.shape}: w needs one weight per "
@@ -1774,6 +1778,13 @@ def _model_inputs():
     return X_train, Y_train, X_test, Y_test
 
 
+def _other_sizes(w, *known: int) -> list[int]:
+    """The number of rows of ``w`` if it is a column of another size than ``known`` (else nothing)."""
+    if isinstance(w, np.ndarray) and w.ndim == 2 and w.shape[1] == 1 and w.shape[0] not in known:
+        return [w.shape[0]]
+    return []
+
+
 MODEL_KEYS = ("costs", "Y_prediction_test", "Y_prediction_train", "w", "b", "learning_rate", "num_iterations")
 
 
@@ -1853,7 +1864,11 @@ def model_test(target: Callable) -> None:
     _require_array(ex, "d['w']", d["w"], ref["w"], mistakes=mistakes_for("w", (ref["grads"]["dw"], from_grads)),
                    fallback=fallback, earlier=earlier, probe_more=settings,
                    shape_causes={(X_train.shape[1], 1): "w has one entry per example: initialize_with_zeros "
-                                                         "gets the number of features, X_train.shape[0]."})
+                                                         "gets the number of features, X_train.shape[0].",
+                                 **{(k, 1): f"w has {k} weights but X_train has {n} features: model trained on "
+                                            f"other data than its parameters (a notebook variable such as "
+                                            f"train_set_x?). Use model's own parameters, X_train and Y_train."
+                                    for k in _other_sizes(d["w"], n, X_train.shape[1])}})
     _require_number(ex, "d['b']", d["b"], ref["b"], mistakes=mistakes_for("b", (ref["grads"]["db"], from_grads)),
                     fallback=fallback, earlier=earlier, probe_more=settings)
     costs = d["costs"]
