@@ -315,17 +315,28 @@ def _earlier_tests() -> dict[str, tuple[Callable, ...]]:
     }
 
 
+#: Exercises whose own tests are running as an earlier-exercise check (learner functions that call
+#: each other in a circle must not make the checks call each other without end).
+_CHECKING: set[str] = set()
+
+
 def _failure_of(name: str, function: Callable) -> str | None:
     """The message of the first of ``name``'s own tests that ``function`` fails, or None if it passes."""
-    for test in _earlier_tests().get(name, ()):
-        try:
-            with contextlib.redirect_stdout(io.StringIO()), np.errstate(all="ignore"):
-                test(function)
-        except AssertionError as failure:
-            return str(failure)
-        except Exception as error:  # a crash counts as a failure of that function  # noqa: BLE001
-            return f"{name}: its test raised {type(error).__name__}: {error}"
-    return None
+    if name in _CHECKING:
+        return None
+    _CHECKING.add(name)
+    try:
+        for test in _earlier_tests().get(name, ()):
+            try:
+                with contextlib.redirect_stdout(io.StringIO()), np.errstate(all="ignore"):
+                    test(function)
+            except AssertionError as failure:
+                return str(failure)
+            except Exception as error:  # a crash counts as a failure of that function  # noqa: BLE001
+                return f"{name}: its test raised {type(error).__name__}: {error}"
+        return None
+    finally:
+        _CHECKING.discard(name)
 
 
 def _called_functions(target: Callable) -> list[tuple[str, Callable]]:
@@ -569,7 +580,7 @@ def _product_advice(exercise: str, probe: _Probe, text: str, line: str) -> str |
         return (f"the product got {names[pair[0]]} {pair[0]} and {names[pair[1]]} {pair[1]}, whose inner sizes "
                 f"differ. The shapes here: {table}; the products that fit are np.dot(w.T, X) (shape (1, m)) "
                 f"and np.dot(X, (A - Y).T) (shape (n, 1)).")
-    return (f"a matrix product got shapes that do not fit (a, b) times (c, d) needs b == c. The shapes here: "
+    return (f"a matrix product got shapes that do not fit: (a, b) times (c, d) needs b == c. The shapes here: "
             f"{table}; the products that fit are np.dot(w.T, X) (shape (1, m)) and np.dot(X, (A - Y).T) "
             f"(shape (n, 1)).")
 
@@ -626,8 +637,10 @@ def _unfit(parameter: str, value) -> str | None:
     return None
 
 
-def _label(value, caller: _Frame | None, probe: _Probe) -> str:
+def _label(value, caller: _Frame | None, probe: _Probe, parameter: str | None = None) -> str:
     """How to refer to ``value`` in a message: the caller's variable name if it has one, else a description."""
+    if caller is not None and parameter is not None and caller.locals.get(parameter, _Frame) is value:
+        return parameter  # passed under its own name (small numbers are shared objects: check this first)
     pools = [caller.locals if caller is not None else {}, probe.names]
     for pool in pools:
         for name, candidate in pool.items():
@@ -676,7 +689,7 @@ def _argument_problem(exercise: str, callee: _Frame, caller: _Frame | None, prob
     unfit = {p: reason for p, v in values.items() if (reason := _unfit(p, v)) is not None}
     who = caller.name if caller is not None and caller.name in _SIGNATURES else exercise
     if unfit:
-        labels = {p: _label(v, caller, probe) for p, v in values.items()}
+        labels = {p: _label(v, caller, probe, p) for p, v in values.items()}
         movable = any(_unfit(p, values[q]) is None for p in unfit for q in values if q != p)
         misplaced = [f"{labels[p]} as {p}" for p in values
                      if p in unfit and labels[p] != p or (labels[p] in parameters and labels[p] != p)]
