@@ -116,7 +116,7 @@ class NotebookGrade:
         return self.passed / self.total if self.total else 0.0
 
     def as_dict(self) -> dict:
-        """JSON-ready report (see the README, "The command line", ``grade --json``)."""
+        """JSON-ready report (see docs/commands.md, ``grade --json``)."""
         return {
             "notebook": self.notebook,
             "score": round(self.score, 4),

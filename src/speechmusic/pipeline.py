@@ -37,7 +37,7 @@ from .errors import ParameterError, SpeechMusicError
 from .features import FEATURE_KINDS, to_vectors
 from .model import MODEL_FORMAT, LogisticRegression
 
-#: The feature kind ``train`` uses unless told otherwise (see the README, "The command line", "Choosing the defaults").
+#: The feature kind ``train`` uses unless told otherwise (see docs/commands.md, "Choosing the defaults").
 DEFAULT_FEATURE_KIND = "pooled"
 #: Training defaults per feature kind: (learning_rate, num_iterations, standardize).
 #: Pooled features are standardised, so a large step converges quickly; flat spectrogram pixels

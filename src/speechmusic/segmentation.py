@@ -206,7 +206,7 @@ class SegmentationResult:
         return float(sum(s.duration for s in self.segments if s.label == label))
 
     def as_dict(self) -> dict:
-        """JSON-ready summary (see the README, "The command line", ``segment --json``)."""
+        """JSON-ready summary (see docs/commands.md, ``segment --json``)."""
         return {
             "duration": round(self.duration, 3),
             "window": round(self.window, 6),
