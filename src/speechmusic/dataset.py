@@ -60,10 +60,10 @@ _DIGEST_PATTERN = re.compile(r"[0-9a-f]{32}")
 PARALLEL_MIN_FILES = 500
 
 GET_DATA_HINT = (
-    "Get data first, for example:\n"
-    "  python download_samples.py --source synthetic --data-dir {data_dir}   (offline, seconds)\n"
-    "  python download_samples.py                                          (menu; option 3 = real speech + music)\n"
-    "or add your own recordings: speechmusic prepare --from-folder SRC --label speech|music "
+    "Get data first, in the repository folder, for example:\n"
+    "  .venv/bin/python download_samples.py --source synthetic --data-dir {data_dir}   (offline, seconds)\n"
+    "  .venv/bin/python download_samples.py                          (menu; option 3 = real speech + music)\n"
+    "or add your own recordings: .venv/bin/speechmusic prepare --from-folder SRC --label speech|music "
     "--split train|test --data-dir {data_dir}"
 )
 
