@@ -123,8 +123,16 @@ def test_the_notebook_reads_data_through_load_dataset_and_points_to_the_download
     student = json.dumps(built["student"])
     assert "from audio_utils import load_dataset, load_audio_file" in student
     assert "load_dataset()" in student
-    assert "python download_samples.py" in student and "--source synthetic" in student
+    assert ".venv/bin/python download_samples.py" in student and "--source synthetic" in student
     assert "from public_tests import *" in student
+
+
+@pytest.mark.parametrize("variant", build.VARIANTS)
+def test_commands_in_the_notebook_are_written_as_run_from_the_repository_with_the_venv(built, variant):
+    text = "\n".join("".join(cell["source"]) for cell in built[variant]["cells"])
+    commands = re.findall(r"`((?:\.venv/bin/)?(?:python|speechmusic|jupyter|pytest) [^`\n]+)`", text)
+    assert len(commands) >= 5
+    assert [c for c in commands if not c.startswith(".venv/bin/")] == []
 
 
 # ----------------------------------------------------------------- the transformation itself
