@@ -194,7 +194,7 @@ def test_load_audio_file_honours_other_feature_settings(tmp_path, arguments, sha
 
 
 @pytest.mark.parametrize("arguments, message", [
-    ({"sr": 0}, "sample_rate and duration must be positive"),
+    ({"sr": 0}, "sr and duration must be positive"),
     ({"n_mels": 12.5}, "n_mels must be a whole number"),
     ({"n_fft": 2048, "duration": 0.01}, "shorter than one spectrogram frame"),
 ])

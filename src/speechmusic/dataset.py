@@ -365,7 +365,8 @@ def apply_lab_keywords(params: FeatureParams, function: str, **values) -> Featur
         return params_from_dict({**params.as_dict(), **changes})
     except ParameterError as error:
         given = ", ".join(f"{key}={value!r}" for key, value in values.items() if value is not None)
-        raise ParameterError(f"{function}({given}): {error}. The lab's settings are {_LAB_VALUES}.") from None
+        problem = str(error).replace("sample_rate", "sr")  # in the caller's words
+        raise ParameterError(f"{function}({given}): {problem}. The lab's settings are {_LAB_VALUES}.") from None
 
 
 def load_dataset(data_path=None, sr=None, duration=None, n_mels=None, *, cache=True, dtype=np.float64,
