@@ -173,11 +173,12 @@ def test_after_a_source_change_the_build_refuses_to_replace_a_learners_work(clon
     worked_on = (clone / STUDENT).read_bytes()
     change_the_source(clone)
     assert build.main(["--root", str(clone)]) == 2
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
     assert f"{STUDENT} holds your own edits" in err
     assert "--backup" in err and "rename" in err  # says what to do
     assert (clone / STUDENT).read_bytes() == worked_on
-    assert sorted(p.name for p in clone.glob("*.ipynb")) == [STUDENT.name]  # nothing else written
+    assert sorted(p.name for p in clone.glob("*.ipynb")) == [STUDENT.name]  # no other file beside it
+    assert f"{SOLUTION}: written" in out  # the untouched solution notebook is still updated
     assert _check(clone) == 1
 
 

@@ -448,7 +448,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from ..fileio import write_bytes, write_text
 
-    stale = []
+    stale, refused = [], []
     for variant, relative in TARGETS.items():
         path = root / relative
         existing = _read(path)
@@ -469,19 +469,21 @@ def main(argv: list[str] | None = None) -> int:
         if state in ("worked", "unreadable"):
             if not args.backup:
                 print(_refusal(relative, state), file=sys.stderr)
-                return 2
+                refused.append(relative)
+                continue  # the other notebook may still be updated
             kept = backup_path(path)
             write_bytes(kept, existing, overwrite=False)
         if _read(path) != existing:  # saved by Jupyter while we were deciding: decide again
-            print(f"error: {relative} changed while the build was running; nothing written. Run it again.",
+            print(f"error: {relative} changed while the build was running; not written. Run it again.",
                   file=sys.stderr)
-            return 2
+            refused.append(relative)
+            continue
         write_text(path, texts[variant], overwrite=True)
         print(f"{relative}: written" + (f" (your version is kept as {kept.name})" if kept else ""))
     if stale:
         print(f"{len(stale)} notebook(s) out of date: run {COMMAND}", file=sys.stderr)
         return 1
-    return 0
+    return 2 if refused else 0
 
 
 if __name__ == "__main__":
