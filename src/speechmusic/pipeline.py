@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import CLASS_NAMES, DEFAULT_PARAMS, FeatureParams
+from .config import CLASS_NAMES, DEFAULT_PARAMS, FeatureParams, params_from_dict  # noqa: F401 (re-exported)
 from .errors import ParameterError, SpeechMusicError
 from .features import FEATURE_KINDS, to_vectors
 from .model import MODEL_FORMAT, LogisticRegression
@@ -65,55 +65,6 @@ def feature_length(kind: str, params: FeatureParams = DEFAULT_PARAMS) -> int:
     if kind == "pooled":
         return 2 * params.n_mels
     raise ParameterError(f"unknown feature kind {kind!r}; choose one of {', '.join(FEATURE_KINDS)}")
-
-
-_INT_FIELDS = {"sample_rate", "n_mels", "n_fft", "hop_length"}
-
-
-def params_from_dict(values: dict) -> FeatureParams:
-    """Rebuild :class:`FeatureParams` from :meth:`FeatureParams.as_dict` output (e.g. read from JSON).
-
-    Raises
-    ------
-    ParameterError
-        A key this version does not know, or a value it cannot use.
-    """
-    if not isinstance(values, dict):
-        raise ParameterError(f"feature parameters must be a mapping, got {type(values).__name__}")
-    known = {f.name for f in dataclasses.fields(FeatureParams)}
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise ParameterError(f"unknown feature parameter(s) {', '.join(unknown)}")
-    clean = {}
-    try:
-        for key, value in values.items():
-            if value is None and key == "fmax":
-                clean[key] = None
-            elif key in _INT_FIELDS:
-                if float(value) != int(value):
-                    raise ValueError(f"{key} must be a whole number")
-                clean[key] = int(value)
-            else:
-                clean[key] = float(value)
-    except (TypeError, ValueError) as error:
-        raise ParameterError(f"bad feature parameter value: {error}") from None
-    params = FeatureParams(**clean)
-    problems = []
-    if params.sample_rate <= 0 or params.duration <= 0:
-        problems.append("sample_rate and duration must be positive")
-    if params.n_mels <= 0 or params.n_fft <= 0 or params.hop_length <= 0:
-        problems.append("n_mels, n_fft and hop_length must be positive")
-    if params.top_db <= 0:
-        problems.append("top_db must be positive")
-    nyquist = params.sample_rate / 2
-    fmax = nyquist if params.fmax is None else params.fmax
-    if not 0 <= params.fmin < fmax <= nyquist + 1e-9:
-        problems.append(f"need 0 <= fmin < fmax <= {nyquist:g} Hz")
-    if params.n_samples < params.n_fft // 2 + 1:
-        problems.append("the clip is shorter than one spectrogram frame")
-    if problems:
-        raise ParameterError("; ".join(problems))
-    return params
 
 
 @dataclass
