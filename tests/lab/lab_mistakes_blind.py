@@ -138,6 +138,7 @@ def _cause(cause_id: str, *groups: str | tuple[str, ...]) -> None:
 
 
 _DIVIDED_BY_M = ("1/m", "1 / m", "/ m", "/m", "divide", "divided", "m times", "average", "mean")
+_MISSING = ("missing", "forgot", "m times", "not divided", "without", "too large")
 _GLOBAL_DATA = ("global", "notebook", "outside the function", "outside your function")
 _W_TRANSPOSE = ("w.t", "wᵀ", "w^t", "transpose w", "transposing w", "w transposed", "w is not transposed",
                 "w must be transposed", "w needs to be transposed")
@@ -164,15 +165,14 @@ _cause("flatten.test_reshaped_with_m_train", ("test_set_x_flatten", "test set", 
        ("m_train", "train_set_x_orig.shape[0]", "training clips", "training set", "train_set_x_orig"))
 
 _cause("sigmoid.math_exp", "math.exp", ("np.exp", "numpy", "single number", "array", "one number"))
-_cause("sigmoid.exp_minus_z_numerator", ("1 - sigmoid", "1 − sigmoid", "1 - σ", "σ(-z)", "sigmoid(-z)", "mirror",
-                                         "reversed", "flipped", "numerator", "e^(-z) /", "np.exp(-z) /", "upside"))
+_cause("sigmoid.exp_minus_z_numerator", ("numerator", "e^(-z) /", "np.exp(-z) /", "exp(-z) /", "on top"))
 _cause("sigmoid.loop_over_len", ("loop", "len(", "for "), ("number", "scalar", "2-d", "any shape", "vectoris",
                                                           "vectoriz", "single value", "unsized"))
 _cause("sigmoid.floor_division", ("//", "floor division", "integer division", "rounds down", "rounded down"))
 _cause("sigmoid.mutates_input", ("in place", "in-place", "modif", "changed its argument", "changes the array",
                                  "changes z", "mutat", "overwr"))
 
-_cause("initialize.zeros_two_arguments", ("tuple", "((dim, 1))", "dtype", "data type", "second argument"))
+_cause("initialize.zeros_two_arguments", ("tuple", "dtype", "data type", "second argument"))
 _cause("initialize.row_vector", ("row", "swapped", "reversed", "transpos", "order"))
 _cause("initialize.integer_b", ("int", "integer"), ("float", "0.0"))
 _cause("initialize.array_b", ("array", "ndarray", "np.zeros(1)"), ("float", "0.0", "a number", "scalar"))
@@ -180,16 +180,16 @@ _cause("initialize.global_size", "dim", ("ignor", "not dim", "instead of dim", "
                                          "other variable", "does not use", "doesn't use", "fixed size", "always",
                                          "independent of dim", "whatever dim"))
 
-_cause("propagate.cost_without_m", "cost", _DIVIDED_BY_M)
-_cause("propagate.error_not_transposed_in_dw", ("transpos", ".t", "^t", "ᵀ"), ("a - y", "a-y", "a − y", "error",
+_cause("propagate.cost_without_m", "cost", _DIVIDED_BY_M, _MISSING)
+_cause("propagate.error_not_transposed_in_dw", ("transpos", "ᵀ"), ("a - y", "a-y", "a − y", "error",
                                                                                 "dz"))
 _cause("propagate.w_not_transposed", _W_TRANSPOSE, ("transpos", "not aligned", "column", "(n, 1)"))
-_cause("propagate.cost_is_a_1x1_array", ("(1, 1)", "1x1", "1×1", "1 by 1", "array"),
+_cause("propagate.cost_is_a_1x1_array", "cost", ("(1, 1)", "1x1", "1×1", "1 by 1", "array"),
        ("float", "number", "squeeze", "scalar", ".item", "np.sum"))
-_cause("propagate.db_without_m", "db", _DIVIDED_BY_M)
+_cause("propagate.db_without_m", "db", _DIVIDED_BY_M, _MISSING)
 _cause("propagate.bias_outside_sigmoid", ("outside", "after the sigmoid", "inside", "to the probabilities",
                                           "after sigmoid", "sigmoid(w.t x) + b", "added to a"))
-_cause("propagate.cost_sum_axis_0", "axis", ("per clip", "per example", "one cost per", "each clip", "each example",
+_cause("propagate.cost_sum_axis_0", "cost", "axis", ("per clip", "per example", "one cost per", "each clip", "each example",
                                              "array", "every clip", "not a number", "single number"))
 _cause("propagate.dw_flat_without_keepdims", "dw", ("keepdims", "1-d", "(n,)", "one-dimensional", "flat", "1d"))
 _cause("propagate.one_minus_log", ("1 - np.log", "1 - log", "1 − log", "1-np.log", "1-log"))
@@ -228,13 +228,14 @@ _cause("predict.elementwise_product", ("element-wise", "elementwise", "element b
 
 _cause("model.dim_from_clip_count", ("initialize_with_zeros", "dim", "initialis", "initializ"),
        ("shape[1]", "number of clips", "number of examples", "m_train", "clips instead", "examples instead",
-        "columns"))
+        "columns", "number of features", "rows of x_train", "shape[0]"))
 _cause("model.settings_not_passed", ("pass", "forward", "hand on", "hands on", "default"),
        ("num_iterations", "learning_rate", "settings"))
 _cause("model.test_predicted_on_train", "y_prediction_test", ("x_train", "training set", "training data",
                                                               "training clips", "x_test", "test set"))
 _cause("model.predicts_with_initial_parameters", ("params", "trained", "learned", "optimize"),
-       ("initial", "zero", "untrained", "before training", "starting"))
+       ("initial w", "initial parameters", "initial values", "all zeros", "still zero", "untrained",
+        "before training", "starting values", "starting parameters"))
 _cause("model.optimize_positional_order", ("order", "swapped", "position", "keyword"),
        ("learning_rate", "num_iterations"))
 _cause("model.predicts_notebook_globals", _GLOBAL_DATA + ("train_set_x", "test_set_x", "instead of x_test",
