@@ -16,10 +16,15 @@ How the likely cause is found (docs/exercise-tests.md has the details and the me
   calls ``sigmoid``, ``model`` calls ``optimize``...) gives a wrong result, the earlier function is
   checked with its own test; only if it fails is the learner sent back to it. Otherwise the error is
   local and is explained as such.
+- **The notebook's data first.** A function that reads the notebook's variables (``train_set_x``,
+  ``toy_X``, ``m_train``...) instead of its parameters is told so before anything else, whatever
+  the symptom: the test passes other data than the notebook.
 - **Exceptions read in context.** An exception raised inside the learner's code is explained with
   what it usually means in this exercise: the arguments each function received (a call with its
   arguments in the wrong order, a dictionary unpacked like a tuple), the names of the operands whose
-  shapes do not fit, ``np.zeros(dim, 1)``, ``math.exp`` on an array, a misspelt parameter...
+  shapes do not fit, ``np.zeros(dim, 1)``, ``math.exp`` or ``int()`` on an array, a function's results
+  unpacked in the wrong order, arithmetic on a whole dictionary, a loop over a plain number, a
+  misspelt parameter...
 - **Second probes.** Mistakes one call cannot reveal (an iteration count off by one, a hard-coded
   learning rate or iteration count, a step scaled wrongly) are found by calling the function again
   with other settings and working out how many steps it took and with which rate.
