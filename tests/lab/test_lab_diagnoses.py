@@ -99,8 +99,7 @@ def test_each_matcher_is_specific(outcomes):
 # ----------------------------------------------------------------- the blind batch (a regression check now)
 # lab_mistakes_blind.py: 50 mistakes written before their author read the diagnoses, measured once
 # out of sample (68 % named; 70 % with three matchers corrected; docs/exercise-tests.md); the tests
-# learned their kinds afterwards, so
-# from then on they only guard against regressions.
+# learned their kinds afterwards, so from then on they only guard against regressions.
 
 
 @pytest.fixture(scope="module")
