@@ -312,6 +312,9 @@ class ClipScores:
     clips: list[ClipInfo]
     probability: np.ndarray
     fold: list[str] = field(default_factory=list)
+    #: Probability of speech of each window (NaN for silent windows), when known, and its recording.
+    window_probability: np.ndarray | None = None
+    window_clip: np.ndarray | None = None
 
     @property
     def labels(self) -> np.ndarray:
@@ -359,6 +362,14 @@ class ClipScores:
                  "probability_speech": None if np.isnan(p) else round(float(p), 4)}
                 for c, p, ok in zip(self.clips, self.probability, self.correct) if not ok]
 
+    def window_balanced_accuracy(self) -> float:
+        """Balanced accuracy of the single windows (as ``segment`` sees them; silent windows left out)."""
+        if self.window_probability is None:
+            return float("nan")
+        keep = ~np.isnan(self.window_probability)
+        truth = self.labels[self.window_clip[keep]]
+        return balanced_accuracy(truth, (self.window_probability[keep] > 0.5).astype(np.int64))
+
     def summary(self) -> dict:
         """The headline figures as a JSON-friendly dictionary."""
         return {
@@ -372,6 +383,7 @@ class ClipScores:
             "speech_clips": int(np.sum(self.labels == 1)),
             "music_right": int(self.correct[self.labels == 0].sum()),
             "music_clips": int(np.sum(self.labels == 0)),
+            "window_balanced_accuracy": self.window_balanced_accuracy(),
         }
 
 
@@ -390,7 +402,8 @@ def score_clips(classifier, data: ClipWindows, *, fold: str = "all") -> ClipScor
         raise ParameterError("the classifier was trained with other feature parameters than these windows")
     window_p = classifier.speech_probability(data.features)
     probability = clip_probabilities(window_p, data.clip_index, data.silent, len(data.clips))
-    return ClipScores(clips=list(data.clips), probability=probability, fold=[fold] * len(data.clips))
+    return ClipScores(clips=list(data.clips), probability=probability, fold=[fold] * len(data.clips),
+                      window_probability=np.where(data.silent, np.nan, window_p), window_clip=data.clip_index)
 
 
 # ------------------------------------------------------------------------------------- training
@@ -432,21 +445,28 @@ def leave_one_source_out_vectors(
     extra: tuple[np.ndarray, np.ndarray] | None = None,
     learning_rate: float | None = None,
     num_iterations: int | None = None,
+    test: tuple[np.ndarray, ClipWindows] | None = None,
 ) -> ClipScores:
     """:func:`leave_one_source_out` on precomputed window vectors (one row per window of ``data``).
 
     Useful to compare feature sets without recomputing anything: ``vectors`` may be any function
     of the windows' spectrograms; the model is trained with the defaults of ``feature_kind``.
     ``extra`` = (vectors, labels) of further training examples added to every fold (for example
-    the synthetic set).
+    the synthetic set). ``test`` = (vectors, windows) of another rendering of the same recordings
+    (same clips in the same order, e.g. degraded copies): each fold then scores those instead.
     """
     vectors = np.asarray(vectors)
     if vectors.shape[0] != data.features.shape[0]:
         raise ParameterError(f"{vectors.shape[0]} vectors for {data.features.shape[0]} windows")
+    test_vectors, test_data = (vectors, data) if test is None else (np.asarray(test[0]), test[1])
+    if [c.id for c in test_data.clips] != [c.id for c in data.clips]:
+        raise ParameterError("the test windows must come from the same recordings, in the same order")
     sources = data.sources
     window_source = sources[data.clip_index]
     window_labels = data.window_labels
     probability = np.full(len(data.clips), np.nan)
+    window_probability = np.full(len(test_data.clip_index), np.nan)
+    test_source = sources[test_data.clip_index]
     fold = [""] * len(data.clips)
     for held_out in sorted(set(sources)):
         train = (window_source != held_out) & ~data.silent
@@ -462,14 +482,16 @@ def leave_one_source_out_vectors(
             continue  # nothing to learn without both classes (only in toy folders)
         model = fit_vectors(X, y, feature_kind=feature_kind, sample_weight=weights,
                             learning_rate=learning_rate, num_iterations=num_iterations)
-        test = window_source == held_out
+        rows = test_source == held_out
         clips = np.flatnonzero(sources == held_out)
-        window_p = model.predict_proba(vectors[test])[:, 1]
-        local = np.searchsorted(clips, data.clip_index[test])
-        probability[clips] = clip_probabilities(window_p, local, data.silent[test], clips.size)
+        window_p = model.predict_proba(test_vectors[rows])[:, 1]
+        window_probability[rows] = np.where(test_data.silent[rows], np.nan, window_p)
+        local = np.searchsorted(clips, test_data.clip_index[rows])
+        probability[clips] = clip_probabilities(window_p, local, test_data.silent[rows], clips.size)
         for i in clips:
             fold[i] = held_out
-    return ClipScores(clips=list(data.clips), probability=probability, fold=fold)
+    return ClipScores(clips=list(data.clips), probability=probability, fold=fold,
+                      window_probability=window_probability, window_clip=test_data.clip_index)
 
 
 def leave_one_source_out(
