@@ -254,6 +254,10 @@ def pooled_features(X: np.ndarray) -> np.ndarray:
 N_CEPSTRA = 13
 #: Spectral-flux quantiles reported.
 FLUX_QUANTILES = (0.1, 0.5, 0.9)
+#: Mean flux below this (a mean rise of 0.08 dB per band and frame) counts as no change at all
+#: when the flux's variation (spread / mean) is formed, so that a steady sound, whose flux is
+#: rounding noise, does not get a large, meaningless variation.
+FLUX_FLOOR = 1e-3
 #: Frame lags (in spectrogram frames, 23 ms each at the lab's parameters) at which the harmonic
 #: pattern's persistence is measured: one frame, about 90 ms and about 190 ms.
 HARMONIC_LAGS = (1, 4, 8)
@@ -377,7 +381,7 @@ def flux_statistics(X: np.ndarray) -> np.ndarray:
     -------
     np.ndarray
         ``(m, 6)``: mean, standard deviation, 10th, 50th and 90th percentile, and the coefficient
-        of variation (standard deviation / mean) of the flux.
+        of variation (standard deviation / mean, the mean floored at :data:`FLUX_FLOOR`) of the flux.
 
     Examples
     --------
@@ -391,7 +395,7 @@ def flux_statistics(X: np.ndarray) -> np.ndarray:
 def _flux_statistics(flux: np.ndarray, valid: np.ndarray) -> np.ndarray:
     mean, spread = _masked_mean_std(flux, valid)
     quantiles = _masked_quantiles(flux, valid, FLUX_QUANTILES)
-    variation = spread / np.maximum(mean, 1e-6)
+    variation = spread / np.maximum(mean, FLUX_FLOOR)
     return np.column_stack([mean, spread, quantiles, variation])
 
 
@@ -420,8 +424,10 @@ def _onset_statistics(flux: np.ndarray, valid: np.ndarray, *, frame_rate: float)
     flux = np.where(valid, flux, 0.0)
     mean, spread = _masked_mean_std(flux, valid)
     inner = flux[:, 1:-1]
+    # A peak needs both neighbours inside the sound: at the edge of digital silence there is no
+    # "before" or "after" to compare with (so padding adds no onset).
     peaks = ((inner > flux[:, :-2]) & (inner >= flux[:, 2:]) & (inner > (mean + 0.5 * spread)[:, np.newaxis])
-             & valid[:, 1:-1])
+             & valid[:, 1:-1] & valid[:, :-2] & valid[:, 2:])
     seconds = np.maximum(valid.sum(axis=1), 1) / frame_rate
     rate = peaks.sum(axis=1) / seconds
     # Autocorrelation of the centred envelope (silent pairs at 0 add nothing), through the FFT.
@@ -502,6 +508,52 @@ def harmonic_bands(params: FeatureParams = DEFAULT_PARAMS) -> int:
     return int(np.clip(np.sum(centres < HARMONIC_REGION_HZ), HARMONIC_SMOOTHING_BANDS, params.n_mels))
 
 
+def analysis_frames(X: np.ndarray, *, params: FeatureParams = DEFAULT_PARAMS) -> np.ndarray:
+    """Window spectrograms with the frames that are partly made of zeros set to silence.
+
+    Spectrogram frames are centred, and each spans ``n_fft`` samples: the first and last
+    ``ceil(n_fft / 2 / hop_length)`` frames of a window (2 at the lab's parameters) are computed
+    partly from the zero padding beyond the window, and the ``ceil(n_fft / hop_length) - 1``
+    frames (3) on either side of a silent frame (a file's zero padding, an edited gap) partly
+    from its zeros. Such frames show the sound
+    fading in or out where it does not: an artefact whose weight would depend on the window's
+    length (``segment --window``) and on how a file was padded. They are set to 0 here, so that
+    the dynamics families, which leave silent frames out, ignore them; a window whose every
+    sounding frame is such an edge frame (a very short sound) is kept as it is.
+
+    Parameters
+    ----------
+    X : np.ndarray
+        Spectrograms ``(m, n_mels, frames)`` computed with ``params``.
+    params : FeatureParams
+        Their parameters (``n_fft`` and ``hop_length`` set the edge width).
+
+    Returns
+    -------
+    np.ndarray
+        Same shape and dtype as ``X`` (``X`` itself is never modified).
+    """
+    X = _as_batch(X)
+    # The first `window_edge` frames' spans start before the window (frame k is centred on sample
+    # k * hop_length); a frame's span overlaps those of the `silence_edge` frames either side of it,
+    # so within that distance of an all-silent frame it holds some of the same zeros.
+    window_edge = -(-(params.n_fft // 2) // params.hop_length)
+    silence_edge = max(-(-params.n_fft // params.hop_length) - 1, 0)
+    sounding = _sounding(X)
+    frames = X.shape[2]
+    padded = np.pad(sounding, ((0, 0), (silence_edge, silence_edge)), constant_values=True)
+    keep = sounding.copy()
+    for offset in range(2 * silence_edge + 1):
+        keep &= padded[:, offset : offset + frames]
+    keep[:, :window_edge] = False
+    keep[:, frames - window_edge :] = False
+    empty = ~keep.any(axis=1)
+    keep[empty] = sounding[empty]
+    if keep.all():
+        return X
+    return np.where(keep[:, np.newaxis, :], X, X.dtype.type(0))
+
+
 def dynamics_length() -> int:
     """Length of a ``dynamics`` feature vector (42): see :func:`dynamics_features`."""
     return 2 * N_CEPSTRA + len(FLUX_QUANTILES) + 3 + 2 + 2 * len(HARMONIC_LAGS) + 2
@@ -510,7 +562,8 @@ def dynamics_length() -> int:
 def dynamics_features(X: np.ndarray, *, params: FeatureParams = DEFAULT_PARAMS) -> np.ndarray:
     """The ``dynamics`` feature kind: how the sound moves over a window (42 values).
 
-    Four families, each computed from the normalised mel-spectrogram, silent frames left out:
+    Four families, each computed from the normalised mel-spectrogram, silent frames and frames
+    partly made of zeros (window edges, next to digital silence: :func:`analysis_frames`) left out:
 
     1. :func:`cepstral_dynamics` (26): spread and change of 13 cepstral coefficients;
     2. :func:`flux_statistics` (6): spectral flux mean, spread, quantiles, variation;
@@ -545,6 +598,7 @@ def dynamics_features(X: np.ndarray, *, params: FeatureParams = DEFAULT_PARAMS) 
     X = _as_batch(X)
     if X.shape[1] != params.n_mels:
         raise ParameterError(f"spectrograms have {X.shape[1]} bands, params say {params.n_mels}")
+    X = analysis_frames(X, params=params)
     flux, valid = spectral_flux(X)  # shared by two families
     return np.concatenate([
         cepstral_dynamics(X),
