@@ -28,7 +28,6 @@ only read. Skipped, with the reason, when ``../shared/real-world`` is absent.
 
 from __future__ import annotations
 
-import csv
 import shutil
 import zlib
 from pathlib import Path
