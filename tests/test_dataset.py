@@ -6,7 +6,7 @@ import pytest
 
 from speechmusic import dataset
 from speechmusic.config import DEFAULT_PARAMS, FeatureParams
-from speechmusic.errors import DatasetError
+from speechmusic.errors import DatasetError, ParameterError
 
 from conftest import make_dataset, noise, tone, write_audio
 
@@ -26,7 +26,7 @@ def test_load_dataset_shapes_types_and_order(tiny_dataset):
     assert train_x.dtype == np.float64
     assert train_y.shape == (1, 8) and test_y.shape == (1, 8)
     assert np.issubdtype(train_y.dtype, np.integer)
-    assert train_y.tolist() == [[0, 0, 0, 0, 1, 1, 1, 1]]  # music first, then speech
+    assert train_y.tolist() == [[1, 1, 1, 1, 0, 0, 0, 0]]  # speech first, then music, like the original lab
     assert classes.tolist() == [b"music", b"speech"]
     assert 0.0 <= train_x.min() and train_x.max() <= 1.0
 
@@ -163,3 +163,67 @@ def test_load_audio_file(tmp_path):
     S = dataset.load_audio_file(path)
     assert S.shape == (128, 130) and S.dtype == np.float64
     assert 0 <= S.min() and S.max() <= 1
+
+
+# ----------------------------------------------------------------- the original lab's signatures
+
+
+def test_load_audio_file_takes_the_original_labs_arguments_by_position_and_by_name(tmp_path):
+    path = write_audio(tmp_path / "mine.wav", tone(440, 4.0), 22050)
+    reference = dataset.load_audio_file(path)
+    np.testing.assert_array_equal(dataset.load_audio_file(path, 22050, 3.0, 128, 2048, 512), reference)
+    np.testing.assert_array_equal(
+        dataset.load_audio_file(file_path=path, sr=22050, duration=3.0, n_mels=128, n_fft=2048, hop_length=512),
+        reference)
+    np.testing.assert_array_equal(dataset.load_audio_file(path, params=DEFAULT_PARAMS), reference)
+
+
+@pytest.mark.parametrize("arguments, shape", [
+    ({"n_mels": 64}, (64, 130)),
+    ({"sr": 16000}, (128, 94)),
+    ({"duration": 5.0}, (128, 216)),
+    ({"n_fft": 1024, "hop_length": 256}, (128, 259)),
+])
+def test_load_audio_file_honours_other_feature_settings(tmp_path, arguments, shape):
+    path = write_audio(tmp_path / "mine.wav", noise(4.0), 22050)
+    S = dataset.load_audio_file(path, **arguments)
+    assert S.shape == shape and 0.0 <= S.min() and S.max() == pytest.approx(1.0)
+    # the same as asking through FeatureParams, the package's own way
+    fields = {dataset.LAB_KEYWORDS[key]: value for key, value in arguments.items()}
+    np.testing.assert_array_equal(S, dataset.load_audio_file(path, params=FeatureParams(**fields)))
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ({"sr": 0}, "sr and duration must be positive"),
+    ({"n_mels": 12.5}, "n_mels must be a whole number"),
+    ({"n_fft": 2048, "duration": 0.01}, "shorter than one spectrogram frame"),
+])
+def test_unusable_feature_settings_name_the_labs_values(tmp_path, arguments, message):
+    path = write_audio(tmp_path / "mine.wav", tone(440, 1.0), 22050)
+    with pytest.raises(ParameterError, match=message) as caught:
+        dataset.load_audio_file(path, **arguments)
+    assert str(caught.value).startswith("load_audio_file(")
+    assert "sr=22050, duration=3.0, n_mels=128, n_fft=2048, hop_length=512" in str(caught.value)
+
+
+def test_load_dataset_takes_the_original_labs_arguments(tiny_dataset, monkeypatch):
+    reference = dataset.load_dataset(tiny_dataset, progress=False)
+    for same in (dataset.load_dataset(tiny_dataset, 22050, 3.0, 128, progress=False),
+                 dataset.load_dataset(data_path=tiny_dataset, sr=22050, duration=3.0, n_mels=128, progress=False),
+                 dataset.load_dataset(data_dir=tiny_dataset, cache=False, progress=False)):
+        for a, b in zip(reference, same):
+            np.testing.assert_array_equal(a, b)
+    smaller = dataset.load_dataset(tiny_dataset, n_mels=64, progress=False)
+    assert smaller[0].shape == (8, 64, 130)
+    with pytest.raises(ParameterError, match="not both"):
+        dataset.load_dataset(tiny_dataset, data_dir=tiny_dataset)
+    with pytest.raises(ParameterError, match="load_dataset\\(sr=-1\\)"):
+        dataset.load_dataset(tiny_dataset, sr=-1)
+
+
+def test_rows_follow_the_files_of_load_split_speech_first(tiny_dataset):
+    train_x, train_y, _, _, _ = dataset.load_dataset(tiny_dataset, progress=False)
+    X, y, paths = dataset.load_split(tiny_dataset, "train", progress=False)
+    np.testing.assert_array_equal(X, train_x)
+    assert [p.parent.name for p in paths] == ["speech"] * 4 + ["music"] * 4
+    assert y.tolist() == train_y[0].tolist()

@@ -67,7 +67,7 @@ def test_non_interactive_synthetic_end_to_end(tmp_path):
 
     train_x, train_y, test_x, test_y, classes = load_dataset(data, cache=False)
     assert train_x.shape == (4, 128, 130) and test_x.shape == (2, 128, 130)
-    assert train_y.tolist() == [[0, 0, 1, 1]] and test_y.tolist() == [[0, 1]]
+    assert train_y.tolist() == [[1, 1, 0, 0]] and test_y.tolist() == [[1, 0]]  # speech first
     assert np.all((train_x >= 0) & (train_x <= 1))
     assert list(classes) == [b"music", b"speech"]
 

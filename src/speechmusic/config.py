@@ -16,14 +16,20 @@ equals "power_to_db(ref=max, top_db=80) then min-max to [0, 1]".
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import asdict, dataclass
+
+from .errors import ParameterError
 
 #: Label names, indexed by label: music = 0, speech = 1.
 CLASS_NAMES: tuple[str, str] = ("music", "speech")
 #: Label of each class name.
 LABELS: dict[str, int] = {name: i for i, name in enumerate(CLASS_NAMES)}
+#: Order of the classes in a loaded split: speech examples first, then music, as the lab's
+#: ``load_dataset`` has always returned them (labels stay music = 0, speech = 1).
+LOAD_ORDER: tuple[str, str] = ("speech", "music")
 #: The dataset's split folders.
 SPLITS: tuple[str, str] = ("train", "test")
 
@@ -86,6 +92,55 @@ class FeatureParams:
         """Short stable hash of every parameter, for cache folders and model files."""
         text = json.dumps(self.as_dict(), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+_INT_FIELDS = {"sample_rate", "n_mels", "n_fft", "hop_length"}
+
+
+def params_from_dict(values: dict) -> FeatureParams:
+    """Rebuild :class:`FeatureParams` from :meth:`FeatureParams.as_dict` output (e.g. read from JSON).
+
+    Raises
+    ------
+    ParameterError
+        A key this version does not know, or a value it cannot use.
+    """
+    if not isinstance(values, dict):
+        raise ParameterError(f"feature parameters must be a mapping, got {type(values).__name__}")
+    known = {f.name for f in dataclasses.fields(FeatureParams)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ParameterError(f"unknown feature parameter(s) {', '.join(unknown)}")
+    clean = {}
+    try:
+        for key, value in values.items():
+            if value is None and key == "fmax":
+                clean[key] = None
+            elif key in _INT_FIELDS:
+                if float(value) != int(value):
+                    raise ValueError(f"{key} must be a whole number")
+                clean[key] = int(value)
+            else:
+                clean[key] = float(value)
+    except (TypeError, ValueError) as error:
+        raise ParameterError(f"bad feature parameter value: {error}") from None
+    params = FeatureParams(**clean)
+    problems = []
+    if params.sample_rate <= 0 or params.duration <= 0:
+        problems.append("sample_rate and duration must be positive")
+    if params.n_mels <= 0 or params.n_fft <= 0 or params.hop_length <= 0:
+        problems.append("n_mels, n_fft and hop_length must be positive")
+    if params.top_db <= 0:
+        problems.append("top_db must be positive")
+    nyquist = params.sample_rate / 2
+    fmax = nyquist if params.fmax is None else params.fmax
+    if not 0 <= params.fmin < fmax <= nyquist + 1e-9:
+        problems.append(f"need 0 <= fmin < fmax <= {nyquist:g} Hz")
+    if params.n_samples < params.n_fft // 2 + 1:
+        problems.append("the clip is shorter than one spectrogram frame")
+    if problems:
+        raise ParameterError("; ".join(problems))
+    return params
 
 
 #: The lab's parameters: 22050 Hz, 3 s, 128 mel bands, n_fft 2048, hop 512 -> (128, 130).

@@ -38,7 +38,8 @@ from pathlib import Path
 import numpy as np
 
 from .audio import find_audio_files, load_clip_from_bytes
-from .config import CLASS_NAMES, DATA_ENV_VAR, DEFAULT_PARAMS, LABELS, SPLITS, FeatureParams
+from .config import (CLASS_NAMES, DATA_ENV_VAR, DEFAULT_PARAMS, LABELS, LOAD_ORDER, SPLITS, FeatureParams,
+                     params_from_dict)
 from .errors import AudioError, DatasetError, ParameterError
 from .features import batch_features
 from .fileio import save_npy, write_text
@@ -59,10 +60,10 @@ _DIGEST_PATTERN = re.compile(r"[0-9a-f]{32}")
 PARALLEL_MIN_FILES = 500
 
 GET_DATA_HINT = (
-    "Get data first, for example:\n"
-    "  python download_samples.py --source synthetic --data-dir {data_dir}   (offline, seconds)\n"
-    "  python download_samples.py                                          (menu; option 3 = real speech + music)\n"
-    "or add your own recordings: speechmusic prepare --from-folder SRC --label speech|music "
+    "Get data first, in the repository folder, for example:\n"
+    "  .venv/bin/python download_samples.py --source synthetic --data-dir {data_dir}   (offline, seconds)\n"
+    "  .venv/bin/python download_samples.py                          (menu; option 3 = real speech + music)\n"
+    "or add your own recordings: .venv/bin/speechmusic prepare --from-folder SRC --label speech|music "
     "--split train|test --data-dir {data_dir}"
 )
 
@@ -77,7 +78,8 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
 def list_split(data_dir: str | os.PathLike, split: str) -> list[tuple[Path, int]]:
     """Audio files of one split with their labels, in a deterministic order.
 
-    Order: music before speech, then by path relative to the class folder.
+    Order: speech before music (:data:`~speechmusic.config.LOAD_ORDER`), then by path relative
+    to the class folder.
 
     Raises
     ------
@@ -92,7 +94,7 @@ def list_split(data_dir: str | os.PathLike, split: str) -> list[tuple[Path, int]
     if not data_dir.is_dir():
         raise DatasetError(f"data folder {data_dir} does not exist.\n{hint}")
     items: list[tuple[Path, int]] = []
-    for name in CLASS_NAMES:
+    for name in LOAD_ORDER:
         folder = data_dir / split / name
         if not folder.is_dir():
             raise DatasetError(f"{folder} is missing: the dataset needs {split}/music and {split}/speech.\n{hint}")
@@ -344,21 +346,52 @@ def load_split(
     return features.astype(dtype, copy=False), labels, [items[i][0] for i in kept]
 
 
-def load_dataset(data_dir=None, cache=True, dtype=np.float64, *, params: FeatureParams = DEFAULT_PARAMS,
-                 n_jobs: int | None = None, progress: bool = True):
+#: The original lab's keyword arguments for feature settings, and the FeatureParams field each sets.
+LAB_KEYWORDS = {"sr": "sample_rate", "duration": "duration", "n_mels": "n_mels", "n_fft": "n_fft",
+                "hop_length": "hop_length"}
+_LAB_VALUES = "sr=22050, duration=3.0, n_mels=128, n_fft=2048, hop_length=512"
+
+
+def apply_lab_keywords(params: FeatureParams, function: str, **values) -> FeatureParams:
+    """``params`` with the original lab's keyword arguments applied (``None`` keeps a value).
+
+    ``function`` names the caller in error messages. Raises :class:`~speechmusic.errors.ParameterError`
+    for a value the feature computation cannot use, naming the lab's values.
+    """
+    changes = {LAB_KEYWORDS[key]: value for key, value in values.items() if value is not None}
+    if not changes:
+        return params
+    try:
+        return params_from_dict({**params.as_dict(), **changes})
+    except ParameterError as error:
+        given = ", ".join(f"{key}={value!r}" for key, value in values.items() if value is not None)
+        problem = str(error).replace("sample_rate", "sr")  # in the caller's words
+        raise ParameterError(f"{function}({given}): {problem}. The lab's settings are {_LAB_VALUES}.") from None
+
+
+def load_dataset(data_path=None, sr=None, duration=None, n_mels=None, *, cache=True, dtype=np.float64,
+                 params: FeatureParams = DEFAULT_PARAMS, n_jobs: int | None = None, progress: bool = True,
+                 data_dir=None):
     """Load the lab's dataset.
+
+    The first four parameters are those of the original lab's ``load_dataset(data_path='data',
+    sr=22050, duration=3.0, n_mels=128)``, in the same order; the rest are keyword-only.
 
     Parameters
     ----------
-    data_dir : path-like or None
-        Dataset root; None means ``$SPEECHMUSIC_DATA``, else ``./data``.
+    data_path : path-like or None
+        Dataset root; None means ``$SPEECHMUSIC_DATA``, else ``./data``. (``data_dir=`` is
+        accepted as another name for it.)
+    sr, duration, n_mels : number or None
+        Sample rate (Hz), clip length (s) and mel bands; None keeps the value of ``params``
+        (the lab's 22050, 3.0 and 128). Other values work: features get another shape.
     cache : bool
         Use and fill the feature cache under ``<data_dir>/.cache``.
     dtype : numpy dtype
         Feature dtype. float64 (default) matches the float64 weights learners create with
         ``np.zeros``; float32 features would be converted on every gradient step.
     params : FeatureParams
-        Feature parameters (the lab's by default).
+        Feature parameters (the lab's by default); ``sr``, ``duration``, ``n_mels`` override theirs.
     n_jobs : int or None
         Worker processes for decoding (None: automatic).
     progress : bool
@@ -367,48 +400,80 @@ def load_dataset(data_dir=None, cache=True, dtype=np.float64, *, params: Feature
     Returns
     -------
     train_set_x_orig : np.ndarray, shape (m_train, 128, 130)
-    train_set_y : np.ndarray, shape (1, m_train), int (music 0, speech 1)
+        Speech examples first, then music (in file-name order within a class).
+    train_set_y : np.ndarray, shape (1, m_train), int (speech 1, music 0)
     test_set_x_orig : np.ndarray, shape (m_test, 128, 130)
     test_set_y : np.ndarray, shape (1, m_test)
     classes : np.ndarray
         ``np.array([b"music", b"speech"])``: ``classes[label]`` names a label.
 
+    Raises
+    ------
+    DatasetError
+        Missing folder or empty class (the message says what to run).
+    ParameterError
+        A feature setting the computation cannot use.
+
     Examples
     --------
     >>> train_x, train_y, test_x, test_y, classes = load_dataset("data")   # doctest: +SKIP
     >>> train_x.shape[1:], classes[train_y[0, 0]]                          # doctest: +SKIP
-    ((128, 130), b'music')
+    ((128, 130), b'speech')
+    >>> load_dataset("data", sr=22050, duration=3.0, n_mels=128)          # doctest: +SKIP
     """
+    if data_dir is not None:
+        if data_path is not None:
+            raise ParameterError("load_dataset: give the data folder once, as data_path (or data_dir), not both")
+        data_path = data_dir
+    params = apply_lab_keywords(params, "load_dataset", sr=sr, duration=duration, n_mels=n_mels)
     options = dict(cache=cache, dtype=dtype, params=params, n_jobs=n_jobs, progress=progress)
-    train_x, train_y, _ = load_split(data_dir, "train", **options)
-    test_x, test_y, _ = load_split(data_dir, "test", **options)
+    train_x, train_y, _ = load_split(data_path, "train", **options)
+    test_x, test_y, _ = load_split(data_path, "test", **options)
     classes = np.array([name.encode() for name in CLASS_NAMES])
     return train_x, train_y.reshape(1, -1), test_x, test_y.reshape(1, -1), classes
 
 
-def load_audio_file(path: str | os.PathLike, *, params: FeatureParams = DEFAULT_PARAMS, dtype=np.float64) -> np.ndarray:
+def load_audio_file(file_path: str | os.PathLike, sr=None, duration=None, n_mels=None, n_fft=None, hop_length=None,
+                    *, params: FeatureParams = DEFAULT_PARAMS, dtype=np.float64) -> np.ndarray:
     """Features of one recording of any length or format, as the dataset would compute them.
+
+    The first six parameters are those of the original lab's ``load_audio_file(file_path,
+    sr=22050, duration=3.0, n_mels=128, n_fft=2048, hop_length=512)``, in the same order.
 
     Parameters
     ----------
-    path : path-like
+    file_path : path-like
         The recording.
+    sr, duration, n_mels, n_fft, hop_length : number or None
+        Sample rate (Hz), clip length (s), mel bands, FFT size and hop (samples); None keeps the
+        value of ``params`` (the lab's 22050, 3.0, 128, 2048, 512). Other values work; the
+        spectrogram then has another shape (a model trained on the lab's must get the lab's).
     params : FeatureParams
-        Feature parameters.
+        Feature parameters; the keywords above override theirs.
     dtype : numpy dtype
         Output dtype (float64 by default, like :func:`load_dataset`).
 
     Returns
     -------
     np.ndarray
-        ``(128, 130)`` spectrogram in [0, 1].
+        ``(n_mels, frames)`` spectrogram in [0, 1]: ``(128, 130)`` with the lab's settings.
 
     Raises
     ------
     AudioError
         The file is missing or cannot be decoded.
+    ParameterError
+        A feature setting the computation cannot use.
+
+    Examples
+    --------
+    >>> S = load_audio_file("my_recording.mp3", sr=22050, duration=3.0, n_mels=128)  # doctest: +SKIP
+    >>> S.shape                                                                       # doctest: +SKIP
+    (128, 130)
     """
     from .audio import load_clip
     from .features import clip_features
 
-    return clip_features(load_clip(path, params=params), params=params).astype(dtype, copy=False)
+    params = apply_lab_keywords(params, "load_audio_file", sr=sr, duration=duration, n_mels=n_mels, n_fft=n_fft,
+                                hop_length=hop_length)
+    return clip_features(load_clip(file_path, params=params), params=params).astype(dtype, copy=False)

@@ -114,4 +114,4 @@ def test_a_dataset_mixing_every_format_loads_in_one_call(tmp_path):
     train_x, train_y, test_x, test_y, classes = dataset.load_dataset(root, progress=False)
     assert train_x.shape == test_x.shape == (10, 128, 130)
     assert np.isfinite(train_x).all() and train_x.min() >= 0 and train_x.max() <= 1
-    assert train_y.tolist() == [[0] * 5 + [1] * 5]
+    assert train_y.tolist() == [[1] * 5 + [0] * 5]  # speech first, then music

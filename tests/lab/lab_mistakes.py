@@ -1869,6 +1869,122 @@ def pool_concatenate_default_axis(X_orig):
     return np.concatenate([X_orig.mean(axis=2), X_orig.std(axis=2)]).T
 
 
+# --------------------------------------------------------------------------- third round (regression cases)
+# After the blind batch (lab_mistakes_blind.py) was measured, the tests learned whole kinds of mistakes:
+# a dimension holding another size of the arrays, a count typed in, the notebook's data read inside a
+# function, results unpacked in the wrong order, arithmetic on a dictionary, int()/float() of an array,
+# loops that fail on a plain number, wrong terms of the cost. These cases are the same kinds written in
+# other forms than the blind batch's (they are not held out: written after the diagnoses).
+
+_NOTEBOOK = fake_dataset(m_train=6, m_test=4, seed=7)
+_NOTEBOOK_DATA = {"train_set_x": _NOTEBOOK[0].reshape(6, -1).T, "test_set_x": _NOTEBOOK[1].reshape(4, -1).T,
+                  "train_set_y": np.array([[0, 1, 1, 0, 1, 0]]), "toy_X": np.array([[1.0, -2.0, 0.5], [2.0, 0.5, -1.5]]),
+                  "toy_Y": np.array([[1, 0, 1]]), "m_train": 6}
+
+_cause("dimensions.another_size", "is the number of time frames")
+_cause("dimensions.off_by_one", "off by one")
+_cause("dimensions.hard_coded", ("hard-coded", "typed in"))
+_cause("sigmoid.comprehension_on_a_number", "plain number", ("loop", "no elements"))
+_cause("propagate.notebook_data", ("variable of the notebook", "variables of the notebook"), "parameters")
+_cause("propagate.cost_second_term", "second term", "np.log(1 - a)")
+_cause("optimize.notebook_data", ("variable of the notebook", "variables of the notebook"), "parameters")
+_cause("optimize.dict_arithmetic", "dictionary", "grads['db']")
+_cause("predict.notebook_data", ("variable of the notebook", "variables of the notebook"), "parameters")
+_cause("predict.float_of_array", "float()", ".astype")
+_cause("model.unpacked_out_of_order", "in this order", "unpack")
+
+
+@mistake("dimensions_test", "dimensions.another_size", variables=True)
+def dims_m_test_from_one_row(train_x, test_x):
+    return train_x.shape[0], len(test_x[0][0]), train_x.shape[1], train_x.shape[2]
+
+
+@mistake("dimensions_test", "dimensions.off_by_one", variables=True)
+def dims_last_index(train_x, test_x):
+    return train_x.shape[0] - 1, test_x.shape[0] - 1, train_x.shape[1], train_x.shape[2]
+
+
+@mistake("dimensions_test", "dimensions.hard_coded", variables=True)
+def dims_numbers_from_the_readme(train_x, test_x):
+    return 120, test_x.shape[0], 128, 130
+
+
+@mistake("sigmoid_test", "sigmoid.comprehension_on_a_number")
+def sigmoid_array_of_a_comprehension(z):
+    return np.array([1 / (1 + np.exp(-value)) for value in z])
+
+
+def _propagate_with_the_notebooks_m(w, b, X, Y):
+    m = m_train  # noqa: F821 - the notebook's training-set size, not X.shape[1]
+    A = sigmoid(np.dot(w.T, X) + b)
+    cost = -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m
+    return {"dw": np.dot(X, (A - Y).T) / m, "db": np.sum(A - Y) / m}, cost
+
+
+propagate_with_the_notebooks_m = mistake("propagate_test", "propagate.notebook_data")(
+    _with_globals(_propagate_with_the_notebooks_m, **_NOTEBOOK_DATA))
+
+
+@mistake("propagate_test", "propagate.cost_second_term")
+def propagate_cost_without_one_minus_y(w, b, X, Y):
+    m = X.shape[1]
+    A = sigmoid(np.dot(w.T, X) + b)
+    cost = -np.sum(Y * np.log(A) + np.log(1 - A)) / m
+    return {"dw": np.dot(X, (A - Y).T) / m, "db": np.sum(A - Y) / m}, cost
+
+
+def _optimize_on_the_toy_example(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=False):
+    costs = []
+    for i in range(num_iterations):
+        grads, cost = propagate(w, b, toy_X, toy_Y)  # noqa: F821 - the notebook's toy example
+        w = w - learning_rate * grads["dw"]
+        b = b - learning_rate * grads["db"]
+        if i % 100 == 0:
+            costs.append(cost)
+    return {"w": w, "b": b}, grads, costs
+
+
+optimize_on_the_toy_example = mistake("optimize_test", "optimize.notebook_data")(
+    _with_globals(_optimize_on_the_toy_example, **_NOTEBOOK_DATA))
+
+
+@mistake("optimize_test", "optimize.dict_arithmetic")
+def optimize_b_minus_the_grads(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=False):
+    costs = []
+    for i in range(num_iterations):
+        grads, cost = propagate(w, b, X, Y)
+        w = w - learning_rate * grads["dw"]
+        b -= learning_rate * grads
+        if i % 100 == 0:
+            costs.append(cost)
+    return {"w": w, "b": b}, grads, costs
+
+
+def _predict_the_test_set(w, b, X):
+    A = sigmoid(np.dot(w.T, test_set_x) + b)  # noqa: F821 - the notebook's test set
+    return (A > 0.5).astype(float)
+
+
+predict_the_test_set = mistake("predict_test", "predict.notebook_data")(
+    _with_globals(_predict_the_test_set, **_NOTEBOOK_DATA))
+
+
+@mistake("predict_test", "predict.float_of_array")
+def predict_float_of_the_comparison(w, b, X):
+    A = sigmoid(np.dot(w.T, X) + b)
+    return float(A > 0.5)
+
+
+@mistake("model_test", "model.unpacked_out_of_order")
+def model_b_w_from_initialize(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
+                              print_cost=False):
+    b, w = initialize_with_zeros(X_train.shape[0])
+    params, grads, costs = optimize(w, b, X_train, Y_train, num_iterations, learning_rate, print_cost)
+    w, b = params["w"], params["b"]
+    return {"costs": costs, "Y_prediction_test": predict(w, b, X_test), "Y_prediction_train": predict(w, b, X_train),
+            "w": w, "b": b, "learning_rate": learning_rate, "num_iterations": num_iterations}
+
+
 # =========================================================================== measuring
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 
@@ -42,8 +43,13 @@ def _regions(lines: list[str]) -> list[list[str]]:
 
 
 def test_committed_notebooks_match_a_fresh_build(capsys):
-    code = build.main(["--check", "--root", str(REPO)])
-    assert code == 0, "the notebooks are stale: run python -m speechmusic.lab.build\n" + capsys.readouterr().out
+    # In CI (a clean clone, CI set) the notebooks must be exactly what the build writes; on a
+    # learner's machine a notebook they opened, ran or filled in is not drift (see
+    # test_lab_learner_work.py), while one built from another version of the source still is.
+    strict = ["--strict"] if os.environ.get("CI") else []
+    code = build.main(["--check", "--root", str(REPO), *strict])
+    captured = capsys.readouterr()
+    assert code == 0, f"the notebooks are stale: run {build.COMMAND}\n" + captured.out + captured.err
 
 
 @pytest.mark.parametrize("variant", build.VARIANTS)
@@ -117,8 +123,16 @@ def test_the_notebook_reads_data_through_load_dataset_and_points_to_the_download
     student = json.dumps(built["student"])
     assert "from audio_utils import load_dataset, load_audio_file" in student
     assert "load_dataset()" in student
-    assert "python download_samples.py" in student and "--source synthetic" in student
+    assert ".venv/bin/python download_samples.py" in student and "--source synthetic" in student
     assert "from public_tests import *" in student
+
+
+@pytest.mark.parametrize("variant", build.VARIANTS)
+def test_commands_in_the_notebook_are_written_as_run_from_the_repository_with_the_venv(built, variant):
+    text = "\n".join("".join(cell["source"]) for cell in built[variant]["cells"])
+    commands = re.findall(r"`((?:\.venv/bin/)?(?:python|speechmusic|jupyter|pytest) [^`\n]+)`", text)
+    assert len(commands) >= 5
+    assert [c for c in commands if not c.startswith(".venv/bin/")] == []
 
 
 # ----------------------------------------------------------------- the transformation itself
@@ -230,22 +244,6 @@ def test_check_fails_when_the_source_changed(repo_copy, capsys):
                       encoding="utf-8")
     assert build.main(["--root", str(repo_copy), "--check"]) == 1
     assert "differs from a fresh build" in capsys.readouterr().out
-
-
-def test_a_notebook_with_outputs_is_not_overwritten_without_force(repo_copy, capsys):
-    assert build.main(["--root", str(repo_copy)]) == 0
-    student = repo_copy / build.TARGETS["student"]
-    notebook = json.loads(student.read_text(encoding="utf-8"))
-    first_code = next(c for c in notebook["cells"] if c["cell_type"] == "code")
-    first_code["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "learner's work\n"}]
-    first_code["execution_count"] = 1
-    worked_on = json.dumps(notebook)
-    student.write_text(worked_on, encoding="utf-8")
-    assert build.main(["--root", str(repo_copy)]) == 2
-    assert "has outputs" in capsys.readouterr().err
-    assert student.read_text(encoding="utf-8") == worked_on
-    assert build.main(["--root", str(repo_copy), "--force"]) == 0
-    assert student.read_text(encoding="utf-8") == (REPO / build.TARGETS["student"]).read_text(encoding="utf-8")
 
 
 def test_a_broken_source_is_a_one_line_error(repo_copy, capsys):

@@ -4,7 +4,7 @@
   (``from public_tests import *`` at the repository root re-exports them);
 - :mod:`speechmusic.lab.checks` — :func:`~speechmusic.lab.checks.check_namespace`, which the
   grader runs on the globals of an executed notebook;
-- :mod:`speechmusic.lab.build` — ``python -m speechmusic.lab.build [--check]`` writes the student
+- :mod:`speechmusic.lab.build` — ``.venv/bin/python -m speechmusic.lab.build [--check]`` writes the student
   and solution notebooks from ``lab/audio_classification_logreg.py``.
 """
 

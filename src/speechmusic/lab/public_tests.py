@@ -16,10 +16,15 @@ How the likely cause is found (docs/exercise-tests.md has the details and the me
   calls ``sigmoid``, ``model`` calls ``optimize``...) gives a wrong result, the earlier function is
   checked with its own test; only if it fails is the learner sent back to it. Otherwise the error is
   local and is explained as such.
+- **The notebook's data first.** A function that reads the notebook's variables (``train_set_x``,
+  ``toy_X``, ``m_train``...) instead of its parameters is told so before anything else, whatever
+  the symptom: the test passes other data than the notebook.
 - **Exceptions read in context.** An exception raised inside the learner's code is explained with
   what it usually means in this exercise: the arguments each function received (a call with its
   arguments in the wrong order, a dictionary unpacked like a tuple), the names of the operands whose
-  shapes do not fit, ``np.zeros(dim, 1)``, ``math.exp`` on an array, a misspelt parameter...
+  shapes do not fit, ``np.zeros(dim, 1)``, ``math.exp`` or ``int()`` on an array, a function's results
+  unpacked in the wrong order, arithmetic on a whole dictionary, a loop over a plain number, a
+  misspelt parameter...
 - **Second probes.** Mistakes one call cannot reveal (an iteration count off by one, a hard-coded
   learning rate or iteration count, a step scaled wrongly) are found by calling the function again
   with other settings and working out how many steps it took and with which rate.
@@ -32,6 +37,7 @@ float32 arithmetic, int or float 0/1 labels, copies or no copies.
 from __future__ import annotations
 
 import contextlib
+import dis
 import functools
 import io
 import linecache
@@ -677,6 +683,131 @@ def _dict_unpacking(exercise: str, strings: dict[str, str]) -> str | None:
     return None
 
 
+#: Numbers the notebook defines at the top level: read inside an exercise function instead of a
+#: parameter or a value computed from the parameters, they are the notebook's data, not the test's.
+_NOTEBOOK_NUMBERS = {"m_train", "m_test", "n_mels", "time_steps", "num_iterations", "learning_rate", "index",
+                     "m", "n", "dim"}
+
+
+def _global_names(code: types.CodeType) -> list[str]:
+    """The global names ``code`` reads (not attributes), in order, nested code (comprehensions...) included."""
+    names = []
+    for instruction in dis.get_instructions(code):
+        if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME") and instruction.argval not in names:
+            names.append(instruction.argval)
+    for constant in code.co_consts:
+        if isinstance(constant, types.CodeType):
+            names += [name for name in _global_names(constant) if name not in names]
+    return names
+
+
+def _global_data(code: types.CodeType | None, namespace: dict | None) -> dict[str, Any]:
+    """The notebook's data (arrays, and the notebook's counts and settings) that ``code`` reads as globals."""
+    if code is None or namespace is None:
+        return {}
+    found = {}
+    for name in _global_names(code):
+        value = namespace.get(name)
+        if isinstance(value, np.ndarray) and value.dtype.kind in "biuf" or \
+                name in _NOTEBOOK_NUMBERS and _is_number(value):
+            found[name] = value
+    return found
+
+
+def _parameter_for(name: str, value, parameters: Sequence[str]) -> str | None:
+    """What, from the parameters, most likely should replace the notebook variable ``name`` (None if unclear)."""
+    lowered = name.lower()
+    split = "test" if "test" in lowered else "train" if "train" in lowered else None
+    if not isinstance(value, np.ndarray):  # a count or a setting of the notebook
+        if name in parameters:
+            return name
+        axis = 1 if lowered == "m" or lowered.startswith("m_") else 0 if lowered in ("n", "n_x") else None
+        data = next((p for p in ([f"X_{split}"] if split else []) + ["X", "X_train"] if p in parameters), None)
+        return f"{data}.shape[{axis}]" if axis is not None and data else None
+    labels = value.ndim == 2 and value.shape[0] == 1
+    letter = "Y" if labels or lowered.endswith("y") else "X"
+    for candidate in ([f"{letter}_{split}"] if split else []) + [letter, f"{letter}_train"]:
+        if candidate in parameters:
+            return candidate
+    if "dim" in parameters:
+        return "dim"
+    return None
+
+
+def _global_data_message(function_name: str, parameters: Sequence[str], data: dict[str, Any]) -> str:
+    described = ", ".join(f"{name} ({f'shape {value.shape}' if isinstance(value, np.ndarray) else repr(value)})"
+                          for name, value in data.items())
+    one = len(data) == 1
+    swaps = [f"{parameter} for {name}" for name, value in data.items()
+             if (parameter := _parameter_for(name, value, parameters)) is not None]
+    advice = f" Use {', '.join(swaps)}." if swaps else ""
+    if swaps and "dim" in parameters:
+        advice = " The size of w is the parameter dim: np.zeros((dim, 1))."
+    listed = "" if swaps else f" ({', '.join(parameters)})"
+    return (f"{function_name} reads {described}, {'a variable' if one else 'variables'} of the notebook, instead of "
+            f"its own parameters{listed}. The test (like the grader, and like model later) calls {function_name} "
+            f"with other data: everything inside the function must come from its parameters.{advice}")
+
+
+def _global_data_cause(exercise: str, target: Callable) -> str | None:
+    """If the learner's function reads the notebook's data instead of its parameters, a message saying so."""
+    code = getattr(target, "__code__", None)
+    data = _global_data(code, getattr(target, "__globals__", None))
+    if not data:
+        return None
+    parameters = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+    return _global_data_message(getattr(target, "__name__", exercise), parameters, data)
+
+
+def _local_cause(exercise: str, target: Callable) -> str | None:
+    """A cause that lies outside the arithmetic: the notebook's data read as globals, or an earlier
+    exercise's function that fails its own test (checked first, before any computed variant)."""
+    return _global_data_cause(exercise, target) or _earlier_exercise_cause(exercise, target)
+
+
+#: What each exercise function returns, in order, and the kind of value each is (see _kind_of).
+_RETURNS = {
+    "propagate": (("grads", "gradients"), ("cost", "number")),
+    "optimize": (("params", "parameters"), ("grads", "gradients"), ("costs", "list")),
+    "initialize_with_zeros": (("w", "array"), ("b", "number")),
+}
+_KIND_WORDS = {"gradients": "the gradients (the dict with 'dw' and 'db')",
+               "parameters": "the parameters (the dict with 'w' and 'b')",
+               "number": "a single number", "list": "the list of costs", "array": "the array w"}
+
+
+def _kind_of(value) -> str | None:
+    if isinstance(value, dict):
+        return {frozenset({"dw", "db"}): "gradients", frozenset({"w", "b"}): "parameters"}.get(frozenset(value))
+    if isinstance(value, (list, tuple)):
+        return "list"
+    if _is_number(value):
+        return "number"
+    if isinstance(value, np.ndarray):
+        return "array"
+    return None
+
+
+def _unpacked_out_of_order(local_values: dict[str, Any], arguments: Sequence[str] = ()) -> str | None:
+    """Locals named like a function's results but holding each other's values: unpacked in the wrong order.
+
+    ``arguments``: the frame's parameters, which hold what the caller passed, not unpacked results.
+    """
+    for function, returned in _RETURNS.items():
+        wanted = dict(returned)
+        if not all(name in local_values and name not in arguments for name in wanted):
+            continue
+        kinds = {name: _kind_of(local_values[name]) for name in wanted}
+        wrong = [name for name in wanted if kinds[name] != wanted[name]]
+        if len(wrong) < 2 or sorted(str(kinds[name]) for name in wrong) != sorted(wanted[name] for name in wrong):
+            continue
+        order = ", ".join(wanted)
+        holds = "; ".join(f"{name} holds {_KIND_WORDS[kinds[name]]}" for name in wrong)
+        return (f"{function} returns {order}, in this order, and its results were unpacked in another order: "
+                f"{holds}. Unpack them in the order they are returned: {order} = {function}(...).")
+    return None
+
+
 def _argument_problem(exercise: str, callee: _Frame, caller: _Frame | None, probe: _Probe) -> str | None:
     """What is wrong with the arguments the learner's code passed to an earlier exercise's function."""
     parameters = _SIGNATURES[callee.name]
@@ -752,10 +883,48 @@ def _name_error_advice(exercise: str, target: Callable, error: NameError) -> str
             f"(a name that only exists elsewhere in the notebook is not what the test passes in).")
 
 
+def _one_number_function(line: str) -> str:
+    """Why a function that takes one number failed on an array, naming the function used on ``line``."""
+    found = re.search(r"\b(math\.\w+|int|float|round|bool|complex)\s*\(", line or "")
+    function = found.group(1) if found else "math.exp"
+    if function.startswith("math."):
+        replacement = "np." + function.split(".", 1)[1]
+        return (f"{function} works on one number only, and the test passes an array: use {replacement}, "
+                f"which works element by element on whole arrays (and on single numbers too).")
+    return (f"{function}() converts one number only, and here it is given a whole array: convert every element "
+            f"at once with the array's .astype method, e.g. (A > 0.5).astype(float).")
+
+
+def _dict_arithmetic(frame: _Frame) -> str | None:
+    """Arithmetic on a whole dictionary (grads, params) named on the failing line."""
+    assigned = re.match(r"\s*(\w+)\s*[-+*/]?=", frame.line or "")
+    for name, value in frame.locals.items():
+        if isinstance(value, dict) and re.search(rf"\b{re.escape(name)}\b(?!\s*\[)", frame.line or ""):
+            keys = list(value)
+            # the entry that goes with the variable being computed: db for b, dw for w
+            fitting = [k for k in keys if assigned and str(k).lstrip("d") == assigned.group(1)] or keys
+            entry = f"{name}[{fitting[0]!r}]" if fitting else f"{name}[...]"
+            return (f"{name} is a dictionary holding {', '.join(map(repr, keys))}: arithmetic needs one of its "
+                    f"entries, here {entry}, not the whole dictionary ({frame.line}).")
+    return None
+
+
 def _explain_call_failure(exercise: str, target: Callable, error: Exception, probe: _Probe) -> str:
     """The likely cause of an exception raised inside the learner's function, in this exercise's terms."""
     frames = _learner_frames(error)
     own_code = getattr(target, "__code__", None)
+    # 0. The learner's code reads the notebook's data instead of its parameters: whatever the
+    #    exception says, that is what to fix first.
+    for frame in frames:
+        data = _global_data(frame.code, frame.globals)
+        if data:
+            parameters = frame.code.co_varnames[: frame.code.co_argcount + frame.code.co_kwonlyargcount]
+            return _global_data_message(frame.name, parameters, data)
+    # ... or unpacked a function's results in the wrong order (the error shows up later, elsewhere).
+    for frame in frames:
+        out_of_order = _unpacked_out_of_order(frame.locals, tuple(frame.arguments()))
+        if out_of_order:
+            return out_of_order
     # 1. An earlier exercise's function, called by the learner's code, raised: with what arguments?
     for index, frame in enumerate(frames):
         if frame.code is own_code or frame.name not in _SIGNATURES or frame.name == exercise or index == 0:
@@ -813,10 +982,29 @@ def _explain_call_failure(exercise: str, target: Callable, error: Exception, pro
             return (f"a function is used with square brackets ({line or 'np.zeros[...]'}): functions are called "
                     f"with round brackets, e.g. {example}.")
         if re.search(r"only (length-1|size-1|0-dimensional)", text):
-            function = "math.log" if "math.log" in line else "math.exp"
-            replacement = "np.log" if function == "math.log" else "np.exp"
-            return (f"{function} works on one number only, and the test passes an array: use {replacement}, "
-                    f"which works element by element on whole arrays (and on single numbers too).")
+            return _one_number_function(line)
+        dict_operand = re.search(r"unsupported operand type.*'dict'|'dict' object (is not callable|cannot be)", text)
+        if dict_operand and innermost is not None:
+            advice = _dict_arithmetic(innermost)
+            if advice:
+                return advice
+        plain = re.search(r"'(float|int|numpy\.float64|numpy\.int64)' object (is not iterable|is not subscriptable)|"
+                          r"object of type '(float|int|numpy\.float64)' has no len\(\)|len\(\) of unsized object", text)
+        if plain and exercise == "sigmoid":
+            return ("sigmoid is also called with a plain number, e.g. sigmoid(2.0), which has no len() and no "
+                    "elements to loop over or index: a loop over the elements (for i in range(len(z)) ...) only "
+                    "works for arrays. Write it without a loop: NumPy's operations (np.exp, +, /) work on a single "
+                    "number and on arrays of any shape at once.")
+        if plain:
+            return (f"a plain number is used like an array on this line ({line}): a number has no len() and cannot "
+                    f"be indexed or looped over. Check what the variable holds (print its type): a function's "
+                    f"result taken apart the wrong way, or a sum that already reduced an array to one number?")
+    if isinstance(error, IndexError) and "scalar variable" in text and innermost is not None:
+        numbers = [name for name, value in innermost.locals.items() if _is_number(value) and re.search(
+            rf"\b{re.escape(name)}\s*\[", line or "")]
+        if numbers:
+            return (f"{numbers[0]} is a single number here, so it cannot be indexed ({line}): check what was "
+                    f"assigned to {numbers[0]} (a function's results unpacked in the wrong order?).")
     if isinstance(error, ValueError):
         if "not aligned" in text or "core dimension" in text:
             advice = _product_advice(exercise, probe, text, line)
@@ -986,6 +1174,46 @@ def _require_unchanged(exercise: str, before: dict, after: dict) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+_DIMENSION_HINTS = {
+    "m_train": "m_train = train_set_x_orig.shape[0]: the first axis counts the training clips.",
+    "m_test": "m_test = test_set_x_orig.shape[0]: the first axis of the *test* array.",
+    "n_mels": "n_mels is the second axis, train_set_x_orig.shape[1] (the mel bands, the rows of one spectrogram).",
+    "time_steps": "time_steps is the third axis, train_set_x_orig.shape[2] (the frames, the columns of one spectrogram).",
+}
+
+
+def _dimension_confusion(name: str, value, right: int, train: np.ndarray, test: np.ndarray) -> str | None:
+    """What the wrong ``value`` of a dimension actually counts (another size of the arrays), or that it
+    counts nothing in them (a number typed in)."""
+    if not _is_int(value):
+        return None
+    sizes = [
+        (train.shape[0], "the number of training clips, train_set_x_orig.shape[0] (also len(train_set_x_orig))"),
+        (test.shape[0], "the number of test clips, test_set_x_orig.shape[0] (also len(test_set_x_orig))"),
+        (train.shape[1], "the number of mel bands, train_set_x_orig.shape[1]: len(train_set_x_orig[0]) is the "
+                         "length of one clip, which counts its rows (the mel bands), not the clips"),
+        (train.shape[2], "the number of time frames, train_set_x_orig.shape[2] (also the length of one row of a "
+                         "clip, len(train_set_x_orig[0][0]))"),
+        (train.shape[1] * train.shape[2], "the number of values in one clip, n_mels * time_steps "
+                                          "(train_set_x_orig[0].size)"),
+        (train.size, "train_set_x_orig.size, the count of every number in the array (all the values of all "
+                     "the clips), not of the clips"),
+        (test.size, "test_set_x_orig.size, the count of every number in the array (all the values of all the "
+                    "clips), not of the clips"),
+        (train.ndim, "the number of axes of the array, len(train_set_x_orig.shape) (or .ndim)"),
+    ]
+    for size, description in sizes:
+        if value == size != right:
+            return f"{name} = {value} is {description}. {_DIMENSION_HINTS[name]}"
+    if abs(value - right) == 1:
+        return (f"{name} is one {'more' if value > right else 'less'} than the size of its axis: off by one "
+                f"(the last index of an axis is its size - 1; the count is the size itself). {_DIMENSION_HINTS[name]}")
+    shapes = f"{train.shape} and {test.shape}"
+    return (f"{name} = {value} matches no size of the arrays (their shapes are {shapes}): a number typed in "
+            f"(hard-coded, e.g. copied from a printout) does not follow the data. Read it from the array's shape: "
+            f"{_DIMENSION_HINTS[name]}")
+
+
 @_exercise_test
 def dimensions_test(train_set_x_orig, test_set_x_orig, m_train, m_test, n_mels, time_steps) -> None:
     """Exercise 1: ``m_train``, ``m_test``, ``n_mels``, ``time_steps`` from the dataset arrays.
@@ -1004,12 +1232,7 @@ def dimensions_test(train_set_x_orig, test_set_x_orig, m_train, m_test, n_mels, 
         "time_steps": train_set_x_orig.shape[2],
     }
     got = {"m_train": m_train, "m_test": m_test, "n_mels": n_mels, "time_steps": time_steps}
-    hints = {
-        "m_train": "m_train = train_set_x_orig.shape[0]: the first axis counts the training clips.",
-        "m_test": "m_test = test_set_x_orig.shape[0]: the first axis of the *test* array.",
-        "n_mels": "n_mels is the second axis, train_set_x_orig.shape[1] (the mel bands, the rows of one spectrogram).",
-        "time_steps": "time_steps is the third axis, train_set_x_orig.shape[2] (the frames, the columns of one spectrogram).",
-    }
+    hints = _DIMENSION_HINTS
     for name, value in got.items():
         if isinstance(value, (tuple, list)):
             _fail(ex, f"{name} should be one integer", expected=str(expected[name]), got=show(value),
@@ -1033,6 +1256,8 @@ def dimensions_test(train_set_x_orig, test_set_x_orig, m_train, m_test, n_mels, 
                 split = name[2:]
                 cause = (f"1 is the size of the first axis of the labels {split}_set_y, whose shape is (1, m_{split}). "
                          f"{hints[name]}")
+            else:
+                cause = _dimension_confusion(name, value, expected[name], train_set_x_orig, test_set_x_orig) or cause
             _fail(ex, f"{name} is wrong", expected=str(expected[name]), got=show(value), cause=cause)
     _passed()
 
@@ -1061,6 +1286,16 @@ def flatten_test(train_set_x_orig, test_set_x_orig, train_set_x_flatten, test_se
         if isinstance(other, np.ndarray) and other.ndim == 3 and other.shape[0] != m:
             for shape in ((n, other.shape[0]), (other.shape[0], n)):
                 shape_causes[shape] = f"this looks like the other split: flatten {split}_set_x_orig into {name}."
+        if isinstance(other, np.ndarray) and other.ndim == 3 and other.shape[0] not in (m, 0) \
+                and orig.size % other.shape[0] == 0:
+            other_split = "test" if split == "train" else "train"
+            count = other.shape[0]
+            clips = {"train": "training clips", "test": "test clips"}[other_split]
+            borrowed = (f"{name} is built with the number of {clips} ({count}, {other_split}_set_x_orig.shape[0]) "
+                        f"instead of its own: {split}_set_x_orig.reshape({split}_set_x_orig.shape[0], -1).T (a line "
+                        f"copied from the {other_split} set keeps the {other_split} set's count).")
+            shape_causes.setdefault((orig.size // count, count), borrowed)
+            shape_causes.setdefault((count, orig.size // count), borrowed)
         shape_causes[(m, n)] = "one *row* per clip; the lab wants one *column* per clip: add .T (transpose)."
         mistakes = [
             (orig.reshape(-1, m) if orig.size % max(m, 1) == 0 else None,
@@ -1087,7 +1322,8 @@ def _sigmoid_mistakes(z) -> list[tuple[Any, str]]:
     with np.errstate(all="ignore"):
         return [
             (1.0 / (1.0 + np.exp(z)),
-             "sign error: the formula uses exp(-z). 1 / (1 + np.exp(z)) gives 1 - sigmoid(z)."),
+             "sign error: the result is 1 - sigmoid(z); the formula is 1 / (1 + np.exp(-z)). Both 1 / (1 + np.exp(z)) "
+             "and np.exp(-z) / (1 + np.exp(-z)) (e^(-z) in the numerator, which should be 1) give 1 - sigmoid(z)."),
             (1.0 + np.exp(-z),
              "the result is 1 + e^(-z), the denominator alone: the '1 /' is missing, or applies to the wrong part "
              "(operator precedence: 1/1 + np.exp(-z) divides 1 by 1 first). Put the denominator in parentheses: "
@@ -1099,6 +1335,9 @@ def _sigmoid_mistakes(z) -> list[tuple[Any, str]]:
             (np.tanh(z), "tanh is a different function; sigmoid is 1 / (1 + e^(-z))."),
             (1.0 / (1.0 + np.exp(-z)) > 0.5, "the result is thresholded to 0/1; sigmoid returns probabilities."),
             (z, "z is returned unchanged: compute s = 1 / (1 + np.exp(-z))."),
+            (1.0 // (1.0 + np.exp(-z)),
+             "every value is rounded down (to 0): // is floor division, which keeps only the whole part of "
+             "1 / (1 + e^(-z)). Divide with /: s = 1 / (1 + np.exp(-z))."),
         ]
 
 
@@ -1194,13 +1433,15 @@ def _check_initialization(ex: str, target: Callable, dim: int) -> tuple[np.ndarr
         (dim, dim): "np.zeros((dim, dim)) is a square matrix; w has shape (dim, 1).",
     }
     fallback = "w starts as all zeros, of shape (dim, 1): w = np.zeros((dim, 1))."
+    local = _Lazy(lambda: _global_data_cause(ex, target))
+    ignores_dim = _Lazy(lambda: _dim_ignored(target, w))
     if isinstance(w, np.ndarray) and w.shape == (dim, 1) and w.dtype.kind in "biuf" and np.any(w != 0) \
             and np.any(w != 1) and len(np.unique(w)) > 1:
         fallback = ("w holds different non-zero values (random numbers?): logistic regression starts from "
                     "zeros, w = np.zeros((dim, 1)).")
     _require_array(ex, "w", w, np.zeros((dim, 1)), shape_causes=shape_causes,
                    mistakes=[(np.ones((dim, 1)), "np.ones gives ones; the weights start at zero: np.zeros((dim, 1)).")],
-                   fallback=fallback)
+                   fallback=fallback, earlier=local, probe_more=ignores_dim)
     if w.dtype.kind != "f":
         _fail(ex, "w should hold floats", expected="dtype float64", got=f"dtype {w.dtype}",
               cause="np.zeros((dim, 1)) gives floats; a dtype=int argument makes gradient updates round to integers.")
@@ -1215,6 +1456,20 @@ def _check_initialization(ex: str, target: Callable, dim: int) -> tuple[np.ndarr
     if float(b) != 0.0:
         _fail(ex, "b should be zero", expected="0.0", got=show(b), cause="b = 0.0.")
     return w, b
+
+
+def _dim_ignored(target: Callable, w) -> str | None:
+    """w has the same shape for other values of dim: the argument is not used."""
+    shapes = []
+    for dim in (3, 7):
+        result = _quiet(target, dim)
+        if not isinstance(result, tuple) or len(result) != 2:
+            return None
+        shapes.append(np.shape(result[0]))
+    if shapes[0] == shapes[1] == np.shape(w):
+        return (f"the argument dim is ignored: w has shape {np.shape(w)} whatever dim is (3, then 7). Use it: "
+                f"w = np.zeros((dim, 1)).")
+    return None
 
 
 @_exercise_test
@@ -1340,6 +1595,15 @@ def _propagate_mistakes(w, b, X, Y) -> dict[str, list[tuple[Any, str]]]:
                 (cost_of(A_out), "cost: " + outside),
                 (-np.mean(Y * np.log(A) - (1 - Y) * np.log(1 - A)),
                  "cost: the two terms are added, Y log A + (1 - Y) log(1 - A), then negated."),
+                (-np.mean(Y * np.log(A) + (1 - Y) * (1 - np.log(A))),
+                 "cost: the second term is written with 1 - np.log(A); it is the log of 1 - A: "
+                 "(1 - Y) * np.log(1 - A)."),
+                (-np.mean(Y * np.log(A) + np.log(1 - A)),
+                 "cost: the (1 - Y) factor of the second term is left out: (1 - Y) * np.log(1 - A)."),
+                (-np.mean(Y * np.log(A) + (1 - Y) * np.log(A)),
+                 "cost: the second term uses np.log(A) again; it is the log of 1 - A: (1 - Y) * np.log(1 - A)."),
+                (0.0, "cost is 0: 1 // m is integer division, which gives 0 for m > 1. Divide with /: "
+                      "cost = -np.sum(...) / m (or (1 / m) * ...)."),
                 (cost / m, "cost: " + twice),
                 (-np.sum(Y.T * np.log(A) + (1 - Y).T * np.log(1 - A)) / m,
                  "cost: Y.T * np.log(A) broadcasts a column (m, 1) against a row (1, m) into an (m, m) array, so "
@@ -1375,7 +1639,7 @@ def _check_propagate_call(ex: str, target: Callable, w, b, X, Y) -> None:
     _require_unchanged(ex, before, {"w": w, "X": X, "Y": Y})
 
     (ref_grads, ref_cost), mistakes = _ref_propagate(w, b, X, Y), _propagate_mistakes(w, b, X, Y)
-    earlier = _Lazy(lambda: _earlier_exercise_cause(ex, target))
+    earlier = _Lazy(lambda: _local_cause(ex, target))
     dw_shapes = {
         (n,): "dw is a flat (n,) array; it must be a column (n, 1) like w. np.sum(..., axis=1) drops that axis "
               "(add keepdims=True); np.dot(X, (A - Y).T) keeps the column shape.",
@@ -1543,7 +1807,7 @@ def optimize_test(target: Callable) -> None:
                   got=show(value),
                   cause=f"return params = {{'w': w, 'b': b}} and grads = {{'dw': dw, 'db': db}}, then costs.")
 
-    earlier = _Lazy(lambda: _earlier_exercise_cause(ex, target))
+    earlier = _Lazy(lambda: _local_cause(ex, target))
     ref_params, ref_grads, ref_costs = _ref_optimize(w_given, b, X, Y, iterations, rate)
     variants = _Lazy(lambda: [
         (_ref_optimize(w_given, b, X, Y, iterations, -rate),
@@ -1718,7 +1982,7 @@ def _check_predict_call(ex: str, target: Callable, w, b, X, other: tuple) -> Non
     _require_unchanged(ex, before, {"w": w, "X": X})
     expected = _ref_predict(w, b, X)
     A = _ref_sigmoid(w.T @ X + b)
-    earlier = _Lazy(lambda: _earlier_exercise_cause(ex, target))
+    earlier = _Lazy(lambda: _local_cause(ex, target))
     shape_causes = {
         (m,): "a flat (m,) array; predictions have shape (1, m), like Y: keep the 2-D shape of A.",
         (m, 1): "a column (m, 1); predictions are a row (1, m), like Y: A = sigmoid(np.dot(w.T, X) + b) (not "
@@ -1826,7 +2090,7 @@ def model_test(target: Callable) -> None:
               expected=f"{rate} and {iterations}", got=f"{d['learning_rate']!r} and {d['num_iterations']!r}",
               cause="store the arguments themselves in the dictionary.")
 
-    earlier = _Lazy(lambda: _earlier_exercise_cause(ex, target))
+    earlier = _Lazy(lambda: _local_cause(ex, target))
     ref = _ref_model(X_train, Y_train, X_test, Y_test, iterations, rate)
     trained = _Lazy(lambda: {
         "defaults": (_ref_model(X_train, Y_train, X_test, Y_test, 2000, 0.5),
