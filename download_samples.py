@@ -16,13 +16,18 @@ are in docs/data-sources.md.
 import sys
 from pathlib import Path
 
+HERE = Path(__file__).resolve().parent
+
 try:
-    from speechmusic.download_menu import main
-except ModuleNotFoundError as error:  # a fresh clone without `pip install -e .`
-    if error.name != "speechmusic":
-        raise
-    sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
-    from speechmusic.download_menu import main
+    from speechmusic.bootstrap import check_lab_python
+except ModuleNotFoundError:  # this Python has not installed the package: use the one beside this file
+    sys.path.insert(0, str(HERE / "src"))
+    from speechmusic.bootstrap import check_lab_python
 
 if __name__ == "__main__":
+    # A Python without the lab's packages (the system python3 in a new shell) gets one line saying
+    # which command to run instead, not a traceback.
+    check_lab_python(HERE, script=Path(__file__).name)
+    from speechmusic.download_menu import main
+
     sys.exit(main())

@@ -6,5 +6,15 @@ exercises 1 and 2, your variables), prints "All tests passed!" or raises an Asse
 says what was expected, what came back, and the likely cause.
 """
 
+import sys as _sys
+from pathlib import Path as _Path
+
+try:  # a Python without the lab's packages gets one line saying what to run instead of a traceback
+    from speechmusic.bootstrap import check_lab_python as _check_lab_python
+except ModuleNotFoundError:  # this Python has not installed the package: use the one beside this file
+    _sys.path.insert(0, str(_Path(__file__).resolve().parent / "src"))
+    from speechmusic.bootstrap import check_lab_python as _check_lab_python
+_check_lab_python(_Path(__file__).resolve().parent)
+
 from speechmusic.lab.public_tests import *  # noqa: F401,F403
 from speechmusic.lab.public_tests import __all__  # noqa: F401

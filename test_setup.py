@@ -1,9 +1,9 @@
 #!/usr/bin/env python
 """Is the lab ready? Prints a checklist and exits with 0 only when everything needed works.
 
-    python test_setup.py                      # data in $SPEECHMUSIC_DATA or ./data
-    python test_setup.py --data-dir ~/lab-data
-    python test_setup.py --help
+    .venv/bin/python test_setup.py                      # data in $SPEECHMUSIC_DATA or ./data
+    .venv/bin/python test_setup.py --data-dir ~/lab-data
+    .venv/bin/python test_setup.py --help
 
 Checks: Python and the packages, that audio decodes into (128, 130) features, the data folders
 (train/test x music/speech) and their file counts, clip lengths, then the loaded dataset's
@@ -14,22 +14,22 @@ shapes and value range. The same checklist as ``speechmusic check``
 import sys
 from pathlib import Path
 
+HERE = Path(__file__).resolve().parent
+
 
 def main() -> int:
     try:
-        from speechmusic.setup_check import main as run_checklist
+        from speechmusic.bootstrap import check_lab_python, running_in_lab_venv
     except ImportError:
-        # Not installed yet: use the package from this folder if it is here.
-        src = Path(__file__).resolve().parent / "src"
-        sys.path.insert(0, str(src))
-        try:
-            from speechmusic.setup_check import main as run_checklist
-        except ImportError as error:
-            print("speechmusic lab setup check")
-            print(f"  [FAIL] the speechmusic package cannot be imported: {error}")
-            print("         install the lab first: pip install -r requirements.txt")
-            print("\nNOT READY: 1 problem to fix")
-            return 1
+        # Not installed in this Python: use the package from this folder.
+        sys.path.insert(0, str(HERE / "src"))
+        from speechmusic.bootstrap import check_lab_python, running_in_lab_venv
+    # A Python without the lab's packages (the system python3 in a new shell) gets one line saying
+    # which command to run instead; the lab's own venv, if it is broken, gets the whole checklist.
+    if not running_in_lab_venv(HERE):
+        check_lab_python(HERE, script=Path(__file__).name)
+    from speechmusic.setup_check import main as run_checklist
+
     return run_checklist(sys.argv[1:], prog="test_setup.py")
 
 

@@ -33,16 +33,19 @@ COMMAND_MODULES = (
 class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
     """Keeps the examples in descriptions as written and shows meaningful defaults.
 
-    Options whose default is None or False, or whose help already names the default, are shown
-    without argparse's automatic "(default: ...)" suffix.
+    Options whose default is None, False or empty, or whose help already names the default, are
+    shown without a "(default: ...)" suffix; numbers are shown as written (600, not 600.0).
     """
 
     def _get_help_string(self, action):
         text = action.help or ""
-        if action.default is None or action.default is False or "default" in text or (
-            action.default is True and action.const is False  # a --no-X switch
+        default = action.default
+        if default is None or default is False or default == "" or default is argparse.SUPPRESS or "default" in text or (
+            default is True and action.const is False  # a --no-X switch
         ):
             return text
+        if isinstance(default, float):
+            return f"{text} (default: {default:g})"
         return super()._get_help_string(action)
 
 
@@ -50,7 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="speechmusic",
         description="Tell speech from music with logistic regression built from scratch.",
-        epilog="Run 'speechmusic COMMAND --help' for a command's options and examples.",
+        epilog=(
+            "Run '.venv/bin/speechmusic COMMAND --help' for a command's options and examples; the full\n"
+            "reference is docs/commands.md. Exit status: 0 on success, 2 on an error (one line on stderr,\n"
+            "'error: ...'; --debug shows the traceback); predict, grade and check also use 1 (see their help)."
+        ),
         formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"speechmusic {__version__}")

@@ -330,7 +330,7 @@ class LogisticRegression:
         """
         path = Path(path)
         if not path.is_file():
-            raise SpeechMusicError(f"{path}: no such model file (train one with: speechmusic train ...)")
+            raise SpeechMusicError(f"{path}: no such model file (train one with: .venv/bin/speechmusic train --model {path})")
         try:
             with np.load(path, allow_pickle=False) as data:
                 meta = json.loads(str(data["meta"]))
@@ -343,7 +343,7 @@ class LogisticRegression:
         if meta.get("format") != MODEL_FORMAT:
             raise SpeechMusicError(
                 f"{path}: model format {meta.get('format')!r} is not supported by this version "
-                f"(expects {MODEL_FORMAT}); retrain it with: speechmusic train ..."
+                f"(expects {MODEL_FORMAT}); retrain it with: .venv/bin/speechmusic train --model MODEL"
             )
         model = cls(
             learning_rate=float(meta["learning_rate"]),

@@ -255,7 +255,7 @@ def load_classifier(path: str | os.PathLike) -> Classifier:
     except SpeechMusicError as error:
         message = str(error)
         raise ModelFileError(message) from None
-    retrain = "retrain it with this version: speechmusic train --data-dir DATA --model MODEL.npz"
+    retrain = "retrain it with this version: .venv/bin/speechmusic train --data-dir DATA_DIR --model MODEL"
     written_by = f" (written by speechmusic {meta.get('package_version', '?')})"
     fmt = meta.get("format")
     if isinstance(fmt, int) and fmt > MODEL_FORMAT:  # pragma: no cover - LogisticRegression.load refuses first

@@ -17,8 +17,8 @@ from .config import DEFAULT_PARAMS, FeatureParams
 from .fileio import write_bytes
 
 
-def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 110, overwrite: bool = True) -> Path:
-    """Save ``fig`` as PNG at ``path`` atomically (replacing an earlier file unless ``overwrite=False``).
+def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 110, overwrite: bool = False) -> Path:
+    """Save ``fig`` as PNG at ``path`` atomically (an existing file is kept unless ``overwrite``).
 
     The image is rendered in memory first: the PNG writer seeks, which a pipe or device output
     (``--plot /dev/stdout``) cannot do.

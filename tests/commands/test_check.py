@@ -24,6 +24,7 @@ def test_ready_lab_passes_every_check(tiny_dataset):
     assert results["train/music"].status == WARN  # 4 files: few, but usable
     assert "4 files" in results["train/music"].detail
     assert "(8, 128, 130)" in results["shapes"].detail and "(1, 8)" in results["shapes"].detail
+    assert results["shapes"].detail.endswith("classes music, speech")  # names as text, not b'music'
     assert results["clip duration"].detail.startswith("16 of 16 files are 3-s clips")
 
 

@@ -1,9 +1,12 @@
 import json
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from conftest import SYNTHETIC, copy_dataset
 from speechmusic import cli
 from speechmusic.commands.demo import run_demo
 from speechmusic.errors import DatasetError
@@ -34,11 +37,29 @@ def test_demo_on_existing_dataset_writes_metrics_and_figures(tiny_dataset, tmp_p
 
 
 @pytest.mark.slow
-def test_demo_main_job_on_an_empty_folder(tmp_path):
+def test_demo_main_job_on_an_empty_folder(tmp_path, synthetic_dataset, monkeypatch):
     """The quick start's path: no data -> the synthetic set is generated, trained on, reported."""
+    import speechmusic.synth
+
+    # The generator is deterministic (each clip depends only on seed, split, class and index, see
+    # test_synth), and the session has already run it with the demo's settings: the demo's call
+    # gets that result copied instead of spending another half minute on the same files. The
+    # call itself (its folder and settings) is checked here.
+    calls = []
+
+    def generate(data_dir, **options):
+        calls.append((Path(data_dir), options))
+        if {k: options.get(k) for k in SYNTHETIC} != SYNTHETIC:
+            raise AssertionError(f"the demo asked for another synthetic set than the default: {options}")
+        assert not Path(data_dir).exists() or not any(Path(data_dir).iterdir())
+        copy_dataset(synthetic_dataset, Path(data_dir), n_train=SYNTHETIC["n_train"], n_test=SYNTHETIC["n_test"])
+        shutil.copy2(synthetic_dataset / "SYNTHETIC_README.txt", Path(data_dir) / "SYNTHETIC_README.txt")
+
+    monkeypatch.setattr(speechmusic.synth, "build_synthetic_dataset", generate)
     data, out = tmp_path / "data", tmp_path / "out"
     lines = []
     metrics = run_demo(data, out, log=lines.append)
+    assert [path for path, _ in calls] == [data]
     assert metrics["synthetic_data_generated"] and "generate_seconds" in metrics["timings"]
     assert (metrics["m_train"], metrics["m_test"]) == (120, 40)
     assert (data / "SYNTHETIC_README.txt").is_file()
@@ -70,10 +91,55 @@ def test_demo_rerun_replaces_its_own_outputs(tiny_dataset, tmp_path, capsys):
     first = (out / "metrics.json").read_text()
     assert cli.main(["demo", "--data-dir", str(tiny_dataset), "--out", str(out), "--iterations", "40"]) == 0
     assert json.loads((out / "metrics.json").read_text())["num_iterations"] == 40 != json.loads(first)["num_iterations"]
-    assert "test accuracy:" in capsys.readouterr().out
+    output = capsys.readouterr().out
+    assert "test accuracy:" in output
+    assert f"replaced example_spectrograms.png, cost_curve.png, weights.png, metrics.json in {out} (written by an earlier demo run)" in output
 
 
-def test_demo_bad_learning_rate_is_a_one_line_error(tiny_dataset, tmp_path, capsys):
-    code = cli.main(["demo", "--data-dir", str(tiny_dataset), "--out", str(tmp_path / "o"), "--learning-rate", "-1"])
-    assert code == 2
-    assert "learning_rate must be a positive number" in capsys.readouterr().err
+def test_demo_bad_learning_rate_is_refused_before_any_work(tiny_dataset, tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["demo", "--data-dir", str(tiny_dataset), "--out", str(tmp_path / "o"), "--learning-rate", "-1"])
+    assert info.value.code == 2
+    assert "argument --learning-rate: must be a number > 0, got -1" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_demo_keeps_files_it_did_not_write_and_says_so_before_any_work(tiny_dataset, tmp_path, capsys):
+    out = tmp_path / "results"
+    out.mkdir()
+    (out / "weights.png").write_bytes(b"my own figure")
+    (out / "notes.txt").write_text("mine")
+    empty_data = tmp_path / "empty"
+    code = cli.main(["demo", "--data-dir", str(empty_data), "--out", str(out), "--iterations", "20"])
+    err = capsys.readouterr().err
+    assert code == 2 and f"{out / 'weights.png'} exists and was not written by an earlier demo run" in err
+    assert "--overwrite" in err and "--out DIR" in err
+    assert (out / "weights.png").read_bytes() == b"my own figure"
+    assert not empty_data.exists()  # refused before generating any data
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "weights.png"]
+
+    # --overwrite replaces the demo's output names, and only those.
+    code = cli.main(["demo", "--data-dir", str(tiny_dataset), "--out", str(out), "--iterations", "20", "--overwrite"])
+    assert code == 0 and "replaced weights.png" in capsys.readouterr().out
+    assert (out / "weights.png").read_bytes().startswith(b"\x89PNG") and (out / "notes.txt").read_text() == "mine"
+
+
+def test_demo_treats_a_changed_output_as_not_its_own(tiny_dataset, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert cli.main(["demo", "--data-dir", str(tiny_dataset), "--out", str(out), "--iterations", "20"]) == 0
+    recorded = json.loads((out / "metrics.json").read_text())
+    assert recorded["written_by"] == "speechmusic demo"
+    assert sorted(recorded["outputs"]) == ["cost_curve.png", "example_spectrograms.png", "weights.png"]
+    (out / "cost_curve.png").write_bytes(b"edited by hand")
+    capsys.readouterr()
+    assert cli.main(["demo", "--data-dir", str(tiny_dataset), "--out", str(out), "--iterations", "20"]) == 2
+    assert "cost_curve.png exists and was not written by an earlier demo run (or changed since)" in capsys.readouterr().err
+    assert (out / "cost_curve.png").read_bytes() == b"edited by hand"
+    assert json.loads((out / "metrics.json").read_text()) == recorded  # nothing replaced
+
+
+def test_demo_out_must_be_a_folder(tiny_dataset, tmp_path, capsys):
+    out = tmp_path / "report.txt"
+    out.write_text("mine")
+    assert cli.main(["demo", "--data-dir", str(tiny_dataset), "--out", str(out)]) == 2
+    assert "--out must be a folder" in capsys.readouterr().err and out.read_text() == "mine"

@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, copy_dataset
 from speechmusic import cli, grading
 from speechmusic.grading import grade_notebook, grade_notebooks
 
@@ -255,11 +255,8 @@ LAB_NOTEBOOKS = [REPO_ROOT / "audio_classification_logreg.ipynb", REPO_ROOT / "s
 @pytest.mark.slow
 @pytest.mark.skipif(not all(p.is_file() for p in LAB_NOTEBOOKS) or not (REPO_ROOT / "public_tests.py").is_file(),
                     reason="the lab notebooks are not in this checkout")
-def test_the_lab_notebooks_score_zero_and_one(tmp_path):
-    build_synthetic_dataset = pytest.importorskip("speechmusic.synth").build_synthetic_dataset
-
-    data = tmp_path / "data"
-    build_synthetic_dataset(data, n_train=12, n_test=4, seed=0, progress=False)
+def test_the_lab_notebooks_score_zero_and_one(tmp_path, synthetic_dataset):
+    data = copy_dataset(synthetic_dataset, tmp_path / "data", n_train=12, n_test=4)
     student, solution = grade_notebooks(LAB_NOTEBOOKS, jobs=2, data_dir=data, timeout=600)
     assert solution.score == 1.0, (solution.message, {k: v["message"][:200] for k, v in solution.exercises.items()})
     assert student.score == 0.0

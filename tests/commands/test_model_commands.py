@@ -174,7 +174,14 @@ def test_predict_long_file_gets_per_window_results(model, tmp_path, capsys):
     assert [w["label"] for w in windows] == ["music", "music", "speech", "speech"]
     assert result["probability_speech"] == pytest.approx(np.mean([w["probability_speech"] for w in windows]), abs=1e-5)
     code, out, _ = run(capsys, "predict", path, "--model", model, "--hop", 1.5)
-    assert code == 0 and out.count(" s  ") == 7  # windows at 0, 1.5, ..., 9: one line each
+    lines = out.splitlines()
+    assert code == 0 and lines[0].split() == ["label", "p(speech)", "file"]
+    assert lines[1].startswith("speech ") or lines[1].startswith("music ")
+    assert "(12.0 s, 7 windows:" in lines[1]
+    window_lines = [line for line in lines if "    window " in line]
+    assert len(window_lines) == 7  # windows at 0, 1.5, ..., 9: one line each
+    assert window_lines[0].endswith("window 0.00-3.00 s") and window_lines[-1].endswith("window 9.00-12.00 s")
+    assert [line.split()[0] for line in window_lines[:2]] == ["music", "music"]
 
 
 def test_predict_folder_and_unreadable_files(model, tmp_path, capsys):
@@ -221,8 +228,9 @@ def test_predict_digital_silence_is_reported_as_silence_and_carries_no_weight(mo
     assert [w["label"] for w in silent_result["windows"]] == ["silence", "silence"]
     code, out, _ = run(capsys, "predict", padded, silent, "--model", model, "--summary")
     lines = out.splitlines()
-    assert code == 0 and "2 speech, 0 music, 2 silence" in lines[0]
-    assert lines[1].startswith("silence") and "  -  " in lines[1]
+    assert code == 0 and lines[0].split() == ["label", "p(speech)", "file"]
+    assert "2 speech, 0 music, 2 silence" in lines[1] and len(lines) == 3  # --summary: no window lines
+    assert lines[2].split()[:2] == ["silence", "-"] and lines[2].endswith("silent.wav  (4.0 s, 2 windows: 0 speech, 0 music, 2 silence)")
 
 
 @pytest.mark.parametrize("label", ["speech", "music"])

@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import SR, write_audio
+from conftest import SR, copy_dataset, write_audio
 from speechmusic import cli
 from speechmusic.audio import decode
 from speechmusic.segmentation import read_segments_csv
@@ -18,14 +18,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.real_audio]
 
 
 @pytest.fixture(scope="module")
-def synthetic_model(tmp_path_factory):
-    pytest.importorskip("speechmusic.synth")
-    from speechmusic.synth import build_synthetic_dataset
-
+def synthetic_model(tmp_path_factory, synthetic_dataset):
     root = tmp_path_factory.mktemp("synthetic")
     # 60 training clips per class: what `download --source synthetic` (and the demo) make by
     # default. With 20 the model mislabelled several seconds of real speech for some seeds.
-    build_synthetic_dataset(root / "data", n_train=60, n_test=2, seed=0, progress=False)
+    copy_dataset(synthetic_dataset, root / "data", n_train=60, n_test=2)
     model = root / "model.npz"
     assert cli.main(["train", "--data-dir", str(root / "data"), "--model", str(model), "--quiet"]) == 0
     return model

@@ -16,6 +16,7 @@ import pytest
 
 from speechmusic.lab import EXERCISES
 from speechmusic.lab.build import TARGETS
+from conftest import copy_dataset
 from lab_data import make_lab_dataset
 from lab_reference import REPO
 
@@ -33,9 +34,15 @@ POOLED_ACCURACY_LINE = re.compile(r"^pooled model test accuracy: (\d+\.\d) %$", 
 
 
 @pytest.fixture(scope="module")
-def lab_data(tmp_path_factory) -> Path:
-    folder, _ = make_lab_dataset(tmp_path_factory.mktemp("lab") / "data", n_train=60, n_test=20, seed=0)
-    return folder
+def lab_data(tmp_path_factory, request) -> Path:
+    dest = tmp_path_factory.mktemp("lab") / "data"
+    try:
+        import speechmusic.synth  # noqa: F401
+    except ImportError:
+        return make_lab_dataset(dest, n_train=60, n_test=20, seed=0)[0]
+    # The session's synthetic set (seed 0, 60 + 20 per class: what make_lab_dataset generates),
+    # made once per test run and shared with the other tests that need it.
+    return copy_dataset(request.getfixturevalue("synthetic_dataset"), dest)
 
 
 def _execute(variant: str, data_dir: Path, *, allow_errors: bool) -> nbformat.NotebookNode:

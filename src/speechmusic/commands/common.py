@@ -11,11 +11,11 @@ from ..errors import ParameterError, SpeechMusicError
 
 
 def add_data_dir(parser, *, help_text: str = "dataset folder (default: $SPEECHMUSIC_DATA or ./data)") -> None:
-    parser.add_argument("--data-dir", type=Path, default=None, metavar="D", help=help_text)
+    parser.add_argument("--data-dir", type=Path, default=None, metavar="DATA_DIR", help=help_text)
 
 
 def add_model(parser, *, required: bool = True, help_text: str = "model file written by 'speechmusic train'") -> None:
-    parser.add_argument("--model", type=Path, required=required, metavar="M", help=help_text)
+    parser.add_argument("--model", type=Path, required=required, metavar="MODEL", help=help_text)
 
 
 def _number_parser(kind: type, minimum: float, inclusive: bool):
@@ -117,12 +117,8 @@ def refuse_existing(path: Path | None, overwrite: bool, what: str = "file") -> N
         raise SpeechMusicError(f"{path} already exists: choose another name or add --overwrite to replace the {what}")
 
 
-def print_json(value) -> None:
-    """Print one JSON document on stdout (the only thing on stdout in --json mode).
-
-    A reader that stops early (``... --json | head``) is not an error.
-    """
-    text = json.dumps(value, indent=2, allow_nan=False) + "\n"
+def write_stdout(text: str) -> None:
+    """Write ``text`` on stdout; a reader that stops early (``... | head``) is not an error."""
     try:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -131,6 +127,22 @@ def print_json(value) -> None:
 
         # Point stdout at /dev/null so the interpreter's final flush does not fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def print_json(value) -> None:
+    """Print one JSON document on stdout (the only thing on stdout in --json mode)."""
+    write_stdout(json.dumps(value, indent=2, allow_nan=False) + "\n")
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and the noun in the right number: ``1 segment``, ``3 segments``, ``0 clips``.
+
+    Examples
+    --------
+    >>> counted(1, "segment"), counted(2, "segment"), counted(0, "clip"), counted(1, "was", "were")
+    ('1 segment', '2 segments', '0 clips', '1 was')
+    """
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def show_progress(quiet: bool) -> bool:

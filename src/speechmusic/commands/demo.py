@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -11,17 +12,30 @@ import numpy as np
 
 from ..config import CLASS_NAMES, DEFAULT_PARAMS, SPLITS
 from ..dataset import load_dataset, resolve_data_dir
-from ..errors import DatasetError
+from ..errors import DatasetError, SpeechMusicError
 from ..features import flatten_features, pooled_features
 from ..fileio import write_text
 from ..model import LogisticRegression
+from .common import add_data_dir, counted, non_negative_int, positive_float
 
 EXAMPLES = """\
 examples:
-  speechmusic demo                              # data in ./data (synthetic set made if empty)
-  speechmusic demo --data-dir data --out demo_output
-  SPEECHMUSIC_DATA=~/lab-data python -m speechmusic demo
+  .venv/bin/speechmusic demo                    # data in ./data (synthetic set made if empty)
+  .venv/bin/speechmusic demo --data-dir data --out demo_output
+  SPEECHMUSIC_DATA=~/lab-data .venv/bin/speechmusic demo
+
+Outputs in the --out folder: metrics.json, example_spectrograms.png, cost_curve.png, weights.png.
+Running the demo again replaces the files an earlier demo run wrote there (metrics.json records
+them with their checksums) and nothing else: a file of the same name that the demo did not write,
+or that was changed since, is kept and the demo stops before any work (choose another --out, or
+add --overwrite to replace it). Exit status: 0 on success, 2 on an error (message on stderr).
 """
+
+#: What the demo writes into its output folder; metrics.json comes last and records the others.
+OUTPUT_FIGURES = ("example_spectrograms.png", "cost_curve.png", "weights.png")
+METRICS_FILE = "metrics.json"
+#: ``metrics.json``'s mark that the demo wrote the folder's outputs.
+WRITTEN_BY = "speechmusic demo"
 
 
 def register(subparsers) -> None:
@@ -40,13 +54,70 @@ def register(subparsers) -> None:
         epilog=EXAMPLES,
         formatter_class=HelpFormatter,
     )
-    parser.add_argument("--data-dir", type=Path, default=None, help="dataset folder (default: $SPEECHMUSIC_DATA or ./data)")
-    parser.add_argument("--out", type=Path, default=Path("demo_output"), help="folder for metrics.json and the figures")
-    parser.add_argument("--iterations", type=int, default=2000, help="gradient-descent steps")
-    parser.add_argument("--learning-rate", type=float, default=0.005, help="gradient-descent step size")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic dataset (when one is generated)")
+    add_data_dir(parser)
+    parser.add_argument("--out", type=Path, default=Path("demo_output"), metavar="DIR",
+                        help="folder for metrics.json and the figures")
+    parser.add_argument("--iterations", type=non_negative_int, default=2000, metavar="N", help="gradient-descent steps")
+    parser.add_argument("--learning-rate", type=positive_float, default=0.005, metavar="RATE",
+                        help="gradient-descent step size")
+    parser.add_argument("--seed", type=non_negative_int, default=0, metavar="SEED",
+                        help="seed of the synthetic dataset (when one is generated)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="also replace files in --out that an earlier demo run did not write")
     parser.add_argument("--no-cache", action="store_true", help="do not read or write the feature cache")
     parser.set_defaults(func=run)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def earlier_outputs(out: Path) -> dict[str, str]:
+    """``{file name: sha256}`` of the outputs an earlier demo run recorded in ``out/metrics.json``.
+
+    Empty when there is no such record (no file, not JSON, or not written by the demo).
+    """
+    try:
+        record = json.loads((Path(out) / METRICS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(record, dict) or record.get("written_by") != WRITTEN_BY or not isinstance(record.get("outputs"), dict):
+        return {}
+    return {str(k): str(v) for k, v in record["outputs"].items()}
+
+
+def check_output_folder(out: Path, *, overwrite: bool = False) -> list[str]:
+    """The demo's outputs already in ``out`` that it may replace; raise if one is not the demo's own.
+
+    A file is the demo's own when an earlier run recorded it in ``metrics.json`` with the same
+    sha256 (``metrics.json`` itself: when it carries the demo's mark). With ``overwrite`` every
+    existing output may be replaced. Called before any work, so a refusal costs nothing.
+
+    Raises
+    ------
+    SpeechMusicError
+        ``out`` is a file, or holds an output file the demo did not write (or that changed since).
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise SpeechMusicError(f"{out} is a file: --out must be a folder")
+    existing = [name for name in (*OUTPUT_FIGURES, METRICS_FILE) if (out / name).exists()]
+    if overwrite or not existing:
+        return existing
+    recorded = earlier_outputs(out)
+    foreign = [
+        name for name in existing
+        if not (recorded if name == METRICS_FILE else recorded.get(name) == _sha256(out / name))
+    ]
+    if foreign:
+        names = ", ".join(str(out / name) for name in foreign)
+        raise SpeechMusicError(
+            f"{names} {'exists' if len(foreign) == 1 else 'exist'} and "
+            f"{'was' if len(foreign) == 1 else 'were'} not written by an earlier demo run (or changed since): "
+            f"choose another folder (--out DIR) or add --overwrite to replace "
+            f"{'it' if len(foreign) == 1 else 'them'}"
+        )
+    return existing
 
 
 def _has_any_audio(data_dir: Path) -> bool:
@@ -68,11 +139,18 @@ def run_demo(
     learning_rate: float = 0.005,
     seed: int = 0,
     cache: bool = True,
+    overwrite: bool = False,
     log=print,
 ) -> dict:
-    """Run the demo and return the metrics it writes to ``out/metrics.json``."""
+    """Run the demo and return the metrics it writes to ``out/metrics.json``.
+
+    Files in ``out`` are replaced only when an earlier demo run wrote them (see
+    :func:`check_output_folder`), or with ``overwrite``; nothing else in ``out`` is touched.
+    """
     from .. import plots
 
+    out = Path(out)
+    replaced = check_output_folder(out, overwrite=overwrite)
     data_dir = resolve_data_dir(data_dir)
     timings = {}
     generated = False
@@ -91,7 +169,8 @@ def run_demo(
     except DatasetError as error:
         raise DatasetError(f"{error}\n(the demo only generates data into a folder that holds no audio at all)") from None
     timings["features_seconds"] = round(time.perf_counter() - start, 3)
-    log(f"data: {data_dir}  train {train_x.shape[0]} clips, test {test_x.shape[0]} clips, features {train_x.shape[1:]}")
+    log(f"data: {data_dir}  train {counted(train_x.shape[0], 'clip')}, test {counted(test_x.shape[0], 'clip')}, "
+        f"features {train_x.shape[1:]}")
 
     model = LogisticRegression(learning_rate=learning_rate, num_iterations=iterations)
     start = time.perf_counter()
@@ -117,11 +196,15 @@ def run_demo(
         f"standardised: train {100 * pooled['train_accuracy']:.1f} %, test {100 * pooled['test_accuracy']:.1f} %)"
     )
 
-    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    plots.save_figure(plots.spectrogram_examples(train_x, train_y[0]), out / "example_spectrograms.png")
-    plots.save_figure(plots.cost_curve(model.costs_, learning_rate=learning_rate), out / "cost_curve.png")
-    plots.save_figure(plots.weights_image(model.coef_), out / "weights.png")
+    figures = {
+        "example_spectrograms.png": plots.spectrogram_examples(train_x, train_y[0]),
+        "cost_curve.png": plots.cost_curve(model.costs_, learning_rate=learning_rate),
+        "weights.png": plots.weights_image(model.coef_),
+    }
+    for name, figure in figures.items():
+        # Only a file checked above may be replaced; one that appeared since is kept (FileExistsError).
+        plots.save_figure(figure, out / name, overwrite=name in replaced)
     metrics = {
         "train_accuracy": train_accuracy,
         "test_accuracy": test_accuracy,
@@ -135,9 +218,14 @@ def run_demo(
         "synthetic_data_generated": generated,
         "feature_params": DEFAULT_PARAMS.as_dict(),
         "timings": timings,
+        "written_by": WRITTEN_BY,
+        "outputs": {name: _sha256(out / name) for name in figures},
     }
-    write_text(out / "metrics.json", json.dumps(metrics, indent=2) + "\n", overwrite=True)
-    log(f"wrote {out / 'metrics.json'}, example_spectrograms.png, cost_curve.png, weights.png")
+    write_text(out / METRICS_FILE, json.dumps(metrics, indent=2) + "\n", overwrite=METRICS_FILE in replaced)
+    if replaced:
+        log(f"replaced {', '.join(replaced)} in {out}"
+            + (" (written by an earlier demo run)" if not overwrite else " (--overwrite)"))
+    log(f"wrote {out / METRICS_FILE}, {', '.join(figures)}")
     return metrics
 
 
@@ -149,5 +237,6 @@ def run(args: argparse.Namespace) -> int:
         learning_rate=args.learning_rate,
         seed=args.seed,
         cache=not args.no_cache,
+        overwrite=args.overwrite,
     )
     return 0

@@ -59,17 +59,17 @@ def add_download_arguments(parser: argparse.ArgumentParser, *, source_required: 
     check.add_argument("--no-verify", action="store_true", help="compare no checksum")
     parser.add_argument("--keep-archive", action="store_true",
                         help="download the whole archive into the cache (verified) instead of streaming part of it")
-    parser.add_argument("--cache-dir", type=Path, default=None, help="download cache (default: DATA_DIR/.cache/downloads)")
+    parser.add_argument("--cache-dir", type=Path, default=None, metavar="DIR", help="download cache (default: DATA_DIR/.cache/downloads)")
     parser.add_argument("--subset", choices=("dev-clean", "test-clean"), default=None,
                         help="LibriSpeech subset (default: dev-clean for librispeech, test-clean for pitchshift)")
-    parser.add_argument("--clips-per-group", type=_positive, default=None, metavar="K",
-                        help="at most K clips per speaker (LibriSpeech), track (GTZAN, MUSAN) or recording "
+    parser.add_argument("--clips-per-group", type=_positive, default=None, metavar="N",
+                        help="at most N clips per speaker (LibriSpeech), track (GTZAN, MUSAN) or recording "
                              "(real-world)")
     parser.add_argument("--real-world-manifest", type=Path, default=None, metavar="FILE",
                         help="real-world and quickstart: a list of clips in the packaged format (columns "
                              "id,label,...,source_sha256,start_s,duration_s,licence,attribution) instead of the "
                              "packaged one")
-    parser.add_argument("--retries", type=_count, default=DEFAULT_RETRIES, help="further attempts per mirror")
+    parser.add_argument("--retries", type=_count, default=DEFAULT_RETRIES, metavar="N", help="further attempts per mirror")
     parser.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="network timeout")
     parser.add_argument("--seed", type=_count, default=0, help="seed of the synthetic dataset")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")

@@ -10,16 +10,17 @@ from ..config import CLASS_NAMES
 from ..dataset import load_split, resolve_data_dir
 from ..pipeline import load_classifier
 from ..cli import HelpFormatter
-from .common import add_data_dir, add_model, print_json
+from .common import add_data_dir, add_model, counted, non_negative_int, print_json
 
 EXAMPLES = """\
 examples:
-  speechmusic evaluate --data-dir data --model model.npz
-  speechmusic evaluate --data-dir real-data --model model.npz --json > scores.json
-  speechmusic evaluate --data-dir data --model model.npz --json | python -c "import json,sys; print(json.load(sys.stdin)['accuracy'])"
+  .venv/bin/speechmusic evaluate --data-dir data --model model.npz
+  .venv/bin/speechmusic evaluate --data-dir real-data --model model.npz --json > scores.json
+  .venv/bin/speechmusic evaluate --data-dir data --model model.npz --json | python3 -c "import json,sys; print(json.load(sys.stdin)['accuracy'])"
 
 Only DATA_DIR/test/{music,speech} is read (a train split is not needed). The features are
-computed with the parameters stored in the model file.
+computed with the parameters stored in the model file. Exit status: 0 on success, 2 on an error
+(message on stderr).
 """
 
 
@@ -35,8 +36,8 @@ def register(subparsers) -> None:
     add_data_dir(parser)
     add_model(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-    parser.add_argument("--show-errors", type=int, default=10, metavar="K",
-                        help="list at most K misclassified files (text output)")
+    parser.add_argument("--show-errors", type=non_negative_int, default=10, metavar="N",
+                        help="list at most N misclassified files (text output)")
     parser.add_argument("--no-cache", action="store_true", help="do not read or write the feature cache")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.set_defaults(func=run)
@@ -119,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     names = classifier.class_names
     counts = ", ".join(f"{report['per_class'][name]['support']} {name}" for name in names)
     print(f"model: {args.model} ({classifier.describe()})")
-    print(f"test set: {data_dir / 'test'} ({report['n']} clips: {counts})")
+    print(f"test set: {data_dir / 'test'} ({counted(report['n'], 'clip')}: {counts})")
     print(f"accuracy: {100 * report['accuracy']:.1f} %   (balanced: {100 * report['balanced_accuracy']:.1f} %)")
     print()
     print(f"{'':10s}{'precision':>10s}{'recall':>10s}{'support':>10s}")

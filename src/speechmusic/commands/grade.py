@@ -8,14 +8,14 @@ from pathlib import Path
 from ..errors import ParameterError
 from ..grading import DEFAULT_CHECK_TIMEOUT, DEFAULT_TIMEOUT, grade_notebooks
 from ..cli import HelpFormatter
-from .common import expand_folders, positive_float, positive_int, print_json
+from .common import counted, expand_folders, positive_float, positive_int, print_json
 
 EXAMPLES = """\
 examples:
-  speechmusic grade submissions/alice.ipynb --data-dir data
-  speechmusic grade submissions/*.ipynb --data-dir data --json > grades.json
-  speechmusic grade submissions/ --data-dir data --timeout 300 --jobs 2
-  speechmusic grade solutions/audio_classification_logreg.ipynb --data-dir data --fail-under 1
+  .venv/bin/speechmusic grade submissions/alice.ipynb --data-dir data
+  .venv/bin/speechmusic grade submissions/*.ipynb --data-dir data --json > grades.json
+  .venv/bin/speechmusic grade submissions/ --data-dir data --timeout 300 --jobs 2
+  .venv/bin/speechmusic grade solutions/audio_classification_logreg.ipynb --data-dir data --fail-under 1
 
 Each notebook runs in its own process on a temporary copy (the submission is never modified),
 with the repository root on the kernel's PYTHONPATH so 'import audio_utils' and
@@ -23,8 +23,8 @@ with the repository root on the kernel's PYTHONPATH so 'import audio_utils' and
 are recorded and execution continues; at the time limit the running cell is interrupted. Then
 the exercise checks run on what the notebook defined. score = passed exercises / 8.
 A notebook that raises, hangs or kills its kernel gets a report like any other.
-Exit code: 0 when every notebook was graded (whatever its score), 1 when a file could not be
-read as a notebook or a score is below --fail-under.
+Exit status: 0 when every notebook was graded (whatever its score), 1 when a file could not be
+read as a notebook or a score is below --fail-under, 2 on an error (message on stderr).
 """
 
 
@@ -39,11 +39,12 @@ def register(subparsers) -> None:
     )
     parser.add_argument("notebooks", nargs="+", type=Path, metavar="NOTEBOOK",
                         help=".ipynb files (a folder stands for the .ipynb files in it)")
-    parser.add_argument("--data-dir", type=Path, default=None, metavar="D",
-                        help="dataset the notebooks load (sets SPEECHMUSIC_DATA; default: $SPEECHMUSIC_DATA, else LAB_DIR/data)")
-    parser.add_argument("--timeout", type=positive_float, default=DEFAULT_TIMEOUT, metavar="S",
+    parser.add_argument("--data-dir", type=Path, default=None, metavar="DATA_DIR",
+                        help="dataset the notebooks load (sets SPEECHMUSIC_DATA; default: $SPEECHMUSIC_DATA, else the lab "
+                             "folder's data/)")
+    parser.add_argument("--timeout", type=positive_float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                         help="seconds a notebook's cells may take altogether")
-    parser.add_argument("--check-timeout", type=positive_float, default=DEFAULT_CHECK_TIMEOUT, metavar="S",
+    parser.add_argument("--check-timeout", type=positive_float, default=DEFAULT_CHECK_TIMEOUT, metavar="SECONDS",
                         help="seconds the checks of one exercise may take")
     parser.add_argument("--lab-dir", type=Path, default=None, metavar="DIR",
                         help="folder with audio_utils.py and public_tests.py (default: the repository of the installed package)")
@@ -92,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
             for error in grade.errors[:5]:
                 print(f"  cell {error['cell']} raised {error['ename']}: {error['evalue'].splitlines()[0] if error['evalue'] else ''}")
             if len(grade.errors) > 5:
-                print(f"  ... and {len(grade.errors) - 5} more cells raised errors")
+                print(f"  ... and {counted(len(grade.errors) - 5, 'more cell')} raised errors")
             for exercise, result in grade.exercises.items():
                 mark = "PASS" if result["passed"] else "FAIL"
                 print(f"  {mark}  {exercise}")
@@ -100,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
                     print(_indent(result["message"]))
         if len(grades) > 1:
             mean = sum(g.score for g in grades) / len(grades)
-            print(f"\n{len(grades)} notebooks, mean score {mean:.2f}")
+            print(f"\n{counted(len(grades), 'notebook')}, mean score {mean:.2f}")
     unreadable = any(g.status == "failed" for g in grades)
     below = args.fail_under is not None and any(g.score < args.fail_under - 1e-12 for g in grades)
     return 1 if unreadable or below else 0

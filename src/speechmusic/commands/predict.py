@@ -10,18 +10,20 @@ from ..audio import find_audio_files
 from ..errors import AudioError, ParameterError
 from ..pipeline import SILENCE, load_classifier, predict_file
 from ..cli import HelpFormatter
-from .common import add_model, expand_folders, positive_float, print_json
+from .common import add_model, counted, expand_folders, positive_float, print_json, write_stdout
 
 EXAMPLES = """\
 examples:
-  speechmusic predict interview.wav --model model.npz
-  speechmusic predict song.mp3 talk.flac recordings/ --model model.npz
-  speechmusic predict podcast.ogg --model model.npz --hop 1 --json > windows.json
+  .venv/bin/speechmusic predict interview.wav --model model.npz
+  .venv/bin/speechmusic predict song.mp3 talk.flac recordings/ --model model.npz
+  .venv/bin/speechmusic predict podcast.ogg --model model.npz --hop 1 --json > windows.json
 
 A recording of at most one clip (3 s) gets one label and probability. A longer one is also
 classified window by window (3-s windows every --hop seconds, non-overlapping by default); its
 probability is then the mean over its windows. A folder stands for every audio file under it.
-The exit code is 1 when some file could not be read (the others are still reported).
+Text output: a header line, then per recording its label, p(speech) and path, and per window of a
+long recording its span, label and p(speech). Exit status: 0 when every file was classified, 1 when
+some file could not be read (the others are still reported), 2 on an error (message on stderr).
 """
 
 
@@ -36,7 +38,7 @@ def register(subparsers) -> None:
     )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="recordings (or folders of recordings)")
     add_model(parser)
-    parser.add_argument("--hop", type=positive_float, default=None, metavar="S",
+    parser.add_argument("--hop", type=positive_float, default=None, metavar="SECONDS",
                         help="seconds between windows of long recordings (default: the clip length)")
     parser.add_argument("--summary", action="store_true", help="text output: one line per file, no per-window lines")
     parser.add_argument("--json", action="store_true",
@@ -65,22 +67,40 @@ def run(args: argparse.Namespace) -> int:
         # A folder gives a list even when it holds one recording, so scripts see one shape per call.
         print_json(results[0] if len(args.files) == 1 and len(results) == 1 and not args.files[0].is_dir() else results)
     else:
-        for r in results:
-            if "error" in r:
-                print(f"error: {r['error']}", file=sys.stderr)
-                continue
-            extra = ""
-            if r["windows"]:
-                counts = {label: sum(w["label"] == label for w in r["windows"]) for label in ("speech", "music", SILENCE)}
-                listed = ", ".join(f"{n} {label}" for label, n in counts.items() if n or label != SILENCE)
-                extra = f"  ({r['duration']:.1f} s, {len(r['windows'])} windows: {listed})"
-            print(f"{r['label']:7s}  {_probability(r['probability_speech'])}  {r['file']}{extra}")
-            if r["windows"] and not args.summary:
-                for w in r["windows"]:
-                    print(f"    {w['start']:8.2f} - {w['end']:8.2f} s  {w['label']:7s}  {_probability(w['probability_speech'])}")
+        write_stdout(text_report(results, windows=not args.summary))
     return 1 if failed else 0
 
 
+def text_report(results: list[dict], *, windows: bool = True) -> str:
+    """The text output: a header, one line per recording and, unless ``windows`` is False, one per window.
+
+    Files that could not be read are reported on stderr instead (``error: ...``).
+
+    Examples
+    --------
+    >>> print(text_report([{"file": "song.flac", "label": "music", "probability_speech": 0.031,
+    ...                     "duration": 3.0, "windows": []}]), end="")
+    label    p(speech)  file
+    music        0.031  song.flac
+    """
+    lines = [f"{'label':7s}  {'p(speech)':>9s}  file"]
+    for r in results:
+        if "error" in r:
+            print(f"error: {r['error']}", file=sys.stderr)
+            continue
+        extra = ""
+        if r["windows"]:
+            counts = {label: sum(w["label"] == label for w in r["windows"]) for label in ("speech", "music", SILENCE)}
+            listed = ", ".join(f"{n} {label}" for label, n in counts.items() if n or label != SILENCE)
+            extra = f"  ({r['duration']:.1f} s, {counted(len(r['windows']), 'window')}: {listed})"
+        lines.append(f"{r['label']:7s}  {_probability(r['probability_speech'])}  {r['file']}{extra}")
+        if r["windows"] and windows:
+            for w in r["windows"]:
+                lines.append(f"{w['label']:7s}  {_probability(w['probability_speech'])}    "
+                             f"window {w['start']:.2f}-{w['end']:.2f} s")
+    return "\n".join(lines) + "\n"
+
+
 def _probability(value: float | None) -> str:
-    """p(speech) in a fixed width; a dash for digital silence, which has none."""
-    return "  -  " if value is None else f"{value:5.3f}"
+    """p(speech) in the column's width; a dash for digital silence, which has none."""
+    return f"{'-':>9s}" if value is None else f"{value:9.3f}"

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ..config import CLASS_NAMES, SPLITS
 from ..dataset import resolve_data_dir
 from ..ingest import prepare_from_folder
+from .common import add_data_dir, counted, positive_int
 
 EXAMPLES = """\
 examples:
-  speechmusic prepare --from-folder ~/Recordings/podcasts --label speech --split train
-  speechmusic prepare --from-folder ~/Music/jazz --label music --split test --max-clips-per-file 5
-  speechmusic prepare --from-folder field-recordings --label speech --split train --data-dir my-data \\
+  .venv/bin/speechmusic prepare --from-folder ~/Recordings/podcasts --label speech --split train
+  .venv/bin/speechmusic prepare --from-folder ~/Music/jazz --label music --split test --max-clips-per-file 5
+  .venv/bin/speechmusic prepare --from-folder field-recordings --label speech --split train --data-dir my-data \\
       --licence "CC BY 4.0, recorded by me"
 
 Every audio file under the folder (wav, flac, ogg, mp3, aiff, ...; sub-folders too) becomes
 consecutive 3-s 22050 Hz mono WAV clips in DATA_DIR/SPLIT/LABEL/, starting at the first sound.
 Sources are only read. Existing clips are never overwritten, and running the same command again
-adds nothing (DATA_DIR/manifest.csv remembers where each clip came from).
+adds nothing (DATA_DIR/manifest.csv remembers where each clip came from). Exit status: 0 when
+clips were written or already present, 1 when no audio file was found or none could be read, 2 on
+an error (message on stderr).
 """
 
 
@@ -33,12 +37,15 @@ def register(subparsers) -> None:
         epilog=EXAMPLES,
         formatter_class=HelpFormatter,
     )
-    parser.add_argument("--from-folder", type=Path, required=True, metavar="SRC", help="folder with recordings (read only)")
+    parser.add_argument("--from-folder", type=Path, required=True, metavar="DIR",
+                        help="folder with recordings, sub-folders included (only read)")
     parser.add_argument("--label", choices=CLASS_NAMES[::-1], required=True, help="what the recordings are")
     parser.add_argument("--split", choices=SPLITS, required=True, help="which part of the dataset they go to")
-    parser.add_argument("--data-dir", type=Path, default=None, help="dataset folder (default: $SPEECHMUSIC_DATA or ./data)")
-    parser.add_argument("--max-clips-per-file", type=int, default=None, metavar="K", help="at most K clips from each recording")
-    parser.add_argument("--licence", default="", help="licence or provenance recorded in the manifest for each clip")
+    add_data_dir(parser)
+    parser.add_argument("--max-clips-per-file", type=positive_int, default=None, metavar="N",
+                        help="at most N clips from each recording (default: all)")
+    parser.add_argument("--licence", default="", metavar="TEXT",
+                        help="licence or provenance recorded in the manifest for each clip")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
@@ -55,10 +62,12 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.quiet,
     )
     print(
-        f"{report.files} recordings: {report.clips_written} new clips in {data_dir / args.split / args.label}, "
-        f"{report.clips_already_present} already present, {len(report.failed)} unreadable"
+        f"{counted(report.files, 'recording')}: {counted(report.clips_written, 'new clip')} in "
+        f"{data_dir / args.split / args.label}, {report.clips_already_present} already present, "
+        f"{len(report.failed)} unreadable"
     )
     if report.files == 0:
-        print(f"no audio files found under {args.from_folder}")
+        print(f"no audio files found under {args.from_folder}: name the folder that holds the recordings",
+              file=sys.stderr)
         return 1
     return 1 if report.failed and report.clips_written + report.clips_already_present == 0 else 0

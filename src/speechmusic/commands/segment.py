@@ -6,29 +6,43 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..errors import ParameterError
 from ..pipeline import load_classifier
 from ..segmentation import (
-    DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, plot_segmentation, segment_file, segments_csv, write_segments_csv,
+    DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, SEGMENT_FORMATS, format_segments, plot_segmentation, segment_file,
+    write_segments,
 )
 from ..cli import HelpFormatter
 from .common import (
-    add_model, non_negative_float, positive_float, print_json, refuse_existing,
+    add_model, counted, non_negative_float, positive_float, print_json, refuse_existing, write_stdout,
 )
 
 EXAMPLES = """\
 examples:
-  speechmusic segment radio-show.flac --model model.npz --csv segments.csv
-  speechmusic segment radio-show.flac --model model.npz --csv segments.csv --plot segments.png
-  speechmusic segment lecture.wav --model model.npz --hop 0.5 --switch-penalty 10
-  speechmusic segment podcast.ogg --model model.npz --json > segments.json
-  speechmusic segment podcast.ogg --model model.npz            # CSV on stdout
+  .venv/bin/speechmusic segment radio-show.flac --model model.npz                     # CSV on stdout
+  .venv/bin/speechmusic segment radio-show.flac --model model.npz -o segments.csv --plot segments.png
+  .venv/bin/speechmusic segment interview.wav --model model.npz --format audacity -o labels.txt
+  .venv/bin/speechmusic segment interview.wav --model model.npz --format textgrid -o interview.TextGrid
+  .venv/bin/speechmusic segment podcast.ogg --model model.npz --format json -o segments.json
+  .venv/bin/speechmusic segment lecture.wav --model model.npz --hop 0.5 --switch-penalty 10
+
+formats (--format):
+  csv        start,end,label lines after a header line; seconds with 3 decimals
+  audacity   start<TAB>end<TAB>label lines (seconds with 6 decimals): an Audacity label track
+             (File > Import > Labels...)
+  textgrid   a Praat TextGrid (long text format): one interval tier, "speech-music", covering
+             the whole recording
+  json       one JSON document: file, model, duration, window, hop, seconds of speech and music,
+             speed, and the segments
 
 The model's 3-s windows slide over the recording every --hop seconds; the decisions are smoothed
 by a two-state hidden Markov model (Viterbi): a switch between speech and music costs
 --switch-penalty nats of evidence, so isolated hesitant windows do not split a segment, while a
 clear change of a few seconds does. Boundaries have a resolution of one hop. The file is read in
-blocks, so memory does not grow with its length (hours are fine). Output CSV: start,end,label
-(seconds, label speech or music), written atomically.
+blocks, so memory does not grow with its length (hours are fine). Labels are speech or music.
+Files are written atomically and never over an existing file unless --overwrite is given. A
+summary line goes to stderr unless --quiet. Exit status: 0 on success, 2 on an error (message
+on stderr).
 """
 
 
@@ -36,35 +50,60 @@ def register(subparsers) -> None:
 
     parser = subparsers.add_parser(
         "segment",
-        help="split a long recording into speech and music segments (CSV, optional plot)",
+        help="split a long recording into speech and music segments (CSV, Audacity, TextGrid, JSON; plot)",
         description="Split a recording of any length into speech and music segments.",
         epilog=EXAMPLES,
         formatter_class=HelpFormatter,
     )
     parser.add_argument("file", type=Path, metavar="FILE", help="recording to segment")
     add_model(parser)
-    parser.add_argument("--window", type=positive_float, default=None, metavar="S",
+    parser.add_argument("--window", type=positive_float, default=None, metavar="SECONDS",
                         help="window length in seconds (default: the model's clip length, 3; "
                              "other lengths need a model trained with --features dynamics or pooled)")
-    parser.add_argument("--hop", type=positive_float, default=DEFAULT_HOP, metavar="S",
+    parser.add_argument("--hop", type=positive_float, default=DEFAULT_HOP, metavar="SECONDS",
                         help="seconds between window starts (rounded to whole 23-ms spectrogram frames)")
-    parser.add_argument("--switch-penalty", type=non_negative_float, default=DEFAULT_SWITCH_PENALTY, metavar="P",
+    parser.add_argument("--switch-penalty", type=non_negative_float, default=DEFAULT_SWITCH_PENALTY, metavar="NATS",
                         help="evidence (nats) a change between speech and music must earn; 0 = no smoothing")
-    parser.add_argument("--csv", type=Path, default=None, metavar="OUT", help="write segments here (default: stdout)")
-    parser.add_argument("--plot", type=Path, default=None, metavar="OUT.png",
+    parser.add_argument("--format", choices=tuple(SEGMENT_FORMATS), default=None,
+                        help="how the segments are written (default: csv; see below)")
+    parser.add_argument("-o", "--output", default=None, metavar="FILE",
+                        help="write the segments to FILE ('-' or default: stdout)")
+    parser.add_argument("--csv", type=Path, default=None, metavar="FILE",
+                        help="the same as --format csv --output FILE")
+    parser.add_argument("--plot", type=Path, default=None, metavar="FILE.png",
                         help="save a figure: waveform, spectrogram, window probabilities, segment timeline")
-    parser.add_argument("--overwrite", action="store_true", help="replace existing --csv / --plot files")
-    parser.add_argument("--json", action="store_true", help="print a JSON summary with the segments on stdout")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar or summary on stderr")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing --output / --plot files")
+    parser.add_argument("--json", action="store_true",
+                        help="print the JSON summary with the segments on stdout (then the segments go to "
+                             "stdout only in it, or to --output FILE as well)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar or summary line on stderr")
     parser.set_defaults(func=run)
 
 
+def output_choice(args: argparse.Namespace) -> tuple[str, Path | None]:
+    """``(format, path)`` of the segments' output from the options; path None means stdout.
+
+    With ``--json`` and no ``--output``, the JSON summary on stdout is the only output.
+    """
+    fmt = args.format
+    output = args.output
+    if args.csv is not None:
+        if output is not None:
+            raise ParameterError("give either --csv FILE or --output FILE, not both")
+        if fmt not in (None, "csv"):
+            raise ParameterError(f"--csv writes CSV; for --format {fmt} use --output FILE")
+        fmt, output = "csv", str(args.csv)
+    path = None if output in (None, "-") else Path(output)
+    if args.json and path is None and fmt not in (None, "json"):
+        raise ParameterError(f"--json prints the summary on stdout: write the {fmt} segments to a file (--output FILE)")
+    return fmt or "csv", path
+
+
 def run(args: argparse.Namespace) -> int:
-    refuse_existing(args.csv, args.overwrite, "CSV file")
+    fmt, path = output_choice(args)
+    refuse_existing(path, args.overwrite, "segments file")
     refuse_existing(args.plot, args.overwrite, "figure")
     if args.plot is not None and args.plot.suffix.lower() != ".png":
-        from ..errors import ParameterError
-
         raise ParameterError(f"--plot must end in .png, got {args.plot}")
     classifier = load_classifier(args.model)
     result = segment_file(
@@ -76,22 +115,25 @@ def run(args: argparse.Namespace) -> int:
         overview=args.plot is not None,
         progress=not args.quiet,
     )
-    if args.csv is not None:
-        write_segments_csv(result.segments, args.csv, overwrite=args.overwrite)
+    about = {"file": str(args.file), "model": str(args.model)}
+    if path is not None:
+        write_segments(result, path, fmt, overwrite=args.overwrite, **about)
+    n_segments = counted(len(result.segments), "segment")
     if args.plot is not None:
         from ..plots import save_figure
 
-        figure = plot_segmentation(result, title=f"{args.file.name}: {len(result.segments)} segments")
+        figure = plot_segmentation(result, title=f"{args.file.name}: {n_segments}")
         save_figure(figure, args.plot, overwrite=args.overwrite)
     if args.json:
-        print_json({"file": str(args.file), "model": str(args.model), **result.as_dict(),
-                    "csv": str(args.csv) if args.csv else None, "plot": str(args.plot) if args.plot else None})
-    elif args.csv is None:
-        sys.stdout.write(segments_csv(result.segments))
+        print_json({**about, **result.as_dict(), "format": fmt if path is not None else None,
+                    "output": str(path) if path is not None else None,
+                    "plot": str(args.plot) if args.plot else None})
+    elif path is None:
+        write_stdout(format_segments(result, fmt, **about))
     if not args.quiet:
-        written = [str(p) for p in (args.csv, args.plot) if p is not None]
+        written = [str(p) for p in (path, args.plot) if p is not None]
         print(
-            f"{args.file}: {result.duration:.1f} s, {len(result.segments)} segments "
+            f"{args.file}: {result.duration:.1f} s, {n_segments} "
             f"(speech {result.seconds_of('speech'):.1f} s, music {result.seconds_of('music'):.1f} s), "
             f"{result.realtime_factor:.0f}x real time" + (f"; wrote {', '.join(written)}" if written else ""),
             file=sys.stderr,

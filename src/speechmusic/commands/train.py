@@ -17,23 +17,25 @@ from ..features import FEATURE_KINDS
 from ..pipeline import DEFAULT_FEATURE_KIND, TRAINING_DEFAULTS, save_classifier, train_classifier
 from ..cli import HelpFormatter
 from .common import (
-    add_data_dir, is_stream, non_negative_float, positive_float, non_negative_int, print_json, refuse_existing,
+    add_data_dir, counted, is_stream, non_negative_float, positive_float, non_negative_int, print_json, refuse_existing,
 )
 
 EXAMPLES = f"""\
 examples:
-  speechmusic train --data-dir data --model model.npz
-  speechmusic train --data-dir data --model flat.npz --features flat
-  speechmusic train --data-dir data --model pooled.npz --features pooled
-  speechmusic train --data-dir data --model model.npz --validation 0.2 --seed 1 --overwrite
-  speechmusic train --data-dir data --model model.npz --iterations 3000 --learning-rate 0.05 --json
+  .venv/bin/speechmusic train --data-dir data --model model.npz
+  .venv/bin/speechmusic train --data-dir data --model flat.npz --features flat
+  .venv/bin/speechmusic train --data-dir data --model pooled.npz --features pooled
+  .venv/bin/speechmusic train --data-dir data --model model.npz --validation 0.2 --seed 1 --overwrite
+  .venv/bin/speechmusic train --data-dir data --model model.npz --iterations 3000 --learning-rate 0.05 --json
 
 Defaults per feature kind (learning rate, iterations, standardisation):
   dynamics: {TRAINING_DEFAULTS['dynamics'][0]}, {TRAINING_DEFAULTS['dynamics'][1]}, on    (the default kind: generalises best to real recordings)
   pooled:   {TRAINING_DEFAULTS['pooled'][0]}, {TRAINING_DEFAULTS['pooled'][1]}, on
   flat:     {TRAINING_DEFAULTS['flat'][0]}, {TRAINING_DEFAULTS['flat'][1]}, off   (the lab's flattened spectrogram)
 Only DATA_DIR/train is read. Training is deterministic (zero initial weights, full-batch gradient
-descent); --seed only chooses which recordings --validation holds out.
+descent); --seed only chooses which recordings --validation holds out. An existing model file is
+kept unless --overwrite is given (checked before any work). Exit status: 0 on success, 2 on an
+error (message on stderr).
 """
 
 
@@ -51,7 +53,7 @@ def register(subparsers) -> None:
         formatter_class=HelpFormatter,
     )
     add_data_dir(parser)
-    parser.add_argument("--model", type=Path, required=True, metavar="M", help="model file to write (.npz)")
+    parser.add_argument("--model", type=Path, required=True, metavar="MODEL", help="model file to write (.npz)")
     parser.add_argument(
         "--features", choices=FEATURE_KINDS[::-1], default=DEFAULT_FEATURE_KIND,
         help="dynamics: how the sound moves (spread and change of cepstra, spectral flux, onsets, harmonic "
@@ -60,16 +62,16 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--iterations", type=non_negative_int, default=None, metavar="N",
                         help="gradient-descent steps (default: per feature kind, see below)")
-    parser.add_argument("--learning-rate", type=positive_float, default=None, metavar="A",
+    parser.add_argument("--learning-rate", type=positive_float, default=None, metavar="RATE",
                         help="gradient-descent step size (default: per feature kind)")
     standardize = parser.add_mutually_exclusive_group()
     standardize.add_argument("--standardize", dest="standardize", action="store_true", default=None,
                              help="scale each feature to zero mean, unit variance (default for dynamics and pooled)")
     standardize.add_argument("--no-standardize", dest="standardize", action="store_false",
                              help="use the features as they are (default for flat)")
-    parser.add_argument("--validation", type=non_negative_float, default=0.0, metavar="F",
-                        help="hold out this fraction of the training recordings and report accuracy on them")
-    parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the --validation choice")
+    parser.add_argument("--validation", type=non_negative_float, default=0.0, metavar="FRACTION",
+                        help="hold out this fraction of the training recordings and report accuracy on them (default: 0, none)")
+    parser.add_argument("--seed", type=non_negative_int, default=0, metavar="SEED", help="seed of the --validation choice")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing model file")
     parser.add_argument("--no-cache", action="store_true", help="do not read or write the feature cache")
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
@@ -175,15 +177,15 @@ def run(args: argparse.Namespace) -> int:
         print_json(summary)
     else:
         counts = ", ".join(f"{n} {name}" for name, n in summary["n_per_class"].items())
-        log(f"data: {data_dir / 'train'} ({len(y)} clips: {counts})")
+        log(f"data: {data_dir / 'train'} ({counted(len(y), 'clip')}: {counts})")
         log(
             f"trained {args.features} model: {model.num_iterations} iterations, learning rate {model.learning_rate:g}, "
             f"standardize {'on' if model.standardize else 'off'}, {seconds:.1f} s"
         )
         if summary["final_cost"] is not None:
             log(f"final cost: {summary['final_cost']:.4f}")
-        log(f"train accuracy: {100 * train_accuracy:.1f} %  ({len(y_fit)} clips)")
+        log(f"train accuracy: {100 * train_accuracy:.1f} %  ({counted(len(y_fit), 'clip')})")
         if validation_accuracy is not None:
-            log(f"validation accuracy: {100 * validation_accuracy:.1f} %  ({int(held.sum())} held-out clips)")
+            log(f"validation accuracy: {100 * validation_accuracy:.1f} %  ({counted(int(held.sum()), 'held-out clip')})")
         log(f"saved {args.model}")
     return 0
