@@ -40,9 +40,14 @@ import scipy.signal
 from .config import CLASS_NAMES, DEFAULT_PARAMS, LABELS, SPLITS
 from .errors import ParameterError
 from .fileio import write_text, write_wav
+from .synth_effects import ChainSettings, mix_at_snr, recording_chain
+from .synth_effects import bandpass_noise as _bandpass_noise
+from .synth_effects import colored_noise as _colored_noise
+from .synth_effects import rms as _rms
+from .synth_prosody import CODAS, ONSETS, TONES, Rhythm, random_rhythm, tone_contour
 
 #: Bump when the generator changes what a given seed produces (recorded in the README file).
-SYNTH_VERSION = 1
+SYNTH_VERSION = 2
 #: Written next to the split folders; says the audio is synthetic.
 README_NAME = "SYNTHETIC_README.txt"
 #: Manifest ``source`` and ``licence`` of every synthetic clip.
@@ -53,6 +58,23 @@ PARALLEL_MIN_CLIPS = 24
 
 # Frame hop (samples) of the slowly varying control tracks (pitch, formants, amplitudes).
 _HOP = 64
+
+#: The recording situations of each class (speechmusic.synth_effects.recording_chain). The
+#: channels (bandwidth, telephone, codecs) are shared, so that they say nothing about the class;
+#: speech is more often reverberant, far from the microphone and in loud backgrounds, as in the
+#: recordings people bring.
+CHAINS = {
+    "speech": ChainSettings(
+        room_probability=0.6, rt60_range=(0.15, 1.2), far_probability=0.3, floor_snr_range=(18.0, 48.0),
+        noise_probability=0.35, noise_snr_range=(0.0, 20.0), rumble_probability=0.8,
+    ),
+    "music": ChainSettings(
+        room_probability=0.75, rt60_range=(0.2, 2.0), far_probability=0.2, floor_snr_range=(30.0, 75.0),
+        noise_probability=0.25, noise_snr_range=(5.0, 20.0), rumble_probability=0.35,
+    ),
+}
+#: Share of speech clips spoken over a music bed, and the bed's level below the voice (dB).
+SPEECH_OVER_MUSIC = (0.12, (10.0, 25.0))
 
 
 # --------------------------------------------------------------------------------------------
@@ -100,129 +122,6 @@ def _wander(rng: np.random.Generator, n: int, n_knots: int) -> np.ndarray:
     i = np.minimum(position.astype(int), len(knots) - 2)
     blend = 0.5 - 0.5 * np.cos(np.pi * (position - i))  # cosine interpolation: smooth at the knots
     return knots[i] * (1 - blend) + knots[i + 1] * blend
-
-
-def _colored_noise(rng: np.random.Generator, n: int, exponent: float) -> np.ndarray:
-    """Noise with power spectrum ~ 1/f**exponent (0 white, 1 pink, 2 brown), unit RMS."""
-    spectrum = np.fft.rfft(rng.standard_normal(n))
-    f = np.arange(spectrum.size, dtype=float)
-    f[0] = 1.0
-    spectrum *= f ** (-exponent / 2.0)
-    spectrum[0] = 0.0
-    y = np.fft.irfft(spectrum, n)
-    return y / (np.sqrt(np.mean(y**2)) + 1e-12)
-
-
-def _bandpass_noise(rng: np.random.Generator, n: int, low: float, high: float, sr: int, order: int = 2) -> np.ndarray:
-    """White noise through a Butterworth band-pass (``high`` at or above Nyquist means high-pass)."""
-    noise = rng.standard_normal(n + 256)  # a short run-in so the filter starts settled
-    nyquist = sr / 2
-    high = min(high, 0.97 * nyquist)
-    if low <= 0:
-        sos = scipy.signal.butter(order, high, "lowpass", fs=sr, output="sos")
-    elif high >= 0.96 * nyquist:
-        sos = scipy.signal.butter(order, low, "highpass", fs=sr, output="sos")
-    else:
-        sos = scipy.signal.butter(order, [low, high], "bandpass", fs=sr, output="sos")
-    return scipy.signal.sosfilt(sos, noise)[256:]
-
-
-def _rms(y: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(np.square(y, dtype=np.float64)))) if y.size else 0.0
-
-
-def _room(y: np.ndarray, rng: np.random.Generator, sr: int, rt60: float, wet: float) -> np.ndarray:
-    """Convolve with a room: exponentially decaying noise (reverberation time ``rt60`` seconds).
-
-    The impulse response is a direct path plus a tail whose high frequencies die faster (air and
-    wall absorption), mixed at ``wet`` (fraction of the output energy in the tail, roughly).
-    """
-    length = int(min(rt60, 2.5) * sr)
-    t = np.arange(length) / sr
-    tail = rng.standard_normal(length) * np.exp(-6.91 * t / rt60)
-    # Darken the tail: split it into a low and a high part, the high part decaying twice as fast.
-    sos = scipy.signal.butter(1, rng.uniform(2000, 5000), "lowpass", fs=sr, output="sos")
-    low = scipy.signal.sosfilt(sos, tail)
-    tail = low + (tail - low) * np.exp(-6.91 * t / (0.5 * rt60))
-    predelay = int(rng.uniform(0.002, 0.02) * sr)
-    tail = np.concatenate([np.zeros(predelay), tail])
-    tail *= np.sqrt(wet / (1.0 - wet + 1e-9)) / (np.sqrt(np.sum(tail**2)) + 1e-12)
-    ir = tail
-    ir[0] += 1.0
-    return scipy.signal.fftconvolve(y, ir)[: y.size]
-
-
-def _bandlimit(y: np.ndarray, sr: int, low: float, high: float) -> np.ndarray:
-    """Brick-wall band limit in the frequency domain with short cosine edges.
-
-    Resampling filters and codecs cut very steeply, which a mel-spectrogram shows as an empty
-    band above the cut-off; a gentle filter would not reproduce that.
-    """
-    spectrum = np.fft.rfft(y)
-    f = np.fft.rfftfreq(y.size, 1.0 / sr)
-    gain = np.ones_like(f)
-    if high < sr / 2:
-        edge = 0.03 * high
-        gain *= np.clip((high - f) / edge, 0.0, 1.0)
-    if low > 0:
-        edge = 0.3 * low
-        gain *= np.clip((f - (low - edge)) / edge, 0.0, 1.0)
-    gain = 0.5 - 0.5 * np.cos(np.pi * gain)  # smooth the linear ramps
-    return np.fft.irfft(spectrum * gain, y.size)
-
-
-def _recording_chain(
-    y: np.ndarray,
-    rng: np.random.Generator,
-    sr: int,
-    *,
-    room_probability: float,
-    rt60_range: tuple[float, float],
-    wet_range: tuple[float, float],
-    snr_range: tuple[float, float],
-    rumble_probability: float,
-) -> np.ndarray:
-    """Room, microphone tilt, background noise, rumble and bandwidth limit, all randomised."""
-    n = y.size
-    active_rms = _rms(y[np.abs(y) > 0.05 * np.max(np.abs(y)) + 1e-12]) if np.any(y) else 1.0
-    if rng.random() < room_probability:
-        y = _room(y, rng, sr, rng.uniform(*rt60_range), rng.uniform(*wet_range))
-    # Microphone / channel colour: a gentle first-order tilt up or down and a random low cut.
-    if rng.random() < 0.7:
-        sos = scipy.signal.butter(1, rng.uniform(1000, 6000), "lowpass", fs=sr, output="sos")
-        low = scipy.signal.sosfilt(sos, y)
-        y = low + (y - low) * 10 ** (rng.uniform(-6, 4) / 20)
-    if rng.random() < 0.25:
-        sos = scipy.signal.butter(2, rng.uniform(20, 80), "highpass", fs=sr, output="sos")
-        y = scipy.signal.sosfilt(sos, y)
-    # Background noise below the signal: hiss and room tone, low rumble (traffic, ventilation,
-    # handling), sometimes mains hum.
-    noise = _colored_noise(rng, n, rng.choice([0.5, 1.0, 1.5, 2.0, 2.0, 2.5]))
-    if rng.random() < 0.2:
-        mains = rng.choice([50.0, 60.0])
-        t = np.arange(n) / sr
-        hum = sum(np.sin(2 * np.pi * mains * h * t + rng.uniform(0, 6.3)) / h for h in (1, 2, 3, 4))
-        noise = noise + hum * 10 ** (rng.uniform(-12, 0) / 20)
-    snr_db = rng.uniform(*snr_range)
-    y = y + noise / (_rms(noise) + 1e-12) * active_rms * 10 ** (-snr_db / 20)
-    # Infrasonic rumble (wind, handling, building vibration): most real recordings carry it.
-    rumble = _colored_noise(rng, n, 2.0)
-    rumble = scipy.signal.sosfilt(scipy.signal.butter(2, rng.uniform(30, 120), "lowpass", fs=sr, output="sos"), rumble)
-    rumble_db = rng.uniform(12, 45) if rng.random() < rumble_probability else rng.uniform(45, 70)
-    y = y + rumble / (_rms(rumble) + 1e-12) * active_rms * 10 ** (-rumble_db / 20)
-    # Bandwidth of the recording / file format.
-    choice = rng.random()
-    if choice < 0.65:
-        pass  # full band
-    elif choice < 0.82:
-        y = _bandlimit(y, sr, 0.0, rng.uniform(7600, 8000))  # 16-kHz recording
-    elif choice < 0.89:
-        y = _bandlimit(y, sr, 0.0, rng.uniform(5000, 5500))  # 11-kHz recording
-    elif choice < 0.95:
-        y = _bandlimit(y, sr, rng.uniform(200, 350), rng.uniform(3300, 3700))  # telephone band
-    else:
-        y = _bandlimit(y, sr, 0.0, rng.uniform(9000, 10500))  # lossy codec low-pass
-    return y
 
 
 def _to_output(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -278,9 +177,11 @@ class _Voice:
     syllable_rate: float  # syllables per second
     max_voiced: float  # Hz; above it the voice is mostly turbulence noise, not harmonics
     h1_boost: float  # extra level of the fundamental (lax, breathy phonation has a strong H1)
+    rhythm: Rhythm  # timing and pitch habits of the talker's language (synth_prosody)
 
 
-def _random_voice(rng: np.random.Generator) -> _Voice:
+def _random_voice(rng: np.random.Generator, rhythm: Rhythm | None = None) -> _Voice:
+    rhythm = random_rhythm(rng) if rhythm is None else rhythm
     kind = rng.choice(["low", "high", "higher"], p=[0.55, 0.37, 0.08])
     if kind == "low":
         f0, scale = rng.uniform(84, 135), rng.uniform(0.93, 1.05)
@@ -296,9 +197,10 @@ def _random_voice(rng: np.random.Generator) -> _Voice:
         tilt=rng.uniform(0.8, 1.3),
         breathiness=10 ** (rng.uniform(-50, -32) / 20),
         jitter=rng.uniform(0.002, 0.012),
-        syllable_rate=rng.uniform(3.0, 6.0),
+        syllable_rate=rng.uniform(*rhythm.rate_range),
         max_voiced=rng.uniform(2500, 5500),
         h1_boost=10 ** (rng.uniform(-2, 4) / 20),
+        rhythm=rhythm,
     )
 
 
@@ -360,32 +262,43 @@ def _plan_speech(rng: np.random.Generator, n_samples: int, sr: int) -> _SpeechPl
     if rng.random() < 0.15:  # a second speaker takes over after a pause (dialogue, interview)
         voices.append(_random_voice(rng))
 
-    # Where the clip sits in the talk: usually mid-utterance, sometimes at its start.
-    if rng.random() < 0.75:
-        t = -rng.uniform(0.0, 1.0)
+    # How the talk is cut: a stretch of running speech (usually starting mid-utterance), a read
+    # prompt with silence around it, or isolated words (commands, wake words, lists).
+    style = rng.choice(["running", "prompt", "words"], p=[0.65, 0.25, 0.1])
+    if style == "running":
+        t = -rng.uniform(0.0, 1.0) if rng.random() < 0.75 else rng.uniform(0.05, 0.6)
+        stop_early = rng.random() < 0.15  # the utterance ends inside the clip (trailing silence)
+        phrase_range, pauses = (3, 14), ((0.1, 0.35), (0.35, 0.8))
+    elif style == "prompt":
+        t = rng.uniform(0.1, 1.0) if rng.random() < 0.6 else -rng.uniform(0.0, 1.5)
+        stop_early = rng.random() < 0.6
+        phrase_range, pauses = (5, 18), ((0.15, 0.4), (0.4, 1.2))
     else:
-        t = rng.uniform(0.05, 0.6)
-    stop_early = rng.random() < 0.15  # the utterance ends inside the clip (trailing silence)
+        t = rng.uniform(-0.3, 0.8)
+        stop_early = False
+        phrase_range, pauses = (1, 4), ((0.25, 0.6), (0.6, 1.3))
     voice_index = 0
-    vowel_names = list(_VOWELS)
 
     while t < duration:
         voice = voices[voice_index]
+        rhythm = voice.rhythm
+        onset_p = np.array(rhythm.onset_p) / np.sum(rhythm.onset_p)
+        coda_p = np.array(rhythm.coda_p) / np.sum(rhythm.coda_p)
+        vowel_names = rhythm.vowels
         scale = voice.formant_scale
         phrase_start = t
-        n_syllables = int(rng.integers(3, 14))
+        n_syllables = int(rng.integers(*phrase_range))
         syllable_period = 1.0 / voice.syllable_rate
         for i in range(n_syllables):
-            stressed = rng.random() < 0.4
-            level = 10 ** (-rng.uniform(0, 3) / 20) if stressed else 10 ** (-rng.uniform(2, 9) / 20)
+            stressed = rng.random() < rhythm.stress_probability
+            level = 10 ** (-rng.uniform(0, 3) / 20) if stressed else 10 ** (-rng.uniform(*rhythm.stress_contrast_db) / 20)
             level *= 10 ** (-3 * i / max(n_syllables, 1) / 20)  # phrase-final loudness decline
             # Durations are drawn from natural ranges and then scaled to the voice's speaking rate.
             tempo = syllable_period / 0.26 * rng.uniform(0.8, 1.2)
             plan.syllable_times.append(t)
 
             # ---- onset consonant(s)
-            onset = rng.choice(["none", "stop", "fric", "nasal", "approx", "cluster"],
-                               p=[0.2, 0.3, 0.22, 0.12, 0.08, 0.08])
+            onset = ONSETS[int(rng.choice(len(ONSETS), p=onset_p))]
             onset_locus = None
             if onset in ("stop", "cluster"):
                 name = rng.choice(list(_STOPS))
@@ -425,12 +338,12 @@ def _plan_speech(rng: np.random.Generator, n_samples: int, sr: int) -> _SpeechPl
                 onset_locus = None
 
             # ---- vowel nucleus, formants moving from the consonant locus to the vowel target(s)
-            vowel_length = max(0.04, rng.uniform(0.05, 0.2) * tempo * (1.4 if stressed else 1.0))
-            if rng.random() < 0.2:
+            vowel_length = max(0.04, rng.uniform(0.05, 0.2) * tempo * (rhythm.stress_lengthening if stressed else 1.0))
+            if rng.random() < rhythm.diphthong_probability:
                 first, second = _DIPHTHONGS[rng.integers(len(_DIPHTHONGS))]
             else:
                 first = second = vowel_names[rng.integers(len(vowel_names))]
-            if not stressed and rng.random() < 0.5:
+            if not stressed and rng.random() < rhythm.reduction:
                 first = second = "@"  # unstressed vowels reduce towards schwa
             token = rng.uniform(0.94, 1.06, 3) * scale
             target_a = np.array(_VOWELS[first]) * token
@@ -444,7 +357,7 @@ def _plan_speech(rng: np.random.Generator, n_samples: int, sr: int) -> _SpeechPl
             t += vowel_length
 
             # ---- coda consonant
-            coda = rng.choice(["none", "nasal", "stop", "fric", "approx"], p=[0.4, 0.2, 0.15, 0.2, 0.05])
+            coda = CODAS[int(rng.choice(len(CODAS), p=coda_p))]
             if coda == "nasal":
                 t, _ = _add_nasal(plan, rng, t, (0.04, 0.09), tempo, 0.4 * level, scale)
             elif coda == "stop":
@@ -473,12 +386,12 @@ def _plan_speech(rng: np.random.Generator, n_samples: int, sr: int) -> _SpeechPl
                 plan.formant_keys.append((t + length / 2, *(f * scale for f in _APPROXIMANTS[name])))
                 t += length
 
-            if rng.random() < 0.3 and i < n_syllables - 1:
+            if rng.random() < rhythm.word_gap_probability and i < n_syllables - 1:
                 t += rng.uniform(0.05, 0.18)  # a short gap between words
         plan.phrases.append((phrase_start, t))
         plan.voices.append((phrase_start, t, voice))
         # Pause between phrases: short breaths to longer sentence breaks.
-        t += rng.uniform(0.1, 0.35) if rng.random() < 0.7 else rng.uniform(0.35, 0.8)
+        t += rng.uniform(*pauses[0]) if rng.random() < 0.7 else rng.uniform(*pauses[1])
         if len(voices) > 1 and rng.random() < 0.5:
             voice_index = 1 - voice_index
         if stop_early and t > 1.4:
@@ -487,7 +400,7 @@ def _plan_speech(rng: np.random.Generator, n_samples: int, sr: int) -> _SpeechPl
 
 
 def _pitch_track(rng: np.random.Generator, plan: _SpeechPlan) -> None:
-    """Fill ``plan.f0``: per-phrase declination, accents on loud syllables, jitter; 80-250 Hz."""
+    """Fill ``plan.f0``: per-phrase declination, accents or lexical tones, jitter; 80-250 Hz."""
     frame_times = np.arange(plan.n_frames) * _HOP / plan.sr
     f0 = np.full(plan.n_frames, np.nan)
     for start, end, voice in plan.voices:
@@ -502,16 +415,25 @@ def _pitch_track(rng: np.random.Generator, plan: _SpeechPlan) -> None:
         contour += 2.0 * _wander(rng, inside.sum(), 8)
         times = frame_times[inside]
         syllables = [s for s in plan.syllable_times if start <= s <= end]
+        rhythm = voice.rhythm
+        if rhythm.tonal:  # tone languages: the phrase melody is mostly the syllables' own tones
+            contour *= 0.5
+        tone_span = rng.uniform(0.6, 1.2) * voice.f0_span / 4.0
+        tone_names = list(TONES)
         for i, syllable in enumerate(syllables):
-            if rng.random() < 0.5:  # pitch accent: a rise-fall (sometimes a dip) around the vowel
+            following = syllables[i + 1] if i + 1 < len(syllables) else end
+            inside_syllable = (times >= syllable) & (times < following)
+            span = max(following - syllable, 1e-3)
+            if rhythm.tonal:
+                tone = tone_names[int(rng.integers(len(tone_names)))]
+                contour[inside_syllable] += tone_contour(tone, (times[inside_syllable] - syllable) / span, span=tone_span)
+            elif rng.random() < rhythm.accent_probability:
+                # Pitch accent: a rise-fall (sometimes a dip) around the vowel.
                 height = rng.uniform(0.5, 1.2) * voice.f0_span * rng.choice([1.0, 1.0, 1.0, -0.6])
                 width = rng.uniform(0.035, 0.09)
                 contour += height * np.exp(-0.5 * ((times - syllable - 0.09) / width) ** 2)
             # Within a syllable the pitch keeps gliding up or down (never holds still like a note).
-            following = syllables[i + 1] if i + 1 < len(syllables) else end
-            inside_syllable = (times >= syllable) & (times < following)
-            glide = rng.uniform(-4.0, 3.0)
-            span = max(following - syllable, 1e-3)
+            glide = rng.uniform(*rhythm.glide_range)
             contour[inside_syllable] += glide * ((times[inside_syllable] - syllable) / span - 0.5)
         f0[inside] = voice.f0_median * 2 ** (contour / 12)
     # Frames outside every phrase carry the nearest value (they are unvoiced anyway).
@@ -525,7 +447,20 @@ def _pitch_track(rng: np.random.Generator, plan: _SpeechPlan) -> None:
     f0 *= 1.0 + jitter * rng.standard_normal(plan.n_frames)
     f0 = _moving_average(f0, 3)
     f0 = _moving_average(f0, 9)  # the glides above have corners; the larynx does not
-    plan.f0 = np.clip(f0, 82.0, 248.0)
+    plan.f0 = _soft_pitch_limit(f0, 82.0, 248.0)
+
+
+def _soft_pitch_limit(f0: np.ndarray, low: float, high: float, knee: float = 0.75) -> np.ndarray:
+    """Keep a pitch track inside [low, high] Hz by bending it smoothly near the limits.
+
+    A hard clip would hold the pitch perfectly still at the limit, like a sung note.
+    """
+    lo, hi = np.log2(low), np.log2(high)
+    centre, half = (lo + hi) / 2, (hi - lo) / 2
+    z = (np.log2(np.maximum(f0, 1.0)) - centre) / half
+    bent = np.sign(z) * np.where(np.abs(z) <= knee, np.abs(z),
+                                 knee + (1 - knee) * np.tanh((np.abs(z) - knee) / (1 - knee)))
+    return 2 ** (centre + half * bent)
 
 
 def _formant_tracks(rng: np.random.Generator, plan: _SpeechPlan, scale: float) -> np.ndarray:
@@ -665,11 +600,27 @@ def synthesize_speech(rng: np.random.Generator, *, sample_rate: int = 22050, dur
 
 
 def _render_speech(rng: np.random.Generator, n: int, sr: int) -> tuple[np.ndarray, _SpeechPlan]:
+    y, plan = _dry_speech(rng, n, sr)
+    if rng.random() < SPEECH_OVER_MUSIC[0]:
+        # Talk over a music bed (radio, film, presentations): still speech.
+        bed, _ = _dry_music(rng, n, sr)
+        y = mix_at_snr(y, bed, rng.uniform(*SPEECH_OVER_MUSIC[1]))
+    y = recording_chain(y, rng, sr, CHAINS["speech"], voice=_babble_voice)
+    return _to_output(y, rng), plan
+
+
+def _babble_voice(rng: np.random.Generator, n: int, sr: int) -> np.ndarray:
+    """One dry talker for babble and cafe backgrounds (upper harmonics left out: they drown anyway)."""
+    return _dry_speech(rng, n, sr, fmax=min(0.45 * sr, 5000.0))[0]
+
+
+def _dry_speech(rng: np.random.Generator, n: int, sr: int, *, fmax: float | None = None) -> tuple[np.ndarray, _SpeechPlan]:
+    """A talker at a microphone, before the room, the noise and the channel."""
     plan = _plan_speech(rng, n, sr)
     _pitch_track(rng, plan)
     main_voice = plan.voices[0][2] if plan.voices else _random_voice(rng)
     formants = _formant_tracks(rng, plan, main_voice.formant_scale)
-    fmax = min(0.45 * sr, 9500.0)
+    fmax = min(0.45 * sr, 9500.0) if fmax is None else fmax
     plan.voicing = _moving_average(plan.voicing, 5)  # ~15 ms on- and offsets
     voiced = _render_voiced(rng, plan, formants, main_voice, n, fmax).astype(np.float64)
     reference = _rms(voiced[np.abs(voiced) > 0.1 * np.abs(voiced).max()]) if voiced.any() else 1.0
@@ -691,11 +642,7 @@ def _render_speech(rng: np.random.Generator, n: int, sr: int) -> tuple[np.ndarra
         centre = rng.uniform(2000, 4500)
         sos = scipy.signal.butter(1, [centre / 1.6, centre * 1.6], "bandpass", fs=sr, output="sos")
         y = y + scipy.signal.sosfilt(sos, y) * (10 ** (rng.uniform(2, 7) / 20) - 1)
-    y = _recording_chain(
-        y, rng, sr, room_probability=0.5, rt60_range=(0.1, 0.6), wet_range=(0.03, 0.3), snr_range=(18, 48),
-        rumble_probability=0.8,
-    )
-    return _to_output(y, rng), plan
+    return y, plan
 
 
 # --------------------------------------------------------------------------------------------
@@ -1136,6 +1083,13 @@ def synthesize_music(rng: np.random.Generator, *, sample_rate: int = 22050, dura
 
 
 def _render_music(rng: np.random.Generator, n: int, sr: int) -> tuple[np.ndarray, dict]:
+    mix, plan = _dry_music(rng, n, sr)
+    y = recording_chain(mix, rng, sr, CHAINS["music"], voice=_babble_voice)
+    return _to_output(y, rng), plan
+
+
+def _dry_music(rng: np.random.Generator, n: int, sr: int) -> tuple[np.ndarray, dict]:
+    """The mixed and mastered piece, before the room, the noise and the channel."""
     plan = _plan_music(rng, n / sr)
     offset = int(round(plan["pre_roll"] * sr))
     fmax = min(0.45 * sr, 10000.0)
@@ -1173,11 +1127,7 @@ def _render_music(rng: np.random.Generator, n: int, sr: int) -> tuple[np.ndarray
         drive = rng.uniform(1.0, 3.0)
         peak = np.max(np.abs(mix)) + 1e-12
         mix = np.tanh(drive * mix / peak) / np.tanh(drive)
-    y = _recording_chain(
-        mix, rng, sr, room_probability=0.75, rt60_range=(0.2, 2.0), wet_range=(0.03, 0.3), snr_range=(30, 75),
-        rumble_probability=0.35,
-    )
-    return _to_output(y, rng), plan
+    return mix, plan
 
 
 # --------------------------------------------------------------------------------------------

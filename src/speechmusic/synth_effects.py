@@ -1,0 +1,515 @@
+"""What happens to a sound between the source and the file: rooms, background noise, channels.
+
+The synthetic generator (:mod:`speechmusic.synth`) renders dry speech and music, then passes every
+clip through :func:`recording_chain`, which draws a recording situation from a
+:class:`ChainSettings` (one per class) and applies these effects, each of which is also usable on
+its own:
+
+* :func:`room_impulse_response` / :func:`reverberate`: a room with a given reverberation time
+  (RT60) and direct-to-reverberant ratio (close microphone to far field);
+* :func:`background_noise`: hiss (white to brown), mains hum with a fan, street-like traffic
+  rumble, babble (several talkers) and a cafe (babble and clatter), mixed at an exact
+  signal-to-noise ratio by :func:`mix_at_snr`;
+* :func:`telephone`: 8 kHz narrowband (300-3400 Hz) with G.711 mu-law quantisation or a
+  GSM-like coarse spectral coding;
+* :func:`lossy_codec`: mp3-like perceptual coding: a low-pass, spectral holes where the content
+  falls below a masking threshold, and coarse quantisation of what is kept;
+* :func:`bandlimit`: the steep cut-off of a resampled recording (8 kHz content in 16-kHz files).
+
+All functions are pure: numpy in, numpy out, randomness only from the ``rng`` they are given, so
+the same generator state gives the same result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import gcd
+from typing import Callable
+
+import numpy as np
+import scipy.signal
+
+from .errors import ParameterError
+
+#: Kinds of background noise :func:`background_noise` makes.
+NOISE_KINDS = ("hiss", "hum", "street", "babble", "cafe")
+#: Codecs :func:`telephone` simulates.
+TELEPHONE_CODECS = ("none", "mulaw", "gsm")
+#: Sample rate of the telephone network.
+TELEPHONE_RATE = 8000
+
+
+# --------------------------------------------------------------------------------------------
+# Small signal helpers (shared with the generator)
+# --------------------------------------------------------------------------------------------
+
+
+def rms(y: np.ndarray) -> float:
+    """Root mean square of ``y`` (0 for an empty array)."""
+    return float(np.sqrt(np.mean(np.square(y, dtype=np.float64)))) if np.size(y) else 0.0
+
+
+def colored_noise(rng: np.random.Generator, n: int, exponent: float) -> np.ndarray:
+    """Noise with power spectrum ~ 1/f**exponent (0 white, 1 pink, 2 brown), unit RMS."""
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    f = np.arange(spectrum.size, dtype=float)
+    f[0] = 1.0
+    spectrum *= f ** (-exponent / 2.0)
+    spectrum[0] = 0.0
+    y = np.fft.irfft(spectrum, n)
+    return y / (np.sqrt(np.mean(y**2)) + 1e-12)
+
+
+def bandpass_noise(rng: np.random.Generator, n: int, low: float, high: float, sr: int, order: int = 2) -> np.ndarray:
+    """White noise through a Butterworth band-pass (``high`` at or above Nyquist means high-pass)."""
+    noise = rng.standard_normal(n + 256)  # a short run-in so the filter starts settled
+    nyquist = sr / 2
+    high = min(high, 0.97 * nyquist)
+    if low <= 0:
+        sos = scipy.signal.butter(order, high, "lowpass", fs=sr, output="sos")
+    elif high >= 0.96 * nyquist:
+        sos = scipy.signal.butter(order, low, "highpass", fs=sr, output="sos")
+    else:
+        sos = scipy.signal.butter(order, [low, high], "bandpass", fs=sr, output="sos")
+    return scipy.signal.sosfilt(sos, noise)[256:]
+
+
+def _unit(y: np.ndarray) -> np.ndarray:
+    return y / (rms(y) + 1e-12)
+
+
+def _slow_envelope(rng: np.random.Generator, n: int, sr: int, rate: float, depth_db: float) -> np.ndarray:
+    """A random gain curve (linear) wandering by about ``depth_db`` at about ``rate`` changes per second."""
+    knots = max(int(n / sr * rate) + 2, 2)
+    values = rng.uniform(-1.0, 1.0, knots)
+    position = np.linspace(0, knots - 1, n)
+    i = np.minimum(position.astype(int), knots - 2)
+    blend = 0.5 - 0.5 * np.cos(np.pi * (position - i))
+    return 10 ** (depth_db * (values[i] * (1 - blend) + values[i + 1] * blend) / 20)
+
+
+# --------------------------------------------------------------------------------------------
+# Rooms
+# --------------------------------------------------------------------------------------------
+
+
+def room_impulse_response(rng: np.random.Generator, sr: int, *, rt60: float, drr_db: float) -> np.ndarray:
+    """Impulse response of a room: a direct path, a few early reflections and a decaying tail.
+
+    The tail is noise whose energy falls by 60 dB in ``rt60`` seconds (its high frequencies die
+    faster, as air and soft walls absorb them), scaled so that the direct sound has ``drr_db`` dB
+    more energy than everything after it: about +10 dB for a close microphone, 0 dB at the
+    critical distance, negative in the far field.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    sr : int
+        Sample rate (Hz).
+    rt60 : float
+        Reverberation time in seconds (0.05 to 5).
+    drr_db : float
+        Direct-to-reverberant energy ratio in dB.
+
+    Returns
+    -------
+    np.ndarray
+        The impulse response, its direct path (value 1) at index 0.
+    """
+    if not 0.05 <= rt60 <= 5.0:
+        raise ParameterError(f"rt60 must be between 0.05 and 5 seconds, got {rt60}")
+    length = int(min(1.1 * rt60, 3.0) * sr)
+    t = np.arange(length) / sr
+    tail = rng.standard_normal(length) * np.exp(-6.91 * t / rt60)
+    # Darken the tail: split it into a low and a high part, the high part decaying about twice as fast.
+    sos = scipy.signal.butter(1, rng.uniform(2000, 5000), "lowpass", fs=sr, output="sos")
+    low = scipy.signal.sosfilt(sos, tail)
+    tail = low + (tail - low) * np.exp(-6.91 * t / (rng.uniform(0.4, 0.7) * rt60))
+    # Early reflections (floor, walls) in the first 3-30 ms, then the diffuse tail builds up.
+    early = np.zeros(length)
+    for _ in range(int(rng.integers(2, 6))):
+        early[int(rng.uniform(0.003, 0.03) * sr)] += rng.uniform(-1.0, 1.0)
+    tail = tail * np.clip(t / rng.uniform(0.01, 0.04), 0.0, 1.0) + early * np.sqrt(np.mean(tail[: int(0.05 * sr)] ** 2))
+    predelay = int(rng.uniform(0.002, 0.015) * sr)
+    tail = np.concatenate([np.zeros(predelay), tail])[:length]
+    tail *= 10 ** (-drr_db / 20) / (np.sqrt(np.sum(tail**2)) + 1e-12)
+    tail[0] += 1.0
+    return tail
+
+
+def reverberate(y: np.ndarray, ir: np.ndarray) -> np.ndarray:
+    """``y`` played in the room of impulse response ``ir`` (same length as ``y``: the tail is cut)."""
+    return scipy.signal.fftconvolve(np.asarray(y, dtype=np.float64), ir)[: np.size(y)]
+
+
+# --------------------------------------------------------------------------------------------
+# Background noise
+# --------------------------------------------------------------------------------------------
+
+
+def mix_at_snr(signal: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarray:
+    """``signal + g * noise`` with ``g`` chosen so that signal power / noise power = ``snr_db``.
+
+    Powers are mean squares over the whole clip (pauses included).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> s, n = rng.standard_normal(1000), rng.standard_normal(1000)
+    >>> mixed = mix_at_snr(s, n, 10.0)
+    >>> round(10 * np.log10(np.mean(s**2) / np.mean((mixed - s) ** 2)), 6)
+    10.0
+    """
+    signal = np.asarray(signal, dtype=np.float64)
+    noise = np.asarray(noise, dtype=np.float64)
+    if signal.shape != noise.shape:
+        raise ParameterError(f"signal and noise must have the same shape, got {signal.shape} and {noise.shape}")
+    level = rms(signal)
+    if level == 0 or rms(noise) == 0:
+        return signal + 0.0
+    return signal + noise * (level / rms(noise)) * 10 ** (-snr_db / 20)
+
+
+def _hum(rng: np.random.Generator, n: int, sr: int) -> np.ndarray:
+    """Mains hum (50 or 60 Hz and its harmonics, sometimes buzzy) over a ventilation fan."""
+    t = np.arange(n) / sr
+    mains = rng.choice([50.0, 60.0])
+    slope = rng.uniform(0.5, 2.0)  # buzz (rectified mains) keeps its upper harmonics
+    hum = sum(np.sin(2 * np.pi * mains * h * t + rng.uniform(0, 2 * np.pi)) * h ** (-slope)
+              for h in range(1, int(min(20, 0.45 * sr / mains))))
+    fan = bandpass_noise(rng, n, rng.uniform(40, 150), rng.uniform(800, 3000), sr)
+    blade = rng.uniform(80, 400)  # blade-pass tone of the fan
+    fan += 0.3 * rms(fan) * np.sin(2 * np.pi * blade * t) * np.sqrt(2)
+    return _unit(hum) + _unit(fan) * 10 ** (rng.uniform(-15, 3) / 20)
+
+
+def _street(rng: np.random.Generator, n: int, sr: int) -> np.ndarray:
+    """Traffic: low broadband rumble that swells as vehicles pass, with tyre hiss on top."""
+    rumble = scipy.signal.sosfilt(scipy.signal.butter(2, rng.uniform(300, 1500), "lowpass", fs=sr, output="sos"),
+                                  colored_noise(rng, n, rng.uniform(0.5, 1.5)))
+    t = np.arange(n) / sr
+    swell = np.full(n, 0.3)
+    for _ in range(int(rng.integers(1, 4))):  # passing vehicles: bell-shaped swells of 2-6 s
+        swell += np.exp(-0.5 * ((t - rng.uniform(-1, t[-1] + 1)) / rng.uniform(0.7, 2.0)) ** 2)
+    tyres = bandpass_noise(rng, n, 1500, 6000, sr) * 10 ** (rng.uniform(-20, -8) / 20)
+    return (_unit(rumble) + tyres) * swell
+
+
+def _babble(rng: np.random.Generator, n: int, sr: int, voice: np.ndarray, talkers: int) -> np.ndarray:
+    """Several talkers at once from one rendered voice: each talker is a copy read from another
+    point of it at another speed (so another pitch, vocal tract and rhythm)."""
+    voice = np.asarray(voice, dtype=np.float64)
+    m = voice.size
+    fade = min(int(0.02 * sr), m // 4)
+    loop = voice.copy()
+    if fade > 0:  # a seamless loop: cross-fade the end into the start
+        ramp = np.linspace(0.0, 1.0, fade)
+        loop[:fade] = voice[:fade] * ramp + voice[-fade:] * (1 - ramp)
+        loop = loop[: m - fade]
+    size = loop.size
+    out = np.zeros(n)
+    for _ in range(talkers):
+        speed = rng.uniform(0.8, 1.25)
+        position = (rng.uniform(0, size) + speed * np.arange(n)) % size
+        i = position.astype(np.int64)
+        frac = position - i
+        talker = loop[i] * (1 - frac) + loop[(i + 1) % size] * frac
+        out += _unit(talker) * 10 ** (rng.uniform(-6, 0) / 20)
+    return out
+
+
+def _clatter(rng: np.random.Generator, n: int, sr: int) -> np.ndarray:
+    """Cutlery and crockery: short bright ringing knocks at random times."""
+    out = np.zeros(n)
+    for _ in range(int(rng.poisson(3.0 * n / sr)) + 1):
+        length = int(rng.uniform(0.03, 0.2) * sr)
+        t = np.arange(length) / sr
+        ring = sum(np.sin(2 * np.pi * f * t + rng.uniform(0, 6.3)) for f in rng.uniform(2000, 0.45 * sr, 3))
+        event = ring * np.exp(-t / rng.uniform(0.01, 0.06)) * rng.uniform(0.2, 1.0)
+        start = int(rng.integers(0, n))
+        end = min(start + length, n)
+        out[start:end] += event[: end - start]
+    return out
+
+
+def background_noise(rng: np.random.Generator, n: int, sr: int, kind: str, *,
+                     voice: Callable[[np.random.Generator, int, int], np.ndarray] | None = None) -> np.ndarray:
+    """``n`` samples of background noise of one ``kind``, unit RMS.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    n, sr : int
+        Length (samples) and sample rate (Hz).
+    kind : {"hiss", "hum", "street", "babble", "cafe"}
+        hiss: white to brown noise (electronics, air); hum: mains hum and harmonics over a fan;
+        street: traffic rumble with passing vehicles; babble: 3-8 talkers; cafe: many talkers
+        further away, clatter and room tone.
+    voice : callable or None
+        ``voice(rng, n, sr)`` renders one dry talker; needed for "babble" and "cafe" (the
+        generator passes its speech synthesiser).
+
+    Returns
+    -------
+    np.ndarray
+        float64, unit RMS.
+    """
+    if kind not in NOISE_KINDS:
+        raise ParameterError(f"unknown noise kind {kind!r}; choose one of {', '.join(NOISE_KINDS)}")
+    if kind == "hiss":
+        return colored_noise(rng, n, rng.choice([0.0, 0.5, 1.0, 1.5, 2.0]))
+    if kind == "hum":
+        return _unit(_hum(rng, n, sr))
+    if kind == "street":
+        return _unit(_street(rng, n, sr))
+    if voice is None:
+        raise ParameterError(f"{kind!r} noise needs a voice renderer (voice=...)")
+    speech = voice(rng, n, sr)
+    if kind == "babble":
+        return _unit(_babble(rng, n, sr, speech, int(rng.integers(3, 9))))
+    crowd = _babble(rng, n, sr, speech, int(rng.integers(6, 13)))
+    crowd = scipy.signal.sosfilt(scipy.signal.butter(1, rng.uniform(2500, 5000), "lowpass", fs=sr, output="sos"), crowd)
+    return _unit(_unit(crowd) + _unit(_clatter(rng, n, sr)) * 10 ** (rng.uniform(-14, -4) / 20)
+                 + colored_noise(rng, n, 1.5) * 10 ** (rng.uniform(-20, -10) / 20))
+
+
+# --------------------------------------------------------------------------------------------
+# Channels and codecs
+# --------------------------------------------------------------------------------------------
+
+
+def bandlimit(y: np.ndarray, sr: int, low: float, high: float) -> np.ndarray:
+    """Brick-wall band limit in the frequency domain with short cosine edges.
+
+    Resampling filters and codecs cut very steeply, which a mel-spectrogram shows as an empty
+    band above the cut-off; a gentle filter would not reproduce that.
+    """
+    spectrum = np.fft.rfft(y)
+    f = np.fft.rfftfreq(np.size(y), 1.0 / sr)
+    gain = np.ones_like(f)
+    if high < sr / 2:
+        edge = 0.03 * high
+        gain *= np.clip((high - f) / edge, 0.0, 1.0)
+    if low > 0:
+        edge = 0.3 * low
+        gain *= np.clip((f - (low - edge)) / edge, 0.0, 1.0)
+    gain = 0.5 - 0.5 * np.cos(np.pi * gain)  # smooth the linear ramps
+    return np.fft.irfft(spectrum * gain, np.size(y))
+
+
+def _resample(y: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
+    if from_rate == to_rate:
+        return np.asarray(y, dtype=np.float64)
+    g = gcd(int(from_rate), int(to_rate))
+    return scipy.signal.resample_poly(y, to_rate // g, from_rate // g)
+
+
+def mulaw(y: np.ndarray, *, bits: int = 8, mu: float = 255.0) -> np.ndarray:
+    """G.711-style mu-law companding and quantisation to ``bits`` bits (input in [-1, 1]).
+
+    Quiet samples keep fine steps and loud ones get coarse steps, so the quantisation noise follows
+    the signal's level, as on the telephone network.
+    """
+    y = np.clip(np.asarray(y, dtype=np.float64), -1.0, 1.0)
+    encoded = np.sign(y) * np.log1p(mu * np.abs(y)) / np.log1p(mu)
+    levels = 2 ** (bits - 1)
+    encoded = np.round(encoded * levels) / levels
+    return np.sign(encoded) * np.expm1(np.abs(encoded) * np.log1p(mu)) / mu
+
+
+def _stft_codec(y: np.ndarray, sr: int, *, frame_seconds: float, mask_db: float, step_db: float,
+                smooth_bins: int, cutoff: float, keep: float = 1.0) -> np.ndarray:
+    """Frame-wise spectral coding: bins far below their neighbourhood are dropped (spectral holes),
+    so are all but the loudest ``keep`` share of each frame's bins (a bit budget), the rest is
+    quantised in ``step_db`` steps (optionally after smoothing the spectrum across ``smooth_bins``
+    bins, as a coarse spectral envelope does), and nothing is kept above ``cutoff``."""
+    n = np.size(y)
+    nperseg = int(2 ** np.round(np.log2(frame_seconds * sr)))
+    f, _, Z = scipy.signal.stft(y, fs=sr, nperseg=nperseg, noverlap=nperseg // 2, boundary="even")
+    magnitude = np.abs(Z)
+    phase = Z / np.maximum(magnitude, 1e-12)
+    power_db = 20 * np.log10(np.maximum(magnitude, 1e-9))
+    # Masking threshold: a smoothed spectrum (energy spreads to neighbouring bins) minus mask_db,
+    # and never more than 70 dB below the frame's loudest bin.
+    kernel = np.hanning(9)[:, None]
+    spread = 10 * np.log10(np.maximum(scipy.signal.convolve(magnitude**2, kernel / kernel.sum(), mode="same"), 1e-18))
+    threshold = np.maximum(spread - mask_db, power_db.max(axis=0, keepdims=True) - 70.0)
+    if smooth_bins > 1:
+        box = np.ones((smooth_bins, 1)) / smooth_bins
+        power_db = 10 * np.log10(np.maximum(scipy.signal.convolve(magnitude**2, box, mode="same"), 1e-18))
+    quantised = step_db * np.round(power_db / step_db)
+    kept = (power_db > threshold) & (f[:, None] < cutoff)
+    if keep < 1.0:
+        in_band = max(int(np.sum(f < cutoff)), 1)
+        ranks = np.argsort(np.argsort(-power_db, axis=0), axis=0)  # 0 = the frame's loudest bin
+        kept &= ranks < max(int(keep * in_band), 1)
+    coded = np.where(kept, 10 ** (quantised / 20), 0.0) * phase
+    _, out = scipy.signal.istft(coded, fs=sr, nperseg=nperseg, noverlap=nperseg // 2, boundary=True)
+    out = out[:n]
+    return np.pad(out, (0, n - out.size)) if out.size < n else out
+
+
+def telephone(y: np.ndarray, sr: int, rng: np.random.Generator, *, codec: str = "mulaw") -> np.ndarray:
+    """``y`` as heard through a telephone line, returned at ``sr``.
+
+    Band-pass 300-3400 Hz (with a little random variation of the edges), resampled to 8 kHz,
+    coded (``"mulaw"``: G.711 8-bit mu-law; ``"gsm"``: a coarse frame-wise spectral envelope and
+    quantisation, as low-bit-rate mobile codecs smear the spectrum; ``"none"``), then resampled
+    back. Nothing is left above 4 kHz.
+    """
+    if codec not in TELEPHONE_CODECS:
+        raise ParameterError(f"unknown telephone codec {codec!r}; choose one of {', '.join(TELEPHONE_CODECS)}")
+    n = np.size(y)
+    y = np.asarray(y, dtype=np.float64)
+    narrow = bandlimit(y, sr, rng.uniform(250, 350), min(rng.uniform(3300, 3500), 0.45 * sr))
+    narrow = _resample(narrow, sr, TELEPHONE_RATE)
+    peak = np.max(np.abs(narrow)) + 1e-12
+    if codec == "mulaw":
+        level = 10 ** (rng.uniform(-12, -1) / 20)  # how hot the line is driven
+        narrow = mulaw(narrow / peak * level) * peak / level
+    elif codec == "gsm":
+        narrow = _stft_codec(narrow, TELEPHONE_RATE, frame_seconds=0.02, mask_db=rng.uniform(15, 25),
+                             step_db=rng.uniform(3, 6), smooth_bins=int(rng.integers(2, 5)), cutoff=3500.0)
+    wide = _resample(narrow, TELEPHONE_RATE, sr)[:n]
+    if wide.size < n:
+        wide = np.pad(wide, (0, n - wide.size))
+    return bandlimit(wide, sr, 0.0, 3700.0) if sr > 2 * 3700 else wide
+
+
+def lossy_codec(y: np.ndarray, sr: int, rng: np.random.Generator, *, cutoff: float | None = None,
+                mask_db: float | None = None, step_db: float | None = None, keep: float | None = None) -> np.ndarray:
+    """An mp3-like perceptual codec at a low bit rate (not a real mp3 encoder).
+
+    Per frame of ~23 ms: the spectrum is cut above ``cutoff`` (Hz; random 7-11 kHz by default),
+    bins more than ``mask_db`` below their smoothed neighbourhood are dropped (random 12-25 dB),
+    and so are all but the loudest ``keep`` share of the bins below the cut-off (the bit budget;
+    random 0.25-0.7): the "holes" and swirling artefacts of low bit rates. What is kept is
+    quantised in ``step_db`` steps (random 1.5-4 dB).
+    """
+    cutoff = rng.uniform(7000, 11000) if cutoff is None else cutoff
+    mask_db = rng.uniform(12, 25) if mask_db is None else mask_db
+    step_db = rng.uniform(1.5, 4.0) if step_db is None else step_db
+    keep = rng.uniform(0.25, 0.7) if keep is None else keep
+    coded = _stft_codec(np.asarray(y, dtype=np.float64), sr, frame_seconds=0.023, mask_db=mask_db,
+                        step_db=step_db, smooth_bins=1, cutoff=min(cutoff, 0.5 * sr), keep=keep)
+    return bandlimit(coded, sr, 0.0, cutoff) if cutoff < 0.5 * sr else coded
+
+
+# --------------------------------------------------------------------------------------------
+# The recording chain
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChainSettings:
+    """How often each recording situation occurs for one class of clips, and its ranges.
+
+    Attributes
+    ----------
+    room_probability : float
+        Share of clips recorded in a reverberant room.
+    rt60_range : (float, float)
+        Reverberation time (s).
+    far_probability : float
+        Share of the rooms heard from far away (direct-to-reverberant ratio ``far_drr_range``
+        instead of ``near_drr_range``, in dB).
+    floor_snr_range : (float, float)
+        Every clip has a quiet noise floor (hiss, sometimes hum): its SNR in dB re the active
+        signal.
+    noise_probability : float
+        Share of clips with a loud background (``noise_kinds``, chosen with ``noise_weights``) at
+        ``noise_snr_range`` dB (whole-clip powers, :func:`mix_at_snr`).
+    rumble_probability : float
+        Share of clips with strong infrasonic rumble (wind, handling).
+    bandwidths : tuple of (str, float)
+        Channel of the file and its share: "full", "16k" (8 kHz content), "11k" (5.5 kHz),
+        "telephone" (:func:`telephone`), "lowpass" (a codec's 9-10.5 kHz low-pass), "lossy"
+        (:func:`lossy_codec`). The same for both classes, so that the channel says nothing about
+        the class.
+    """
+
+    room_probability: float
+    rt60_range: tuple[float, float]
+    far_probability: float
+    floor_snr_range: tuple[float, float]
+    noise_probability: float
+    noise_snr_range: tuple[float, float]
+    rumble_probability: float
+    near_drr_range: tuple[float, float] = (4.0, 15.0)
+    far_drr_range: tuple[float, float] = (-6.0, 4.0)
+    noise_kinds: tuple[str, ...] = NOISE_KINDS
+    noise_weights: tuple[float, ...] = (0.25, 0.15, 0.2, 0.2, 0.2)
+    bandwidths: tuple[tuple[str, float], ...] = (
+        ("full", 0.55), ("16k", 0.15), ("11k", 0.06), ("telephone", 0.12), ("lowpass", 0.05), ("lossy", 0.07),
+    )
+
+
+def recording_chain(
+    y: np.ndarray,
+    rng: np.random.Generator,
+    sr: int,
+    settings: ChainSettings,
+    *,
+    voice: Callable[[np.random.Generator, int, int], np.ndarray] | None = None,
+) -> np.ndarray:
+    """Room, microphone colour, background noise, rumble and channel, drawn from ``settings``.
+
+    ``voice`` renders a dry talker for babble and cafe backgrounds (without it those kinds are
+    not drawn).
+    """
+    n = np.size(y)
+    y = np.asarray(y, dtype=np.float64)
+    peak = np.max(np.abs(y)) if n else 0.0
+    active = np.abs(y) > 0.05 * peak + 1e-12
+    active_rms = rms(y[active]) if active.any() else 1.0
+    if rng.random() < settings.room_probability:
+        far = rng.random() < settings.far_probability
+        drr = rng.uniform(*(settings.far_drr_range if far else settings.near_drr_range))
+        y = reverberate(y, room_impulse_response(rng, sr, rt60=rng.uniform(*settings.rt60_range), drr_db=drr))
+    # Microphone / channel colour: a gentle first-order tilt up or down and a random low cut.
+    if rng.random() < 0.7:
+        sos = scipy.signal.butter(1, rng.uniform(1000, min(6000, 0.4 * sr)), "lowpass", fs=sr, output="sos")
+        low = scipy.signal.sosfilt(sos, y)
+        y = low + (y - low) * 10 ** (rng.uniform(-6, 4) / 20)
+    if rng.random() < 0.25:
+        sos = scipy.signal.butter(2, rng.uniform(20, 80), "highpass", fs=sr, output="sos")
+        y = scipy.signal.sosfilt(sos, y)
+    # A loud background: people, traffic, machines (0-20 dB below the signal).
+    if rng.random() < settings.noise_probability:
+        kinds = [k for k in settings.noise_kinds if voice is not None or k not in ("babble", "cafe")]
+        weights = np.array([w for k, w in zip(settings.noise_kinds, settings.noise_weights) if k in kinds])
+        kind = kinds[int(rng.choice(len(kinds), p=weights / weights.sum()))]
+        y = mix_at_snr(y, background_noise(rng, n, sr, kind, voice=voice), rng.uniform(*settings.noise_snr_range))
+    # The noise floor below the signal: hiss and room tone, sometimes mains hum.
+    floor = colored_noise(rng, n, rng.choice([0.5, 1.0, 1.5, 2.0, 2.0, 2.5]))
+    if rng.random() < 0.2:
+        floor = floor + _unit(_hum(rng, n, sr)) * 10 ** (rng.uniform(-12, 0) / 20)
+    y = y + _unit(floor) * active_rms * 10 ** (-rng.uniform(*settings.floor_snr_range) / 20)
+    # Infrasonic rumble (wind, handling, building vibration): most real recordings carry it.
+    rumble = colored_noise(rng, n, 2.0)
+    rumble = scipy.signal.sosfilt(scipy.signal.butter(2, rng.uniform(30, 120), "lowpass", fs=sr, output="sos"), rumble)
+    rumble_db = rng.uniform(12, 45) if rng.random() < settings.rumble_probability else rng.uniform(45, 70)
+    y = y + _unit(rumble) * active_rms * 10 ** (-rumble_db / 20)
+    return channel(y, sr, rng, settings.bandwidths)
+
+
+def channel(y: np.ndarray, sr: int, rng: np.random.Generator, bandwidths) -> np.ndarray:
+    """The file's channel, one of ``bandwidths`` ((name, share) pairs, see :class:`ChainSettings`)."""
+    names = [name for name, _ in bandwidths]
+    shares = np.array([share for _, share in bandwidths], dtype=float)
+    name = names[int(rng.choice(len(names), p=shares / shares.sum()))]
+    nyquist = sr / 2
+    if name == "full":
+        return y
+    if name == "16k":
+        return bandlimit(y, sr, 0.0, rng.uniform(7600, 8000)) if nyquist > 8000 else y
+    if name == "11k":
+        return bandlimit(y, sr, 0.0, rng.uniform(5000, 5500)) if nyquist > 5500 else y
+    if name == "telephone":
+        return telephone(y, sr, rng, codec=str(rng.choice(TELEPHONE_CODECS, p=[0.3, 0.4, 0.3])))
+    if name == "lowpass":
+        return bandlimit(y, sr, 0.0, rng.uniform(9000, 10500)) if nyquist > 10500 else y
+    if name == "lossy":
+        return lossy_codec(y, sr, rng)
+    raise ParameterError(f"unknown channel {name!r}")
