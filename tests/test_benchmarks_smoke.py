@@ -28,15 +28,20 @@ def test_tiny_run_of_every_benchmark_writes_a_complete_report(tmp_path, capsys):
         write_audio(real / "speech" / f"talk ({i}).wav", noise(4.0, seed=i) * np.repeat(
             (np.arange(8) % 2).astype(np.float32), 11025))
         write_audio(real / "music" / f"tune {i}.ogg", tone(330.0 * (i + 1), 4.0), format="OGG")
+    # A stand-in for ../shared/real-world: a manifest and clips from a few sources.
+    from test_evaluation import make_clip_folder
+
+    real_world = make_clip_folder(tmp_path / "real world", sources=3, per_source=1)
     out = tmp_path / "report.md"
 
     assert main(["--tiny", "--work-dir", str(tmp_path / "work"), "--output", str(out),
-                 "--real-audio", str(real)]) == 0
+                 "--real-audio", str(real), "--real-world", str(real_world)]) == 0
 
     text = out.read_text(encoding="utf-8")
     assert text == capsys.readouterr().out.rstrip("\n") + "\n"
     for heading in ("## Machine", "## Targets", "## 1. Dataset features", "## 2. Training",
-                    "## 3. segment", "## 4. Real recordings", "## 5. Synthetic dataset"):
+                    "## 3. segment", "## 4. Real recordings", "## 5. Synthetic dataset",
+                    "## 7. Real recordings from many sources", "## 8. Side by side with pyAudioAnalysis"):
         assert heading in text
     for fact in ("| CPU |", "| Cores |", "| Memory |", "| Python |", "| numpy |", "| librosa |", "| BLAS |",
                  "Other programs' CPU use"):

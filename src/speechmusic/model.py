@@ -37,10 +37,14 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return out
 
 
-def cross_entropy(probabilities: np.ndarray, y: np.ndarray) -> float:
-    """Mean binary cross-entropy; probabilities are clipped away from 0 and 1 to stay finite."""
+def cross_entropy(probabilities: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """Mean binary cross-entropy; probabilities are clipped away from 0 and 1 to stay finite.
+
+    ``weights`` (mean 1) weigh the examples; None counts each once.
+    """
     p = np.clip(probabilities, 1e-12, 1 - 1e-12)
-    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+    losses = y * np.log(p) + (1 - y) * np.log(1 - p)
+    return float(-np.mean(losses if weights is None else weights * losses))
 
 
 #: Largest training set for which the m x m Gram matrix is used (8 * 4096**2 bytes = 128 MiB).
@@ -71,7 +75,8 @@ def _choose_form(m: int, n: int, num_iterations: int) -> str:
 
 
 def _gradient_descent(X: np.ndarray, y: np.ndarray, *, learning_rate: float, num_iterations: int,
-                      record_every: int, form: str = "plain") -> tuple[np.ndarray, float, list]:
+                      record_every: int, form: str = "plain",
+                      sample_weight: np.ndarray | None = None) -> tuple[np.ndarray, float, list]:
     """Full-batch gradient descent on the cross-entropy from zero weights.
 
     Parameters
@@ -87,6 +92,9 @@ def _gradient_descent(X: np.ndarray, y: np.ndarray, *, learning_rate: float, num
         so ``w = X^T alpha`` throughout and ``X w = K alpha`` with ``K = X X^T``; the update becomes ``alpha <-
         alpha - lr (p - y) / m``, and ``w = X^T alpha`` is formed once at the end. Same iterates,
         same costs (up to rounding), different cost per step: see :func:`_choose_form`.
+    sample_weight : np.ndarray, shape (m,), or None
+        Example weights with mean 1 (the weighted cost's gradient scales each example's error
+        by its weight); None counts every example once.
 
     Returns
     -------
@@ -128,8 +136,8 @@ def _gradient_descent(X: np.ndarray, y: np.ndarray, *, learning_rate: float, num
     for i in range(num_iterations):
         p = sigmoid(scores(state) + b)
         if i % record_every == 0:
-            costs.append(cross_entropy(p, y))
-        error = p - y
+            costs.append(cross_entropy(p, y, sample_weight))
+        error = p - y if sample_weight is None else (p - y) * sample_weight
         state -= learning_rate * step(error) / m
         b -= learning_rate * float(error.sum()) / m
     return weights(state), float(b), costs
@@ -212,13 +220,17 @@ class LogisticRegression:
             return X
         return (X - self.mean_) / self.scale_
 
-    def fit(self, X: np.ndarray, y: np.ndarray) -> "LogisticRegression":
+    def fit(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> "LogisticRegression":
         """Train from zero weights.
 
         Parameters
         ----------
         X : np.ndarray, shape (m, n)
         y : np.ndarray, shape (m,) of 0/1
+        sample_weight : np.ndarray, shape (m,), or None
+            Non-negative weight of each example in the cost (and in the standardisation
+            statistics); only their ratios matter. None: every example counts once. Used to let
+            each recording count once when its windows are the examples.
 
         Returns
         -------
@@ -233,9 +245,17 @@ class LogisticRegression:
             raise ParameterError("y must contain only 0 and 1")
         if X.shape[0] == 0:
             raise ParameterError("cannot fit on zero examples")
+        weights = None
+        if sample_weight is not None:
+            weights = np.asarray(sample_weight, dtype=np.float64).reshape(-1)
+            if weights.shape[0] != X.shape[0]:
+                raise ParameterError(f"X has {X.shape[0]} rows but sample_weight has {weights.shape[0]} values")
+            if not np.isfinite(weights).all() or np.any(weights < 0) or weights.sum() <= 0:
+                raise ParameterError("sample_weight must be finite, non-negative and not all zero")
+            weights = weights / weights.mean()
         if self.standardize:
-            self.mean_ = X.mean(axis=0)
-            scale = X.std(axis=0)
+            self.mean_ = np.average(X, axis=0, weights=weights)
+            scale = np.sqrt(np.average((X - self.mean_) ** 2, axis=0, weights=weights))
             self.scale_ = np.where(scale > 1e-12, scale, 1.0)
         else:
             self.mean_ = self.scale_ = None
@@ -244,7 +264,8 @@ class LogisticRegression:
         form = _choose_form(m, n, int(self.num_iterations))
         self.coef_, self.intercept_, self.costs_ = _gradient_descent(
             X, y.astype(np.float64), learning_rate=float(self.learning_rate),
-            num_iterations=int(self.num_iterations), record_every=int(self.record_every), form=form)
+            num_iterations=int(self.num_iterations), record_every=int(self.record_every), form=form,
+            sample_weight=weights)
         return self
 
     def _require_fitted(self) -> None:

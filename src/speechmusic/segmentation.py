@@ -476,7 +476,7 @@ def segment_file(
         A loaded model (:func:`speechmusic.pipeline.load_classifier`).
     window : float or None
         Window length in seconds (None: the model's clip length, 3 s; other lengths need a
-        ``pooled`` model).
+        ``dynamics`` or ``pooled`` model).
     hop : float
         Seconds between window starts; rounded to whole spectrogram frames (1.0 -> 0.9985 s).
     switch_penalty : float

@@ -34,7 +34,7 @@ def model_file(tiny_dataset, tmp_path):
 
 def test_feature_length_matches_vectors():
     X = np.zeros((2, *DEFAULT_PARAMS.shape))
-    for kind in ("flat", "pooled"):
+    for kind in ("flat", "pooled", "dynamics"):
         clf = Classifier(model=None, feature_kind=kind)
         assert clf.vectors(X).shape == (2, feature_length(kind))
     with pytest.raises(ParameterError):

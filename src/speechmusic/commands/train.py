@@ -24,12 +24,14 @@ EXAMPLES = f"""\
 examples:
   speechmusic train --data-dir data --model model.npz
   speechmusic train --data-dir data --model flat.npz --features flat
+  speechmusic train --data-dir data --model pooled.npz --features pooled
   speechmusic train --data-dir data --model model.npz --validation 0.2 --seed 1 --overwrite
   speechmusic train --data-dir data --model model.npz --iterations 3000 --learning-rate 0.05 --json
 
 Defaults per feature kind (learning rate, iterations, standardisation):
-  pooled: {TRAINING_DEFAULTS['pooled'][0]}, {TRAINING_DEFAULTS['pooled'][1]}, on    (the default kind: generalises best to real recordings)
-  flat:   {TRAINING_DEFAULTS['flat'][0]}, {TRAINING_DEFAULTS['flat'][1]}, off   (the lab's flattened spectrogram)
+  dynamics: {TRAINING_DEFAULTS['dynamics'][0]}, {TRAINING_DEFAULTS['dynamics'][1]}, on    (the default kind: generalises best to real recordings)
+  pooled:   {TRAINING_DEFAULTS['pooled'][0]}, {TRAINING_DEFAULTS['pooled'][1]}, on
+  flat:     {TRAINING_DEFAULTS['flat'][0]}, {TRAINING_DEFAULTS['flat'][1]}, off   (the lab's flattened spectrogram)
 Only DATA_DIR/train is read. Training is deterministic (zero initial weights, full-batch gradient
 descent); --seed only chooses which recordings --validation holds out.
 """
@@ -52,7 +54,9 @@ def register(subparsers) -> None:
     parser.add_argument("--model", type=Path, required=True, metavar="M", help="model file to write (.npz)")
     parser.add_argument(
         "--features", choices=FEATURE_KINDS[::-1], default=DEFAULT_FEATURE_KIND,
-        help="pooled: mean and std of each mel band over time (256 values); flat: every spectrogram pixel (16640)",
+        help="dynamics: how the sound moves (spread and change of cepstra, spectral flux, onsets, harmonic "
+             "continuity; 42 values); pooled: mean and std of each mel band over time (256); flat: every "
+             "spectrogram pixel (16640)",
     )
     parser.add_argument("--iterations", type=non_negative_int, default=None, metavar="N",
                         help="gradient-descent steps (default: per feature kind, see below)")
@@ -60,7 +64,7 @@ def register(subparsers) -> None:
                         help="gradient-descent step size (default: per feature kind)")
     standardize = parser.add_mutually_exclusive_group()
     standardize.add_argument("--standardize", dest="standardize", action="store_true", default=None,
-                             help="scale each feature to zero mean, unit variance (default for pooled)")
+                             help="scale each feature to zero mean, unit variance (default for dynamics and pooled)")
     standardize.add_argument("--no-standardize", dest="standardize", action="store_false",
                              help="use the features as they are (default for flat)")
     parser.add_argument("--validation", type=non_negative_float, default=0.0, metavar="F",

@@ -1,0 +1,190 @@
+"""speechmusic.evaluation: clip folders, predict's verdicts, leave-one-source-out, synthetic-to-real."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+
+import numpy as np
+import pytest
+
+from conftest import REPO_ROOT, noise, tone, write_audio
+from speechmusic import evaluation as ev
+from speechmusic.errors import DatasetError, ParameterError
+
+REAL_WORLD = REPO_ROOT.parent / "shared" / "real-world"
+FIELDS = ["id", "label", "category", "language", "repo"]
+
+
+def music(seconds: float, i: int) -> np.ndarray:
+    base = 196.0 * 2 ** (i / 5)
+    return tone(base, seconds, amplitude=0.3) + tone(1.5 * base, seconds, amplitude=0.2)
+
+
+def talk(seconds: float, i: int) -> np.ndarray:
+    y = noise(seconds, seed=i)
+    t = np.arange(y.size) / 22050
+    return (y * (0.55 + 0.45 * np.sign(np.sin(2 * np.pi * (3.0 + 0.4 * i) * t)))).astype(np.float32)
+
+
+def make_clip_folder(root, *, sources: int = 3, per_source: int = 2, manifest: bool = True):
+    """Speech (modulated noise) and music (chords) from ``sources`` sources of each class; lengths 1.5-8 s."""
+    rows = []
+    for label, make in (("speech", talk), ("music", music)):
+        for s in range(sources):
+            for k in range(per_source):
+                i = s * per_source + k
+                clip_id = f"{label}-{s}-{k}"
+                seconds = (1.5, 4.0, 8.0)[i % 3]
+                write_audio(root / label / f"{clip_id}.{'flac' if i % 2 else 'wav'}", make(seconds, i))
+                rows.append({"id": clip_id, "label": label, "category": f"{label}-kind-{k}",
+                             "language": "en" if label == "speech" else "", "repo": f"{label}-source-{s}"})
+    if manifest:
+        with open(root / "manifest.csv", "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=FIELDS)
+            writer.writeheader()
+            writer.writerows(rows)
+    return root
+
+
+@pytest.fixture
+def clip_folder(tmp_path):
+    return make_clip_folder(tmp_path / "clips")
+
+
+def test_windows_are_cut_as_predict_cuts_them(clip_folder, tmp_path):
+    from speechmusic.dataset import load_split
+    from speechmusic.pipeline import predict_file, train_classifier
+
+    data = ev.load_clip_windows(clip_folder)
+    assert len(data.clips) == 12 and set(data.sources) == {f"{c}-source-{s}" for c in ("speech", "music") for s in range(3)}
+    # 1.5 s -> 1 padded window; 4 s -> 2 (one aligned with the end); 8 s -> 3.
+    counts = {c.id: int(n) for c, n in zip(data.clips, np.bincount(data.clip_index))}
+    assert counts["speech-0-0"] == 1 and counts["speech-0-1"] == 2 and counts["speech-1-0"] == 3
+    assert not data.silent.any()
+    # The clip verdicts are predict's, exactly.
+    from conftest import make_dataset
+
+    train = make_dataset(tmp_path / "toy")
+    X, y, _ = load_split(train, "train", progress=False)
+    classifier = train_classifier(X, y, num_iterations=200)
+    scores = ev.score_clips(classifier, data)
+    for clip, p in zip(data.clips, scores.probability):
+        assert p == pytest.approx(predict_file(clip.path, classifier).probability_speech, abs=1e-9)
+
+
+def test_leave_one_source_out_scores_every_clip_with_a_model_that_never_saw_its_source(clip_folder):
+    data = ev.load_clip_windows(clip_folder)
+    scores = ev.leave_one_source_out(data, feature_kind="dynamics")
+    assert scores.fold == [c.source for c in data.clips]
+    assert not np.isnan(scores.probability).any()
+    assert scores.balanced_accuracy() == 1.0 and scores.auc() == 1.0  # chords vs modulated noise
+    assert scores.window_balanced_accuracy() == 1.0
+    summary = scores.summary()
+    assert summary["speech_right"] == summary["speech_clips"] == 6
+    table = scores.table("category")
+    assert {(r["label"], r["category"]) for r in table} == {
+        (c, f"{c}-kind-{k}") for c in ("speech", "music") for k in range(2)}
+    assert all(r["clips"] == 3 for r in table)
+    assert "| speech | speech-kind-0 | 3 | 3 | 1.00 |" in ev.scores_markdown(scores)
+    # Each recording counting once gives the same verdicts on this easy set, through the same folds.
+    weighted = ev.leave_one_source_out(data, feature_kind="dynamics", weighting="clip")
+    assert weighted.balanced_accuracy() == 1.0
+    assert not np.allclose(weighted.probability, scores.probability)  # the weights did change the models
+    with pytest.raises(ParameterError, match="weighting"):
+        ev.leave_one_source_out(data, weighting="source")
+
+
+def test_a_degraded_rendering_can_be_the_test_side(clip_folder, tmp_path):
+    data = ev.load_clip_windows(clip_folder)
+    copy = tmp_path / "copy"
+    shutil.copytree(clip_folder, copy)
+    quiet = ev.load_clip_windows(copy)
+    from speechmusic.features import dynamics_features
+
+    same = ev.leave_one_source_out_vectors(dynamics_features(data.features), data, feature_kind="dynamics",
+                                           test=(dynamics_features(quiet.features), quiet))
+    plain = ev.leave_one_source_out_vectors(dynamics_features(data.features), data, feature_kind="dynamics")
+    np.testing.assert_allclose(same.probability, plain.probability)
+    other = ev.load_clip_windows(clip_folder)
+    other.clips = other.clips[::-1]
+    with pytest.raises(ParameterError, match="same recordings"):
+        ev.leave_one_source_out_vectors(dynamics_features(data.features), data, feature_kind="dynamics",
+                                        test=(dynamics_features(other.features), other))
+
+
+def test_silent_windows_carry_no_evidence():
+    p = ev.clip_probabilities(np.array([0.9, 0.1, 0.7, 0.3]), np.array([0, 0, 1, 1]),
+                              np.array([False, True, True, True]), 2)
+    assert p[0] == 0.9 and np.isnan(p[1])
+    scores = ev.ClipScores(clips=[ev.ClipInfo("a", "a.wav", 1, "s"), ev.ClipInfo("b", "b.wav", 0, "t")], probability=p)
+    assert scores.predicted.tolist() == [1, -1]  # an all-silent recording is neither class: wrong
+    assert scores.balanced_accuracy() == 0.5
+
+
+def test_metrics():
+    assert ev.balanced_accuracy(np.array([1, 1, 1, 0]), np.array([1, 1, 0, 0])) == pytest.approx((2 / 3 + 1) / 2)
+    assert ev.roc_auc(np.array([0, 1, 0, 1]), np.array([0.2, 0.2, 0.1, 0.9])) == pytest.approx(0.875)  # a tie counts half
+    assert np.isnan(ev.roc_auc(np.array([1, 1]), np.array([0.2, 0.3])))
+
+
+def test_folder_without_manifest_and_bad_files(tmp_path):
+    root = make_clip_folder(tmp_path / "plain", sources=2, per_source=1, manifest=False)
+    (root / "speech" / "broken.wav").write_bytes(b"RIFF but not audio")
+    with pytest.warns(RuntimeWarning, match="broken.wav"):
+        data = ev.load_clip_windows(root)
+    assert sorted(c.id for c in data.clips) == ["music-0-0", "music-1-0", "speech-0-0", "speech-1-0"]
+    assert all(c.source == c.id for c in data.clips)  # each file its own source
+    with pytest.raises(DatasetError, match="no such folder"):
+        ev.load_clip_windows(tmp_path / "missing")
+    shutil.rmtree(root / "music")
+    with pytest.warns(RuntimeWarning):
+        with pytest.raises(DatasetError, match="music"):
+            ev.load_clip_windows(root)
+
+
+def test_manifest_rows_without_a_file_are_skipped_with_a_warning(clip_folder):
+    (clip_folder / "music" / "music-0-0.wav").unlink()
+    with pytest.warns(RuntimeWarning, match="music-0-0"):
+        data = ev.load_clip_windows(clip_folder)
+    assert len(data.clips) == 11
+
+
+def test_sample_weights_equal_repeated_examples():
+    from speechmusic.model import LogisticRegression
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 4))
+    y = (X[:, 0] + 0.5 * rng.normal(size=30) > 0).astype(int)
+    weights = rng.integers(1, 4, size=30)
+    repeated = LogisticRegression(learning_rate=0.2, num_iterations=200, standardize=True).fit(
+        np.repeat(X, weights, axis=0), np.repeat(y, weights))
+    weighted = LogisticRegression(learning_rate=0.2, num_iterations=200, standardize=True).fit(
+        X, y, sample_weight=weights)
+    np.testing.assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-9)
+    np.testing.assert_allclose(weighted.costs_, repeated.costs_, rtol=1e-9)
+    with pytest.raises(ParameterError, match="sample_weight"):
+        LogisticRegression().fit(X, y, sample_weight=-weights)
+
+
+def test_synthetic_to_real_trains_train_s_default_on_the_synthetic_set(clip_folder, tmp_path):
+    scores = ev.synthetic_to_real(clip_folder, synthetic_dir=tmp_path / "synthetic", n_train=3)
+    assert scores.fold == ["synthetic"] * 12
+    assert not np.isnan(scores.probability).any()
+    assert sorted(p.name for p in (tmp_path / "synthetic" / "train" / "speech").glob("*.wav")) == [
+        f"synthetic-speech-train-{i:04d}.wav" for i in range(3)]
+    assert not (tmp_path / "synthetic" / "test" / "speech").exists() or not any(
+        (tmp_path / "synthetic" / "test" / "speech").iterdir())  # only the training split is needed
+    assert "balanced accuracy" in ev.format_summary(scores)
+
+
+@pytest.mark.slow
+@pytest.mark.real_audio
+def test_real_world_leave_one_source_out_with_the_default_features():
+    if not (REAL_WORLD / "manifest.csv").is_file():
+        pytest.skip("../shared/real-world is not present on this machine")
+    data = ev.load_clip_windows(REAL_WORLD)
+    assert len(data.clips) >= 100 and len(set(data.sources)) >= 20
+    scores = ev.leave_one_source_out(data)
+    # The issue's target; measured 0.992 (benchmark 7). Pooled features reach 0.952.
+    assert scores.balanced_accuracy() >= 0.95
