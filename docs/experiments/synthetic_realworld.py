@@ -2,24 +2,37 @@
 
 Usage::
 
-    python docs/experiments/synthetic_realworld.py [--seeds 0,1,2] [--per-class 60,200] [--kind pooled]
+    python docs/experiments/synthetic_realworld.py [--seeds 0,1,2] [--per-class 60,200] [--kind dynamics]
+    python docs/experiments/synthetic_realworld.py --lab [--seeds 0,1,2,3,4]
 
 For each seed and training-set size, renders the synthetic *training* clips in memory
-(``synth.synthesize_clip``: exactly what ``build_synthetic_dataset`` writes, 16-bit quantised as
-the WAV files are), trains the default classifier (``pipeline.train_classifier``: the kind's
-defaults, as ``speechmusic train`` does) and classifies every clip of ``../shared/real-world``
-the way ``speechmusic predict`` does (``pipeline.predict_file``: mean of the non-silent 3-s
-window probabilities, threshold 0.5). Prints balanced accuracy, speech and music recall, AUC,
-and the misses per category (manifest ``category``; speech also per language group).
+(``synth.synthesize_clip``: exactly what ``build_synthetic_dataset`` writes, read back from
+16-bit WAV), trains the classifier ``speechmusic train`` makes (``pipeline.train_classifier``
+with the kind's defaults; ``--kind`` default: ``train``'s default kind) and scores every clip of
+``../shared/real-world`` the way ``speechmusic predict`` does
+(:func:`speechmusic.evaluation.score_clips`). Prints balanced accuracy, speech and music recall,
+AUC, and the misses per category and per language group, summed over the seeds.
+:func:`speechmusic.evaluation.synthetic_to_real` gives the seed-0, 60-per-class figure through
+the files on disk; this script repeats it over seeds and sizes without writing anything.
+
+``--stress``: also score harder copies of the shared set, built in a temporary folder from the
+real clips only (so none of the generator's own effects is tested on itself): *babble*, speech
+with four real talkers of other sources at 5 dB SNR and music with them 15 dB down; *music bed*,
+speech over a real music clip of another source 10-20 dB below it (label speech; music as is);
+*mp3*, every clip through mp3 at about 24 kbit/s (libsndfile's encoder); *reverb*, every clip
+in a Schroeder reverberator (parallel combs and all-passes, RT60 0.8-1.5 s, wet as loud as dry).
+
+``--lab``: the lab's check instead (benchmark 5, the demo): flat and pooled models (lr 0.005,
+2000 iterations) trained on 60 and tested on 20 synthetic clips per class.
 
 The real clips are only read; nothing is written. Exits with a message when the shared set is
-absent. Takes about 1 minute per (seed, size) of 60 clips per class on 2 cores.
+absent. About 30 s per (seed, 60 clips per class) on 2 idle cores.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
+import io
 import sys
 import time
 from collections import defaultdict
@@ -30,47 +43,29 @@ from joblib import Parallel, delayed
 
 from speechmusic import synth
 from speechmusic.features import batch_features
-from speechmusic.pipeline import train_classifier
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REAL_WORLD = REPO_ROOT / ".." / "shared" / "real-world"
 
 
-def real_windows(root: Path = REAL_WORLD):
-    """Manifest rows and, per clip, its window spectrograms and silent-window mask (as predict_file)."""
-    from speechmusic.config import DEFAULT_PARAMS
-    from speechmusic.pipeline import Classifier
-    from speechmusic.windows import DEFAULT_BLOCK_SECONDS, SlidingWindows, hop_in_samples, open_blocks
+def _as_stored(clip: np.ndarray, sample_rate: int = 22050) -> np.ndarray:
+    """The clip as it reads back from the dataset's 16-bit WAV file."""
+    import soundfile as sf
 
-    rows = list(csv.DictReader(open(root / "manifest.csv", newline="")))
-    files = {p.stem: p for p in root.glob("*/*") if p.is_file()}
-
-    def one(row):
-        path = files[row["id"]]
-        blocks, _ = open_blocks(path, sample_rate=DEFAULT_PARAMS.sample_rate, block_duration=DEFAULT_BLOCK_SECONDS)
-        hop = hop_in_samples(DEFAULT_PARAMS.duration, DEFAULT_PARAMS, align=False)
-        feats = [batch.features for batch in SlidingWindows(blocks, params=DEFAULT_PARAMS, hop_samples=hop)]
-        feats = np.concatenate(feats)
-        return feats, Classifier.silent(feats)
-
-    windows = Parallel(n_jobs=2)(delayed(one)(row) for row in rows)
-    return rows, windows
+    buffer = io.BytesIO()
+    sf.write(buffer, np.clip(clip, -1.0, 1.0), sample_rate, subtype="PCM_16", format="WAV")
+    buffer.seek(0)
+    return sf.read(buffer, dtype="float32")[0]
 
 
-def _quantise(clip: np.ndarray) -> np.ndarray:
-    """As written to a 16-bit WAV file and read back."""
-    return (np.round(np.clip(clip, -1, 1) * 32767) / 32768).astype(np.float32)
+def _render(seed, split, label, i):
+    return _as_stored(synth.synthesize_clip(seed, split, label, i))
 
 
-def _render(seed, split, label, i, conditions):
-    if conditions is None:
-        return _quantise(synth.synthesize_clip(seed, split, label, i))
-    return _quantise(synth.synthesize_clip(seed, split, label, i, conditions=conditions))
-
-
-def synthetic_training_set(seed: int, per_class: int, conditions=None):
+def synthetic_split(seed: int, split: str, per_class: int):
+    """Spectrograms (music first) and labels of a synthetic split, rendered in memory."""
     jobs = [(label, i) for label in ("music", "speech") for i in range(per_class)]
-    clips = Parallel(n_jobs=-1, batch_size=8)(delayed(_render)(seed, "train", label, i, conditions) for label, i in jobs)
+    clips = Parallel(n_jobs=-1, batch_size=8)(delayed(_render)(seed, split, label, i) for label, i in jobs)
     return batch_features(np.stack(clips)), np.repeat([0, 1], per_class)
 
 
@@ -79,12 +74,7 @@ def lab_accuracies(seed: int) -> dict:
     from speechmusic.features import flatten_features, pooled_features
     from speechmusic.model import LogisticRegression
 
-    def split(name, per_class):
-        jobs = [(label, i) for label in ("music", "speech") for i in range(per_class)]
-        clips = Parallel(n_jobs=-1, batch_size=8)(delayed(_render)(seed, name, label, i, None) for label, i in jobs)
-        return batch_features(np.stack(clips)), np.repeat([0, 1], per_class)
-
-    (xa, ya), (xb, yb) = split("train", 60), split("test", 20)
+    (xa, ya), (xb, yb) = synthetic_split(seed, "train", 60), synthetic_split(seed, "test", 20)
     result = {}
     for kind, vectors in (("flat", flatten_features), ("pooled", pooled_features)):
         model = LogisticRegression(learning_rate=0.005, num_iterations=2000, standardize=kind == "pooled")
@@ -92,47 +82,92 @@ def lab_accuracies(seed: int) -> dict:
     return result
 
 
-def auc(scores, labels) -> float:
-    scores, labels = np.asarray(scores), np.asarray(labels)
-    pos, neg = scores[labels == 1], scores[labels == 0]
-    greater = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
-    return float(greater / (pos.size * neg.size))
+def _schroeder_reverb(y: np.ndarray, sr: int, rng: np.random.Generator) -> np.ndarray:
+    """A classic comb + all-pass reverberator (another algorithm than the generator's rooms)."""
+    import scipy.signal
+
+    rt60 = rng.uniform(0.8, 1.5)
+    wet = np.zeros(y.size)
+    for delay_ms in (29.7, 37.1, 41.1, 43.7):
+        d = int(delay_ms * sr / 1000)
+        g = 10 ** (-3 * d / (rt60 * sr))
+        a = np.zeros(d + 1)
+        a[0], a[d] = 1.0, -g
+        wet += scipy.signal.lfilter([1.0], a, y)
+    for delay_ms, g in ((5.0, 0.7), (1.7, 0.7)):
+        d = int(delay_ms * sr / 1000)
+        b = np.zeros(d + 1)
+        b[0], b[d] = -g, 1.0
+        a = np.zeros(d + 1)
+        a[0], a[d] = 1.0, -g
+        wet = scipy.signal.lfilter(b, a, wet)
+    wet *= np.sqrt(np.mean(y**2) / (np.mean(wet**2) + 1e-20))
+    return y + wet
 
 
-def evaluate(classifier, rows, windows) -> dict:
-    probability = []
-    for feats, silent in windows:
-        p = classifier.speech_probability(feats)
-        probability.append(float(p[~silent].mean()) if (~silent).any() else 0.5)
-    probability = np.array(probability)
-    labels = np.array([1 if r["label"] == "speech" else 0 for r in rows])
-    predicted = (probability > 0.5).astype(int)
-    speech_recall = float(np.mean(predicted[labels == 1] == 1))
-    music_recall = float(np.mean(predicted[labels == 0] == 0))
-    misses = defaultdict(lambda: [0, 0])
-    for row, p, y in zip(rows, predicted, labels):
-        key = f"{row['label']}/{row['category']}"
-        misses[key][1] += 1
-        misses[key][0] += int(p != y)
-        if row["label"] == "speech":
-            group = "en" if row["language"] == "en" else "non-en"
-            misses[f"speech-language/{group}"][1] += 1
-            misses[f"speech-language/{group}"][0] += int(p != y)
-    return dict(balanced=(speech_recall + music_recall) / 2, speech=speech_recall, music=music_recall,
-                auc=auc(probability, labels), misses=dict(misses), probability=probability)
+def build_stress_sets(root: Path, out: Path) -> dict[str, Path]:
+    """Harder copies of a clip folder made from its own real clips (see the module notes)."""
+    import csv
+    import shutil
+    import zlib
+
+    import soundfile as sf
+
+    from speechmusic.audio import decode
+    from speechmusic.synth_effects import codec_roundtrip, mix_at_snr
+
+    sr = 22050
+    rows = list(csv.DictReader(open(root / "manifest.csv", newline="")))
+    files = {p.stem: p for p in root.glob("*/*") if p.is_file()}
+    audio = {row["id"]: decode(files[row["id"]], sample_rate=sr).astype(np.float64) for row in rows}
+
+    def looped(y, n):
+        return np.tile(y, int(np.ceil(n / y.size)))[:n]
+
+    def others(row, label, rng, k):
+        pool = [r["id"] for r in rows if r["label"] == label and r["repo"] != row["repo"]]
+        return [audio[i] for i in rng.choice(pool, size=k, replace=False)]
+
+    sets = {}
+    for condition in ("babble", "music-bed", "mp3", "reverb"):
+        folder = out / condition
+        for row in rows:
+            y = audio[row["id"]]
+            rng = np.random.default_rng(zlib.crc32(f"{condition}:{row['id']}".encode()))
+            if condition == "babble":
+                crowd = sum(looped(v, y.size) / (np.sqrt(np.mean(v**2)) + 1e-12) for v in others(row, "speech", rng, 4))
+                z = mix_at_snr(y, crowd, 5.0 if row["label"] == "speech" else 15.0)
+            elif condition == "music-bed":
+                bed = looped(others(row, "music", rng, 1)[0], y.size)
+                z = mix_at_snr(y, bed, rng.uniform(10, 20)) if row["label"] == "speech" else y
+            elif condition == "mp3":
+                z = codec_roundtrip(y, sr, "mp3", compression=0.9)
+            else:
+                z = _schroeder_reverb(y, sr, rng)
+            z = z / max(1.0, float(np.max(np.abs(z))) / 0.99)
+            path = folder / row["label"] / f"{row['id']}.wav"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            sf.write(str(path), z.astype(np.float32), sr, subtype="PCM_16")
+        shutil.copy(root / "manifest.csv", folder / "manifest.csv")
+        sets[condition] = folder
+    return sets
 
 
 def main(argv=None) -> int:
+    from speechmusic.evaluation import load_clip_windows, score_clips
+    from speechmusic.pipeline import DEFAULT_FEATURE_KIND, train_classifier
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--per-class", default="60")
-    parser.add_argument("--kind", default="pooled")
-    parser.add_argument("--conditions", default=None, help="synth conditions preset (default: the generator's default)")
+    parser.add_argument("--kind", default=DEFAULT_FEATURE_KIND)
     parser.add_argument("--lab", action="store_true", help="only the lab's synthetic test accuracies (flat, pooled)")
+    parser.add_argument("--stress", action="store_true", help="also score harder copies of the shared set")
     args = parser.parse_args(argv)
+    seeds = [int(x) for x in args.seeds.split(",")]
     if args.lab:
         results = []
-        for seed in (int(x) for x in args.seeds.split(",")):
+        for seed in seeds:
             results.append(lab_accuracies(seed))
             print(f"seed {seed}: flat {results[-1]['flat']:.3f}  pooled {results[-1]['pooled']:.3f}", flush=True)
         for kind in ("flat", "pooled"):
@@ -143,32 +178,48 @@ def main(argv=None) -> int:
         print(f"{REAL_WORLD} not found: nothing to measure", file=sys.stderr)
         return 1
     start = time.perf_counter()
-    rows, windows = real_windows()
-    print(f"real set: {len(rows)} clips, {sum(len(w[0]) for w in windows)} windows "
-          f"({time.perf_counter() - start:.0f} s)", flush=True)
-    totals = defaultdict(list)
-    all_misses = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    real = load_clip_windows(REAL_WORLD)
+    print(f"real set: {len(real.clips)} clips, {len(real.features)} windows ({time.perf_counter() - start:.0f} s); "
+          f"feature kind {args.kind}", flush=True)
+    stress = {}
+    if args.stress:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="speechmusic-stress-") as folder:
+            for name, path in build_stress_sets(REAL_WORLD, Path(folder)).items():
+                stress[name] = load_clip_windows(path)
+        print(f"stress sets: {', '.join(stress)} ({time.perf_counter() - start:.0f} s)", flush=True)
     for per_class in (int(x) for x in args.per_class.split(",")):
-        for seed in (int(x) for x in args.seeds.split(",")):
+        results, misses = [], defaultdict(lambda: [0, 0])
+        for seed in seeds:
             start = time.perf_counter()
-            X, y = synthetic_training_set(seed, per_class, args.conditions)
+            X, y = synthetic_split(seed, "train", per_class)
             classifier = train_classifier(X, y, feature_kind=args.kind)
-            result = evaluate(classifier, rows, windows)
-            totals[per_class].append(result)
-            for key, (wrong, count) in result["misses"].items():
-                all_misses[per_class][key][0] += wrong
-                all_misses[per_class][key][1] += count
-            print(f"per class {per_class:4d} seed {seed}: balanced {result['balanced']:.3f}  speech "
-                  f"{result['speech']:.3f}  music {result['music']:.3f}  AUC {result['auc']:.3f}  "
-                  f"({time.perf_counter() - start:.0f} s)", flush=True)
-    for per_class, results in totals.items():
-        print(f"\nper class {per_class}, mean over {len(results)} seeds: balanced "
-              f"{np.mean([r['balanced'] for r in results]):.3f} (range {min(r['balanced'] for r in results):.3f}-"
-              f"{max(r['balanced'] for r in results):.3f}), speech {np.mean([r['speech'] for r in results]):.3f}, "
-              f"music {np.mean([r['music'] for r in results]):.3f}, AUC {np.mean([r['auc'] for r in results]):.3f}")
+            scores = score_clips(classifier, real)
+            results.append(scores.summary())
+            for name, data in stress.items():
+                results[-1][name] = score_clips(classifier, data).balanced_accuracy()
+            for clip, right in zip(scores.clips, scores.correct):
+                groups = [f"{clip.label_name}/{clip.category}"]
+                if clip.label_name == "speech":
+                    groups.append("speech-language/" + ("en" if clip.language == "en" else "other"))
+                for group in groups:
+                    misses[group][0] += int(not right)
+                    misses[group][1] += 1
+            s = results[-1]
+            print(f"per class {per_class:4d} seed {seed}: balanced {s['balanced_accuracy']:.3f}  speech "
+                  f"{s['speech_recall']:.3f}  music {s['music_recall']:.3f}  AUC {s['auc']:.3f}  "
+                  + "".join(f"{name} {s[name]:.3f}  " for name in stress)
+                  + f"({time.perf_counter() - start:.0f} s)", flush=True)
+        balanced = [s["balanced_accuracy"] for s in results]
+        print(f"\nper class {per_class}, mean over {len(seeds)} seeds: balanced {np.mean(balanced):.3f} "
+              f"(range {min(balanced):.3f}-{max(balanced):.3f}), speech "
+              f"{np.mean([s['speech_recall'] for s in results]):.3f}, music "
+              f"{np.mean([s['music_recall'] for s in results]):.3f}, AUC {np.mean([s['auc'] for s in results]):.3f}"
+              + "".join(f", {name} {np.mean([s[name] for s in results]):.3f}" for name in stress))
         print("  misses per category (summed over seeds):")
-        for key, (wrong, count) in sorted(all_misses[per_class].items()):
-            print(f"    {key:34s} {wrong:3d}/{count}")
+        for group, (wrong, count) in sorted(misses.items()):
+            print(f"    {group:34s} {wrong:3d}/{count}")
     return 0
 
 

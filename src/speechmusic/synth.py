@@ -30,6 +30,7 @@ peak level. :func:`build_synthetic_dataset` writes the lab's folder layout.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,11 +41,13 @@ import scipy.signal
 from .config import CLASS_NAMES, DEFAULT_PARAMS, LABELS, SPLITS
 from .errors import ParameterError
 from .fileio import write_text, write_wav
-from .synth_effects import ChainSettings, mix_at_snr, recording_chain
+from .synth_conditions import CONDITIONS, DEFAULT_CONDITIONS, LAB, Conditions, get_conditions
+from .synth_effects import mix_at_snr, recording_chain
 from .synth_effects import bandpass_noise as _bandpass_noise
 from .synth_effects import colored_noise as _colored_noise
 from .synth_effects import rms as _rms
-from .synth_prosody import CODAS, ONSETS, TONES, Rhythm, random_rhythm, tone_contour
+from .synth_styles import HAND_GROOVES, WORLD_SCALES, drone_notes, hand_drum_kit
+from .synth_prosody import CODAS, ONSETS, TONE_WEIGHTS, TONES, Rhythm, random_rhythm, tone_contour
 
 #: Bump when the generator changes what a given seed produces (recorded in the README file).
 SYNTH_VERSION = 2
@@ -59,22 +62,6 @@ PARALLEL_MIN_CLIPS = 24
 # Frame hop (samples) of the slowly varying control tracks (pitch, formants, amplitudes).
 _HOP = 64
 
-#: The recording situations of each class (speechmusic.synth_effects.recording_chain). The
-#: channels (bandwidth, telephone, codecs) are shared, so that they say nothing about the class;
-#: speech is more often reverberant, far from the microphone and in loud backgrounds, as in the
-#: recordings people bring.
-CHAINS = {
-    "speech": ChainSettings(
-        room_probability=0.6, rt60_range=(0.15, 1.2), far_probability=0.3, floor_snr_range=(18.0, 48.0),
-        noise_probability=0.35, noise_snr_range=(0.0, 20.0), rumble_probability=0.8,
-    ),
-    "music": ChainSettings(
-        room_probability=0.75, rt60_range=(0.2, 2.0), far_probability=0.2, floor_snr_range=(30.0, 75.0),
-        noise_probability=0.25, noise_snr_range=(5.0, 20.0), rumble_probability=0.35,
-    ),
-}
-#: Share of speech clips spoken over a music bed, and the bed's level below the voice (dB).
-SPEECH_OVER_MUSIC = (0.12, (10.0, 25.0))
 
 
 # --------------------------------------------------------------------------------------------
@@ -98,11 +85,11 @@ def _check_rng(rng) -> np.random.Generator:
     return rng
 
 
-def _synthesize(render, rng, sample_rate, duration) -> np.ndarray:
-    """Check the public arguments, then run ``render(rng, n_samples, sample_rate)`` (the clip only)."""
+def _synthesize(render, rng, sample_rate, duration, conditions) -> np.ndarray:
+    """Check the public arguments, then run ``render(rng, n_samples, sample_rate, conditions)`` (the clip only)."""
     rng = _check_rng(rng)
     n = _check_signal_args(sample_rate, duration)
-    return render(rng, n, int(sample_rate))[0]
+    return render(rng, n, int(sample_rate), get_conditions(conditions))[0]
 
 
 def _moving_average(x: np.ndarray, width: int) -> np.ndarray:
@@ -180,8 +167,9 @@ class _Voice:
     rhythm: Rhythm  # timing and pitch habits of the talker's language (synth_prosody)
 
 
-def _random_voice(rng: np.random.Generator, rhythm: Rhythm | None = None) -> _Voice:
-    rhythm = random_rhythm(rng) if rhythm is None else rhythm
+def _random_voice(rng: np.random.Generator, rhythm: Rhythm | None = None, *, rhythms: dict | None = None) -> _Voice:
+    """A talker; its rhythm family is ``rhythm``, or drawn with the shares ``rhythms``."""
+    rhythm = random_rhythm(rng, rhythms) if rhythm is None else rhythm
     kind = rng.choice(["low", "high", "higher"], p=[0.55, 0.37, 0.08])
     if kind == "low":
         f0, scale = rng.uniform(84, 135), rng.uniform(0.93, 1.05)
@@ -219,6 +207,8 @@ class _SpeechPlan:
         self.voices: list[tuple[float, float, _Voice]] = []  # (start, end, voice) of each stretch
         self.syllable_times: list[float] = []
         self.phrases: list[tuple[float, float]] = []
+        self.music_bed_db: float | None = None  # level of a music bed below the voice (speech over music)
+        self.conditions: dict = {}  # what the recording chain drew (synth_effects.recording_chain)
 
     def frames(self, start: float, end: float) -> slice:
         a = int(np.clip(round(start * self.sr / _HOP), 0, self.n_frames))
@@ -255,16 +245,17 @@ def _add_nasal(plan: _SpeechPlan, rng: np.random.Generator, t: float, length_ran
     return t + length, locus
 
 
-def _plan_speech(rng: np.random.Generator, n_samples: int, sr: int) -> _SpeechPlan:
+def _plan_speech(rng: np.random.Generator, n_samples: int, sr: int, cond: Conditions = LAB) -> _SpeechPlan:
     duration = n_samples / sr
     plan = _SpeechPlan(n_samples // _HOP + 2, sr)
-    voices = [_random_voice(rng)]
+    voices = [_random_voice(rng, rhythms=cond.rhythms)]
     if rng.random() < 0.15:  # a second speaker takes over after a pause (dialogue, interview)
-        voices.append(_random_voice(rng))
+        voices.append(_random_voice(rng, rhythms=cond.rhythms))
 
     # How the talk is cut: a stretch of running speech (usually starting mid-utterance), a read
     # prompt with silence around it, or isolated words (commands, wake words, lists).
-    style = rng.choice(["running", "prompt", "words"], p=[0.65, 0.25, 0.1])
+    shares = np.array(list(cond.speaking_styles.values()), dtype=float)
+    style = list(cond.speaking_styles)[int(rng.choice(len(shares), p=shares / shares.sum()))]
     if style == "running":
         t = -rng.uniform(0.0, 1.0) if rng.random() < 0.75 else rng.uniform(0.05, 0.6)
         stop_early = rng.random() < 0.15  # the utterance ends inside the clip (trailing silence)
@@ -418,14 +409,15 @@ def _pitch_track(rng: np.random.Generator, plan: _SpeechPlan) -> None:
         rhythm = voice.rhythm
         if rhythm.tonal:  # tone languages: the phrase melody is mostly the syllables' own tones
             contour *= 0.5
-        tone_span = rng.uniform(0.6, 1.2) * voice.f0_span / 4.0
+        tone_span = rng.uniform(0.7, 1.3)  # running speech shrinks or stretches the citation tones
         tone_names = list(TONES)
+        tone_p = np.array([TONE_WEIGHTS[name] for name in tone_names])
         for i, syllable in enumerate(syllables):
             following = syllables[i + 1] if i + 1 < len(syllables) else end
             inside_syllable = (times >= syllable) & (times < following)
             span = max(following - syllable, 1e-3)
             if rhythm.tonal:
-                tone = tone_names[int(rng.integers(len(tone_names)))]
+                tone = tone_names[int(rng.choice(len(tone_names), p=tone_p / tone_p.sum()))]
                 contour[inside_syllable] += tone_contour(tone, (times[inside_syllable] - syllable) / span, span=tone_span)
             elif rng.random() < rhythm.accent_probability:
                 # Pitch accent: a rise-fall (sometimes a dip) around the vowel.
@@ -571,7 +563,8 @@ def _render_noises(rng, plan: _SpeechPlan, n: int, reference_rms: float) -> np.n
     return y
 
 
-def synthesize_speech(rng: np.random.Generator, *, sample_rate: int = 22050, duration: float = 3.0) -> np.ndarray:
+def synthesize_speech(rng: np.random.Generator, *, sample_rate: int = 22050, duration: float = 3.0,
+                      conditions: str = DEFAULT_CONDITIONS) -> np.ndarray:
     """Synthesise a clip of speech-like sound (source-filter model, no real words).
 
     Parameters
@@ -582,6 +575,8 @@ def synthesize_speech(rng: np.random.Generator, *, sample_rate: int = 22050, dur
         Samples per second (at least 8000).
     duration : float
         Length in seconds.
+    conditions : {"lab", "world"}
+        Preset of talkers and recording situations (:mod:`speechmusic.synth_conditions`).
 
     Returns
     -------
@@ -596,27 +591,32 @@ def synthesize_speech(rng: np.random.Generator, *, sample_rate: int = 22050, dur
     >>> y.shape, y.dtype, bool(np.abs(y).max() <= 1.0)
     ((66150,), dtype('float32'), True)
     """
-    return _synthesize(_render_speech, rng, sample_rate, duration)
+    return _synthesize(_render_speech, rng, sample_rate, duration, conditions)
 
 
-def _render_speech(rng: np.random.Generator, n: int, sr: int) -> tuple[np.ndarray, _SpeechPlan]:
-    y, plan = _dry_speech(rng, n, sr)
-    if rng.random() < SPEECH_OVER_MUSIC[0]:
-        # Talk over a music bed (radio, film, presentations): still speech.
-        bed, _ = _dry_music(rng, n, sr)
-        y = mix_at_snr(y, bed, rng.uniform(*SPEECH_OVER_MUSIC[1]))
-    y = recording_chain(y, rng, sr, CHAINS["speech"], voice=_babble_voice)
+def _render_speech(rng: np.random.Generator, n: int, sr: int, cond: Conditions = LAB) -> tuple[np.ndarray, _SpeechPlan]:
+    y, plan = _dry_speech(rng, n, sr, cond)
+    if cond.speech_over_music > 0:
+        # Talk over a music bed (radio, film, presentations): still speech. The bed has its own
+        # generator, so that the rest of the clip does not depend on what the bed draws.
+        bed_seed = rng.integers(2**32, size=2)
+        if rng.random() < cond.speech_over_music:
+            bed, _ = _dry_music(np.random.default_rng(bed_seed), n, sr, cond)
+            plan.music_bed_db = float(rng.uniform(*cond.music_bed_db))
+            y = mix_at_snr(y, bed, plan.music_bed_db)
+    y = recording_chain(y, rng, sr, cond.speech_chain, voice=_babble_voice(cond), record=plan.conditions)
     return _to_output(y, rng), plan
 
 
-def _babble_voice(rng: np.random.Generator, n: int, sr: int) -> np.ndarray:
-    """One dry talker for babble and cafe backgrounds (upper harmonics left out: they drown anyway)."""
-    return _dry_speech(rng, n, sr, fmax=min(0.45 * sr, 5000.0))[0]
+def _babble_voice(cond: Conditions):
+    """A renderer of dry talkers for babble and cafe backgrounds (upper harmonics left out: they drown)."""
+    return lambda rng, n, sr: _dry_speech(rng, n, sr, cond, fmax=min(0.45 * sr, 5000.0))[0]
 
 
-def _dry_speech(rng: np.random.Generator, n: int, sr: int, *, fmax: float | None = None) -> tuple[np.ndarray, _SpeechPlan]:
+def _dry_speech(rng: np.random.Generator, n: int, sr: int, cond: Conditions = LAB, *,
+                fmax: float | None = None) -> tuple[np.ndarray, _SpeechPlan]:
     """A talker at a microphone, before the room, the noise and the channel."""
-    plan = _plan_speech(rng, n, sr)
+    plan = _plan_speech(rng, n, sr, cond)
     _pitch_track(rng, plan)
     main_voice = plan.voices[0][2] if plan.voices else _random_voice(rng)
     formants = _formant_tracks(rng, plan, main_voice.formant_scale)
@@ -914,26 +914,33 @@ _GROOVES = {
 }
 
 
-def _plan_music(rng: np.random.Generator, duration: float) -> dict:
+#: Lead instruments of the "world" style. (A sung lead there, or a cappella songs, made the
+#: classifier call more real speech music: docs/synthetic.md.)
+WORLD_LEADS = ("flute", "violin", "clarinet", "guitar", "sax")
+
+
+def _plan_music(rng: np.random.Generator, duration: float, cond: Conditions = LAB) -> dict:
     """The piece: style, tempo, meter, key, parts and notes (times in seconds from the piece start)."""
-    style = rng.choice(["band", "piano", "orchestra", "solo", "electronic", "beat"],
-                       p=[0.27, 0.18, 0.18, 0.12, 0.14, 0.11])
+    shares = np.array(list(cond.music_styles.values()), dtype=float)
+    style = list(cond.music_styles)[int(rng.choice(len(shares), p=shares / shares.sum()))]
     meter = 3 if rng.random() < (0.35 if style in ("piano", "orchestra") else 0.12) else 4
-    tempo = rng.uniform(70, 180) if style != "beat" else rng.uniform(85, 178)
+    tempo = rng.uniform(*{"beat": (85, 178), "world": (60, 140)}.get(style, (70, 180)))
     beat = 60.0 / tempo
     bar = meter * beat
     pre_roll = rng.uniform(0.0, 2.0)  # the clip starts somewhere inside the piece
     total = pre_roll + duration + 0.1
     n_bars = int(np.ceil(total / bar)) + 1
-    scale_name = rng.choice(list(_SCALES))
-    scale = np.array(_SCALES[scale_name])
+    scales = WORLD_SCALES if style == "world" else _SCALES
+    scale_name = rng.choice(list(scales))
+    scale = np.array(scales[scale_name])
+    steps = len(scale)  # notes per octave
     tonic = int(rng.integers(0, 12))
     progression = _PROGRESSIONS[rng.integers(len(_PROGRESSIONS))]
     bars_per_chord = 1 if (bar > 1.6 or rng.random() < 0.5) else 2
     swing = rng.uniform(0.0, 0.15) if style in ("band", "piano") and rng.random() < 0.3 else 0.0
 
     def pitch(degree: int, octave: int) -> int:
-        return 12 * (octave + 1) + tonic + scale[degree % 7] + 12 * (degree // 7)
+        return 12 * (octave + 1) + tonic + scale[degree % steps] + 12 * (degree // steps)
 
     def chord_at(bar_index: int) -> int:
         return progression[(bar_index // bars_per_chord) % len(progression)]
@@ -943,11 +950,13 @@ def _plan_music(rng: np.random.Generator, duration: float) -> dict:
     def humanise(time_s: float) -> float:
         return time_s + rng.normal(0, 0.006)
 
-    def melody(name: str, level_db: float, rests: float) -> None:
+    def melody(name: str, level_db: float, rests: float, ornamented: bool = False) -> None:
         timbre = _random_timbre(rng, name)
+        if ornamented:  # wide slow oscillations around the notes (gamakas)
+            timbre = dataclasses.replace(timbre, vibrato=rng.uniform(0.6, 1.8), vibrato_rate=rng.uniform(2.5, 6.0))
         low, high = _RANGES[name]
         centre = rng.uniform(max(low + 7, 60), min(high - 7, 79))
-        degree = int(round((centre - 12 * 5 - tonic) / 12 * 7))
+        degree = int(round((centre - 12 * 5 - tonic) / 12 * steps))
         notes = []
         # Bowed and blown phrases are mostly legato; struck and plucked notes may be detached.
         legato = rng.uniform(0.8, 1.0) if timbre.decay is None else rng.uniform(0.55, 1.0)
@@ -964,7 +973,8 @@ def _plan_music(rng: np.random.Generator, duration: float) -> dict:
                 if on_beat and rng.random() < 0.5:  # lean on chord tones on the beat
                     root = chord_at(b)
                     choices = [root + o for o in (0, 2, 4)]
-                    degree = min(choices, key=lambda d: min(abs(d - degree + 7 * m) for m in (-1, 0, 1))) + 7 * int(np.round((degree - root) / 7))
+                    degree = (min(choices, key=lambda d: min(abs(d - degree + steps * m) for m in (-1, 0, 1)))
+                              + steps * int(np.round((degree - root) / steps)))
                 midi = pitch(degree, 0)
                 while midi > high:
                     degree -= 7
@@ -1055,19 +1065,28 @@ def _plan_music(rng: np.random.Generator, duration: float) -> dict:
         if rng.random() < 0.7:
             melody(rng.choice(["saw", "square", "marimba", "bell", "vibraphone", "voice", "voice"]), -2.0, 0.15)
         groove = rng.choice(["disco", "pop", "halftime", "dnb"])
-    else:  # beat: drums and bass, maybe a sparse chord
+    elif style == "beat":  # drums and bass, maybe a sparse chord
         bass(rng.choice(["bass", "synth bass"]), 0.0, walking=False)
         groove = rng.choice(["rock", "dnb", "halftime", "pop", "latin"])
         if rng.random() < 0.4:
             chords(rng.choice(["pad", "piano", "organ"]), -9.0, "block")
-    if groove and _GROOVES[groove][0] != meter * 4:
+    elif style == "world":  # an ornamented melody on a mode, over a drone, often with hand drums
+        melody(rng.choice(WORLD_LEADS), 0.0, 0.12, ornamented=True)
+        drone = _random_timbre(rng, rng.choice(["harp", "guitar", "strings", "organ"]))
+        parts.append((drone, drone_notes(rng, 12 * 3 + tonic + int(rng.choice([0, 12])), total), rng.uniform(-14.0, -6.0)))
+        if rng.random() < 0.6:
+            groove = rng.choice(list(HAND_GROOVES))
+    else:
+        raise ParameterError(f"unknown music style {style!r}")
+    if groove in _GROOVES and _GROOVES[groove][0] != meter * 4:
         groove = "waltz" if meter == 3 else "rock"
     return dict(style=style, tempo=tempo, beat=beat, bar=bar, meter=meter, pre_roll=pre_roll, total=total,
                 n_bars=n_bars, parts=parts, groove=groove, drum_level=rng.uniform(-4.0, 2.0), scale=scale_name,
                 tonic=tonic)
 
 
-def synthesize_music(rng: np.random.Generator, *, sample_rate: int = 22050, duration: float = 3.0) -> np.ndarray:
+def synthesize_music(rng: np.random.Generator, *, sample_rate: int = 22050, duration: float = 3.0,
+                     conditions: str = DEFAULT_CONDITIONS) -> np.ndarray:
     """Synthesise a clip of music-like sound: notes on a scale, chords, bass, often drums.
 
     Takes the same parameters and returns the same kind of signal as :func:`synthesize_speech`.
@@ -1079,18 +1098,19 @@ def synthesize_music(rng: np.random.Generator, *, sample_rate: int = 22050, dura
     >>> y.shape, y.dtype
     ((24000,), dtype('float32'))
     """
-    return _synthesize(_render_music, rng, sample_rate, duration)
+    return _synthesize(_render_music, rng, sample_rate, duration, conditions)
 
 
-def _render_music(rng: np.random.Generator, n: int, sr: int) -> tuple[np.ndarray, dict]:
-    mix, plan = _dry_music(rng, n, sr)
-    y = recording_chain(mix, rng, sr, CHAINS["music"], voice=_babble_voice)
+def _render_music(rng: np.random.Generator, n: int, sr: int, cond: Conditions = LAB) -> tuple[np.ndarray, dict]:
+    mix, plan = _dry_music(rng, n, sr, cond)
+    plan["conditions"] = {}
+    y = recording_chain(mix, rng, sr, cond.music_chain, voice=_babble_voice(cond), record=plan["conditions"])
     return _to_output(y, rng), plan
 
 
-def _dry_music(rng: np.random.Generator, n: int, sr: int) -> tuple[np.ndarray, dict]:
+def _dry_music(rng: np.random.Generator, n: int, sr: int, cond: Conditions = LAB) -> tuple[np.ndarray, dict]:
     """The mixed and mastered piece, before the room, the noise and the channel."""
-    plan = _plan_music(rng, n / sr)
+    plan = _plan_music(rng, n / sr, cond)
     offset = int(round(plan["pre_roll"] * sr))
     fmax = min(0.45 * sr, 10000.0)
     mix = np.zeros(n)
@@ -1104,8 +1124,12 @@ def _dry_music(rng: np.random.Generator, n: int, sr: int) -> tuple[np.ndarray, d
         if part.any():
             mix += part / (_rms(part) + 1e-12) * 10 ** (level_db / 20)
     if plan["groove"]:
-        steps, hits = _GROOVES[plan["groove"]]
-        kit = _drum_kit(rng, sr)
+        if plan["groove"] in HAND_GROOVES:
+            steps, hits = HAND_GROOVES[plan["groove"]]
+            kit = hand_drum_kit(rng, sr, _midi_hz(12 * 4 + plan["tonic"]))
+        else:
+            steps, hits = _GROOVES[plan["groove"]]
+            kit = _drum_kit(rng, sr)
         drums = np.zeros(n)
         sixteenth = plan["bar"] / steps
         for b in range(plan["n_bars"]):
@@ -1137,8 +1161,12 @@ def _dry_music(rng: np.random.Generator, n: int, sr: int) -> tuple[np.ndarray, d
 _SYNTHESIZERS = {"speech": synthesize_speech, "music": synthesize_music}
 
 
-def clip_rng(seed: int, split: str, label: str, index: int) -> np.random.Generator:
-    """The random generator of one dataset clip: depends only on (seed, split, label, index).
+def clip_rng(seed: int, split: str, label: str, index: int, conditions: str = DEFAULT_CONDITIONS) -> np.random.Generator:
+    """The random generator of one dataset clip: depends only on (seed, split, label, index, conditions).
+
+    The "lab" preset's stream is ``default_rng([seed, split_id, class_id, index])``; another
+    preset appends its position in :data:`~speechmusic.synth_conditions.CONDITIONS`, so that its
+    clips are drawn independently of the lab's.
 
     Examples
     --------
@@ -1151,35 +1179,50 @@ def clip_rng(seed: int, split: str, label: str, index: int) -> np.random.Generat
         raise ParameterError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
     if label not in LABELS:
         raise ParameterError(f"label must be one of {', '.join(CLASS_NAMES)}, got {label!r}")
-    return np.random.default_rng([int(seed), SPLITS.index(split), LABELS[label], int(index)])
+    key = [int(seed), SPLITS.index(split), LABELS[label], int(index)]
+    preset = list(CONDITIONS).index(get_conditions(conditions).name)
+    return np.random.default_rng(key + [preset] if preset else key)
 
 
 def synthesize_clip(seed: int, split: str, label: str, index: int, *, sample_rate: int = 22050,
-                    duration: float = 3.0) -> np.ndarray:
-    """The dataset clip number ``index`` of ``split``/``label`` for ``seed`` (as written to disk)."""
-    return _SYNTHESIZERS[label](clip_rng(seed, split, label, index), sample_rate=sample_rate, duration=duration)
+                    duration: float = 3.0, conditions: str = DEFAULT_CONDITIONS) -> np.ndarray:
+    """The dataset clip number ``index`` of ``split``/``label`` for ``seed`` and ``conditions`` (as written to disk)."""
+    return _SYNTHESIZERS[label](clip_rng(seed, split, label, index, conditions), sample_rate=sample_rate,
+                                duration=duration, conditions=conditions)
 
 
-def clip_name(split: str, label: str, index: int) -> str:
-    """File name of a synthetic clip, e.g. ``synthetic-speech-train-0007.wav``."""
-    return f"synthetic-{label}-{split}-{index:04d}.wav"
+def clip_name(split: str, label: str, index: int, conditions: str = DEFAULT_CONDITIONS) -> str:
+    """File name of a synthetic clip, e.g. ``synthetic-speech-train-0007.wav`` (lab) or
+    ``synthetic-world-speech-train-0007.wav``."""
+    preset = "" if get_conditions(conditions).name == "lab" else f"{get_conditions(conditions).name}-"
+    return f"synthetic-{preset}{label}-{split}-{index:04d}.wav"
 
 
-def _readme_text(seed: int) -> str:
+def _readme_text(seed: int, conditions: str) -> str:
+    if conditions == "lab":
+        made = ("Speech-like clips: source-filter synthesis (glottal harmonics with gliding pitch in 80-250 Hz,\n"
+                "formants moving between vowel targets, fricative and plosive noise, 3-6 syllables per second,\n"
+                "pauses, several voices). Music-like clips: melodies and chords on musical scales with\n"
+                "harmonic instrument timbres and envelopes, bass lines, sung melodies, percussion at a\n"
+                "steady tempo.\n"
+                "Both pass through random rooms, background noise and bandwidth limits.\n")
+    else:
+        made = ("Speech-like clips: source-filter synthesis with the rhythm and pitch of stress-, syllable-\n"
+                "and mora-timed languages and of tone languages; running speech, read prompts and\n"
+                "isolated words, some over a quiet music bed. Music-like clips: melodies, chords, bass\n"
+                "lines, sung melodies and percussion, also on modes over drones with hand drums.\n"
+                "Both pass through rooms (near and far), loud backgrounds (babble, cafe, street, hum,\n"
+                "hiss at 0-20 dB SNR), telephone lines and codecs (G.711, GSM, ADPCM, mp3, Vorbis, Opus).\n")
     return (
         "SYNTHETIC DATA - these recordings are not real speech or music.\n"
         "\n"
         f"The files synthetic-*.wav in train/ and test/ were generated by speechmusic.synth "
         f"(generator version {SYNTH_VERSION}) with seed {seed}.\n"
-        "Speech-like clips: source-filter synthesis (glottal harmonics with gliding pitch in 80-250 Hz,\n"
-        "formants moving between vowel targets, fricative and plosive noise, 3-6 syllables per second,\n"
-        "pauses, several voices). Music-like clips: melodies and chords on musical scales with\n"
-        "harmonic instrument timbres and envelopes, bass lines, sung melodies, percussion at a\n"
-        "steady tempo.\n"
-        "Both pass through random rooms, background noise and bandwidth limits.\n"
+        f"Conditions: {conditions}\n"
+        + made +
         "\n"
-        "Each clip depends only on (seed, split, class, index), so running\n"
-        f"  speechmusic.synth.build_synthetic_dataset(<this folder>, seed={seed})\n"
+        "Each clip depends only on (seed, split, class, index, conditions), so running\n"
+        f"  speechmusic.synth.build_synthetic_dataset(<this folder>, seed={seed}, conditions={conditions!r})\n"
         "again recreates exactly the same files; existing files are never overwritten.\n"
         "Licence: generated audio, dedicated to the public domain.\n"
         "A model trained only on these clips learns what the generator does; expect lower accuracy\n"
@@ -1195,9 +1238,23 @@ def _check_count(name: str, value) -> int:
     return int(value)
 
 
-def _render_job(seed: int, split: str, label: str, index: int) -> np.ndarray:
+def _render_job(seed: int, split: str, label: str, index: int, conditions: str) -> np.ndarray:
     return synthesize_clip(seed, split, label, index, sample_rate=DEFAULT_PARAMS.sample_rate,
-                           duration=DEFAULT_PARAMS.duration)
+                           duration=DEFAULT_PARAMS.duration, conditions=conditions)
+
+
+def conditions_in(data_dir: str | os.PathLike) -> set[str]:
+    """The presets of the synthetic clips already in a data folder (by their file names)."""
+    found = set()
+    for split in SPLITS:
+        for label in CLASS_NAMES:
+            folder = Path(data_dir) / split / label
+            if not folder.is_dir():
+                continue
+            for path in folder.glob("synthetic-*.wav"):
+                rest = path.name[len("synthetic-"):]
+                found.add(next((name for name in CONDITIONS if name != "lab" and rest.startswith(f"{name}-")), "lab"))
+    return found
 
 
 def build_synthetic_dataset(
@@ -1208,6 +1265,7 @@ def build_synthetic_dataset(
     seed: int = 0,
     n_jobs: int | None = None,
     progress: bool = True,
+    conditions: str = DEFAULT_CONDITIONS,
 ) -> dict:
     """Write the synthetic dataset: ``n_train`` + ``n_test`` clips of each class.
 
@@ -1230,6 +1288,11 @@ def build_synthetic_dataset(
         process.
     progress : bool
         Show a progress bar.
+    conditions : {"lab", "world"}
+        Preset of content and recording situations (:mod:`speechmusic.synth_conditions`): the
+        lab's clips, or clips that look like people's recordings (for training a model for them).
+        Their files are named ``synthetic-...`` and ``synthetic-world-...``; a folder holds one
+        preset only.
 
     Returns
     -------
@@ -1248,9 +1311,16 @@ def build_synthetic_dataset(
     seed = _check_count("seed", seed)
     if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0):
         raise ParameterError(f"n_jobs must be None, a positive integer or -1 (all cores), got {n_jobs!r}")
+    conditions = get_conditions(conditions).name
     data_dir = Path(data_dir)
     if data_dir.exists() and not data_dir.is_dir():
         raise ParameterError(f"{data_dir} exists and is not a folder")
+    other = sorted(conditions_in(data_dir) - {conditions}) if data_dir.is_dir() else []
+    if other:
+        raise ParameterError(
+            f"{data_dir} already holds synthetic clips made with conditions {', '.join(repr(o) for o in other)}; "
+            f"a data folder holds one preset only: choose another folder for conditions {conditions!r}"
+        )
 
     counts = {"train": n_train, "test": n_test}
     summary = {split: {label: {"written": 0, "present": 0} for label in ("speech", "music")} for split in SPLITS}
@@ -1258,7 +1328,7 @@ def build_synthetic_dataset(
     for split in SPLITS:
         for label in ("speech", "music"):
             for index in range(counts[split]):
-                if (data_dir / split / label / clip_name(split, label, index)).exists():
+                if (data_dir / split / label / clip_name(split, label, index, conditions)).exists():
                     summary[split][label]["present"] += 1
                 else:
                     todo.append((split, label, index))
@@ -1267,13 +1337,13 @@ def build_synthetic_dataset(
     readme = data_dir / README_NAME
     if not readme.exists():
         try:
-            write_text(readme, _readme_text(seed))
+            write_text(readme, _readme_text(seed, conditions))
         except FileExistsError:
             pass  # another run wrote it meanwhile
 
     if n_jobs is None:
         n_jobs = -1 if len(todo) >= PARALLEL_MIN_CLIPS else 1
-    jobs = [(seed, split, label, index) for split, label, index in todo]
+    jobs = [(seed, split, label, index, conditions) for split, label, index in todo]
     if n_jobs == 1 or len(jobs) < 2:
         results = (_render_job(*job) for job in jobs)
     else:
@@ -1288,7 +1358,7 @@ def build_synthetic_dataset(
     try:
         for (split, label, index), clip in tqdm(zip(todo, results), total=len(todo), desc="synthesising",
                                                unit="clip", disable=not progress or not todo):
-            if _save_clip(writer, data_dir, seed, split, label, index, clip):
+            if _save_clip(writer, data_dir, seed, split, label, index, clip, conditions):
                 summary[split][label]["written"] += 1
                 if writer is not None and len(writer.written) % 20 == 0:
                     writer.flush()  # keep the manifest close to the files if the run is interrupted
@@ -1309,9 +1379,10 @@ def _clip_writer(data_dir: Path):
     return ClipWriter(data_dir)
 
 
-def _save_clip(writer, data_dir: Path, seed: int, split: str, label: str, index: int, clip: np.ndarray) -> bool:
+def _save_clip(writer, data_dir: Path, seed: int, split: str, label: str, index: int, clip: np.ndarray,
+               conditions: str = DEFAULT_CONDITIONS) -> bool:
     """Write one clip under its fixed name; False when that name is already taken."""
-    target = data_dir / split / label / clip_name(split, label, index)
+    target = data_dir / split / label / clip_name(split, label, index, conditions)
     if target.exists():
         return False
     if writer is None:
@@ -1322,6 +1393,7 @@ def _save_clip(writer, data_dir: Path, seed: int, split: str, label: str, index:
         return True
     saved = writer.save(
         split, label, clip, stem=target.stem, source=SOURCE_NAME,
-        original=f"{SOURCE_NAME}:{seed}:{split}:{label}:{index}", offset=0.0, licence=LICENCE,
+        original=f"{SOURCE_NAME}:{'' if conditions == 'lab' else conditions + ':'}{seed}:{split}:{label}:{index}",
+        offset=0.0, licence=LICENCE,
     )
     return saved is not None

@@ -10,10 +10,11 @@ its own:
 * :func:`background_noise`: hiss (white to brown), mains hum with a fan, street-like traffic
   rumble, babble (several talkers) and a cafe (babble and clatter), mixed at an exact
   signal-to-noise ratio by :func:`mix_at_snr`;
-* :func:`telephone`: 8 kHz narrowband (300-3400 Hz) with G.711 mu-law quantisation or a
-  GSM-like coarse spectral coding;
-* :func:`lossy_codec`: mp3-like perceptual coding: a low-pass, spectral holes where the content
-  falls below a masking threshold, and coarse quantisation of what is kept;
+* :func:`telephone`: 8 kHz narrowband (300-3400 Hz) through a telephone codec (G.711 mu-law or
+  A-law, GSM 06.10, G.721 ADPCM);
+* :func:`lossy_codec`: mp3, Ogg Vorbis or Opus at a modest to low bit rate;
+* :func:`codec_roundtrip`: the real codecs behind both, encoded and decoded in memory by
+  libsndfile (through soundfile, already a dependency), with their delay removed;
 * :func:`bandlimit`: the steep cut-off of a resampled recording (8 kHz content in 16-kHz files).
 
 All functions are pure: numpy in, numpy out, randomness only from the ``rng`` they are given, so
@@ -33,8 +34,8 @@ from .errors import ParameterError
 
 #: Kinds of background noise :func:`background_noise` makes.
 NOISE_KINDS = ("hiss", "hum", "street", "babble", "cafe")
-#: Codecs :func:`telephone` simulates.
-TELEPHONE_CODECS = ("none", "mulaw", "gsm")
+#: Codecs :func:`telephone` applies (real codecs, through soundfile/libsndfile).
+TELEPHONE_CODECS = ("none", "ulaw", "alaw", "gsm", "g721")
 #: Sample rate of the telephone network.
 TELEPHONE_RATE = 8000
 
@@ -305,95 +306,118 @@ def _resample(y: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
     return scipy.signal.resample_poly(y, to_rate // g, from_rate // g)
 
 
-def mulaw(y: np.ndarray, *, bits: int = 8, mu: float = 255.0) -> np.ndarray:
-    """G.711-style mu-law companding and quantisation to ``bits`` bits (input in [-1, 1]).
+#: Codecs of :func:`codec_roundtrip`: (soundfile format, subtype, sample rates it accepts).
+CODECS = {
+    "mp3": ("MP3", "MPEG_LAYER_III", (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)),
+    "vorbis": ("OGG", "VORBIS", None),
+    "opus": ("OGG", "OPUS", (8000, 12000, 16000, 24000, 48000)),
+    "ulaw": ("WAV", "ULAW", None),
+    "alaw": ("WAV", "ALAW", None),
+    "gsm": ("WAV", "GSM610", (8000,)),
+    "g721": ("WAV", "G721_32", (8000,)),
+}
 
-    Quiet samples keep fine steps and loud ones get coarse steps, so the quantisation noise follows
-    the signal's level, as on the telephone network.
+
+def _align(coded: np.ndarray, reference: np.ndarray, max_lag: int) -> np.ndarray:
+    """``coded`` shifted to line up with ``reference`` (codecs may add a delay), same length."""
+    n = reference.size
+    coded = np.pad(coded, (0, max(n + max_lag - coded.size, 0)))
+    if np.any(reference) and np.any(coded):
+        correlation = scipy.signal.correlate(coded[: n + max_lag], reference, mode="valid", method="fft")
+        lag = int(np.argmax(correlation))
+    else:
+        lag = 0
+    return coded[lag : lag + n]
+
+
+def codec_roundtrip(y: np.ndarray, sr: int, codec: str, *, compression: float | None = None) -> np.ndarray:
+    """``y`` encoded with a real codec and decoded again (in memory, with libsndfile via soundfile).
+
+    Parameters
+    ----------
+    y : np.ndarray
+        Mono signal (peaks above 1 are scaled down for the codec and back up afterwards).
+    sr : int
+        Its sample rate; it must be one the codec accepts (8000 Hz for the telephone codecs
+        "gsm" and "g721"; 8, 12, 16, 24 or 48 kHz for "opus").
+    codec : {"mp3", "vorbis", "opus", "ulaw", "alaw", "gsm", "g721"}
+        mp3, Ogg Vorbis and Opus: perceptual codecs, their bit rate set by ``compression``
+        (0 = best quality, 1 = smallest file); ulaw, alaw: G.711 (8-bit companded telephone PCM);
+        gsm: GSM 06.10 full rate (13 kbit/s mobile); g721: 32 kbit/s ADPCM.
+    compression : float or None
+        For mp3, vorbis and opus.
+
+    Returns
+    -------
+    np.ndarray
+        float64, the same length as ``y``, aligned with it (a codec's delay is removed).
     """
-    y = np.clip(np.asarray(y, dtype=np.float64), -1.0, 1.0)
-    encoded = np.sign(y) * np.log1p(mu * np.abs(y)) / np.log1p(mu)
-    levels = 2 ** (bits - 1)
-    encoded = np.round(encoded * levels) / levels
-    return np.sign(encoded) * np.expm1(np.abs(encoded) * np.log1p(mu)) / mu
+    import io
+
+    import soundfile as sf
+
+    if codec not in CODECS:
+        raise ParameterError(f"unknown codec {codec!r}; choose one of {', '.join(CODECS)}")
+    file_format, subtype, rates = CODECS[codec]
+    if rates is not None and sr not in rates:
+        raise ParameterError(f"the {codec} codec does not take {sr} Hz; use one of {', '.join(map(str, rates))}")
+    y = np.asarray(y, dtype=np.float64)
+    peak = float(np.max(np.abs(y))) if y.size else 0.0
+    scale = 0.9 / peak if peak > 0.9 else 1.0
+    buffer = io.BytesIO()
+    options = {"compression_level": float(compression)} if compression is not None and file_format != "WAV" else {}
+    sf.write(buffer, (y * scale).astype(np.float32), int(sr), format=file_format, subtype=subtype, **options)
+    buffer.seek(0)
+    decoded, _ = sf.read(buffer, dtype="float64", always_2d=False)
+    return _align(decoded, y * scale, max_lag=int(0.1 * sr)) / scale
 
 
-def _stft_codec(y: np.ndarray, sr: int, *, frame_seconds: float, mask_db: float, step_db: float,
-                smooth_bins: int, cutoff: float, keep: float = 1.0) -> np.ndarray:
-    """Frame-wise spectral coding: bins far below their neighbourhood are dropped (spectral holes),
-    so are all but the loudest ``keep`` share of each frame's bins (a bit budget), the rest is
-    quantised in ``step_db`` steps (optionally after smoothing the spectrum across ``smooth_bins``
-    bins, as a coarse spectral envelope does), and nothing is kept above ``cutoff``."""
-    n = np.size(y)
-    nperseg = int(2 ** np.round(np.log2(frame_seconds * sr)))
-    f, _, Z = scipy.signal.stft(y, fs=sr, nperseg=nperseg, noverlap=nperseg // 2, boundary="even")
-    magnitude = np.abs(Z)
-    phase = Z / np.maximum(magnitude, 1e-12)
-    power_db = 20 * np.log10(np.maximum(magnitude, 1e-9))
-    # Masking threshold: a smoothed spectrum (energy spreads to neighbouring bins) minus mask_db,
-    # and never more than 70 dB below the frame's loudest bin.
-    kernel = np.hanning(9)[:, None]
-    spread = 10 * np.log10(np.maximum(scipy.signal.convolve(magnitude**2, kernel / kernel.sum(), mode="same"), 1e-18))
-    threshold = np.maximum(spread - mask_db, power_db.max(axis=0, keepdims=True) - 70.0)
-    if smooth_bins > 1:
-        box = np.ones((smooth_bins, 1)) / smooth_bins
-        power_db = 10 * np.log10(np.maximum(scipy.signal.convolve(magnitude**2, box, mode="same"), 1e-18))
-    quantised = step_db * np.round(power_db / step_db)
-    kept = (power_db > threshold) & (f[:, None] < cutoff)
-    if keep < 1.0:
-        in_band = max(int(np.sum(f < cutoff)), 1)
-        ranks = np.argsort(np.argsort(-power_db, axis=0), axis=0)  # 0 = the frame's loudest bin
-        kept &= ranks < max(int(keep * in_band), 1)
-    coded = np.where(kept, 10 ** (quantised / 20), 0.0) * phase
-    _, out = scipy.signal.istft(coded, fs=sr, nperseg=nperseg, noverlap=nperseg // 2, boundary=True)
-    out = out[:n]
-    return np.pad(out, (0, n - out.size)) if out.size < n else out
-
-
-def telephone(y: np.ndarray, sr: int, rng: np.random.Generator, *, codec: str = "mulaw") -> np.ndarray:
+def telephone(y: np.ndarray, sr: int, rng: np.random.Generator, *, codec: str = "ulaw") -> np.ndarray:
     """``y`` as heard through a telephone line, returned at ``sr``.
 
     Band-pass 300-3400 Hz (with a little random variation of the edges), resampled to 8 kHz,
-    coded (``"mulaw"``: G.711 8-bit mu-law; ``"gsm"``: a coarse frame-wise spectral envelope and
-    quantisation, as low-bit-rate mobile codecs smear the spectrum; ``"none"``), then resampled
-    back. Nothing is left above 4 kHz.
+    coded with a telephone codec (:data:`TELEPHONE_CODECS`: G.711 mu-law or A-law, GSM 06.10,
+    G.721 ADPCM, or "none"), then resampled back. Nothing is left above 4 kHz.
     """
     if codec not in TELEPHONE_CODECS:
         raise ParameterError(f"unknown telephone codec {codec!r}; choose one of {', '.join(TELEPHONE_CODECS)}")
     n = np.size(y)
     y = np.asarray(y, dtype=np.float64)
-    narrow = bandlimit(y, sr, rng.uniform(250, 350), min(rng.uniform(3300, 3500), 0.45 * sr))
+    low = rng.uniform(250, 350)
+    narrow = bandlimit(y, sr, low, min(rng.uniform(3300, 3500), 0.45 * sr))
     narrow = _resample(narrow, sr, TELEPHONE_RATE)
-    peak = np.max(np.abs(narrow)) + 1e-12
-    if codec == "mulaw":
+    if codec != "none":
+        peak = np.max(np.abs(narrow)) + 1e-12
         level = 10 ** (rng.uniform(-12, -1) / 20)  # how hot the line is driven
-        narrow = mulaw(narrow / peak * level) * peak / level
-    elif codec == "gsm":
-        narrow = _stft_codec(narrow, TELEPHONE_RATE, frame_seconds=0.02, mask_db=rng.uniform(15, 25),
-                             step_db=rng.uniform(3, 6), smooth_bins=int(rng.integers(2, 5)), cutoff=3500.0)
+        narrow = codec_roundtrip(narrow / peak * level, TELEPHONE_RATE, codec) * peak / level
     wide = _resample(narrow, TELEPHONE_RATE, sr)[:n]
     if wide.size < n:
         wide = np.pad(wide, (0, n - wide.size))
-    return bandlimit(wide, sr, 0.0, 3700.0) if sr > 2 * 3700 else wide
+    # The handset's own filters: the codec's low-frequency residue and images above 4 kHz go too.
+    return bandlimit(wide, sr, low, 3700.0 if sr > 2 * 3700 else sr / 2)
 
 
-def lossy_codec(y: np.ndarray, sr: int, rng: np.random.Generator, *, cutoff: float | None = None,
-                mask_db: float | None = None, step_db: float | None = None, keep: float | None = None) -> np.ndarray:
-    """An mp3-like perceptual codec at a low bit rate (not a real mp3 encoder).
+def lossy_codec(y: np.ndarray, sr: int, rng: np.random.Generator, *, codec: str | None = None,
+                compression: float | None = None) -> np.ndarray:
+    """``y`` through a perceptual codec at a modest to low bit rate (files and streams on the web).
 
-    Per frame of ~23 ms: the spectrum is cut above ``cutoff`` (Hz; random 7-11 kHz by default),
-    bins more than ``mask_db`` below their smoothed neighbourhood are dropped (random 12-25 dB),
-    and so are all but the loudest ``keep`` share of the bins below the cut-off (the bit budget;
-    random 0.25-0.7): the "holes" and swirling artefacts of low bit rates. What is kept is
-    quantised in ``step_db`` steps (random 1.5-4 dB).
+    ``codec``: "mp3", "vorbis" or "opus" (random by default); ``compression`` 0-1 (random
+    0.5-0.95 by default: roughly 80 down to 16 kbit/s for mp3 at 22 kHz, where the encoder also
+    cuts the top octave and leaves holes in the spectrum). Opus runs at 16 or 24 kHz and the
+    result is resampled back to ``sr``.
     """
-    cutoff = rng.uniform(7000, 11000) if cutoff is None else cutoff
-    mask_db = rng.uniform(12, 25) if mask_db is None else mask_db
-    step_db = rng.uniform(1.5, 4.0) if step_db is None else step_db
-    keep = rng.uniform(0.25, 0.7) if keep is None else keep
-    coded = _stft_codec(np.asarray(y, dtype=np.float64), sr, frame_seconds=0.023, mask_db=mask_db,
-                        step_db=step_db, smooth_bins=1, cutoff=min(cutoff, 0.5 * sr), keep=keep)
-    return bandlimit(coded, sr, 0.0, cutoff) if cutoff < 0.5 * sr else coded
+    codec = str(rng.choice(["mp3", "mp3", "vorbis", "opus"])) if codec is None else codec
+    if codec not in ("mp3", "vorbis", "opus"):
+        raise ParameterError(f"unknown lossy codec {codec!r}; choose mp3, vorbis or opus")
+    compression = rng.uniform(0.5, 0.95) if compression is None else compression
+    y = np.asarray(y, dtype=np.float64)
+    rates = CODECS[codec][2]
+    if rates is None or sr in rates:
+        return codec_roundtrip(y, sr, codec, compression=compression)
+    rate = max((r for r in rates if r <= sr), default=min(rates))
+    coded = codec_roundtrip(_resample(y, sr, rate), rate, codec, compression=compression)
+    out = _resample(coded, rate, sr)[: y.size]
+    return np.pad(out, (0, y.size - out.size))
 
 
 # --------------------------------------------------------------------------------------------
@@ -427,6 +451,8 @@ class ChainSettings:
         "telephone" (:func:`telephone`), "lowpass" (a codec's 9-10.5 kHz low-pass), "lossy"
         (:func:`lossy_codec`). The same for both classes, so that the channel says nothing about
         the class.
+    telephone_codecs, lossy_codecs : tuple of (str, float)
+        The codecs of the "telephone" and "lossy" channels and their shares.
     """
 
     room_probability: float
@@ -443,6 +469,8 @@ class ChainSettings:
     bandwidths: tuple[tuple[str, float], ...] = (
         ("full", 0.55), ("16k", 0.15), ("11k", 0.06), ("telephone", 0.12), ("lowpass", 0.05), ("lossy", 0.07),
     )
+    telephone_codecs: tuple[tuple[str, float], ...] = (("none", 0.2), ("ulaw", 0.3), ("alaw", 0.1), ("gsm", 0.3), ("g721", 0.1))
+    lossy_codecs: tuple[tuple[str, float], ...] = (("mp3", 0.5), ("vorbis", 0.25), ("opus", 0.25))
 
 
 def recording_chain(
@@ -452,12 +480,16 @@ def recording_chain(
     settings: ChainSettings,
     *,
     voice: Callable[[np.random.Generator, int, int], np.ndarray] | None = None,
+    record: dict | None = None,
 ) -> np.ndarray:
     """Room, microphone colour, background noise, rumble and channel, drawn from ``settings``.
 
     ``voice`` renders a dry talker for babble and cafe backgrounds (without it those kinds are
-    not drawn).
+    not drawn). ``record``, when given, receives what was drawn: ``rt60`` and ``drr_db`` (None
+    without a room), ``noise`` and ``snr_db`` (None without a loud background), ``channel``.
     """
+    record = {} if record is None else record
+    record.update(rt60=None, drr_db=None, noise=None, snr_db=None)
     n = np.size(y)
     y = np.asarray(y, dtype=np.float64)
     peak = np.max(np.abs(y)) if n else 0.0
@@ -465,8 +497,9 @@ def recording_chain(
     active_rms = rms(y[active]) if active.any() else 1.0
     if rng.random() < settings.room_probability:
         far = rng.random() < settings.far_probability
-        drr = rng.uniform(*(settings.far_drr_range if far else settings.near_drr_range))
-        y = reverberate(y, room_impulse_response(rng, sr, rt60=rng.uniform(*settings.rt60_range), drr_db=drr))
+        record["drr_db"] = rng.uniform(*(settings.far_drr_range if far else settings.near_drr_range))
+        record["rt60"] = rng.uniform(*settings.rt60_range)
+        y = reverberate(y, room_impulse_response(rng, sr, rt60=record["rt60"], drr_db=record["drr_db"]))
     # Microphone / channel colour: a gentle first-order tilt up or down and a random low cut.
     if rng.random() < 0.7:
         sos = scipy.signal.butter(1, rng.uniform(1000, min(6000, 0.4 * sr)), "lowpass", fs=sr, output="sos")
@@ -479,8 +512,9 @@ def recording_chain(
     if rng.random() < settings.noise_probability:
         kinds = [k for k in settings.noise_kinds if voice is not None or k not in ("babble", "cafe")]
         weights = np.array([w for k, w in zip(settings.noise_kinds, settings.noise_weights) if k in kinds])
-        kind = kinds[int(rng.choice(len(kinds), p=weights / weights.sum()))]
-        y = mix_at_snr(y, background_noise(rng, n, sr, kind, voice=voice), rng.uniform(*settings.noise_snr_range))
+        record["noise"] = kinds[int(rng.choice(len(kinds), p=weights / weights.sum()))]
+        record["snr_db"] = rng.uniform(*settings.noise_snr_range)
+        y = mix_at_snr(y, background_noise(rng, n, sr, record["noise"], voice=voice), record["snr_db"])
     # The noise floor below the signal: hiss and room tone, sometimes mains hum.
     floor = colored_noise(rng, n, rng.choice([0.5, 1.0, 1.5, 2.0, 2.0, 2.5]))
     if rng.random() < 0.2:
@@ -491,14 +525,24 @@ def recording_chain(
     rumble = scipy.signal.sosfilt(scipy.signal.butter(2, rng.uniform(30, 120), "lowpass", fs=sr, output="sos"), rumble)
     rumble_db = rng.uniform(12, 45) if rng.random() < settings.rumble_probability else rng.uniform(45, 70)
     y = y + _unit(rumble) * active_rms * 10 ** (-rumble_db / 20)
-    return channel(y, sr, rng, settings.bandwidths)
+    return channel(y, sr, rng, settings, record=record)
 
 
-def channel(y: np.ndarray, sr: int, rng: np.random.Generator, bandwidths) -> np.ndarray:
-    """The file's channel, one of ``bandwidths`` ((name, share) pairs, see :class:`ChainSettings`)."""
-    names = [name for name, _ in bandwidths]
-    shares = np.array([share for _, share in bandwidths], dtype=float)
-    name = names[int(rng.choice(len(names), p=shares / shares.sum()))]
+def _draw(rng: np.random.Generator, options: tuple[tuple[str, float], ...]) -> str:
+    names = [name for name, _ in options]
+    shares = np.array([share for _, share in options], dtype=float)
+    return names[int(rng.choice(len(names), p=shares / shares.sum()))]
+
+
+def channel(y: np.ndarray, sr: int, rng: np.random.Generator, settings: ChainSettings, *,
+            record: dict | None = None) -> np.ndarray:
+    """The file's channel, drawn from ``settings.bandwidths`` (see :class:`ChainSettings`).
+
+    ``record["channel"]`` receives the name drawn (with the codec for "telephone" and "lossy").
+    """
+    record = {} if record is None else record
+    name = _draw(rng, settings.bandwidths)
+    record["channel"] = name
     nyquist = sr / 2
     if name == "full":
         return y
@@ -507,9 +551,13 @@ def channel(y: np.ndarray, sr: int, rng: np.random.Generator, bandwidths) -> np.
     if name == "11k":
         return bandlimit(y, sr, 0.0, rng.uniform(5000, 5500)) if nyquist > 5500 else y
     if name == "telephone":
-        return telephone(y, sr, rng, codec=str(rng.choice(TELEPHONE_CODECS, p=[0.3, 0.4, 0.3])))
+        codec = _draw(rng, settings.telephone_codecs)
+        record["channel"] = f"telephone/{codec}"
+        return telephone(y, sr, rng, codec=codec)
     if name == "lowpass":
         return bandlimit(y, sr, 0.0, rng.uniform(9000, 10500)) if nyquist > 10500 else y
     if name == "lossy":
-        return lossy_codec(y, sr, rng)
+        codec = _draw(rng, settings.lossy_codecs)
+        record["channel"] = f"lossy/{codec}"
+        return lossy_codec(y, sr, rng, codec=codec)
     raise ParameterError(f"unknown channel {name!r}")
