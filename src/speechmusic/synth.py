@@ -5,12 +5,13 @@ downloaded. The generator tries to look, on a mel-spectrogram, like the real thi
 
 Speech (:func:`synthesize_speech`) is source-filter synthesis. A glottal source (a stack of
 harmonics with a falling spectral tilt, a little jitter and breath noise) follows an intonation
-contour that declines over each phrase and jumps on stressed syllables, always inside 80-250 Hz.
-It passes through a vocal tract whose formants glide between vowel targets and consonant loci.
-Consonants add fricative noise (s, sh, f, th, h with their own frequency bands), plosive closures
-followed by broadband bursts and aspiration, nasals and approximants. Syllables come at 3-6 per
-second, in phrases separated by pauses; a clip may start or end in silence. Each clip has its own
-voice (low or high pitch, vocal tract length, breathiness, speaking rate), sometimes two voices.
+contour that declines over each phrase and jumps on stressed syllables (or carries lexical tones),
+always inside 80-250 Hz. It passes through a vocal tract whose formants glide between vowel
+targets and consonant loci. Consonants add fricative noise (s, sh, f, th, h with their own
+frequency bands), plosive closures followed by broadband bursts and aspiration, nasals and
+approximants. Syllables are timed like a family of languages (:mod:`speechmusic.synth_prosody`),
+in phrases separated by pauses; a clip may start or end in silence. Each clip has its own voice
+(low or high pitch, vocal tract length, breathiness, speaking rate), sometimes two voices.
 
 Music (:func:`synthesize_music`) is a short piece at a steady tempo in a key: a melody on the
 scale, chords of a progression (block, arpeggiated or "oom-pah"), a bass line, and often
@@ -18,14 +19,16 @@ percussion (kick, snare, hi-hats, ride, shaker in a few groove patterns). Instru
 own harmonic recipes and envelopes: piano, guitar, harp, organ, strings (with vibrato and
 ensemble detuning), brass, flute, clarinet, synthesizers, mallets and celesta. Many songs have a
 sung melody (the speech synthesiser holding vowels on the notes, with vibrato), so that a human
-voice alone does not mean "speech".
+voice alone does not mean "speech". Other traditions (modes, drones, hand drums, ornaments) come
+from :mod:`speechmusic.synth_styles`.
 
-Both then go through the same recording chain with randomised settings, so that the classifier
-cannot tell the classes apart by trivial cues: a room (exponentially decaying noise impulse
-response), a microphone/channel tilt, background noise (white to brown, sometimes mains hum,
-often infrasonic rumble),
-a bandwidth limit (full band, 8 kHz as in 16-kHz recordings, 5.5 kHz, or telephone band), and a
-peak level. :func:`build_synthetic_dataset` writes the lab's folder layout.
+Both then go through a recording chain with randomised settings
+(:func:`speechmusic.synth_effects.recording_chain`): a room, a microphone/channel tilt,
+background noise and rumble, a channel (bandwidth limit, telephone line, codec) and a peak level.
+What the talkers, the music and the chain are like is set by a preset of
+:mod:`speechmusic.synth_conditions`: ``"lab"`` (the lab's dataset, the default) or ``"world"``
+(far rooms, loud backgrounds, phones, codecs, other languages, speech over music: for training a
+model for people's recordings). :func:`build_synthetic_dataset` writes the lab's folder layout.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ from .synth_effects import bandpass_noise as _bandpass_noise
 from .synth_effects import colored_noise as _colored_noise
 from .synth_effects import rms as _rms
 from .synth_styles import HAND_GROOVES, WORLD_SCALES, drone_notes, hand_drum_kit
-from .synth_prosody import CODAS, ONSETS, TONE_WEIGHTS, TONES, Rhythm, random_rhythm, tone_contour
+from .synth_prosody import CODAS, ONSETS, RHYTHMS, TONE_WEIGHTS, TONES, Rhythm, random_rhythm, tone_contour
 
 #: Bump when the generator changes what a given seed produces (recorded in the README file).
 SYNTH_VERSION = 2
@@ -254,8 +257,9 @@ def _plan_speech(rng: np.random.Generator, n_samples: int, sr: int, cond: Condit
 
     # How the talk is cut: a stretch of running speech (usually starting mid-utterance), a read
     # prompt with silence around it, or isolated words (commands, wake words, lists).
-    shares = np.array(list(cond.speaking_styles.values()), dtype=float)
-    style = list(cond.speaking_styles)[int(rng.choice(len(shares), p=shares / shares.sum()))]
+    styles = [name for name, share in cond.speaking_styles.items() if share > 0]
+    shares = np.array([cond.speaking_styles[name] for name in styles], dtype=float)
+    style = styles[int(rng.choice(len(shares), p=shares / shares.sum()))] if len(styles) > 1 else styles[0]
     if style == "running":
         t = -rng.uniform(0.0, 1.0) if rng.random() < 0.75 else rng.uniform(0.05, 0.6)
         stop_early = rng.random() < 0.15  # the utterance ends inside the clip (trailing silence)
@@ -390,7 +394,7 @@ def _plan_speech(rng: np.random.Generator, n_samples: int, sr: int, cond: Condit
     return plan
 
 
-def _pitch_track(rng: np.random.Generator, plan: _SpeechPlan) -> None:
+def _pitch_track(rng: np.random.Generator, plan: _SpeechPlan, *, soft_limit: bool = True) -> None:
     """Fill ``plan.f0``: per-phrase declination, accents or lexical tones, jitter; 80-250 Hz."""
     frame_times = np.arange(plan.n_frames) * _HOP / plan.sr
     f0 = np.full(plan.n_frames, np.nan)
@@ -409,7 +413,7 @@ def _pitch_track(rng: np.random.Generator, plan: _SpeechPlan) -> None:
         rhythm = voice.rhythm
         if rhythm.tonal:  # tone languages: the phrase melody is mostly the syllables' own tones
             contour *= 0.5
-        tone_span = rng.uniform(0.7, 1.3)  # running speech shrinks or stretches the citation tones
+            tone_span = rng.uniform(0.7, 1.3)  # running speech shrinks or stretches the citation tones
         tone_names = list(TONES)
         tone_p = np.array([TONE_WEIGHTS[name] for name in tone_names])
         for i, syllable in enumerate(syllables):
@@ -439,7 +443,9 @@ def _pitch_track(rng: np.random.Generator, plan: _SpeechPlan) -> None:
     f0 *= 1.0 + jitter * rng.standard_normal(plan.n_frames)
     f0 = _moving_average(f0, 3)
     f0 = _moving_average(f0, 9)  # the glides above have corners; the larynx does not
-    plan.f0 = _soft_pitch_limit(f0, 82.0, 248.0)
+    # A hard limit holds the pitch still at the limit, like a sung note; the lab's clips keep it
+    # (generator version 1), the world's bend the pitch smoothly instead.
+    plan.f0 = _soft_pitch_limit(f0, 82.0, 248.0) if soft_limit else np.clip(f0, 82.0, 248.0)
 
 
 def _soft_pitch_limit(f0: np.ndarray, low: float, high: float, knee: float = 0.75) -> np.ndarray:
@@ -617,7 +623,7 @@ def _dry_speech(rng: np.random.Generator, n: int, sr: int, cond: Conditions = LA
                 fmax: float | None = None) -> tuple[np.ndarray, _SpeechPlan]:
     """A talker at a microphone, before the room, the noise and the channel."""
     plan = _plan_speech(rng, n, sr, cond)
-    _pitch_track(rng, plan)
+    _pitch_track(rng, plan, soft_limit=cond.soft_pitch_limit)
     main_voice = plan.voices[0][2] if plan.voices else _random_voice(rng)
     formants = _formant_tracks(rng, plan, main_voice.formant_scale)
     fmax = min(0.45 * sr, 9500.0) if fmax is None else fmax
@@ -828,7 +834,7 @@ def _render_singing(rng, notes, timbre: _Timbre, pre_roll: float, n: int, sr: in
     vowels last as long as the notes; consonants are short and come at note onsets.
     """
     plan = _SpeechPlan(n // _HOP + 2, sr)
-    voice = _random_voice(rng)
+    voice = _random_voice(rng, RHYTHMS["stress"])  # a singer's speaking rhythm plays no part
     scale = voice.formant_scale
     f0 = np.full(plan.n_frames, np.nan)
     vowel_names = list(_VOWELS)

@@ -56,6 +56,8 @@ class Conditions:
         Shares of "running" speech, read "prompt"s with silence around them, isolated "words".
     music_styles : dict
         Shares of the music styles of :func:`speechmusic.synth._plan_music`.
+    soft_pitch_limit : bool
+        Bend a talker's pitch smoothly into 80-250 Hz (True) or clip it there (version 1).
     """
 
     name: str
@@ -67,6 +69,7 @@ class Conditions:
     speaking_styles: dict = field(default_factory=lambda: {"running": 1.0})
     music_styles: dict = field(default_factory=lambda: {
         "band": 0.27, "piano": 0.18, "orchestra": 0.18, "solo": 0.12, "electronic": 0.14, "beat": 0.11})
+    soft_pitch_limit: bool = False
 
 
 LAB = Conditions(
@@ -101,6 +104,7 @@ WORLD = Conditions(
     speaking_styles={"running": 0.65, "prompt": 0.25, "words": 0.1},
     music_styles={"band": 0.25, "piano": 0.17, "orchestra": 0.16, "solo": 0.12, "electronic": 0.13, "beat": 0.1,
                   "world": 0.07},
+    soft_pitch_limit=True,
 )
 
 #: The presets by name; the order fixes each preset's random stream (synth.clip_rng).

@@ -95,12 +95,12 @@ def _slow_envelope(rng: np.random.Generator, n: int, sr: int, rate: float, depth
 
 
 def room_impulse_response(rng: np.random.Generator, sr: int, *, rt60: float, drr_db: float) -> np.ndarray:
-    """Impulse response of a room: a direct path, a few early reflections and a decaying tail.
+    """Impulse response of a room: a direct path and a decaying noise tail.
 
     The tail is noise whose energy falls by 60 dB in ``rt60`` seconds (its high frequencies die
-    faster, as air and soft walls absorb them), scaled so that the direct sound has ``drr_db`` dB
-    more energy than everything after it: about +10 dB for a close microphone, 0 dB at the
-    critical distance, negative in the far field.
+    twice as fast, as air and soft walls absorb them), after a short pre-delay, scaled so that
+    the direct sound has ``drr_db`` dB more energy than everything after it: about +10 dB for a
+    close microphone, 0 dB at the critical distance, negative in the far field.
 
     Parameters
     ----------
@@ -117,23 +117,23 @@ def room_impulse_response(rng: np.random.Generator, sr: int, *, rt60: float, drr
     np.ndarray
         The impulse response, its direct path (value 1) at index 0.
     """
+    return _impulse_response(rng, sr, rt60, 1.0 / (1.0 + 10 ** (drr_db / 10)))
+
+
+def _impulse_response(rng: np.random.Generator, sr: int, rt60: float, wet: float) -> np.ndarray:
+    """:func:`room_impulse_response` with the tail's share ``wet`` of the energy (DRR = (1 - wet) / wet)."""
     if not 0.05 <= rt60 <= 5.0:
         raise ParameterError(f"rt60 must be between 0.05 and 5 seconds, got {rt60}")
-    length = int(min(1.1 * rt60, 3.0) * sr)
+    length = int(min(rt60, 2.5) * sr)
     t = np.arange(length) / sr
     tail = rng.standard_normal(length) * np.exp(-6.91 * t / rt60)
-    # Darken the tail: split it into a low and a high part, the high part decaying about twice as fast.
-    sos = scipy.signal.butter(1, rng.uniform(2000, 5000), "lowpass", fs=sr, output="sos")
+    # Darken the tail: split it into a low and a high part, the high part decaying twice as fast.
+    sos = scipy.signal.butter(1, min(rng.uniform(2000, 5000), 0.45 * sr), "lowpass", fs=sr, output="sos")
     low = scipy.signal.sosfilt(sos, tail)
-    tail = low + (tail - low) * np.exp(-6.91 * t / (rng.uniform(0.4, 0.7) * rt60))
-    # Early reflections (floor, walls) in the first 3-30 ms, then the diffuse tail builds up.
-    early = np.zeros(length)
-    for _ in range(int(rng.integers(2, 6))):
-        early[int(rng.uniform(0.003, 0.03) * sr)] += rng.uniform(-1.0, 1.0)
-    tail = tail * np.clip(t / rng.uniform(0.01, 0.04), 0.0, 1.0) + early * np.sqrt(np.mean(tail[: int(0.05 * sr)] ** 2))
-    predelay = int(rng.uniform(0.002, 0.015) * sr)
-    tail = np.concatenate([np.zeros(predelay), tail])[:length]
-    tail *= 10 ** (-drr_db / 20) / (np.sqrt(np.sum(tail**2)) + 1e-12)
+    tail = low + (tail - low) * np.exp(-6.91 * t / (0.5 * rt60))
+    predelay = int(rng.uniform(0.002, 0.02) * sr)
+    tail = np.concatenate([np.zeros(predelay), tail])
+    tail *= np.sqrt(wet / (1.0 - wet + 1e-9)) / (np.sqrt(np.sum(tail**2)) + 1e-12)
     tail[0] += 1.0
     return tail
 
@@ -377,19 +377,21 @@ def telephone(y: np.ndarray, sr: int, rng: np.random.Generator, *, codec: str = 
 
     Band-pass 300-3400 Hz (with a little random variation of the edges), resampled to 8 kHz,
     coded with a telephone codec (:data:`TELEPHONE_CODECS`: G.711 mu-law or A-law, GSM 06.10,
-    G.721 ADPCM, or "none"), then resampled back. Nothing is left above 4 kHz.
+    G.721 ADPCM), then resampled back. Nothing is left above 4 kHz. ``"none"`` is an analogue
+    line: the band limit (200-350 to 3300-3700 Hz) only.
     """
     if codec not in TELEPHONE_CODECS:
         raise ParameterError(f"unknown telephone codec {codec!r}; choose one of {', '.join(TELEPHONE_CODECS)}")
     n = np.size(y)
     y = np.asarray(y, dtype=np.float64)
+    if codec == "none":  # an analogue line: the band only
+        return bandlimit(y, sr, rng.uniform(200, 350), min(rng.uniform(3300, 3700), 0.45 * sr))
     low = rng.uniform(250, 350)
     narrow = bandlimit(y, sr, low, min(rng.uniform(3300, 3500), 0.45 * sr))
     narrow = _resample(narrow, sr, TELEPHONE_RATE)
-    if codec != "none":
-        peak = np.max(np.abs(narrow)) + 1e-12
-        level = 10 ** (rng.uniform(-12, -1) / 20)  # how hot the line is driven
-        narrow = codec_roundtrip(narrow / peak * level, TELEPHONE_RATE, codec) * peak / level
+    peak = np.max(np.abs(narrow)) + 1e-12
+    level = 10 ** (rng.uniform(-12, -1) / 20)  # how hot the line is driven
+    narrow = codec_roundtrip(narrow / peak * level, TELEPHONE_RATE, codec) * peak / level
     wide = _resample(narrow, TELEPHONE_RATE, sr)[:n]
     if wide.size < n:
         wide = np.pad(wide, (0, n - wide.size))
@@ -436,8 +438,9 @@ class ChainSettings:
     rt60_range : (float, float)
         Reverberation time (s).
     far_probability : float
-        Share of the rooms heard from far away (direct-to-reverberant ratio ``far_drr_range``
-        instead of ``near_drr_range``, in dB).
+        Share of the rooms heard from far away: the reverberant tail's share of the energy is
+        drawn from ``far_wet_range`` (0.3-0.8: direct-to-reverberant ratio +3.7 to -6 dB) instead
+        of ``near_wet_range`` (0.03-0.3: +15 to +3.7 dB).
     floor_snr_range : (float, float)
         Every clip has a quiet noise floor (hiss, sometimes hum): its SNR in dB re the active
         signal.
@@ -462,8 +465,8 @@ class ChainSettings:
     noise_probability: float
     noise_snr_range: tuple[float, float]
     rumble_probability: float
-    near_drr_range: tuple[float, float] = (4.0, 15.0)
-    far_drr_range: tuple[float, float] = (-6.0, 4.0)
+    near_wet_range: tuple[float, float] = (0.03, 0.3)
+    far_wet_range: tuple[float, float] = (0.3, 0.8)
     noise_kinds: tuple[str, ...] = NOISE_KINDS
     noise_weights: tuple[float, ...] = (0.25, 0.15, 0.2, 0.2, 0.2)
     bandwidths: tuple[tuple[str, float], ...] = (
@@ -496,10 +499,11 @@ def recording_chain(
     active = np.abs(y) > 0.05 * peak + 1e-12
     active_rms = rms(y[active]) if active.any() else 1.0
     if rng.random() < settings.room_probability:
-        far = rng.random() < settings.far_probability
-        record["drr_db"] = rng.uniform(*(settings.far_drr_range if far else settings.near_drr_range))
+        far = settings.far_probability > 0 and rng.random() < settings.far_probability
         record["rt60"] = rng.uniform(*settings.rt60_range)
-        y = reverberate(y, room_impulse_response(rng, sr, rt60=record["rt60"], drr_db=record["drr_db"]))
+        wet = rng.uniform(*(settings.far_wet_range if far else settings.near_wet_range))
+        record["drr_db"] = 10 * np.log10((1 - wet) / wet)
+        y = reverberate(y, _impulse_response(rng, sr, record["rt60"], wet))
     # Microphone / channel colour: a gentle first-order tilt up or down and a random low cut.
     if rng.random() < 0.7:
         sos = scipy.signal.butter(1, rng.uniform(1000, min(6000, 0.4 * sr)), "lowpass", fs=sr, output="sos")
@@ -509,7 +513,7 @@ def recording_chain(
         sos = scipy.signal.butter(2, rng.uniform(20, 80), "highpass", fs=sr, output="sos")
         y = scipy.signal.sosfilt(sos, y)
     # A loud background: people, traffic, machines (0-20 dB below the signal).
-    if rng.random() < settings.noise_probability:
+    if settings.noise_probability > 0 and rng.random() < settings.noise_probability:
         kinds = [k for k in settings.noise_kinds if voice is not None or k not in ("babble", "cafe")]
         weights = np.array([w for k, w in zip(settings.noise_kinds, settings.noise_weights) if k in kinds])
         record["noise"] = kinds[int(rng.choice(len(kinds), p=weights / weights.sum()))]
@@ -518,7 +522,10 @@ def recording_chain(
     # The noise floor below the signal: hiss and room tone, sometimes mains hum.
     floor = colored_noise(rng, n, rng.choice([0.5, 1.0, 1.5, 2.0, 2.0, 2.5]))
     if rng.random() < 0.2:
-        floor = floor + _unit(_hum(rng, n, sr)) * 10 ** (rng.uniform(-12, 0) / 20)
+        mains = rng.choice([50.0, 60.0])
+        t = np.arange(n) / sr
+        hum = sum(np.sin(2 * np.pi * mains * h * t + rng.uniform(0, 6.3)) / h for h in (1, 2, 3, 4))
+        floor = floor + hum * 10 ** (rng.uniform(-12, 0) / 20)
     y = y + _unit(floor) * active_rms * 10 ** (-rng.uniform(*settings.floor_snr_range) / 20)
     # Infrasonic rumble (wind, handling, building vibration): most real recordings carry it.
     rumble = colored_noise(rng, n, 2.0)
@@ -529,9 +536,10 @@ def recording_chain(
 
 
 def _draw(rng: np.random.Generator, options: tuple[tuple[str, float], ...]) -> str:
-    names = [name for name, _ in options]
-    shares = np.array([share for _, share in options], dtype=float)
-    return names[int(rng.choice(len(names), p=shares / shares.sum()))]
+    """One of the (name, share) options (no draw when there is only one)."""
+    names = [name for name, share in options if share > 0]
+    shares = np.array([share for _, share in options if share > 0], dtype=float)
+    return names[int(rng.choice(len(names), p=shares / shares.sum()))] if len(names) > 1 else names[0]
 
 
 def channel(y: np.ndarray, sr: int, rng: np.random.Generator, settings: ChainSettings, *,

@@ -113,7 +113,9 @@ TONE_WEIGHTS = {"high": 0.2, "rising": 0.22, "dipping": 0.18, "falling": 0.25, "
 def random_rhythm(rng: np.random.Generator, weights: dict | None = None) -> Rhythm:
     """One of :data:`RHYTHMS`, drawn with ``weights`` (name -> share; default :data:`RHYTHM_WEIGHTS`)."""
     weights = RHYTHM_WEIGHTS if weights is None else weights
-    names = list(weights)
+    names = [name for name, share in weights.items() if share > 0]
+    if len(names) == 1:  # nothing to draw (the lab's talkers: the generator's version-1 stream)
+        return RHYTHMS[names[0]]
     weights = np.array([weights[name] for name in names], dtype=float)
     return RHYTHMS[names[int(rng.choice(len(names), p=weights / weights.sum()))]]
 
