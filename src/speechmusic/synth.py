@@ -53,7 +53,7 @@ from .synth_styles import HAND_GROOVES, WORLD_SCALES, drone_notes, hand_drum_kit
 from .synth_prosody import CODAS, ONSETS, RHYTHMS, TONE_WEIGHTS, TONES, Rhythm, random_rhythm, tone_contour
 
 #: Bump when the generator changes what a given seed produces (recorded in the README file).
-SYNTH_VERSION = 2
+SYNTH_VERSION = 1
 #: Written next to the split folders; says the audio is synthetic.
 README_NAME = "SYNTHETIC_README.txt"
 #: Manifest ``source`` and ``licence`` of every synthetic clip.
