@@ -236,13 +236,16 @@ def make_messy_set(root: Path, out_dir: Path) -> tuple[list[MessyFile], dict[str
     return items, excerpts
 
 
-def train_default(data_dir: Path, model_path: Path, *, feature_kind: str = "pooled"):
-    """Train as ``speechmusic train --data-dir DATA --model M [--features flat]`` does, save, load back."""
+def train_default(data_dir: Path, model_path: Path, *, feature_kind: str | None = None):
+    """Train as ``speechmusic train --data-dir DATA --model M [--features KIND]`` does, save, load back.
+
+    ``feature_kind`` None: ``train``'s default kind.
+    """
     from speechmusic.dataset import load_split
-    from speechmusic.pipeline import load_classifier, save_classifier, train_classifier
+    from speechmusic.pipeline import DEFAULT_FEATURE_KIND, load_classifier, save_classifier, train_classifier
 
     X, y, _ = load_split(data_dir, "train", progress=False)
-    classifier = train_classifier(X, y, feature_kind=feature_kind)
+    classifier = train_classifier(X, y, feature_kind=feature_kind or DEFAULT_FEATURE_KIND)
     save_classifier(classifier, model_path, overwrite=True)
     return load_classifier(model_path)
 
@@ -325,7 +328,9 @@ def run(work_dir: Path, *, root: Path = REAL_AUDIO, per_class: tuple[int, int] =
     data_dir = work_dir / f"synthetic-{per_class[0]}-{per_class[1]}-seed0"
     began = time.perf_counter()
     build_synthetic_dataset(data_dir, n_train=per_class[0], n_test=per_class[1], seed=0, progress=False)
-    models = {"default (pooled, standardised)": train_default(data_dir, work_dir / "messy-default.npz")}
+    from speechmusic.pipeline import DEFAULT_FEATURE_KIND
+
+    models = {f"default ({DEFAULT_FEATURE_KIND}, standardised)": train_default(data_dir, work_dir / "messy-default.npz")}
     if flat:
         models["lab's flat model"] = train_default(data_dir, work_dir / "messy-flat.npz", feature_kind="flat")
     trained = time.perf_counter() - began
@@ -362,7 +367,7 @@ def run(work_dir: Path, *, root: Path = REAL_AUDIO, per_class: tuple[int, int] =
                               "reported (no target)", f"{worst}: {change:+.0f} points "
                               f"({scores['clean']['balanced']:.2f} -> {scores[worst]['balanced']:.2f})", None)]
     section.notes += [
-        f"Model: trained as `speechmusic train` does with its defaults (pooled band means and spreads, "
+        f"Model: trained as `speechmusic train` does with its defaults ({DEFAULT_FEATURE_KIND} features, "
         f"standardised, lr 0.1, 1000 iterations) on the synthetic dataset only ({per_class[0]} + {per_class[1]} "
         "clips per class, seed 0; training split), saved and loaded back; every file classified by "
         "`pipeline.predict_file`, the code of `speechmusic predict` (file label = mean of its 3-s windows' "
@@ -373,9 +378,9 @@ def run(work_dir: Path, *, root: Path = REAL_AUDIO, per_class: tuple[int, int] =
         f"spread evenly): {excerpts['speech']} speech excerpts from {len(files['speech'])} recordings, "
         f"{excerpts['music']} music excerpts from {len(files['music'])}. Nothing real is used for training.",
         *(f"Condition '{name}': {what}." for name, what in CONDITIONS.items()),
-        "Silence: pooled features leave out silent frames (zero padding, digital silence; see "
-        "speechmusic.features.pooled_features), so a 1-s file or a silence-padded one is summarised by its "
-        "sound alone; the flat model has one weight per frame and position and cannot do that.",
+        "Silence: dynamics and pooled features leave out silent frames (zero padding, digital silence; see "
+        "speechmusic.features.analysis_frames and pooled_features), so a 1-s file or a silence-padded one is "
+        "summarised by its sound alone; the flat model has one weight per frame and position and cannot do that.",
         "Δ columns: change of accuracy against the clean condition, in percentage points. With 3 speech "
         "recordings every speech figure is coarse: one recording more or less right moves it a lot.",
         f"Times: synthetic set and training {seconds(trained)}, writing {len(items)} degraded files "

@@ -35,6 +35,8 @@ def test_degraded_copies(tmp_path):
     assert rate == 22050 and dirty.shape == clean.shape
     snr = 10 * np.log10(np.mean(clean**2) / np.mean((dirty - clean) ** 2))
     assert abs(snr - bench_loso.NOISE_SNR_DB) < 0.5
+    snippet = bench_loso.degraded_copy(root, tmp_path / "snippet", "snippet")
+    assert sf.info(str(snippet / "music" / "music-0-1.wav")).frames == 22050  # the middle second of 4 s
     info = sf.info(str(phone / "speech" / "speech-0-0.wav"))
     assert info.samplerate == 8000 and info.subtype == "ULAW"
     assert sorted(p.name for p in (root / "speech").iterdir()) == ["speech-0-0.wav", "speech-0-1.flac"]  # untouched
@@ -54,7 +56,7 @@ def test_tiny_run_reports_families_headline_and_categories(tmp_path):
     assert names[0].startswith("**dynamics**") and names[-1].startswith("pooled")
     assert {f"dynamics − {n}" for n in bench_loso.family_functions()} <= set(names)
     assert section.rows[0][1] == "42"
-    assert len(section.headers) == len(section.rows[0]) == 6  # features, values, 3 conditions, synthetic-only
+    assert len(section.headers) == len(section.rows[0]) == 7  # features, values, 4 conditions, synthetic-only
     captions = [caption for caption, _, _ in section.extra_tables]
     assert captions[0].startswith("Headline") and captions[1].startswith("Per category")
     headline = section.extra_tables[0][2]

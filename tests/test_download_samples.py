@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sources.archive_server import LocalServer, clips_under, forbid_internet, librispeech_tar
+from sources.archive_server import LocalServer, clips_under, closed_port_url, forbid_internet, gtzan_tar, librispeech_tar
 from speechmusic.download_menu import main
+from speechmusic.sources.download import ProbeResult, probe_network
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "download_samples.py"
@@ -38,6 +39,11 @@ def answers(*replies):
     return ask
 
 
+def online(urls):
+    """Stands in for the network check in tests about other parts of the menu."""
+    return ProbeResult(True, ("http://example.invalid/",), "http://example.invalid/", 0.0)
+
+
 def run_script(*args, timeout=120):
     return subprocess.run([sys.executable, str(SCRIPT), *args], stdin=subprocess.DEVNULL, capture_output=True,
                           text=True, timeout=timeout, cwd=REPO)
@@ -47,7 +53,7 @@ def test_menu_without_a_terminal_exits_nonzero_without_waiting(tmp_path):
     result = run_script("--data-dir", str(tmp_path / "data"), timeout=60)
     assert result.returncode == 2
     for entry in ("1) Speech from LibriSpeech", "2) Test music: pitch-shifted", "NOT real music", "3) Quick start",
-                  "4) Instructions", "5) Offline"):
+                  "4) Instructions", "5) Offline", "6) Real-world set"):
         assert entry in result.stdout
     assert "--source" in result.stderr and "not a terminal" in result.stderr
     assert not (tmp_path / "data").exists()
@@ -77,7 +83,7 @@ def test_non_interactive_librispeech_from_a_local_mirror(tmp_path):
 
 
 def test_menu_instructions_entry(tmp_path, capsys):
-    code = main(["--data-dir", str(tmp_path / "d")], stdin=FakeTerminal(), input_fn=answers("4"))
+    code = main(["--data-dir", str(tmp_path / "d")], stdin=FakeTerminal(), input_fn=answers("4"), probe=online)
     assert code == 0
     out = capsys.readouterr().out
     assert "speechmusic prepare --from-folder" in out and "--label music" in out
@@ -85,8 +91,8 @@ def test_menu_instructions_entry(tmp_path, capsys):
 
 
 def test_menu_quit_and_end_of_input(tmp_path):
-    assert main(["--data-dir", str(tmp_path)], stdin=FakeTerminal(), input_fn=answers("q")) == 0
-    assert main(["--data-dir", str(tmp_path)], stdin=FakeTerminal(), input_fn=answers()) == 1
+    assert main(["--data-dir", str(tmp_path)], stdin=FakeTerminal(), input_fn=answers("q"), probe=online) == 0
+    assert main(["--data-dir", str(tmp_path)], stdin=FakeTerminal(), input_fn=answers(), probe=online) == 1
 
 
 def test_menu_runs_the_chosen_source_after_a_wrong_answer(tmp_path, capsys):
@@ -118,7 +124,10 @@ def test_errors_are_one_line_and_nonzero(tmp_path, capsys):
     code = main(["--source", "librispeech", "--data-dir", str(tmp_path / "data"), "--url", closed_port_url(),
                  "--retries", "0", "--quiet"])
     assert code == 2
-    assert capsys.readouterr().err.startswith("error: could not download dev-clean.tar.gz")
+    err = capsys.readouterr().err
+    assert err.startswith("error: could not download dev-clean.tar.gz")
+    # every download failure says how to go on without the network, with the exact command
+    assert err.rstrip().endswith(".venv/bin/python download_samples.py --source synthetic")
     assert clips_under(tmp_path / "data") == []
 
 
@@ -146,3 +155,92 @@ def test_every_online_source_from_a_local_mirror_makes_valid_clips(tmp_path):
                     for clip in clips:
                         info = sf.info(str(clip))
                         assert (info.samplerate, info.channels, info.frames) == (22050, 1, 66150)
+
+
+# --- offline is a first-class path ------------------------------------------------------------------
+
+
+def test_network_probe_answers_from_a_local_server_and_not_from_a_closed_port():
+    with LocalServer() as server:
+        result = probe_network([closed_port_url(), server.url("dev-clean.tar.gz")])
+        assert result.reachable and result.answered == server.base + "/"
+        assert len(result.hosts) == 2  # every host asked, at once
+    result = probe_network([closed_port_url(), closed_port_url("music_speech.tar.gz")])
+    assert not result.reachable and result.answered is None
+    assert "no answer from 127.0.0.1:" in result.describe()
+    assert probe_network([]).reachable  # nothing to ask: nothing to fail
+
+
+def test_offline_menu_says_so_and_enter_builds_the_synthetic_set(tmp_path, capsys):
+    data = tmp_path / "data"
+    # The download hosts are a closed port on this machine: the real check runs and gets no answer.
+    prompts = []
+
+    def enter(prompt):
+        prompts.append(prompt)
+        return ""
+
+    code = main(["--data-dir", str(data), "--mirror", closed_port_url("").rstrip("/"), "--train", "1", "--test", "1",
+                 "--quiet"], stdin=FakeTerminal(), input_fn=enter)
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "Checking the network ... no answer from 127.0.0.1:" in out and "You seem to be offline" in out
+    assert ".venv/bin/python download_samples.py --source synthetic" in out
+    assert prompts == ["Choice [5]: "]
+    clips = clips_under(data)
+    assert len(clips) == 4 and all(p.name.startswith("synthetic-") for p in clips)
+
+
+def test_offline_menu_does_not_start_a_download_unless_confirmed(tmp_path, capsys):
+    prompts = []
+
+    def ask(prompt):
+        prompts.append(prompt)
+        return ["3", "", "q"][len(prompts) - 1]
+
+    with LocalServer() as server:
+        code = main(["--data-dir", str(tmp_path / "data"), "--mirror", server.base, "--quiet"], stdin=FakeTerminal(),
+                    input_fn=ask, probe=lambda urls: ProbeResult(False, (server.base + "/",), None, 3.0))
+        assert server.state.requests == []  # nothing was tried
+    assert code == 0
+    assert prompts[0] == "Choice [5]: " and "Try anyway" in prompts[1] and prompts[2] == "Choice [5]: "
+    assert "Not downloading. Choose 5" in capsys.readouterr().out
+    assert not (tmp_path / "data").exists()
+
+
+def test_offline_menu_downloads_when_confirmed(tmp_path):
+    data = tmp_path / "data"
+    with LocalServer() as server:
+        server.add("dev-clean.tar.gz", librispeech_tar(speakers=(1, 2, 3), utterances=1))
+        code = main(["--data-dir", str(data), "--mirror", server.base, "--no-verify", "--train", "2", "--test", "1",
+                     "--quiet"], stdin=FakeTerminal(), input_fn=answers("1", "y"),
+                    probe=lambda urls: ProbeResult(False, (server.base + "/",), None, 3.0))
+    assert code == 0 and len(clips_under(data)) == 3
+
+
+def test_online_menu_enter_runs_the_quick_start(tmp_path, capsys):
+    data = tmp_path / "data"
+    with LocalServer() as server:
+        server.add("dev-clean.tar.gz", librispeech_tar(speakers=(1, 2, 3, 4), utterances=1))
+        server.add("music_speech.tar.gz", gtzan_tar(n_per_class=3))
+        code = main(["--data-dir", str(data), "--mirror", server.base, "--no-verify", "--train", "2", "--test", "1",
+                     "--quiet"], stdin=FakeTerminal(), input_fn=answers(""))
+    assert code == 0
+    out = capsys.readouterr().out
+    assert f"{server.base}/ answered" in out and "offline" not in out
+    assert {p.parent.name for p in clips_under(data)} == {"speech", "music"}
+
+
+def test_help_shows_defaults_and_the_menu(tmp_path):
+    result = run_script("--help", timeout=60)
+    assert result.returncode == 0
+    out = " ".join(result.stdout.split())  # argparse wraps lines
+    for text in ("(default: 60)", "(default: 20)", "(default: 3)", "Enter picks 3, or 5 when no download host answers",
+                 "1) Speech from LibriSpeech", "322 MiB", "Runs: --source librispeech",
+                 "2) Test music", "NOT real music", "Runs: --source pitchshift",
+                 "3) Quick start", "283 MiB", "Runs: --source quickstart",
+                 "4) Instructions", "prints instructions",
+                 "5) Offline", "no download", "Runs: --source synthetic",
+                 "6) Real-world set", "61 MiB", "Runs: --source real-world",
+                 ".venv/bin/python download_samples.py --source synthetic"):
+        assert text in out, text

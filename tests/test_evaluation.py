@@ -180,7 +180,7 @@ def test_synthetic_to_real_trains_train_s_default_on_the_synthetic_set(clip_fold
 
 
 @pytest.mark.slow
-@pytest.mark.real_audio
+@pytest.mark.real_world
 def test_real_world_leave_one_source_out_with_the_default_features():
     if not (REAL_WORLD / "manifest.csv").is_file():
         pytest.skip("../shared/real-world is not present on this machine")

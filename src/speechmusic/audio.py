@@ -291,10 +291,30 @@ def fit_to_clip(y: np.ndarray, *, params: FeatureParams = DEFAULT_PARAMS) -> np.
     n = params.n_samples
     if y.size <= n:
         return np.pad(y, (0, n - y.size))
+    first = clip_start(y, params=params)
+    return y[first : first + n].copy()
+
+
+def clip_start(y: np.ndarray, *, params: FeatureParams = DEFAULT_PARAMS) -> int:
+    """First sample of the window :func:`fit_to_clip` takes from a signal longer than one clip.
+
+    The window is centred on the non-silent part of ``y`` (see the module notes) and kept inside
+    ``y``; for a signal of one clip or less it is 0.
+
+    Examples
+    --------
+    >>> y = np.zeros(4 * 66150, dtype=np.float32)
+    >>> y[-5000:] = 0.5                          # the only sound, at the very end
+    >>> clip_start(y)                            # the window ends where the signal ends
+    198450
+    """
+    y = np.asarray(y, dtype=np.float32)
+    n = params.n_samples
+    if y.size <= n:
+        return 0
     start, end = active_region(y)
     centre = (start + end) // 2
-    first = int(np.clip(centre - n // 2, 0, y.size - n))
-    return y[first : first + n].copy()
+    return int(np.clip(centre - n // 2, 0, y.size - n))
 
 
 def load_clip(source: Source, *, params: FeatureParams = DEFAULT_PARAMS, name: str | None = None) -> np.ndarray:

@@ -155,6 +155,13 @@ def _find_recordings(root: Path) -> list[dict]:
             for path in find_audio_files(root / name) if (root / name).is_dir() else []:
                 found.append({"id": path.stem, "label": name, "path": path, SOURCE_COLUMN: path.stem})
         return found
+    by_stem: dict[str, dict[str, list[Path]]] = {}
+    for name in CLASS_NAMES:
+        folder = root / name
+        files = sorted(p for p in folder.iterdir() if p.is_file() and is_audio_path(p)) if folder.is_dir() else []
+        by_stem[name] = {}
+        for path in files:
+            by_stem[name].setdefault(path.stem, []).append(path)
     for row in rows:
         label = row.get("label", "")
         if label not in LABELS:
@@ -162,8 +169,7 @@ def _find_recordings(root: Path) -> list[dict]:
                           f"{' nor '.join(CLASS_NAMES)}", RuntimeWarning, stacklevel=3)
             continue
         folder = root / label
-        matches = sorted(p for p in folder.glob(f"{row['id']}.*") if p.is_file() and is_audio_path(p)) \
-            if folder.is_dir() else []
+        matches = by_stem[label].get(row["id"], [])
         if not matches:
             warnings.warn(f"{folder}: no audio file for {row['id']!r} of {MANIFEST_NAME}; skipped",
                           RuntimeWarning, stacklevel=3)

@@ -66,7 +66,7 @@ def test_missing_data_only_affects_the_variable_exercises(solved):
 def test_wrong_variables_fail_with_the_public_tests_explanation(solved):
     ns = dict(solved, m_train=solved["m_test"], train_set_x_flatten=solved["train_set_x_orig"].reshape(6, -1))
     results = check_namespace(ns)
-    assert not results["dimensions"]["passed"] and "swapped" in results["dimensions"]["message"]
+    assert not results["dimensions"]["passed"] and "has the value of m_test" in results["dimensions"]["message"]
     assert not results["flatten"]["passed"] and "add .T" in results["flatten"]["message"]
 
 

@@ -132,7 +132,7 @@ def test_student_notebook_runs_its_setup_then_fails_first_at_exercise_1(student_
 
 
 def test_blank_student_functions_fail_their_tests_with_explanations(student_run):
-    messages = [o.evalue for _, _, o in _outputs(student_run) if o.output_type == "error" and o.ename == "AssertionError"]
+    messages = [o.evalue for _, _, o in _outputs(student_run) if o.output_type == "error" and o.ename == "ExerciseFailure"]
     assert any(m.startswith("sigmoid: calling sigmoid(2.0) raised NameError") for m in messages)
     assert any("propagate" in m and "YOUR CODE STARTS HERE" in m for m in messages)
 

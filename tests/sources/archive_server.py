@@ -1,4 +1,5 @@
-"""Test helpers: tiny archives in each source's real layout, and a local HTTP server to serve them.
+"""Test helpers: tiny archives in each source's real layout, and a local HTTP server to serve them
+(archives under their names, single repository files in raw.githubusercontent.com's layout).
 
 Nothing here touches the internet: the server listens on 127.0.0.1 on a port the system picks,
 and every test passes its address explicitly (``--url`` / ``--mirror`` / ``urls=``).
@@ -15,6 +16,7 @@ import zipfile
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import unquote
 
 import numpy as np
 import soundfile as sf
@@ -212,7 +214,8 @@ class ServerState:
     drop_after: dict = field(default_factory=dict)  # path -> bytes sent before the connection drops
     drops_left: dict = field(default_factory=dict)  # path -> how many more requests drop
     status: dict = field(default_factory=dict)  # path -> list of statuses to answer first (e.g. [503])
-    requests: list = field(default_factory=list)  # (method, path, Range header)
+    requests: list = field(default_factory=list)  # (method, path (decoded), Range header)
+    raw_paths: list = field(default_factory=list)  # request paths as sent (percent-encoded)
     chunked: bool = False  # answer with Transfer-Encoding: chunked (no Content-Length)
 
 
@@ -225,7 +228,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         state = self.server.state
-        path = self.path.split("?", 1)[0]
+        raw_path = self.path.split("?", 1)[0]
+        state.raw_paths.append(raw_path)
+        path = unquote(raw_path)  # like a real server: /a%20b.ogg names the file "a b.ogg"
         range_header = self.headers.get("Range")
         state.requests.append(("GET", path, range_header))
         queued = state.status.get(path)
@@ -311,6 +316,10 @@ class LocalServer:
     def add(self, path: str, data: bytes) -> str:
         self.state.files["/" + path.lstrip("/")] = data
         return self.url(path)
+
+    def add_raw(self, repo: str, commit: str, path: str, data: bytes) -> str:
+        """Serve ``data`` where raw.githubusercontent.com serves a repository file: ``/<repo>/<commit>/<path>``."""
+        return self.add(f"{repo}/{commit}/{path}", data)
 
     def drop(self, path: str, after: int, times: int = 1) -> None:
         self.state.drop_after["/" + path.lstrip("/")] = after

@@ -54,6 +54,8 @@ def test_synthetic_world_conditions_go_to_their_own_folder(tmp_path, capsys):
         (["--source", "synthetic", "--url", "http://127.0.0.1:9/x"], "does not apply to the synthetic"),
         (["--source", "gtzan", "--subset", "test-clean"], "--subset applies"),
         (["--source", "librispeech", "--archive", "/nonexistent/dev-clean.tar.gz"], "no such archive"),
+        (["--source", "synthetic", "--real-world-manifest", "list.csv"], "applies to real-world and quickstart only"),
+        (["--source", "real-world", "--real-world-manifest", "/nonexistent/list.csv"], "cannot read the real-world"),
     ],
 )
 def test_bad_option_combinations_fail_cleanly(tmp_path, capsys, extra, message):
@@ -73,7 +75,8 @@ def test_help_lists_every_source(capsys):
     with pytest.raises(SystemExit):
         cli(["download", "--help"])
     out = capsys.readouterr().out
-    for name in ("synthetic", "librispeech", "gtzan", "musan", "pitchshift", "quickstart", "NOT real music"):
+    for name in ("synthetic", "librispeech", "gtzan", "musan", "pitchshift", "real-world", "quickstart",
+                 "NOT real music", "ATTRIBUTION-real-world.md"):
         assert name in out
 
 

@@ -15,21 +15,27 @@ sources:
   gtzan        real music and speech, GTZAN music/speech collection (283 MiB; research use only)
   musan        real music, MUSAN (Creative Commons / public domain); streams part of a 10.3 GiB archive
   pitchshift   pitch-shifted LibriSpeech speech as "music": NOT real music (the original lab's fallback)
-  quickstart   LibriSpeech speech + real music (GTZAN, or MUSAN when GTZAN is unreachable)
+  real-world   real speech (16 languages, telephone, noisy) and music (many styles) from 29 public
+               repositories; open licences, credited in DATA_DIR/ATTRIBUTION-real-world.md; downloads
+               only the original files it uses (up to 113, 61 MiB or more), each checked by sha256
+  quickstart   LibriSpeech speech + real music (GTZAN, or the real-world set's music when GTZAN is
+               unreachable)
 
 examples:
-  speechmusic download --source quickstart --data-dir data --train 60 --test 20
-  speechmusic download --source librispeech --train 100 --test 30 --keep-archive
-  speechmusic download --source gtzan --url https://my-mirror.example/music_speech.tar.gz --sha256 <64 hex>
-  speechmusic download --source librispeech --archive ~/Downloads/dev-clean.tar.gz
-  speechmusic download --source synthetic --data-dir data
-  speechmusic download --source synthetic --conditions world --train 200 --test 0 --data-dir data-world
+  .venv/bin/speechmusic download --source quickstart --data-dir data --train 60 --test 20
+  .venv/bin/speechmusic download --source real-world --train 100 --test 30
+  .venv/bin/speechmusic download --source librispeech --train 100 --test 30 --keep-archive
+  .venv/bin/speechmusic download --source gtzan --url https://my-mirror.example/music_speech.tar.gz --sha256 <64 hex>
+  .venv/bin/speechmusic download --source librispeech --archive ~/Downloads/dev-clean.tar.gz
+  .venv/bin/speechmusic download --source synthetic --data-dir data
+  .venv/bin/speechmusic download --source synthetic --conditions world --train 200 --test 0 --data-dir data-world
 
-N clips per class and split. Train and test never share a speaker (LibriSpeech) or a track
-(GTZAN, MUSAN). Archives are read without unpacking them; a run that fails leaves the data folder
-as it was; running the same command twice adds nothing (DATA_DIR/manifest.csv records the source,
-original file, offset and licence of every clip). Archives placed in DATA_DIR/.cache/downloads/
-are used without the network. Details and licences: the README, "Getting data".
+N clips per class and split. Train and test never share a speaker (LibriSpeech), a track (GTZAN,
+MUSAN) or a source (real-world: a repository owner). Archives are read without unpacking them; a run that
+fails leaves the data folder as it was; running the same command twice adds nothing
+(DATA_DIR/manifest.csv records the source, original file, offset and licence of every clip).
+Files placed in DATA_DIR/.cache/downloads/ are used without the network. Offline:
+--source synthetic. Details and licences: docs/data-sources.md.
 """
 
 
@@ -44,7 +50,8 @@ def add_download_arguments(parser: argparse.ArgumentParser, *, source_required: 
     parser.add_argument("--test", type=_count, default=20, metavar="N", help="test clips per class")
     parser.add_argument("--url", default=None, help="fetch the archive from this address (a mirror of the same file)")
     parser.add_argument("--mirror", default=None, metavar="BASE_URL",
-                        help="fetch every archive as BASE_URL/<archive name> instead of the official addresses")
+                        help="fetch every archive as BASE_URL/<archive name> and the real-world originals as "
+                             "BASE_URL/<repo>/<commit>/<path>, instead of the official addresses")
     parser.add_argument("--archive", type=Path, default=None, metavar="FILE",
                         help="read this local copy of the archive instead of downloading")
     check = parser.add_mutually_exclusive_group()
@@ -57,7 +64,12 @@ def add_download_arguments(parser: argparse.ArgumentParser, *, source_required: 
     parser.add_argument("--subset", choices=("dev-clean", "test-clean"), default=None,
                         help="LibriSpeech subset (default: dev-clean for librispeech, test-clean for pitchshift)")
     parser.add_argument("--clips-per-group", type=_positive, default=None, metavar="K",
-                        help="at most K clips per speaker (LibriSpeech) or track (GTZAN, MUSAN)")
+                        help="at most K clips per speaker (LibriSpeech), track (GTZAN, MUSAN) or recording "
+                             "(real-world)")
+    parser.add_argument("--real-world-manifest", type=Path, default=None, metavar="FILE",
+                        help="real-world and quickstart: a list of clips in the packaged format (columns "
+                             "id,label,...,source_sha256,start_s,duration_s,licence,attribution) instead of the "
+                             "packaged one")
     parser.add_argument("--retries", type=_count, default=DEFAULT_RETRIES, help="further attempts per mirror")
     parser.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="network timeout")
     parser.add_argument("--seed", type=_count, default=0, help="seed of the synthetic dataset")
@@ -90,7 +102,7 @@ def register(subparsers) -> None:
 
     parser = subparsers.add_parser(
         "download",
-        help="get real (LibriSpeech, GTZAN, MUSAN) or synthetic clips into the data folder",
+        help="get real (LibriSpeech, GTZAN, MUSAN, real-world) or synthetic clips into the data folder",
         description="Fill the data folder with 3-s clips from a real or synthetic source.",
         epilog=EXAMPLES,
         formatter_class=HelpFormatter,
@@ -123,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         timeout=(min(10.0, args.timeout), args.timeout),
         retries=args.retries,
+        real_world_manifest=args.real_world_manifest,
         log=print,
     )
     written = sum(r.total_written for r in reports)

@@ -8,13 +8,19 @@ name              what                                                    licenc
 ``gtzan``         GTZAN music/speech collection (real music and speech)   none stated, research only
 ``musan``         MUSAN music (real music of many genres)                 Creative Commons / public domain
 ``pitchshift``    pitch-shifted LibriSpeech speech as "music" (NOT music) CC BY 4.0 (derived)
-``quickstart``    LibriSpeech speech + real music (GTZAN, else MUSAN)      as above
+``real-world``    124 real speech and music clips from 29 public           per clip: public domain, CC0,
+                  repositories (:mod:`.real_world`)                        CC BY(-SA), MIT/BSD/Apache
+``quickstart``    LibriSpeech speech + real music (GTZAN, else the         as above
+                  real-world set's music)
 ================  ======================================================  ============================
 
 :func:`fetch` runs one of them. Downloads go through :mod:`.download` (mirrors, retries, resume,
 checksums, cache in ``<data_dir>/.cache/downloads``), archives are read through :mod:`.archive`
-(no extraction to disk; hostile members refused) and clips are made by :mod:`.engine` (speaker
-and track disjoint splits, staging, all-or-nothing commit, manifest). See the README, "Getting data".
+(no extraction to disk; hostile members refused) and clips are made by :mod:`.engine` (speaker,
+track and source disjoint splits, staging, all-or-nothing commit, manifest). Every download
+failure raised by :func:`fetch` ends with :data:`OFFLINE_HINT`; :func:`source_addresses` and
+:func:`speechmusic.sources.download.probe_network` tell quickly whether a source can be reached.
+See docs/data-sources.md.
 """
 
 from __future__ import annotations
@@ -25,19 +31,30 @@ from typing import Callable, Sequence
 
 from ..config import SPLITS
 from ..errors import ParameterError
-from . import gtzan, librispeech, musan, pitchshift
+from . import gtzan, librispeech, musan, pitchshift, real_world
 from .archive import ArchiveError, ArchiveLimits, UnsafeArchiveError
-from .download import DEFAULT_BACKOFF, DEFAULT_RETRIES, DEFAULT_TIMEOUT, ChecksumError, DownloadError, default_cache_dir
+from .download import (
+    DEFAULT_BACKOFF,
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT,
+    ChecksumError,
+    DownloadError,
+    NotFoundError,
+    default_cache_dir,
+    probe_network,
+)
 from .engine import ArchiveSource, FetchReport, collect
+from .real_world import build_real_world_folder
 
 __all__ = [
     "SOURCE_NAMES", "DESCRIPTIONS", "fetch", "quickstart", "build_synthetic", "archive_sources",
-    "FetchReport", "DownloadError", "ChecksumError", "UnsafeArchiveError", "ArchiveError", "ArchiveLimits",
-    "default_cache_dir",
+    "build_real_world_folder", "source_addresses", "probe_network", "OFFLINE_HINT",
+    "FetchReport", "DownloadError", "ChecksumError", "NotFoundError", "UnsafeArchiveError", "ArchiveError",
+    "ArchiveLimits", "default_cache_dir",
 ]
 
 #: Every value ``--source`` accepts.
-SOURCE_NAMES = ("synthetic", "librispeech", "gtzan", "musan", "pitchshift", "quickstart")
+SOURCE_NAMES = ("synthetic", "librispeech", "gtzan", "musan", "pitchshift", "real-world", "quickstart")
 
 #: One line per source for menus and ``--help``.
 DESCRIPTIONS = {
@@ -46,11 +63,45 @@ DESCRIPTIONS = {
     "gtzan": "real music and speech: GTZAN music/speech collection (283 MiB, research use only)",
     "musan": "real music: MUSAN music, Creative Commons / public domain (streams part of a 10.3 GiB archive)",
     "pitchshift": "pitch-shifted LibriSpeech speech as 'music': NOT real music (the original lab's fallback)",
-    "quickstart": "LibriSpeech speech + real music (GTZAN, or MUSAN when GTZAN is unreachable)",
+    "real-world": "real speech (16 languages, telephone, noisy) and music (many styles) from 29 public "
+                  "repositories, open licences (up to 113 files, 61 MiB or more)",
+    "quickstart": "LibriSpeech speech + real music (GTZAN, or the real-world set's music when GTZAN is unreachable)",
 }
 
-#: Music sources the quick start tries, in order.
-QUICKSTART_MUSIC = ("gtzan", "musan")
+#: Music sources the quick start tries, in order. MUSAN (a 10 GiB stream) stays available as
+#: ``--source musan``; the real-world set's music is tens of MiB.
+QUICKSTART_MUSIC = ("gtzan", "real-world")
+
+#: Ends every download failure message: the way to get a dataset without the network.
+OFFLINE_HINT = (
+    "Without the internet, build the offline synthetic dataset instead:\n"
+    "  .venv/bin/python download_samples.py --source synthetic"
+)
+
+
+def source_addresses(name: str, *, url: str | None = None, mirror: str | None = None,
+                     subset: str | None = None) -> list[str]:
+    """The addresses a source would download from (empty for ``synthetic``), for a reachability probe.
+
+    Examples
+    --------
+    >>> source_addresses("quickstart", mirror="http://127.0.0.1:8000")
+    ['http://127.0.0.1:8000']
+    >>> [a.split("/")[2] for a in source_addresses("real-world")]
+    ['raw.githubusercontent.com']
+    """
+    if name not in SOURCE_NAMES:
+        raise ParameterError(f"unknown source {name!r}; choose one of {', '.join(SOURCE_NAMES)}")
+    if name == "synthetic":
+        return []
+    if url or mirror:
+        return [url or mirror]
+    if name == "real-world":
+        return [real_world.DEFAULT_BASE_URL]
+    if name == "quickstart":
+        speech = source_addresses("librispeech", subset=subset)
+        return speech + [a for music in QUICKSTART_MUSIC for a in source_addresses(music)]
+    return list(archive_sources(subset)[name].archive.urls)
 
 
 def archive_sources(subset: str | None = None) -> dict[str, ArchiveSource]:
@@ -99,6 +150,7 @@ def quickstart(
     mirror: str | None = None,
     music_sources: Sequence[str] = QUICKSTART_MUSIC,
     subset: str | None = None,
+    real_world_manifest: str | os.PathLike | None = None,
     log: Callable[[str], None] = print,
     **options,
 ) -> list[FetchReport]:
@@ -116,14 +168,17 @@ def quickstart(
     mirror : str or None
         Base URL serving every archive under its own file name (replaces the official addresses).
     music_sources : sequence of str
-        Music sources to try in order (``"gtzan"``, ``"musan"``).
+        Music sources to try in order (``"gtzan"``, ``"real-world"``, ``"musan"``).
     subset : str or None
         LibriSpeech subset for the speech.
+    real_world_manifest : path-like or None
+        The real-world list to use instead of the packaged one.
     log : callable
         Where progress messages go.
     **options
         Passed to :func:`speechmusic.sources.engine.collect` (``verify``, ``cache_dir``,
-        ``keep_archive``, ``progress``, ``timeout``, ``retries``, ...).
+        ``keep_archive``, ``progress``, ``timeout``, ``retries``, ...) and, where they apply, to
+        :func:`speechmusic.sources.real_world.fetch`.
 
     Returns
     -------
@@ -137,15 +192,19 @@ def quickstart(
     log(reports[0].summary())
     failures = []
     for name in music_sources:
-        source = sources[name]
+        title = "the real-world set" if name == "real-world" else sources[name].title
         try:
-            report = collect(source, data_dir, n_train=n_train, n_test=n_test, labels=("music",),
-                             urls=_urls_for(source.archive, url=None, mirror=mirror), **options)
+            if name == "real-world":
+                report = _real_world(data_dir, n_train=n_train, n_test=n_test, labels=("music",), mirror=mirror,
+                                     manifest=real_world_manifest, **options)
+            else:
+                report = collect(sources[name], data_dir, n_train=n_train, n_test=n_test, labels=("music",),
+                                 urls=_urls_for(sources[name].archive, url=None, mirror=mirror), **options)
         except ChecksumError:
             raise  # a wrong file is not "unreachable": say so rather than quietly switch sources
         except DownloadError as error:
-            failures.append(f"{source.title}: {error}")
-            log(f"{source.title} could not be downloaded; " + (
+            failures.append(f"{title}: {error}")
+            log(f"{title} could not be downloaded; " + (
                 "trying the next music source." if name != music_sources[-1] else "no music source left."))
             continue
         log(report.summary())
@@ -154,7 +213,19 @@ def quickstart(
     raise DownloadError(
         f"the speech clips were added to {data_dir}, but no music source could be reached.\n\n"
         + "\n\n".join(failures)
+        + "\n\nMUSAN's music (a 10 GiB archive, streamed) is another way: --source musan."
     )
+
+
+def _real_world(data_dir, *, n_train: int, n_test: int, labels=("music", "speech"), mirror: str | None = None,
+                manifest=None, verify: bool = True, cache_dir=None, keep_archive: bool = False,
+                clips_per_group: int | None = None, progress: bool = True, timeout=DEFAULT_TIMEOUT,
+                retries: int = DEFAULT_RETRIES, backoff: float = DEFAULT_BACKOFF, session=None) -> FetchReport:
+    """:func:`real_world.fetch` with the archive sources' options (``keep_archive`` has no meaning there:
+    the originals are always kept in the cache)."""
+    return real_world.fetch(data_dir, n_train=n_train, n_test=n_test, labels=labels, manifest=manifest,
+                            base_url=mirror, verify=verify, cache_dir=cache_dir, clips_per_group=clips_per_group,
+                            progress=progress, timeout=timeout, retries=retries, backoff=backoff, session=session)
 
 
 def fetch(
@@ -179,6 +250,7 @@ def fetch(
     retries: int = DEFAULT_RETRIES,
     backoff: float = DEFAULT_BACKOFF,
     session=None,
+    real_world_manifest: str | os.PathLike | None = None,
     log: Callable[[str], None] = print,
 ) -> list[FetchReport]:
     """Add ``n_train`` + ``n_test`` clips per class from source ``name`` to ``data_dir``.
@@ -195,7 +267,9 @@ def fetch(
         Fetch the archive from this address (a mirror of the same file) instead of the official
         ones. Not for ``quickstart`` (two archives): use ``mirror``.
     mirror : str or None
-        Base URL that serves archives under their published names (``<mirror>/dev-clean.tar.gz``).
+        Base URL that serves archives under their published names (``<mirror>/dev-clean.tar.gz``)
+        and the real-world originals in raw.githubusercontent.com's layout
+        (``<mirror>/<repo>/<commit>/<path>``).
     archive : path-like or None
         A local copy of the archive to read instead of downloading.
     sha256 : str or None
@@ -219,6 +293,9 @@ def fetch(
         Progress bars.
     timeout, retries, backoff, session
         Network behaviour (see :func:`speechmusic.sources.download.download_archive`).
+    real_world_manifest : path-like or None
+        For ``real-world`` (and the quick start's fallback music): a list in the packaged format
+        to use instead of the packaged one.
     log : callable
         Where messages go.
 
@@ -230,10 +307,28 @@ def fetch(
     Raises
     ------
     DownloadError, ChecksumError, UnsafeArchiveError, ArchiveError, ParameterError
-        With nothing from the failing source left in ``data_dir``.
+        With nothing from the failing source left in ``data_dir``. A download error's message ends
+        with :data:`OFFLINE_HINT`.
     """
+    try:
+        return _fetch(name, data_dir, n_train=n_train, n_test=n_test, url=url, mirror=mirror, archive=archive,
+                      sha256=sha256, verify=verify, cache_dir=cache_dir, keep_archive=keep_archive,
+                      clips_per_group=clips_per_group, subset=subset, seed=seed, conditions=conditions,
+                      progress=progress, timeout=timeout, retries=retries, backoff=backoff, session=session,
+                      real_world_manifest=real_world_manifest, log=log)
+    except DownloadError as error:
+        if OFFLINE_HINT not in str(error):
+            error.args = (f"{error}\n\n{OFFLINE_HINT}",)
+        raise
+
+
+def _fetch(name, data_dir, *, n_train, n_test, url, mirror, archive, sha256, verify, cache_dir, keep_archive,
+           clips_per_group, subset, seed, conditions, progress, timeout, retries, backoff, session,
+           real_world_manifest, log) -> list[FetchReport]:
     if name not in SOURCE_NAMES:
         raise ParameterError(f"unknown source {name!r}; choose one of {', '.join(SOURCE_NAMES)}")
+    if real_world_manifest is not None and name not in ("real-world", "quickstart"):
+        raise ParameterError("--real-world-manifest applies to real-world and quickstart only")
     if name == "synthetic":
         for option, value in (("--url", url), ("--mirror", mirror), ("--archive", archive), ("--sha256", sha256)):
             if value:
@@ -251,9 +346,22 @@ def fetch(
             if value:
                 raise ParameterError(
                     f"{option} names one archive but the quick start reads two; run the sources one by one "
-                    "(--source librispeech, then --source gtzan or musan) or use --mirror BASE_URL"
+                    "(--source librispeech, then --source gtzan or real-world) or use --mirror BASE_URL"
                 )
-        return quickstart(data_dir, n_train=n_train, n_test=n_test, mirror=mirror, subset=subset, log=log, **options)
+        return quickstart(data_dir, n_train=n_train, n_test=n_test, mirror=mirror, subset=subset,
+                          real_world_manifest=real_world_manifest, log=log, **options)
+    if name == "real-world":
+        for option, value in (("--url", url), ("--archive", archive), ("--sha256", sha256), ("--subset", subset)):
+            if value:
+                raise ParameterError(
+                    f"{option} does not apply to the real-world source (it downloads one file per recording, "
+                    "each checked against the sha256 in its list); --mirror BASE_URL serves them as "
+                    "BASE_URL/<repo>/<commit>/<path>"
+                )
+        report = _real_world(data_dir, n_train=n_train, n_test=n_test, mirror=mirror, manifest=real_world_manifest,
+                             **options)
+        log(report.summary())
+        return [report]
     if subset and name not in ("librispeech", "pitchshift"):
         raise ParameterError("--subset applies to librispeech and pitchshift only")
     source = archive_sources(subset)[name]

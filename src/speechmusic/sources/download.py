@@ -78,6 +78,10 @@ class ChecksumError(DownloadError):
     """A downloaded or cached file does not have the expected checksum."""
 
 
+class NotFoundError(DownloadError):
+    """Every address answered that the file is not there (HTTP 404 or 410): it is gone, not unreachable."""
+
+
 @dataclass(frozen=True)
 class ArchiveSpec:
     """A published archive: its file name, where to get it and how to recognise it.
@@ -304,6 +308,14 @@ class _Retry(Exception):
 class _GiveUp(Exception):
     """This mirror cannot serve the file (HTTP 404, 403, ...): try the next one."""
 
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+#: Answers that mean "this address does not have the file" rather than "try again later".
+_HTTP_GONE = {404, 410}
+
 
 class _Unreachable(_Retry):
     """No connection at all (refused, unknown host, connect timeout): one more try, then the next mirror.
@@ -378,7 +390,7 @@ def _transfer_once(
             length = response.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
         else:
-            raise _GiveUp(f"HTTP {status} {response.reason}")
+            raise _GiveUp(f"HTTP {status} {response.reason}", status)
         # Only the server's own length says when the file is complete; the published size just
         # sizes the progress bar (a --url mirror may serve a different build of the file).
         with open(part, mode) as f, _progress_bar(total or expected_size, start, part.name[: -len(".part")],
@@ -449,6 +461,7 @@ def download_archive(
     part = cache_dir / (spec.filename + ".part")
     session = session or make_session()
     failures: list[str] = []
+    gone = 0  # addresses that answered 404/410
     for url in spec.urls:
         for attempt in range(retries + 1):
             if attempt:
@@ -463,12 +476,14 @@ def download_archive(
                 continue
             except _GiveUp as error:
                 failures.append(f"{url}: {error}")
+                gone += error.status in _HTTP_GONE
                 break
             return _finish(part, final, spec, checksum, url)
     kept = ""
     if part.exists() and part.stat().st_size:
         kept = f"\nThe partial download ({human_size(part.stat().st_size)}) is kept in {part} and resumed next time."
-    raise DownloadError(
+    error_type = NotFoundError if spec.urls and gone == len(spec.urls) else DownloadError
+    raise error_type(
         f"could not download {spec.filename}; tried:\n  " + "\n  ".join(failures or ["(no address to try)"])
         + kept + "\n" + manual_instructions(spec, cache_dir)
     )
@@ -725,3 +740,85 @@ class ProgressReader(io.RawIOBase):
             self._file.close()
             self.bar.close()
         super().close()
+
+
+# --- is the network there at all? --------------------------------------------------------------
+
+#: Seconds the reachability probe waits for any host to answer.
+PROBE_TIMEOUT = 3.0
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """What :func:`probe_network` found."""
+
+    reachable: bool
+    hosts: tuple[str, ...]  # the addresses asked (scheme://host[:port]/)
+    answered: str | None = None  # the first one that answered
+    elapsed: float = 0.0  # seconds
+
+    def describe(self) -> str:
+        """One line for messages."""
+        if self.reachable:
+            return f"{self.answered} answered after {self.elapsed:.1f} s"
+        names = ", ".join(h.split("://", 1)[-1].rstrip("/") for h in self.hosts)
+        return f"no answer from {names} within {self.elapsed:.1f} s"
+
+
+def _host_root(url: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+def probe_network(urls: Sequence[str], *, timeout: float = PROBE_TIMEOUT) -> ProbeResult:
+    """Ask the hosts of ``urls``, all at once, for any HTTP answer; stop at the first one.
+
+    Any answer counts (even an error status: the host is there), so does an answer through the
+    proxy that ``requests`` would use. Used before a download starts, so that a machine without
+    network hears so within ``timeout`` seconds instead of after every mirror's retries.
+
+    Parameters
+    ----------
+    urls : sequence of str
+        Addresses a download would use; only their ``scheme://host:port/`` is asked (HTTP HEAD).
+    timeout : float
+        Seconds to wait for the first answer.
+
+    Returns
+    -------
+    ProbeResult
+        ``reachable`` is True when some host answered (or there was nothing to ask).
+    """
+    import queue
+    import threading
+
+    hosts = tuple(dict.fromkeys(root for root in map(_host_root, urls) if root))
+    if not hosts:
+        return ProbeResult(True, (), None, 0.0)
+    answers: queue.Queue = queue.Queue()
+
+    def ask(host: str) -> None:
+        try:
+            with make_session() as session:
+                session.head(host, timeout=(timeout, timeout), allow_redirects=False).close()
+            answers.put(host)
+        except BaseException:  # noqa: BLE001 - any failure means "no answer from this host"
+            answers.put(None)
+
+    start = time.monotonic()
+    for host in hosts:
+        # Daemon threads: a host that never answers must not keep the program alive.
+        threading.Thread(target=ask, args=(host,), daemon=True).start()
+    deadline = start + timeout
+    for _ in hosts:
+        try:
+            host = answers.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            break
+        if host is not None:
+            return ProbeResult(True, hosts, host, time.monotonic() - start)
+    return ProbeResult(False, hosts, None, time.monotonic() - start)

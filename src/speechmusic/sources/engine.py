@@ -36,7 +36,7 @@ import time
 import uuid
 import warnings
 from collections import Counter
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -165,8 +165,11 @@ class FetchReport:
     bytes_read: int = 0
     checksum: str = ""  # what was verified, or why not
     failed: list = field(default_factory=list)  # members that could not be decoded
+    missing: list = field(default_factory=list)  # files the server says are gone (HTTP 404/410)
     licence: str = ""
     clips_per_group: int | None = None  # the cap that was applied
+    group_noun: str = "speaker/track"  # what clips_per_group limits, in messages
+    exhausted: str = "the archive has no more"  # why a shortfall happened, in messages
 
     @property
     def total_written(self) -> int:
@@ -193,9 +196,13 @@ class FetchReport:
             lines.append(f"  checksum: {self.checksum}")
         if self.failed:
             lines.append(f"  {len(self.failed)} recordings could not be decoded and were skipped")
-        cap = f" with at most {self.clips_per_group} per speaker/track (--clips-per-group)" if self.clips_per_group else ""
+        if self.missing:
+            shown = ", ".join(self.missing[:10]) + (f" and {len(self.missing) - 10} more" if len(self.missing) > 10 else "")
+            lines.append(f"  {len(self.missing)} files are gone from their address (HTTP 404/410) and were skipped: {shown}")
+        cap = (f" with at most {self.clips_per_group} per {self.group_noun} (--clips-per-group)"
+               if self.clips_per_group else "")
         for (split, label), missing in sorted(self.shortfall().items()):
-            lines.append(f"  warning: {missing} fewer {split}/{label} clips than asked: the archive has no more{cap}")
+            lines.append(f"  warning: {missing} fewer {split}/{label} clips than asked: {self.exhausted}{cap}")
         if self.licence:
             lines.append(f"  licence: {self.licence}")
         return "\n".join(lines)
@@ -220,10 +227,11 @@ def _groups_in_manifest(data_dir: Path, source: ArchiveSource) -> dict[str, str]
     return assignment
 
 
-def _present_counts(data_dir: Path, source: ArchiveSource) -> Counter:
+def present_counts(data_dir: Path, source_name: str) -> Counter:
+    """(split, label) -> clips of source ``source_name`` listed in the manifest whose files exist."""
     counts: Counter = Counter()
     for record in read_manifest(data_dir):
-        if record.source == source.name and (data_dir / record.path).is_file():
+        if record.source == source_name and (data_dir / record.path).is_file():
             counts[(record.split, record.label)] += 1
     return counts
 
@@ -373,7 +381,7 @@ def collect(
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir(data_dir)
     wanted = {(split, label): n for split, n in zip(SPLITS, (n_train, n_test)) for label in labels if n > 0}
     report = FetchReport(source=source.name, wanted=wanted, licence=source.licence)
-    present = _present_counts(data_dir, source)
+    present = present_counts(data_dir, source.name)
     if all(present[key] >= n for key, n in wanted.items()):
         for key in wanted:
             report.present[key] = min(present[key], wanted[key])
@@ -385,11 +393,7 @@ def collect(
     selection = _Selection(wanted, _groups_in_manifest(data_dir, source), per_group)
     final = ClipWriter(data_dir, params=params)  # only consulted here: what is already there
 
-    data_dir.mkdir(parents=True, exist_ok=True)
-    _remove_stale_staging(data_dir)
-    staging_dir = data_dir / STAGING_SUBDIR / f"{source.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    staging_dir.mkdir(parents=True)
-    try:
+    with staging_folder(data_dir, source.name) as staging_dir:
         staged = ClipWriter(staging_dir, params=params)
         with ExitStack() as stack:
             members, reader, finish = _open_members(
@@ -406,11 +410,27 @@ def collect(
         licence_for = None
         if source.licence_for is not None:
             licence_for = lambda original: source.licence_for(original, metadata)  # noqa: E731
-        _commit(staged, data_dir, params, report, licence_for=licence_for)
+        commit_staged(staged, data_dir, params, report, licence_for=licence_for)
+    return report
+
+
+@contextmanager
+def staging_folder(data_dir: str | os.PathLike, name: str) -> Iterator[Path]:
+    """A fresh folder ``<data_dir>/.cache/staging/<name>-<pid>-<id>/``, removed on exit whatever happens.
+
+    Clips are written there first and moved into the dataset by :func:`commit_staged` only when
+    a source's whole run succeeded. Folders left behind by runs that died are removed first.
+    """
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    _remove_stale_staging(data_dir)
+    staging_dir = data_dir / STAGING_SUBDIR / f"{name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    staging_dir.mkdir(parents=True)
+    try:
+        yield staging_dir
     finally:
         shutil.rmtree(staging_dir, ignore_errors=True)
         _remove_empty(staging_dir.parent)
-    return report
 
 
 def _remove_empty(folder: Path) -> None:
@@ -529,9 +549,13 @@ def _walk(members: Iterator[Member], source, selection: _Selection, staged: Clip
     return False
 
 
-def _commit(staged: ClipWriter, data_dir: Path, params: FeatureParams, report: FetchReport, *,
-            licence_for: Callable[[str], str | None] | None = None) -> None:
-    """Move staged clips into the dataset; on any error remove what this step wrote."""
+def commit_staged(staged: ClipWriter, data_dir: Path, params: FeatureParams, report: FetchReport, *,
+                  licence_for: Callable[[str], str | None] | None = None) -> None:
+    """Move staged clips into the dataset; on any error remove what this step wrote.
+
+    Clips already in the dataset (same source, original, offset, split and label) are counted in
+    ``report.present`` and not written again; new ones in ``report.written``.
+    """
     final = ClipWriter(data_dir, params=params)
     try:
         for record in staged.records:
