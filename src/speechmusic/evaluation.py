@@ -23,7 +23,7 @@ rooms, instruments and production: a split by file would partly measure memory o
 
 Synthetic-to-real (:func:`synthetic_to_real`): the model ``speechmusic train`` makes from the
 synthetic set made for real recordings (``download_samples.py --source synthetic --conditions
-world --train 200``: :data:`SYNTHETIC_CONDITIONS`, :data:`SYNTHETIC_PER_CLASS`) scores every real
+world --train 400``: :data:`SYNTHETIC_CONDITIONS`, :data:`SYNTHETIC_PER_CLASS`) scores every real
 recording.
 
 Scores (:class:`ClipScores`): balanced accuracy (the mean of the speech and music recalls: the
@@ -52,7 +52,7 @@ SOURCE_COLUMN = "repo"
 #: The synthetic set of the synthetic-only model: its preset (speechmusic.synth_conditions) and
 #: training clips per class (docs/synthetic.md, "How realistic is it?").
 SYNTHETIC_CONDITIONS = "world"
-SYNTHETIC_PER_CLASS = 200
+SYNTHETIC_PER_CLASS = 400
 
 
 @dataclass(frozen=True)
@@ -605,7 +605,7 @@ def synthetic_to_real(
 
     This is the "synthetic-only" figure: how well what is learnt from generated audio
     (:mod:`speechmusic.synth`) carries over to real recordings. The training set is the synthetic
-    set's train split as ``download_samples.py --source synthetic --conditions world --train 200``
+    set's train split as ``download_samples.py --source synthetic --conditions world --train 400``
     makes it (seed 0), trained exactly as ``speechmusic train --data-dir DATA --model M`` does
     (default feature kind and settings); every real recording is then scored as ``predict`` would.
 

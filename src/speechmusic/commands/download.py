@@ -28,7 +28,7 @@ examples:
   .venv/bin/speechmusic download --source gtzan --url https://my-mirror.example/music_speech.tar.gz --sha256 <64 hex>
   .venv/bin/speechmusic download --source librispeech --archive ~/Downloads/dev-clean.tar.gz
   .venv/bin/speechmusic download --source synthetic --data-dir data
-  .venv/bin/speechmusic download --source synthetic --conditions world --train 200 --test 0 --data-dir data-world
+  .venv/bin/speechmusic download --source synthetic --conditions world --train 400 --test 0 --data-dir data-world
 
 N clips per class and split. Train and test never share a speaker (LibriSpeech), a track (GTZAN,
 MUSAN) or a source (real-world: a repository owner). Archives are read without unpacking them; a run that
