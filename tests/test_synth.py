@@ -44,10 +44,13 @@ def test_clip_shape_dtype_and_level(make, seed):
 
 
 @pytest.mark.parametrize("make", [synth.synthesize_speech, synth.synthesize_music])
-def test_other_rate_and_duration(make):
-    y = make(np.random.default_rng(3), sample_rate=16000, duration=1.5)
-    assert y.shape == (24000,)
-    assert np.all(np.isfinite(y)) and np.max(np.abs(y)) <= 1.0
+@pytest.mark.parametrize("conditions", ["lab", "world"])
+@pytest.mark.parametrize("sample_rate", [8000, 16000])
+def test_other_rate_and_duration(make, conditions, sample_rate):
+    for seed in (3, 4):
+        y = make(np.random.default_rng(seed), sample_rate=sample_rate, duration=1.5, conditions=conditions)
+        assert y.shape == (int(1.5 * sample_rate),)
+        assert np.all(np.isfinite(y)) and np.max(np.abs(y)) <= 1.0
 
 
 @pytest.mark.parametrize("make", [synth.synthesize_speech, synth.synthesize_music])

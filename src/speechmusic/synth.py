@@ -47,10 +47,9 @@ from .fileio import write_text, write_wav
 from .synth_conditions import CONDITIONS, DEFAULT_CONDITIONS, LAB, Conditions, get_conditions
 from .synth_effects import mix_at_snr, recording_chain
 from .synth_effects import bandpass_noise as _bandpass_noise
-from .synth_effects import colored_noise as _colored_noise
 from .synth_effects import rms as _rms
-from .synth_styles import HAND_GROOVES, WORLD_SCALES, drone_notes, hand_drum_kit
 from .synth_prosody import CODAS, ONSETS, RHYTHMS, TONE_WEIGHTS, TONES, Rhythm, random_rhythm, tone_contour
+from .synth_styles import HAND_GROOVES, WORLD_SCALES, drone_notes, hand_drum_kit
 
 #: Bump when the generator changes what a given seed produces (recorded in the README file).
 SYNTH_VERSION = 1
@@ -646,7 +645,7 @@ def _dry_speech(rng: np.random.Generator, n: int, sr: int, cond: Conditions = LA
     if rng.random() < 0.6:
         # Vocal microphones have a broad "presence" lift somewhere in 2-5 kHz.
         centre = rng.uniform(2000, 4500)
-        sos = scipy.signal.butter(1, [centre / 1.6, centre * 1.6], "bandpass", fs=sr, output="sos")
+        sos = scipy.signal.butter(1, [centre / 1.6, min(centre * 1.6, 0.45 * sr)], "bandpass", fs=sr, output="sos")
         y = y + scipy.signal.sosfilt(sos, y) * (10 ** (rng.uniform(2, 7) / 20) - 1)
     return y, plan
 

@@ -66,6 +66,7 @@ def bandpass_noise(rng: np.random.Generator, n: int, low: float, high: float, sr
     noise = rng.standard_normal(n + 256)  # a short run-in so the filter starts settled
     nyquist = sr / 2
     high = min(high, 0.97 * nyquist)
+    low = min(low, 0.9 * nyquist)  # bands above a low sample rate's Nyquist: the top that is left
     if low <= 0:
         sos = scipy.signal.butter(order, high, "lowpass", fs=sr, output="sos")
     elif high >= 0.96 * nyquist:
@@ -77,16 +78,6 @@ def bandpass_noise(rng: np.random.Generator, n: int, low: float, high: float, sr
 
 def _unit(y: np.ndarray) -> np.ndarray:
     return y / (rms(y) + 1e-12)
-
-
-def _slow_envelope(rng: np.random.Generator, n: int, sr: int, rate: float, depth_db: float) -> np.ndarray:
-    """A random gain curve (linear) wandering by about ``depth_db`` at about ``rate`` changes per second."""
-    knots = max(int(n / sr * rate) + 2, 2)
-    values = rng.uniform(-1.0, 1.0, knots)
-    position = np.linspace(0, knots - 1, n)
-    i = np.minimum(position.astype(int), knots - 2)
-    blend = 0.5 - 0.5 * np.cos(np.pi * (position - i))
-    return 10 ** (depth_db * (values[i] * (1 - blend) + values[i + 1] * blend) / 20)
 
 
 # --------------------------------------------------------------------------------------------
@@ -159,7 +150,7 @@ def mix_at_snr(signal: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarr
     >>> rng = np.random.default_rng(0)
     >>> s, n = rng.standard_normal(1000), rng.standard_normal(1000)
     >>> mixed = mix_at_snr(s, n, 10.0)
-    >>> round(10 * np.log10(np.mean(s**2) / np.mean((mixed - s) ** 2)), 6)
+    >>> round(float(10 * np.log10(np.mean(s**2) / np.mean((mixed - s) ** 2))), 6)
     10.0
     """
     signal = np.asarray(signal, dtype=np.float64)
