@@ -46,7 +46,7 @@ class Sizes:
     real_max_clips: dict | None = None
     synthetic_seeds: int = 5  # benchmark 5: datasets (seeds 0, 1, ...) trained on and tested
     peer_splits: int = 50  # benchmark 8: pyAudioAnalysis's validation splits per C and fold
-    loso_synthetic_per_class: int = 60  # benchmark 7: synthetic training clips per class
+    loso_synthetic_per_class: int | None = None  # benchmark 7: synthetic training clips per class (None: evaluation's)
 
 
 MODES = {

@@ -127,7 +127,7 @@ def _fmt(value: float) -> str:
     return "–" if value is None or np.isnan(value) else f"{value:.3f}"
 
 
-def run(work_dir: Path, *, root: Path = REAL_WORLD, quick: bool = False, synthetic_per_class: int = 60,
+def run(work_dir: Path, *, root: Path = REAL_WORLD, quick: bool = False, synthetic_per_class: int | None = None,
         degraded: bool = True) -> Section:
     """Benchmark 7 (skipped when ``root`` is absent)."""
     section = Section(title="7. Real recordings from many sources: leave-one-source-out")
@@ -147,7 +147,10 @@ def run(work_dir: Path, *, root: Path = REAL_WORLD, quick: bool = False, synthet
     if degraded:
         for condition in CONDITIONS[1:]:
             tests[condition] = ev.load_clip_windows(degraded_copy(root, work_dir / f"real-world-{condition}", condition))
-    syn_x, syn_y = ev.load_synthetic_training_set(work_dir / "synthetic-seed0", n_train=synthetic_per_class)
+    # The synthetic-only model's set (evaluation.SYNTHETIC_CONDITIONS, SYNTHETIC_PER_CLASS unless told otherwise).
+    synthetic_per_class = synthetic_per_class or ev.SYNTHETIC_PER_CLASS
+    syn_x, syn_y = ev.load_synthetic_training_set(work_dir / f"synthetic-{ev.SYNTHETIC_CONDITIONS}-seed0",
+                                                  n_train=synthetic_per_class)
 
     kept = family_functions()
     functions = {**kept, **CANDIDATES}
@@ -242,8 +245,9 @@ def run(work_dir: Path, *, root: Path = REAL_WORLD, quick: bool = False, synthet
         "speech and music recalls.",
         f"Training: the project's LogisticRegression with `train`'s settings (learning rate 0.1, 1000 "
         "iterations, standardised), every sounding window of the training clips counting once. Synthetic "
-        f"set: `speechmusic.synth`, seed 0, {synthetic_per_class} training clips per class "
-        "(as `download_samples.py --source synthetic`).",
+        f"set: `speechmusic.synth`, seed 0, conditions `{ev.SYNTHETIC_CONDITIONS}`, {synthetic_per_class} "
+        f"training clips per class (as `download_samples.py --source synthetic --conditions "
+        f"{ev.SYNTHETIC_CONDITIONS} --train {synthetic_per_class}`).",
         f"noisy: pink noise at {NOISE_SNR_DB:g} dB SNR; telephone: 8 kHz, 300-3400 Hz, mu-law "
         f"(as benchmark 6); snippet: the middle {SNIPPET_SECONDS:g} s of each clip alone (one zero-padded "
         "window). Only the held-out source's clips are degraded; training uses clean clips.",

@@ -171,8 +171,9 @@ def test_synthetic_to_real_trains_train_s_default_on_the_synthetic_set(clip_fold
     scores = ev.synthetic_to_real(clip_folder, synthetic_dir=tmp_path / "synthetic", n_train=3)
     assert scores.fold == ["synthetic"] * 12
     assert not np.isnan(scores.probability).any()
+    # The synthetic-only model's set: the "world" preset (evaluation.SYNTHETIC_CONDITIONS).
     assert sorted(p.name for p in (tmp_path / "synthetic" / "train" / "speech").glob("*.wav")) == [
-        f"synthetic-speech-train-{i:04d}.wav" for i in range(3)]
+        f"synthetic-world-speech-train-{i:04d}.wav" for i in range(3)]
     assert not (tmp_path / "synthetic" / "test" / "speech").exists() or not any(
         (tmp_path / "synthetic" / "test" / "speech").iterdir())  # only the training split is needed
     assert "balanced accuracy" in ev.format_summary(scores)

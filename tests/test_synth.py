@@ -44,10 +44,13 @@ def test_clip_shape_dtype_and_level(make, seed):
 
 
 @pytest.mark.parametrize("make", [synth.synthesize_speech, synth.synthesize_music])
-def test_other_rate_and_duration(make):
-    y = make(np.random.default_rng(3), sample_rate=16000, duration=1.5)
-    assert y.shape == (24000,)
-    assert np.all(np.isfinite(y)) and np.max(np.abs(y)) <= 1.0
+@pytest.mark.parametrize("conditions", ["lab", "world"])
+@pytest.mark.parametrize("sample_rate", [8000, 16000])
+def test_other_rate_and_duration(make, conditions, sample_rate):
+    for seed in (3, 4):
+        y = make(np.random.default_rng(seed), sample_rate=sample_rate, duration=1.5, conditions=conditions)
+        assert y.shape == (int(1.5 * sample_rate),)
+        assert np.all(np.isfinite(y)) and np.max(np.abs(y)) <= 1.0
 
 
 @pytest.mark.parametrize("make", [synth.synthesize_speech, synth.synthesize_music])
@@ -284,7 +287,8 @@ def test_zero_clips_is_allowed(tmp_path):
 
 @pytest.mark.parametrize(
     "kwargs",
-    [dict(n_train=-1), dict(n_test=-2), dict(n_train=1.5), dict(n_train=True), dict(seed=-1), dict(n_jobs=0), dict(n_jobs="2")],
+    [dict(n_train=-1), dict(n_test=-2), dict(n_train=1.5), dict(n_train=True), dict(seed=-1), dict(n_jobs=0), dict(n_jobs="2"),
+     dict(conditions="studio")],
 )
 def test_build_validates_arguments(tmp_path, kwargs):
     with pytest.raises(ParameterError):
@@ -299,3 +303,62 @@ def test_build_refuses_a_file_as_data_dir(tmp_path):
         synth.build_synthetic_dataset(target, n_train=1, n_test=0, progress=False)
     assert target.read_text() == "x"
     assert os.listdir(tmp_path) == ["file"]
+
+
+# ------------------------------------------------------------------ the "world" preset
+
+
+def test_world_clips_have_their_own_names_stream_readme_and_manifest(tmp_path):
+    synth.build_synthetic_dataset(tmp_path, n_train=2, n_test=1, seed=5, n_jobs=1, progress=False, conditions="world")
+    expected = sorted(
+        f"{split}/{label}/synthetic-world-{label}-{split}-{i:04d}.wav"
+        for split, count in (("train", 2), ("test", 1))
+        for label in ("speech", "music")
+        for i in range(count)
+    )
+    assert all_wavs(tmp_path) == expected
+    stored, _ = sf.read(tmp_path / "train/speech/synthetic-world-speech-train-0001.wav", dtype="float32")
+    world = synth.synthesize_clip(5, "train", "speech", 1, conditions="world")
+    np.testing.assert_allclose(stored, world, atol=1.0 / 32768 + 1e-6)
+    assert not np.allclose(world, synth.synthesize_clip(5, "train", "speech", 1))  # not the lab's clip
+    assert "Conditions: world" in (tmp_path / synth.README_NAME).read_text()
+    with open(tmp_path / "manifest.csv", newline="") as f:
+        originals = {r["original"] for r in csv.DictReader(f)}
+    assert "synthetic:world:5:train:speech:1" in originals
+    assert synth.conditions_in(tmp_path) == {"world"}
+
+
+def test_a_data_folder_holds_one_preset_only(tmp_path):
+    synth.build_synthetic_dataset(tmp_path, n_train=1, n_test=0, n_jobs=1, progress=False)
+    before = {name: (tmp_path / name).read_bytes() for name in all_wavs(tmp_path)}
+    with pytest.raises(ParameterError, match="one preset only"):
+        synth.build_synthetic_dataset(tmp_path, n_train=1, n_test=0, n_jobs=1, progress=False, conditions="world")
+    assert {name: (tmp_path / name).read_bytes() for name in all_wavs(tmp_path)} == before
+    assert synth.conditions_in(tmp_path) == {"lab"}
+
+
+def test_world_clips_are_deterministic_across_worker_processes(tmp_path):
+    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    synth.build_synthetic_dataset(serial, n_train=2, n_test=0, seed=1, n_jobs=1, progress=False, conditions="world")
+    synth.build_synthetic_dataset(parallel, n_train=2, n_test=0, seed=1, n_jobs=2, progress=False, conditions="world")
+    for name in all_wavs(serial):
+        assert (serial / name).read_bytes() == (parallel / name).read_bytes()
+
+
+def test_world_speech_meets_the_recording_situations_it_promises():
+    """Over 40 clips: loud backgrounds, far rooms, telephone and lossy codecs and music beds all occur."""
+    from speechmusic.synth_conditions import WORLD
+
+    seen = {"noise": set(), "far": 0, "telephone": 0, "lossy": 0, "bed": 0}
+    for i in range(40):
+        _, plan = synth._render_speech(synth.clip_rng(0, "train", "speech", i, "world"), N, SR, WORLD)
+        record = plan.conditions
+        if record["noise"]:
+            seen["noise"].add(record["noise"])
+            assert 0.0 <= record["snr_db"] <= 20.0
+        seen["far"] += record["drr_db"] is not None and record["drr_db"] < 4
+        seen["telephone"] += record["channel"].startswith("telephone")
+        seen["lossy"] += record["channel"].startswith("lossy")
+        seen["bed"] += plan.music_bed_db is not None
+    assert len(seen["noise"]) >= 3 and seen["far"] >= 3 and seen["telephone"] >= 1 and seen["lossy"] >= 1
+    assert seen["bed"] >= 1

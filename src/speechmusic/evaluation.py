@@ -22,7 +22,9 @@ Sources, not files, are held out because recordings of one source share speakers
 rooms, instruments and production: a split by file would partly measure memory of the source.
 
 Synthetic-to-real (:func:`synthetic_to_real`): the model ``speechmusic train`` makes from the
-synthetic set (``download_samples.py --source synthetic``) scores every real recording.
+synthetic set made for real recordings (``download_samples.py --source synthetic --conditions
+world --train 400``: :data:`SYNTHETIC_CONDITIONS`, :data:`SYNTHETIC_PER_CLASS`) scores every real
+recording.
 
 Scores (:class:`ClipScores`): balanced accuracy (the mean of the speech and music recalls: the
 target figure), accuracy, ranking quality (AUC), and tables by category and language.
@@ -47,6 +49,10 @@ from .errors import AudioError, DatasetError, ParameterError
 MANIFEST_NAME = "manifest.csv"
 #: Manifest column naming a recording's source (the unit held out by leave-one-source-out).
 SOURCE_COLUMN = "repo"
+#: The synthetic set of the synthetic-only model: its preset (speechmusic.synth_conditions) and
+#: training clips per class (docs/synthetic.md, "How realistic is it?").
+SYNTHETIC_CONDITIONS = "world"
+SYNTHETIC_PER_CLASS = 400
 
 
 @dataclass(frozen=True)
@@ -552,26 +558,30 @@ def load_synthetic_training_set(
     data_dir: str | os.PathLike | None = None,
     *,
     seed: int = 0,
-    n_train: int = 60,
+    n_train: int = SYNTHETIC_PER_CLASS,
     params: FeatureParams = DEFAULT_PARAMS,
     progress: bool = False,
+    conditions: str = SYNTHETIC_CONDITIONS,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Spectrograms and labels of the synthetic set's training split, as ``speechmusic train`` reads it.
 
     Parameters
     ----------
     data_dir : path-like or None
-        A synthetic dataset folder (``download_samples.py --source synthetic``); missing clips
-        of ``seed``/``n_train`` are generated into it (existing files are never overwritten).
-        None: generate into a temporary folder, deleted afterwards.
+        A synthetic dataset folder (``download_samples.py --source synthetic --conditions
+        world``); missing clips of ``seed``/``n_train`` are generated into it (existing files are
+        never overwritten). None: generate into a temporary folder, deleted afterwards.
     seed, n_train : int
-        The synthetic set's seed and training clips per class (60 as ``download_samples.py``).
+        The synthetic set's seed and training clips per class.
+    conditions : {"lab", "world"}
+        The synthetic set's preset (:mod:`speechmusic.synth_conditions`).
     """
     from .dataset import load_split
     from .synth import build_synthetic_dataset
 
     def load(folder: Path):
-        build_synthetic_dataset(folder, n_train=n_train, n_test=0, seed=seed, progress=progress)
+        build_synthetic_dataset(folder, n_train=n_train, n_test=0, seed=seed, progress=progress,
+                                conditions=conditions)
         X, y, _ = load_split(folder, "train", params=params, dtype=np.float32, progress=progress)
         return X, y
 
@@ -586,17 +596,18 @@ def synthetic_to_real(
     *,
     synthetic_dir: str | os.PathLike | None = None,
     seed: int = 0,
-    n_train: int = 60,
+    n_train: int = SYNTHETIC_PER_CLASS,
     feature_kind: str | None = None,
     progress: bool = False,
+    conditions: str = SYNTHETIC_CONDITIONS,
 ) -> ClipScores:
     """Train ``speechmusic train``'s default model on the synthetic set and score every real recording.
 
     This is the "synthetic-only" figure: how well what is learnt from generated audio
     (:mod:`speechmusic.synth`) carries over to real recordings. The training set is the synthetic
-    set's train split as ``download_samples.py --source synthetic`` makes it (seed 0, 60 clips per
-    class), trained exactly as ``speechmusic train --data-dir DATA --model M`` does (default
-    feature kind and settings); every real recording is then scored as ``predict`` would.
+    set's train split as ``download_samples.py --source synthetic --conditions world --train 400``
+    makes it (seed 0), trained exactly as ``speechmusic train --data-dir DATA --model M`` does
+    (default feature kind and settings); every real recording is then scored as ``predict`` would.
 
     Parameters
     ----------
@@ -609,6 +620,8 @@ def synthetic_to_real(
         Synthetic set seed and training clips per class.
     feature_kind : str or None
         None: ``train``'s default.
+    conditions : {"lab", "world"}
+        The synthetic set's preset.
 
     Returns
     -------
@@ -625,7 +638,7 @@ def synthetic_to_real(
     if not isinstance(real, ClipWindows):
         real = load_clip_windows(real)
     X, y = load_synthetic_training_set(synthetic_dir, seed=seed, n_train=n_train, params=real.params,
-                                       progress=progress)
+                                       progress=progress, conditions=conditions)
     classifier = train_classifier(X, y, feature_kind=feature_kind or DEFAULT_FEATURE_KIND, params=real.params)
     return score_clips(classifier, real, fold="synthetic")
 

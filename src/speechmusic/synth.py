@@ -5,12 +5,13 @@ downloaded. The generator tries to look, on a mel-spectrogram, like the real thi
 
 Speech (:func:`synthesize_speech`) is source-filter synthesis. A glottal source (a stack of
 harmonics with a falling spectral tilt, a little jitter and breath noise) follows an intonation
-contour that declines over each phrase and jumps on stressed syllables, always inside 80-250 Hz.
-It passes through a vocal tract whose formants glide between vowel targets and consonant loci.
-Consonants add fricative noise (s, sh, f, th, h with their own frequency bands), plosive closures
-followed by broadband bursts and aspiration, nasals and approximants. Syllables come at 3-6 per
-second, in phrases separated by pauses; a clip may start or end in silence. Each clip has its own
-voice (low or high pitch, vocal tract length, breathiness, speaking rate), sometimes two voices.
+contour that declines over each phrase and jumps on stressed syllables (or carries lexical tones),
+always inside 80-250 Hz. It passes through a vocal tract whose formants glide between vowel
+targets and consonant loci. Consonants add fricative noise (s, sh, f, th, h with their own
+frequency bands), plosive closures followed by broadband bursts and aspiration, nasals and
+approximants. Syllables are timed like a family of languages (:mod:`speechmusic.synth_prosody`),
+in phrases separated by pauses; a clip may start or end in silence. Each clip has its own voice
+(low or high pitch, vocal tract length, breathiness, speaking rate), sometimes two voices.
 
 Music (:func:`synthesize_music`) is a short piece at a steady tempo in a key: a melody on the
 scale, chords of a progression (block, arpeggiated or "oom-pah"), a bass line, and often
@@ -18,18 +19,21 @@ percussion (kick, snare, hi-hats, ride, shaker in a few groove patterns). Instru
 own harmonic recipes and envelopes: piano, guitar, harp, organ, strings (with vibrato and
 ensemble detuning), brass, flute, clarinet, synthesizers, mallets and celesta. Many songs have a
 sung melody (the speech synthesiser holding vowels on the notes, with vibrato), so that a human
-voice alone does not mean "speech".
+voice alone does not mean "speech". Other traditions (modes, drones, hand drums, ornaments) come
+from :mod:`speechmusic.synth_styles`.
 
-Both then go through the same recording chain with randomised settings, so that the classifier
-cannot tell the classes apart by trivial cues: a room (exponentially decaying noise impulse
-response), a microphone/channel tilt, background noise (white to brown, sometimes mains hum,
-often infrasonic rumble),
-a bandwidth limit (full band, 8 kHz as in 16-kHz recordings, 5.5 kHz, or telephone band), and a
-peak level. :func:`build_synthetic_dataset` writes the lab's folder layout.
+Both then go through a recording chain with randomised settings
+(:func:`speechmusic.synth_effects.recording_chain`): a room, a microphone/channel tilt,
+background noise and rumble, a channel (bandwidth limit, telephone line, codec) and a peak level.
+What the talkers, the music and the chain are like is set by a preset of
+:mod:`speechmusic.synth_conditions`: ``"lab"`` (the lab's dataset, the default) or ``"world"``
+(far rooms, loud backgrounds, phones, codecs, other languages, speech over music: for training a
+model for people's recordings). :func:`build_synthetic_dataset` writes the lab's folder layout.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +44,12 @@ import scipy.signal
 from .config import CLASS_NAMES, DEFAULT_PARAMS, LABELS, SPLITS
 from .errors import ParameterError
 from .fileio import write_text, write_wav
+from .synth_conditions import CONDITIONS, DEFAULT_CONDITIONS, LAB, Conditions, get_conditions
+from .synth_effects import mix_at_snr, recording_chain
+from .synth_effects import bandpass_noise as _bandpass_noise
+from .synth_effects import rms as _rms
+from .synth_prosody import CODAS, ONSETS, RHYTHMS, TONE_WEIGHTS, TONES, Rhythm, random_rhythm, tone_contour
+from .synth_styles import HAND_GROOVES, WORLD_SCALES, drone_notes, hand_drum_kit
 
 #: Bump when the generator changes what a given seed produces (recorded in the README file).
 SYNTH_VERSION = 1
@@ -53,6 +63,7 @@ PARALLEL_MIN_CLIPS = 24
 
 # Frame hop (samples) of the slowly varying control tracks (pitch, formants, amplitudes).
 _HOP = 64
+
 
 
 # --------------------------------------------------------------------------------------------
@@ -76,11 +87,11 @@ def _check_rng(rng) -> np.random.Generator:
     return rng
 
 
-def _synthesize(render, rng, sample_rate, duration) -> np.ndarray:
-    """Check the public arguments, then run ``render(rng, n_samples, sample_rate)`` (the clip only)."""
+def _synthesize(render, rng, sample_rate, duration, conditions) -> np.ndarray:
+    """Check the public arguments, then run ``render(rng, n_samples, sample_rate, conditions)`` (the clip only)."""
     rng = _check_rng(rng)
     n = _check_signal_args(sample_rate, duration)
-    return render(rng, n, int(sample_rate))[0]
+    return render(rng, n, int(sample_rate), get_conditions(conditions))[0]
 
 
 def _moving_average(x: np.ndarray, width: int) -> np.ndarray:
@@ -100,129 +111,6 @@ def _wander(rng: np.random.Generator, n: int, n_knots: int) -> np.ndarray:
     i = np.minimum(position.astype(int), len(knots) - 2)
     blend = 0.5 - 0.5 * np.cos(np.pi * (position - i))  # cosine interpolation: smooth at the knots
     return knots[i] * (1 - blend) + knots[i + 1] * blend
-
-
-def _colored_noise(rng: np.random.Generator, n: int, exponent: float) -> np.ndarray:
-    """Noise with power spectrum ~ 1/f**exponent (0 white, 1 pink, 2 brown), unit RMS."""
-    spectrum = np.fft.rfft(rng.standard_normal(n))
-    f = np.arange(spectrum.size, dtype=float)
-    f[0] = 1.0
-    spectrum *= f ** (-exponent / 2.0)
-    spectrum[0] = 0.0
-    y = np.fft.irfft(spectrum, n)
-    return y / (np.sqrt(np.mean(y**2)) + 1e-12)
-
-
-def _bandpass_noise(rng: np.random.Generator, n: int, low: float, high: float, sr: int, order: int = 2) -> np.ndarray:
-    """White noise through a Butterworth band-pass (``high`` at or above Nyquist means high-pass)."""
-    noise = rng.standard_normal(n + 256)  # a short run-in so the filter starts settled
-    nyquist = sr / 2
-    high = min(high, 0.97 * nyquist)
-    if low <= 0:
-        sos = scipy.signal.butter(order, high, "lowpass", fs=sr, output="sos")
-    elif high >= 0.96 * nyquist:
-        sos = scipy.signal.butter(order, low, "highpass", fs=sr, output="sos")
-    else:
-        sos = scipy.signal.butter(order, [low, high], "bandpass", fs=sr, output="sos")
-    return scipy.signal.sosfilt(sos, noise)[256:]
-
-
-def _rms(y: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(np.square(y, dtype=np.float64)))) if y.size else 0.0
-
-
-def _room(y: np.ndarray, rng: np.random.Generator, sr: int, rt60: float, wet: float) -> np.ndarray:
-    """Convolve with a room: exponentially decaying noise (reverberation time ``rt60`` seconds).
-
-    The impulse response is a direct path plus a tail whose high frequencies die faster (air and
-    wall absorption), mixed at ``wet`` (fraction of the output energy in the tail, roughly).
-    """
-    length = int(min(rt60, 2.5) * sr)
-    t = np.arange(length) / sr
-    tail = rng.standard_normal(length) * np.exp(-6.91 * t / rt60)
-    # Darken the tail: split it into a low and a high part, the high part decaying twice as fast.
-    sos = scipy.signal.butter(1, rng.uniform(2000, 5000), "lowpass", fs=sr, output="sos")
-    low = scipy.signal.sosfilt(sos, tail)
-    tail = low + (tail - low) * np.exp(-6.91 * t / (0.5 * rt60))
-    predelay = int(rng.uniform(0.002, 0.02) * sr)
-    tail = np.concatenate([np.zeros(predelay), tail])
-    tail *= np.sqrt(wet / (1.0 - wet + 1e-9)) / (np.sqrt(np.sum(tail**2)) + 1e-12)
-    ir = tail
-    ir[0] += 1.0
-    return scipy.signal.fftconvolve(y, ir)[: y.size]
-
-
-def _bandlimit(y: np.ndarray, sr: int, low: float, high: float) -> np.ndarray:
-    """Brick-wall band limit in the frequency domain with short cosine edges.
-
-    Resampling filters and codecs cut very steeply, which a mel-spectrogram shows as an empty
-    band above the cut-off; a gentle filter would not reproduce that.
-    """
-    spectrum = np.fft.rfft(y)
-    f = np.fft.rfftfreq(y.size, 1.0 / sr)
-    gain = np.ones_like(f)
-    if high < sr / 2:
-        edge = 0.03 * high
-        gain *= np.clip((high - f) / edge, 0.0, 1.0)
-    if low > 0:
-        edge = 0.3 * low
-        gain *= np.clip((f - (low - edge)) / edge, 0.0, 1.0)
-    gain = 0.5 - 0.5 * np.cos(np.pi * gain)  # smooth the linear ramps
-    return np.fft.irfft(spectrum * gain, y.size)
-
-
-def _recording_chain(
-    y: np.ndarray,
-    rng: np.random.Generator,
-    sr: int,
-    *,
-    room_probability: float,
-    rt60_range: tuple[float, float],
-    wet_range: tuple[float, float],
-    snr_range: tuple[float, float],
-    rumble_probability: float,
-) -> np.ndarray:
-    """Room, microphone tilt, background noise, rumble and bandwidth limit, all randomised."""
-    n = y.size
-    active_rms = _rms(y[np.abs(y) > 0.05 * np.max(np.abs(y)) + 1e-12]) if np.any(y) else 1.0
-    if rng.random() < room_probability:
-        y = _room(y, rng, sr, rng.uniform(*rt60_range), rng.uniform(*wet_range))
-    # Microphone / channel colour: a gentle first-order tilt up or down and a random low cut.
-    if rng.random() < 0.7:
-        sos = scipy.signal.butter(1, rng.uniform(1000, 6000), "lowpass", fs=sr, output="sos")
-        low = scipy.signal.sosfilt(sos, y)
-        y = low + (y - low) * 10 ** (rng.uniform(-6, 4) / 20)
-    if rng.random() < 0.25:
-        sos = scipy.signal.butter(2, rng.uniform(20, 80), "highpass", fs=sr, output="sos")
-        y = scipy.signal.sosfilt(sos, y)
-    # Background noise below the signal: hiss and room tone, low rumble (traffic, ventilation,
-    # handling), sometimes mains hum.
-    noise = _colored_noise(rng, n, rng.choice([0.5, 1.0, 1.5, 2.0, 2.0, 2.5]))
-    if rng.random() < 0.2:
-        mains = rng.choice([50.0, 60.0])
-        t = np.arange(n) / sr
-        hum = sum(np.sin(2 * np.pi * mains * h * t + rng.uniform(0, 6.3)) / h for h in (1, 2, 3, 4))
-        noise = noise + hum * 10 ** (rng.uniform(-12, 0) / 20)
-    snr_db = rng.uniform(*snr_range)
-    y = y + noise / (_rms(noise) + 1e-12) * active_rms * 10 ** (-snr_db / 20)
-    # Infrasonic rumble (wind, handling, building vibration): most real recordings carry it.
-    rumble = _colored_noise(rng, n, 2.0)
-    rumble = scipy.signal.sosfilt(scipy.signal.butter(2, rng.uniform(30, 120), "lowpass", fs=sr, output="sos"), rumble)
-    rumble_db = rng.uniform(12, 45) if rng.random() < rumble_probability else rng.uniform(45, 70)
-    y = y + rumble / (_rms(rumble) + 1e-12) * active_rms * 10 ** (-rumble_db / 20)
-    # Bandwidth of the recording / file format.
-    choice = rng.random()
-    if choice < 0.65:
-        pass  # full band
-    elif choice < 0.82:
-        y = _bandlimit(y, sr, 0.0, rng.uniform(7600, 8000))  # 16-kHz recording
-    elif choice < 0.89:
-        y = _bandlimit(y, sr, 0.0, rng.uniform(5000, 5500))  # 11-kHz recording
-    elif choice < 0.95:
-        y = _bandlimit(y, sr, rng.uniform(200, 350), rng.uniform(3300, 3700))  # telephone band
-    else:
-        y = _bandlimit(y, sr, 0.0, rng.uniform(9000, 10500))  # lossy codec low-pass
-    return y
 
 
 def _to_output(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -278,9 +166,12 @@ class _Voice:
     syllable_rate: float  # syllables per second
     max_voiced: float  # Hz; above it the voice is mostly turbulence noise, not harmonics
     h1_boost: float  # extra level of the fundamental (lax, breathy phonation has a strong H1)
+    rhythm: Rhythm  # timing and pitch habits of the talker's language (synth_prosody)
 
 
-def _random_voice(rng: np.random.Generator) -> _Voice:
+def _random_voice(rng: np.random.Generator, rhythm: Rhythm | None = None, *, rhythms: dict | None = None) -> _Voice:
+    """A talker; its rhythm family is ``rhythm``, or drawn with the shares ``rhythms``."""
+    rhythm = random_rhythm(rng, rhythms) if rhythm is None else rhythm
     kind = rng.choice(["low", "high", "higher"], p=[0.55, 0.37, 0.08])
     if kind == "low":
         f0, scale = rng.uniform(84, 135), rng.uniform(0.93, 1.05)
@@ -296,9 +187,10 @@ def _random_voice(rng: np.random.Generator) -> _Voice:
         tilt=rng.uniform(0.8, 1.3),
         breathiness=10 ** (rng.uniform(-50, -32) / 20),
         jitter=rng.uniform(0.002, 0.012),
-        syllable_rate=rng.uniform(3.0, 6.0),
+        syllable_rate=rng.uniform(*rhythm.rate_range),
         max_voiced=rng.uniform(2500, 5500),
         h1_boost=10 ** (rng.uniform(-2, 4) / 20),
+        rhythm=rhythm,
     )
 
 
@@ -317,6 +209,8 @@ class _SpeechPlan:
         self.voices: list[tuple[float, float, _Voice]] = []  # (start, end, voice) of each stretch
         self.syllable_times: list[float] = []
         self.phrases: list[tuple[float, float]] = []
+        self.music_bed_db: float | None = None  # level of a music bed below the voice (speech over music)
+        self.conditions: dict = {}  # what the recording chain drew (synth_effects.recording_chain)
 
     def frames(self, start: float, end: float) -> slice:
         a = int(np.clip(round(start * self.sr / _HOP), 0, self.n_frames))
@@ -353,39 +247,52 @@ def _add_nasal(plan: _SpeechPlan, rng: np.random.Generator, t: float, length_ran
     return t + length, locus
 
 
-def _plan_speech(rng: np.random.Generator, n_samples: int, sr: int) -> _SpeechPlan:
+def _plan_speech(rng: np.random.Generator, n_samples: int, sr: int, cond: Conditions = LAB) -> _SpeechPlan:
     duration = n_samples / sr
     plan = _SpeechPlan(n_samples // _HOP + 2, sr)
-    voices = [_random_voice(rng)]
+    voices = [_random_voice(rng, rhythms=cond.rhythms)]
     if rng.random() < 0.15:  # a second speaker takes over after a pause (dialogue, interview)
-        voices.append(_random_voice(rng))
+        voices.append(_random_voice(rng, rhythms=cond.rhythms))
 
-    # Where the clip sits in the talk: usually mid-utterance, sometimes at its start.
-    if rng.random() < 0.75:
-        t = -rng.uniform(0.0, 1.0)
+    # How the talk is cut: a stretch of running speech (usually starting mid-utterance), a read
+    # prompt with silence around it, or isolated words (commands, wake words, lists).
+    styles = [name for name, share in cond.speaking_styles.items() if share > 0]
+    shares = np.array([cond.speaking_styles[name] for name in styles], dtype=float)
+    style = styles[int(rng.choice(len(shares), p=shares / shares.sum()))] if len(styles) > 1 else styles[0]
+    if style == "running":
+        t = -rng.uniform(0.0, 1.0) if rng.random() < 0.75 else rng.uniform(0.05, 0.6)
+        stop_early = rng.random() < 0.15  # the utterance ends inside the clip (trailing silence)
+        phrase_range, pauses = (3, 14), ((0.1, 0.35), (0.35, 0.8))
+    elif style == "prompt":
+        t = rng.uniform(0.1, 1.0) if rng.random() < 0.6 else -rng.uniform(0.0, 1.5)
+        stop_early = rng.random() < 0.6
+        phrase_range, pauses = (5, 18), ((0.15, 0.4), (0.4, 1.2))
     else:
-        t = rng.uniform(0.05, 0.6)
-    stop_early = rng.random() < 0.15  # the utterance ends inside the clip (trailing silence)
+        t = rng.uniform(-0.3, 0.8)
+        stop_early = False
+        phrase_range, pauses = (1, 4), ((0.25, 0.6), (0.6, 1.3))
     voice_index = 0
-    vowel_names = list(_VOWELS)
 
     while t < duration:
         voice = voices[voice_index]
+        rhythm = voice.rhythm
+        onset_p = np.array(rhythm.onset_p) / np.sum(rhythm.onset_p)
+        coda_p = np.array(rhythm.coda_p) / np.sum(rhythm.coda_p)
+        vowel_names = rhythm.vowels
         scale = voice.formant_scale
         phrase_start = t
-        n_syllables = int(rng.integers(3, 14))
+        n_syllables = int(rng.integers(*phrase_range))
         syllable_period = 1.0 / voice.syllable_rate
         for i in range(n_syllables):
-            stressed = rng.random() < 0.4
-            level = 10 ** (-rng.uniform(0, 3) / 20) if stressed else 10 ** (-rng.uniform(2, 9) / 20)
+            stressed = rng.random() < rhythm.stress_probability
+            level = 10 ** (-rng.uniform(0, 3) / 20) if stressed else 10 ** (-rng.uniform(*rhythm.stress_contrast_db) / 20)
             level *= 10 ** (-3 * i / max(n_syllables, 1) / 20)  # phrase-final loudness decline
             # Durations are drawn from natural ranges and then scaled to the voice's speaking rate.
             tempo = syllable_period / 0.26 * rng.uniform(0.8, 1.2)
             plan.syllable_times.append(t)
 
             # ---- onset consonant(s)
-            onset = rng.choice(["none", "stop", "fric", "nasal", "approx", "cluster"],
-                               p=[0.2, 0.3, 0.22, 0.12, 0.08, 0.08])
+            onset = ONSETS[int(rng.choice(len(ONSETS), p=onset_p))]
             onset_locus = None
             if onset in ("stop", "cluster"):
                 name = rng.choice(list(_STOPS))
@@ -425,12 +332,12 @@ def _plan_speech(rng: np.random.Generator, n_samples: int, sr: int) -> _SpeechPl
                 onset_locus = None
 
             # ---- vowel nucleus, formants moving from the consonant locus to the vowel target(s)
-            vowel_length = max(0.04, rng.uniform(0.05, 0.2) * tempo * (1.4 if stressed else 1.0))
-            if rng.random() < 0.2:
+            vowel_length = max(0.04, rng.uniform(0.05, 0.2) * tempo * (rhythm.stress_lengthening if stressed else 1.0))
+            if rng.random() < rhythm.diphthong_probability:
                 first, second = _DIPHTHONGS[rng.integers(len(_DIPHTHONGS))]
             else:
                 first = second = vowel_names[rng.integers(len(vowel_names))]
-            if not stressed and rng.random() < 0.5:
+            if not stressed and rng.random() < rhythm.reduction:
                 first = second = "@"  # unstressed vowels reduce towards schwa
             token = rng.uniform(0.94, 1.06, 3) * scale
             target_a = np.array(_VOWELS[first]) * token
@@ -444,7 +351,7 @@ def _plan_speech(rng: np.random.Generator, n_samples: int, sr: int) -> _SpeechPl
             t += vowel_length
 
             # ---- coda consonant
-            coda = rng.choice(["none", "nasal", "stop", "fric", "approx"], p=[0.4, 0.2, 0.15, 0.2, 0.05])
+            coda = CODAS[int(rng.choice(len(CODAS), p=coda_p))]
             if coda == "nasal":
                 t, _ = _add_nasal(plan, rng, t, (0.04, 0.09), tempo, 0.4 * level, scale)
             elif coda == "stop":
@@ -473,12 +380,12 @@ def _plan_speech(rng: np.random.Generator, n_samples: int, sr: int) -> _SpeechPl
                 plan.formant_keys.append((t + length / 2, *(f * scale for f in _APPROXIMANTS[name])))
                 t += length
 
-            if rng.random() < 0.3 and i < n_syllables - 1:
+            if rng.random() < rhythm.word_gap_probability and i < n_syllables - 1:
                 t += rng.uniform(0.05, 0.18)  # a short gap between words
         plan.phrases.append((phrase_start, t))
         plan.voices.append((phrase_start, t, voice))
         # Pause between phrases: short breaths to longer sentence breaks.
-        t += rng.uniform(0.1, 0.35) if rng.random() < 0.7 else rng.uniform(0.35, 0.8)
+        t += rng.uniform(*pauses[0]) if rng.random() < 0.7 else rng.uniform(*pauses[1])
         if len(voices) > 1 and rng.random() < 0.5:
             voice_index = 1 - voice_index
         if stop_early and t > 1.4:
@@ -486,8 +393,8 @@ def _plan_speech(rng: np.random.Generator, n_samples: int, sr: int) -> _SpeechPl
     return plan
 
 
-def _pitch_track(rng: np.random.Generator, plan: _SpeechPlan) -> None:
-    """Fill ``plan.f0``: per-phrase declination, accents on loud syllables, jitter; 80-250 Hz."""
+def _pitch_track(rng: np.random.Generator, plan: _SpeechPlan, *, soft_limit: bool = True) -> None:
+    """Fill ``plan.f0``: per-phrase declination, accents or lexical tones, jitter; 80-250 Hz."""
     frame_times = np.arange(plan.n_frames) * _HOP / plan.sr
     f0 = np.full(plan.n_frames, np.nan)
     for start, end, voice in plan.voices:
@@ -502,16 +409,26 @@ def _pitch_track(rng: np.random.Generator, plan: _SpeechPlan) -> None:
         contour += 2.0 * _wander(rng, inside.sum(), 8)
         times = frame_times[inside]
         syllables = [s for s in plan.syllable_times if start <= s <= end]
+        rhythm = voice.rhythm
+        if rhythm.tonal:  # tone languages: the phrase melody is mostly the syllables' own tones
+            contour *= 0.5
+            tone_span = rng.uniform(0.7, 1.3)  # running speech shrinks or stretches the citation tones
+        tone_names = list(TONES)
+        tone_p = np.array([TONE_WEIGHTS[name] for name in tone_names])
         for i, syllable in enumerate(syllables):
-            if rng.random() < 0.5:  # pitch accent: a rise-fall (sometimes a dip) around the vowel
+            following = syllables[i + 1] if i + 1 < len(syllables) else end
+            inside_syllable = (times >= syllable) & (times < following)
+            span = max(following - syllable, 1e-3)
+            if rhythm.tonal:
+                tone = tone_names[int(rng.choice(len(tone_names), p=tone_p / tone_p.sum()))]
+                contour[inside_syllable] += tone_contour(tone, (times[inside_syllable] - syllable) / span, span=tone_span)
+            elif rng.random() < rhythm.accent_probability:
+                # Pitch accent: a rise-fall (sometimes a dip) around the vowel.
                 height = rng.uniform(0.5, 1.2) * voice.f0_span * rng.choice([1.0, 1.0, 1.0, -0.6])
                 width = rng.uniform(0.035, 0.09)
                 contour += height * np.exp(-0.5 * ((times - syllable - 0.09) / width) ** 2)
             # Within a syllable the pitch keeps gliding up or down (never holds still like a note).
-            following = syllables[i + 1] if i + 1 < len(syllables) else end
-            inside_syllable = (times >= syllable) & (times < following)
-            glide = rng.uniform(-4.0, 3.0)
-            span = max(following - syllable, 1e-3)
+            glide = rng.uniform(*rhythm.glide_range)
             contour[inside_syllable] += glide * ((times[inside_syllable] - syllable) / span - 0.5)
         f0[inside] = voice.f0_median * 2 ** (contour / 12)
     # Frames outside every phrase carry the nearest value (they are unvoiced anyway).
@@ -525,7 +442,22 @@ def _pitch_track(rng: np.random.Generator, plan: _SpeechPlan) -> None:
     f0 *= 1.0 + jitter * rng.standard_normal(plan.n_frames)
     f0 = _moving_average(f0, 3)
     f0 = _moving_average(f0, 9)  # the glides above have corners; the larynx does not
-    plan.f0 = np.clip(f0, 82.0, 248.0)
+    # A hard limit holds the pitch still at the limit, like a sung note; the lab's clips keep it
+    # (generator version 1), the world's bend the pitch smoothly instead.
+    plan.f0 = _soft_pitch_limit(f0, 82.0, 248.0) if soft_limit else np.clip(f0, 82.0, 248.0)
+
+
+def _soft_pitch_limit(f0: np.ndarray, low: float, high: float, knee: float = 0.75) -> np.ndarray:
+    """Keep a pitch track inside [low, high] Hz by bending it smoothly near the limits.
+
+    A hard clip would hold the pitch perfectly still at the limit, like a sung note.
+    """
+    lo, hi = np.log2(low), np.log2(high)
+    centre, half = (lo + hi) / 2, (hi - lo) / 2
+    z = (np.log2(np.maximum(f0, 1.0)) - centre) / half
+    bent = np.sign(z) * np.where(np.abs(z) <= knee, np.abs(z),
+                                 knee + (1 - knee) * np.tanh((np.abs(z) - knee) / (1 - knee)))
+    return 2 ** (centre + half * bent)
 
 
 def _formant_tracks(rng: np.random.Generator, plan: _SpeechPlan, scale: float) -> np.ndarray:
@@ -636,7 +568,8 @@ def _render_noises(rng, plan: _SpeechPlan, n: int, reference_rms: float) -> np.n
     return y
 
 
-def synthesize_speech(rng: np.random.Generator, *, sample_rate: int = 22050, duration: float = 3.0) -> np.ndarray:
+def synthesize_speech(rng: np.random.Generator, *, sample_rate: int = 22050, duration: float = 3.0,
+                      conditions: str = DEFAULT_CONDITIONS) -> np.ndarray:
     """Synthesise a clip of speech-like sound (source-filter model, no real words).
 
     Parameters
@@ -647,6 +580,8 @@ def synthesize_speech(rng: np.random.Generator, *, sample_rate: int = 22050, dur
         Samples per second (at least 8000).
     duration : float
         Length in seconds.
+    conditions : {"lab", "world"}
+        Preset of talkers and recording situations (:mod:`speechmusic.synth_conditions`).
 
     Returns
     -------
@@ -661,15 +596,36 @@ def synthesize_speech(rng: np.random.Generator, *, sample_rate: int = 22050, dur
     >>> y.shape, y.dtype, bool(np.abs(y).max() <= 1.0)
     ((66150,), dtype('float32'), True)
     """
-    return _synthesize(_render_speech, rng, sample_rate, duration)
+    return _synthesize(_render_speech, rng, sample_rate, duration, conditions)
 
 
-def _render_speech(rng: np.random.Generator, n: int, sr: int) -> tuple[np.ndarray, _SpeechPlan]:
-    plan = _plan_speech(rng, n, sr)
-    _pitch_track(rng, plan)
+def _render_speech(rng: np.random.Generator, n: int, sr: int, cond: Conditions = LAB) -> tuple[np.ndarray, _SpeechPlan]:
+    y, plan = _dry_speech(rng, n, sr, cond)
+    if cond.speech_over_music > 0:
+        # Talk over a music bed (radio, film, presentations): still speech. The bed has its own
+        # generator, so that the rest of the clip does not depend on what the bed draws.
+        bed_seed = rng.integers(2**32, size=2)
+        if rng.random() < cond.speech_over_music:
+            bed, _ = _dry_music(np.random.default_rng(bed_seed), n, sr, cond)
+            plan.music_bed_db = float(rng.uniform(*cond.music_bed_db))
+            y = mix_at_snr(y, bed, plan.music_bed_db)
+    y = recording_chain(y, rng, sr, cond.speech_chain, voice=_babble_voice(cond), record=plan.conditions)
+    return _to_output(y, rng), plan
+
+
+def _babble_voice(cond: Conditions):
+    """A renderer of dry talkers for babble and cafe backgrounds (upper harmonics left out: they drown)."""
+    return lambda rng, n, sr: _dry_speech(rng, n, sr, cond, fmax=min(0.45 * sr, 5000.0))[0]
+
+
+def _dry_speech(rng: np.random.Generator, n: int, sr: int, cond: Conditions = LAB, *,
+                fmax: float | None = None) -> tuple[np.ndarray, _SpeechPlan]:
+    """A talker at a microphone, before the room, the noise and the channel."""
+    plan = _plan_speech(rng, n, sr, cond)
+    _pitch_track(rng, plan, soft_limit=cond.soft_pitch_limit)
     main_voice = plan.voices[0][2] if plan.voices else _random_voice(rng)
     formants = _formant_tracks(rng, plan, main_voice.formant_scale)
-    fmax = min(0.45 * sr, 9500.0)
+    fmax = min(0.45 * sr, 9500.0) if fmax is None else fmax
     plan.voicing = _moving_average(plan.voicing, 5)  # ~15 ms on- and offsets
     voiced = _render_voiced(rng, plan, formants, main_voice, n, fmax).astype(np.float64)
     reference = _rms(voiced[np.abs(voiced) > 0.1 * np.abs(voiced).max()]) if voiced.any() else 1.0
@@ -689,13 +645,9 @@ def _render_speech(rng: np.random.Generator, n: int, sr: int) -> tuple[np.ndarra
     if rng.random() < 0.6:
         # Vocal microphones have a broad "presence" lift somewhere in 2-5 kHz.
         centre = rng.uniform(2000, 4500)
-        sos = scipy.signal.butter(1, [centre / 1.6, centre * 1.6], "bandpass", fs=sr, output="sos")
+        sos = scipy.signal.butter(1, [centre / 1.6, min(centre * 1.6, 0.45 * sr)], "bandpass", fs=sr, output="sos")
         y = y + scipy.signal.sosfilt(sos, y) * (10 ** (rng.uniform(2, 7) / 20) - 1)
-    y = _recording_chain(
-        y, rng, sr, room_probability=0.5, rt60_range=(0.1, 0.6), wet_range=(0.03, 0.3), snr_range=(18, 48),
-        rumble_probability=0.8,
-    )
-    return _to_output(y, rng), plan
+    return y, plan
 
 
 # --------------------------------------------------------------------------------------------
@@ -881,7 +833,7 @@ def _render_singing(rng, notes, timbre: _Timbre, pre_roll: float, n: int, sr: in
     vowels last as long as the notes; consonants are short and come at note onsets.
     """
     plan = _SpeechPlan(n // _HOP + 2, sr)
-    voice = _random_voice(rng)
+    voice = _random_voice(rng, RHYTHMS["stress"])  # a singer's speaking rhythm plays no part
     scale = voice.formant_scale
     f0 = np.full(plan.n_frames, np.nan)
     vowel_names = list(_VOWELS)
@@ -967,26 +919,33 @@ _GROOVES = {
 }
 
 
-def _plan_music(rng: np.random.Generator, duration: float) -> dict:
+#: Lead instruments of the "world" style. (A sung lead there, or a cappella songs, made the
+#: classifier call more real speech music: docs/synthetic.md.)
+WORLD_LEADS = ("flute", "violin", "clarinet", "guitar", "sax")
+
+
+def _plan_music(rng: np.random.Generator, duration: float, cond: Conditions = LAB) -> dict:
     """The piece: style, tempo, meter, key, parts and notes (times in seconds from the piece start)."""
-    style = rng.choice(["band", "piano", "orchestra", "solo", "electronic", "beat"],
-                       p=[0.27, 0.18, 0.18, 0.12, 0.14, 0.11])
+    shares = np.array(list(cond.music_styles.values()), dtype=float)
+    style = list(cond.music_styles)[int(rng.choice(len(shares), p=shares / shares.sum()))]
     meter = 3 if rng.random() < (0.35 if style in ("piano", "orchestra") else 0.12) else 4
-    tempo = rng.uniform(70, 180) if style != "beat" else rng.uniform(85, 178)
+    tempo = rng.uniform(*{"beat": (85, 178), "world": (60, 140)}.get(style, (70, 180)))
     beat = 60.0 / tempo
     bar = meter * beat
     pre_roll = rng.uniform(0.0, 2.0)  # the clip starts somewhere inside the piece
     total = pre_roll + duration + 0.1
     n_bars = int(np.ceil(total / bar)) + 1
-    scale_name = rng.choice(list(_SCALES))
-    scale = np.array(_SCALES[scale_name])
+    scales = WORLD_SCALES if style == "world" else _SCALES
+    scale_name = rng.choice(list(scales))
+    scale = np.array(scales[scale_name])
+    steps = len(scale)  # notes per octave
     tonic = int(rng.integers(0, 12))
     progression = _PROGRESSIONS[rng.integers(len(_PROGRESSIONS))]
     bars_per_chord = 1 if (bar > 1.6 or rng.random() < 0.5) else 2
     swing = rng.uniform(0.0, 0.15) if style in ("band", "piano") and rng.random() < 0.3 else 0.0
 
     def pitch(degree: int, octave: int) -> int:
-        return 12 * (octave + 1) + tonic + scale[degree % 7] + 12 * (degree // 7)
+        return 12 * (octave + 1) + tonic + scale[degree % steps] + 12 * (degree // steps)
 
     def chord_at(bar_index: int) -> int:
         return progression[(bar_index // bars_per_chord) % len(progression)]
@@ -996,11 +955,13 @@ def _plan_music(rng: np.random.Generator, duration: float) -> dict:
     def humanise(time_s: float) -> float:
         return time_s + rng.normal(0, 0.006)
 
-    def melody(name: str, level_db: float, rests: float) -> None:
+    def melody(name: str, level_db: float, rests: float, ornamented: bool = False) -> None:
         timbre = _random_timbre(rng, name)
+        if ornamented:  # wide slow oscillations around the notes (gamakas)
+            timbre = dataclasses.replace(timbre, vibrato=rng.uniform(0.6, 1.8), vibrato_rate=rng.uniform(2.5, 6.0))
         low, high = _RANGES[name]
         centre = rng.uniform(max(low + 7, 60), min(high - 7, 79))
-        degree = int(round((centre - 12 * 5 - tonic) / 12 * 7))
+        degree = int(round((centre - 12 * 5 - tonic) / 12 * steps))
         notes = []
         # Bowed and blown phrases are mostly legato; struck and plucked notes may be detached.
         legato = rng.uniform(0.8, 1.0) if timbre.decay is None else rng.uniform(0.55, 1.0)
@@ -1017,7 +978,8 @@ def _plan_music(rng: np.random.Generator, duration: float) -> dict:
                 if on_beat and rng.random() < 0.5:  # lean on chord tones on the beat
                     root = chord_at(b)
                     choices = [root + o for o in (0, 2, 4)]
-                    degree = min(choices, key=lambda d: min(abs(d - degree + 7 * m) for m in (-1, 0, 1))) + 7 * int(np.round((degree - root) / 7))
+                    degree = (min(choices, key=lambda d: min(abs(d - degree + steps * m) for m in (-1, 0, 1)))
+                              + steps * int(np.round((degree - root) / steps)))
                 midi = pitch(degree, 0)
                 while midi > high:
                     degree -= 7
@@ -1108,19 +1070,28 @@ def _plan_music(rng: np.random.Generator, duration: float) -> dict:
         if rng.random() < 0.7:
             melody(rng.choice(["saw", "square", "marimba", "bell", "vibraphone", "voice", "voice"]), -2.0, 0.15)
         groove = rng.choice(["disco", "pop", "halftime", "dnb"])
-    else:  # beat: drums and bass, maybe a sparse chord
+    elif style == "beat":  # drums and bass, maybe a sparse chord
         bass(rng.choice(["bass", "synth bass"]), 0.0, walking=False)
         groove = rng.choice(["rock", "dnb", "halftime", "pop", "latin"])
         if rng.random() < 0.4:
             chords(rng.choice(["pad", "piano", "organ"]), -9.0, "block")
-    if groove and _GROOVES[groove][0] != meter * 4:
+    elif style == "world":  # an ornamented melody on a mode, over a drone, often with hand drums
+        melody(rng.choice(WORLD_LEADS), 0.0, 0.12, ornamented=True)
+        drone = _random_timbre(rng, rng.choice(["harp", "guitar", "strings", "organ"]))
+        parts.append((drone, drone_notes(rng, 12 * 3 + tonic + int(rng.choice([0, 12])), total), rng.uniform(-14.0, -6.0)))
+        if rng.random() < 0.6:
+            groove = rng.choice(list(HAND_GROOVES))
+    else:
+        raise ParameterError(f"unknown music style {style!r}")
+    if groove in _GROOVES and _GROOVES[groove][0] != meter * 4:
         groove = "waltz" if meter == 3 else "rock"
     return dict(style=style, tempo=tempo, beat=beat, bar=bar, meter=meter, pre_roll=pre_roll, total=total,
                 n_bars=n_bars, parts=parts, groove=groove, drum_level=rng.uniform(-4.0, 2.0), scale=scale_name,
                 tonic=tonic)
 
 
-def synthesize_music(rng: np.random.Generator, *, sample_rate: int = 22050, duration: float = 3.0) -> np.ndarray:
+def synthesize_music(rng: np.random.Generator, *, sample_rate: int = 22050, duration: float = 3.0,
+                     conditions: str = DEFAULT_CONDITIONS) -> np.ndarray:
     """Synthesise a clip of music-like sound: notes on a scale, chords, bass, often drums.
 
     Takes the same parameters and returns the same kind of signal as :func:`synthesize_speech`.
@@ -1132,11 +1103,19 @@ def synthesize_music(rng: np.random.Generator, *, sample_rate: int = 22050, dura
     >>> y.shape, y.dtype
     ((24000,), dtype('float32'))
     """
-    return _synthesize(_render_music, rng, sample_rate, duration)
+    return _synthesize(_render_music, rng, sample_rate, duration, conditions)
 
 
-def _render_music(rng: np.random.Generator, n: int, sr: int) -> tuple[np.ndarray, dict]:
-    plan = _plan_music(rng, n / sr)
+def _render_music(rng: np.random.Generator, n: int, sr: int, cond: Conditions = LAB) -> tuple[np.ndarray, dict]:
+    mix, plan = _dry_music(rng, n, sr, cond)
+    plan["conditions"] = {}
+    y = recording_chain(mix, rng, sr, cond.music_chain, voice=_babble_voice(cond), record=plan["conditions"])
+    return _to_output(y, rng), plan
+
+
+def _dry_music(rng: np.random.Generator, n: int, sr: int, cond: Conditions = LAB) -> tuple[np.ndarray, dict]:
+    """The mixed and mastered piece, before the room, the noise and the channel."""
+    plan = _plan_music(rng, n / sr, cond)
     offset = int(round(plan["pre_roll"] * sr))
     fmax = min(0.45 * sr, 10000.0)
     mix = np.zeros(n)
@@ -1150,8 +1129,12 @@ def _render_music(rng: np.random.Generator, n: int, sr: int) -> tuple[np.ndarray
         if part.any():
             mix += part / (_rms(part) + 1e-12) * 10 ** (level_db / 20)
     if plan["groove"]:
-        steps, hits = _GROOVES[plan["groove"]]
-        kit = _drum_kit(rng, sr)
+        if plan["groove"] in HAND_GROOVES:
+            steps, hits = HAND_GROOVES[plan["groove"]]
+            kit = hand_drum_kit(rng, sr, _midi_hz(12 * 4 + plan["tonic"]))
+        else:
+            steps, hits = _GROOVES[plan["groove"]]
+            kit = _drum_kit(rng, sr)
         drums = np.zeros(n)
         sixteenth = plan["bar"] / steps
         for b in range(plan["n_bars"]):
@@ -1173,11 +1156,7 @@ def _render_music(rng: np.random.Generator, n: int, sr: int) -> tuple[np.ndarray
         drive = rng.uniform(1.0, 3.0)
         peak = np.max(np.abs(mix)) + 1e-12
         mix = np.tanh(drive * mix / peak) / np.tanh(drive)
-    y = _recording_chain(
-        mix, rng, sr, room_probability=0.75, rt60_range=(0.2, 2.0), wet_range=(0.03, 0.3), snr_range=(30, 75),
-        rumble_probability=0.35,
-    )
-    return _to_output(y, rng), plan
+    return mix, plan
 
 
 # --------------------------------------------------------------------------------------------
@@ -1187,8 +1166,12 @@ def _render_music(rng: np.random.Generator, n: int, sr: int) -> tuple[np.ndarray
 _SYNTHESIZERS = {"speech": synthesize_speech, "music": synthesize_music}
 
 
-def clip_rng(seed: int, split: str, label: str, index: int) -> np.random.Generator:
-    """The random generator of one dataset clip: depends only on (seed, split, label, index).
+def clip_rng(seed: int, split: str, label: str, index: int, conditions: str = DEFAULT_CONDITIONS) -> np.random.Generator:
+    """The random generator of one dataset clip: depends only on (seed, split, label, index, conditions).
+
+    The "lab" preset's stream is ``default_rng([seed, split_id, class_id, index])``; another
+    preset appends its position in :data:`~speechmusic.synth_conditions.CONDITIONS`, so that its
+    clips are drawn independently of the lab's.
 
     Examples
     --------
@@ -1201,35 +1184,50 @@ def clip_rng(seed: int, split: str, label: str, index: int) -> np.random.Generat
         raise ParameterError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
     if label not in LABELS:
         raise ParameterError(f"label must be one of {', '.join(CLASS_NAMES)}, got {label!r}")
-    return np.random.default_rng([int(seed), SPLITS.index(split), LABELS[label], int(index)])
+    key = [int(seed), SPLITS.index(split), LABELS[label], int(index)]
+    preset = list(CONDITIONS).index(get_conditions(conditions).name)
+    return np.random.default_rng(key + [preset] if preset else key)
 
 
 def synthesize_clip(seed: int, split: str, label: str, index: int, *, sample_rate: int = 22050,
-                    duration: float = 3.0) -> np.ndarray:
-    """The dataset clip number ``index`` of ``split``/``label`` for ``seed`` (as written to disk)."""
-    return _SYNTHESIZERS[label](clip_rng(seed, split, label, index), sample_rate=sample_rate, duration=duration)
+                    duration: float = 3.0, conditions: str = DEFAULT_CONDITIONS) -> np.ndarray:
+    """The dataset clip number ``index`` of ``split``/``label`` for ``seed`` and ``conditions`` (as written to disk)."""
+    return _SYNTHESIZERS[label](clip_rng(seed, split, label, index, conditions), sample_rate=sample_rate,
+                                duration=duration, conditions=conditions)
 
 
-def clip_name(split: str, label: str, index: int) -> str:
-    """File name of a synthetic clip, e.g. ``synthetic-speech-train-0007.wav``."""
-    return f"synthetic-{label}-{split}-{index:04d}.wav"
+def clip_name(split: str, label: str, index: int, conditions: str = DEFAULT_CONDITIONS) -> str:
+    """File name of a synthetic clip, e.g. ``synthetic-speech-train-0007.wav`` (lab) or
+    ``synthetic-world-speech-train-0007.wav``."""
+    preset = "" if get_conditions(conditions).name == "lab" else f"{get_conditions(conditions).name}-"
+    return f"synthetic-{preset}{label}-{split}-{index:04d}.wav"
 
 
-def _readme_text(seed: int) -> str:
+def _readme_text(seed: int, conditions: str) -> str:
+    if conditions == "lab":
+        made = ("Speech-like clips: source-filter synthesis (glottal harmonics with gliding pitch in 80-250 Hz,\n"
+                "formants moving between vowel targets, fricative and plosive noise, 3-6 syllables per second,\n"
+                "pauses, several voices). Music-like clips: melodies and chords on musical scales with\n"
+                "harmonic instrument timbres and envelopes, bass lines, sung melodies, percussion at a\n"
+                "steady tempo.\n"
+                "Both pass through random rooms, background noise and bandwidth limits.\n")
+    else:
+        made = ("Speech-like clips: source-filter synthesis with the rhythm and pitch of stress-, syllable-\n"
+                "and mora-timed languages and of tone languages; running speech, read prompts and\n"
+                "isolated words, some over a quiet music bed. Music-like clips: melodies, chords, bass\n"
+                "lines, sung melodies and percussion, also on modes over drones with hand drums.\n"
+                "Both pass through rooms (near and far), loud backgrounds (babble, cafe, street, hum,\n"
+                "hiss at 0-20 dB SNR), telephone lines and codecs (G.711, GSM, ADPCM, mp3, Vorbis, Opus).\n")
     return (
         "SYNTHETIC DATA - these recordings are not real speech or music.\n"
         "\n"
         f"The files synthetic-*.wav in train/ and test/ were generated by speechmusic.synth "
         f"(generator version {SYNTH_VERSION}) with seed {seed}.\n"
-        "Speech-like clips: source-filter synthesis (glottal harmonics with gliding pitch in 80-250 Hz,\n"
-        "formants moving between vowel targets, fricative and plosive noise, 3-6 syllables per second,\n"
-        "pauses, several voices). Music-like clips: melodies and chords on musical scales with\n"
-        "harmonic instrument timbres and envelopes, bass lines, sung melodies, percussion at a\n"
-        "steady tempo.\n"
-        "Both pass through random rooms, background noise and bandwidth limits.\n"
+        f"Conditions: {conditions}\n"
+        + made +
         "\n"
-        "Each clip depends only on (seed, split, class, index), so running\n"
-        f"  speechmusic.synth.build_synthetic_dataset(<this folder>, seed={seed})\n"
+        "Each clip depends only on (seed, split, class, index, conditions), so running\n"
+        f"  speechmusic.synth.build_synthetic_dataset(<this folder>, seed={seed}, conditions={conditions!r})\n"
         "again recreates exactly the same files; existing files are never overwritten.\n"
         "Licence: generated audio, dedicated to the public domain.\n"
         "A model trained only on these clips learns what the generator does; expect lower accuracy\n"
@@ -1245,9 +1243,23 @@ def _check_count(name: str, value) -> int:
     return int(value)
 
 
-def _render_job(seed: int, split: str, label: str, index: int) -> np.ndarray:
+def _render_job(seed: int, split: str, label: str, index: int, conditions: str) -> np.ndarray:
     return synthesize_clip(seed, split, label, index, sample_rate=DEFAULT_PARAMS.sample_rate,
-                           duration=DEFAULT_PARAMS.duration)
+                           duration=DEFAULT_PARAMS.duration, conditions=conditions)
+
+
+def conditions_in(data_dir: str | os.PathLike) -> set[str]:
+    """The presets of the synthetic clips already in a data folder (by their file names)."""
+    found = set()
+    for split in SPLITS:
+        for label in CLASS_NAMES:
+            folder = Path(data_dir) / split / label
+            if not folder.is_dir():
+                continue
+            for path in folder.glob("synthetic-*.wav"):
+                rest = path.name[len("synthetic-"):]
+                found.add(next((name for name in CONDITIONS if name != "lab" and rest.startswith(f"{name}-")), "lab"))
+    return found
 
 
 def build_synthetic_dataset(
@@ -1258,6 +1270,7 @@ def build_synthetic_dataset(
     seed: int = 0,
     n_jobs: int | None = None,
     progress: bool = True,
+    conditions: str = DEFAULT_CONDITIONS,
 ) -> dict:
     """Write the synthetic dataset: ``n_train`` + ``n_test`` clips of each class.
 
@@ -1280,6 +1293,11 @@ def build_synthetic_dataset(
         process.
     progress : bool
         Show a progress bar.
+    conditions : {"lab", "world"}
+        Preset of content and recording situations (:mod:`speechmusic.synth_conditions`): the
+        lab's clips, or clips that look like people's recordings (for training a model for them).
+        Their files are named ``synthetic-...`` and ``synthetic-world-...``; a folder holds one
+        preset only.
 
     Returns
     -------
@@ -1298,9 +1316,16 @@ def build_synthetic_dataset(
     seed = _check_count("seed", seed)
     if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0):
         raise ParameterError(f"n_jobs must be None, a positive integer or -1 (all cores), got {n_jobs!r}")
+    conditions = get_conditions(conditions).name
     data_dir = Path(data_dir)
     if data_dir.exists() and not data_dir.is_dir():
         raise ParameterError(f"{data_dir} exists and is not a folder")
+    other = sorted(conditions_in(data_dir) - {conditions}) if data_dir.is_dir() else []
+    if other:
+        raise ParameterError(
+            f"{data_dir} already holds synthetic clips made with conditions {', '.join(repr(o) for o in other)}; "
+            f"a data folder holds one preset only: choose another folder for conditions {conditions!r}"
+        )
 
     counts = {"train": n_train, "test": n_test}
     summary = {split: {label: {"written": 0, "present": 0} for label in ("speech", "music")} for split in SPLITS}
@@ -1308,7 +1333,7 @@ def build_synthetic_dataset(
     for split in SPLITS:
         for label in ("speech", "music"):
             for index in range(counts[split]):
-                if (data_dir / split / label / clip_name(split, label, index)).exists():
+                if (data_dir / split / label / clip_name(split, label, index, conditions)).exists():
                     summary[split][label]["present"] += 1
                 else:
                     todo.append((split, label, index))
@@ -1317,13 +1342,13 @@ def build_synthetic_dataset(
     readme = data_dir / README_NAME
     if not readme.exists():
         try:
-            write_text(readme, _readme_text(seed))
+            write_text(readme, _readme_text(seed, conditions))
         except FileExistsError:
             pass  # another run wrote it meanwhile
 
     if n_jobs is None:
         n_jobs = -1 if len(todo) >= PARALLEL_MIN_CLIPS else 1
-    jobs = [(seed, split, label, index) for split, label, index in todo]
+    jobs = [(seed, split, label, index, conditions) for split, label, index in todo]
     if n_jobs == 1 or len(jobs) < 2:
         results = (_render_job(*job) for job in jobs)
     else:
@@ -1338,7 +1363,7 @@ def build_synthetic_dataset(
     try:
         for (split, label, index), clip in tqdm(zip(todo, results), total=len(todo), desc="synthesising",
                                                unit="clip", disable=not progress or not todo):
-            if _save_clip(writer, data_dir, seed, split, label, index, clip):
+            if _save_clip(writer, data_dir, seed, split, label, index, clip, conditions):
                 summary[split][label]["written"] += 1
                 if writer is not None and len(writer.written) % 20 == 0:
                     writer.flush()  # keep the manifest close to the files if the run is interrupted
@@ -1359,9 +1384,10 @@ def _clip_writer(data_dir: Path):
     return ClipWriter(data_dir)
 
 
-def _save_clip(writer, data_dir: Path, seed: int, split: str, label: str, index: int, clip: np.ndarray) -> bool:
+def _save_clip(writer, data_dir: Path, seed: int, split: str, label: str, index: int, clip: np.ndarray,
+               conditions: str = DEFAULT_CONDITIONS) -> bool:
     """Write one clip under its fixed name; False when that name is already taken."""
-    target = data_dir / split / label / clip_name(split, label, index)
+    target = data_dir / split / label / clip_name(split, label, index, conditions)
     if target.exists():
         return False
     if writer is None:
@@ -1372,6 +1398,7 @@ def _save_clip(writer, data_dir: Path, seed: int, split: str, label: str, index:
         return True
     saved = writer.save(
         split, label, clip, stem=target.stem, source=SOURCE_NAME,
-        original=f"{SOURCE_NAME}:{seed}:{split}:{label}:{index}", offset=0.0, licence=LICENCE,
+        original=f"{SOURCE_NAME}:{'' if conditions == 'lab' else conditions + ':'}{seed}:{split}:{label}:{index}",
+        offset=0.0, licence=LICENCE,
     )
     return saved is not None

@@ -30,9 +30,25 @@ def test_synthetic_source_end_to_end_and_idempotent(tmp_path, capsys):
     assert "done: 0 new clips" in capsys.readouterr().out
 
 
+def test_synthetic_world_conditions_go_to_their_own_folder(tmp_path, capsys):
+    world, lab = tmp_path / "data-world", tmp_path / "data"
+    args = ["download", "--source", "synthetic", "--conditions", "world", "--train", "1", "--test", "0", "--quiet"]
+    assert cli([*args, "--data-dir", str(world)]) == 0
+    assert sorted(p.name for p in clips_under(world)) == ["synthetic-world-music-train-0000.wav",
+                                                          "synthetic-world-speech-train-0000.wav"]
+    assert "conditions world" in capsys.readouterr().out
+    # A folder of the lab's clips is not mixed with the world's: refused, nothing written.
+    assert cli(["download", "--source", "synthetic", "--train", "1", "--test", "0", "--quiet", "--data-dir", str(lab)]) == 0
+    before = sorted(clips_under(lab))
+    assert cli([*args, "--data-dir", str(lab)]) == 2
+    assert "one preset only" in capsys.readouterr().err
+    assert sorted(clips_under(lab)) == before
+
+
 @pytest.mark.parametrize(
     "extra, message",
     [
+        (["--source", "gtzan", "--conditions", "world"], "--conditions applies to the synthetic source only"),
         (["--source", "quickstart", "--url", "http://127.0.0.1:9/x.tar.gz"], "--mirror"),
         (["--source", "librispeech", "--sha256", "xyz"], "64 hexadecimal"),
         (["--source", "synthetic", "--url", "http://127.0.0.1:9/x"], "does not apply to the synthetic"),

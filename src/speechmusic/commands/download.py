@@ -28,6 +28,7 @@ examples:
   .venv/bin/speechmusic download --source gtzan --url https://my-mirror.example/music_speech.tar.gz --sha256 <64 hex>
   .venv/bin/speechmusic download --source librispeech --archive ~/Downloads/dev-clean.tar.gz
   .venv/bin/speechmusic download --source synthetic --data-dir data
+  .venv/bin/speechmusic download --source synthetic --conditions world --train 400 --test 0 --data-dir data-world
 
 N clips per class and split. Train and test never share a speaker (LibriSpeech), a track (GTZAN,
 MUSAN) or a source (real-world: a repository owner). Archives are read without unpacking them; a run that
@@ -72,6 +73,10 @@ def add_download_arguments(parser: argparse.ArgumentParser, *, source_required: 
     parser.add_argument("--retries", type=_count, default=DEFAULT_RETRIES, metavar="N", help="further attempts per mirror")
     parser.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="network timeout")
     parser.add_argument("--seed", type=_count, default=0, help="seed of the synthetic dataset")
+    parser.add_argument("--conditions", choices=("lab", "world"), default=None,
+                        help="synthetic source only: 'lab' (default) makes the lab's clips; 'world' makes clips that "
+                             "look like people's recordings (other languages, far rooms, loud backgrounds, phones, "
+                             "codecs), for training a model for real recordings (docs/synthetic.md)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -126,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
         clips_per_group=args.clips_per_group,
         subset=args.subset,
         seed=args.seed,
+        conditions=args.conditions,
         progress=not args.quiet,
         timeout=(min(10.0, args.timeout), args.timeout),
         retries=args.retries,
