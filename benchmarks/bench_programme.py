@@ -334,6 +334,7 @@ def run(work_dir: Path, *, root: Path = REAL_WORLD, n_folds: int = N_FOLDS, synt
                                             n_train=synthetic_per_class, params=real.params)
     pool = dm.build_pool(real, recipe, synthetic=synthetic)
     no_mix = pool.subset(pool.part != "mix")
+    mixes = dm.calibration_mixes(real, recipe)
     folds = dm.source_folds(real, n_folds)
     programmes = [programmes_of_fold(real, fold, seed=1000 + f) for f, fold in enumerate(folds)]
 
@@ -350,9 +351,12 @@ def run(work_dir: Path, *, root: Path = REAL_WORLD, n_folds: int = N_FOLDS, synt
     for f, fold in enumerate(folds):
         if not programmes[f]:
             continue
-        models["default recipe"][f] = dm.train_recipe(pool, real, recipe, exclude=fold)[0]
-        models["default recipe without the speech-over-music mixes"][f] = dm.train_recipe(no_mix, real, recipe,
-                                                                                          exclude=fold)[0]
+        models["default recipe"][f] = dm.train_recipe(pool, real, recipe, exclude=fold, mixes=mixes)[0]
+        # Without the convention in training, nor in the calibration set.
+        models["default recipe without the speech-over-music mixes"][f] = dm.train_recipe(
+            no_mix, real, recipe, exclude=fold, mixes=dataclasses.replace(mixes, items=[], pairs=[],
+                                                                          vectors=mixes.vectors[:0],
+                                                                          mix_index=mixes.mix_index[:0]))[0]
         models["synthetic set only (`speechmusic train` on it)"][f] = synthetic_only
     tallies = {name: Tally() for name in models}
     sweep = {(hop, penalty): Tally() for hop in hops for penalty in penalties}

@@ -39,7 +39,6 @@ import os
 import time
 import warnings
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -54,8 +53,7 @@ from .errors import DatasetError, ParameterError
 from .evaluation import ClipInfo, ClipScores, ClipWindows, clip_probabilities, fit_vectors
 from .features import to_vectors
 
-#: Where the shipped model lives inside the package, and its credits file beside it.
-DEFAULT_MODEL_RESOURCE = ("models", "default.npz")
+#: The credits file written beside a model file: ``<stem>-ATTRIBUTION.md``.
 ATTRIBUTION_SUFFIX = "-ATTRIBUTION.md"
 #: Name of the measurement on the calibration mixes (speech over music, scored leave-pair-out).
 MIX_CONDITION = "speech over music"
@@ -723,8 +721,11 @@ def measure(
         scored[MIX_CONDITION] = _mix_scores(mix_z, mixes, real)
     result = {"sources": len(sources), "clips": len(real.clips), "mixes": len(mixes.items), "conditions": {}}
     for name, scores in scored.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # the mixes have no music: its recall is NaN
+            summary = scores.summary()
         result["conditions"][name] = {
-            "summary": scores.summary(), "category": scores.table("category"),
+            "summary": summary, "category": scores.table("category"),
             "language": scores.table("language"), "wrong": scores.wrong(),
         }
     if not nested_calibration:
@@ -768,28 +769,366 @@ def measure(
     if mixes.items:
         pairs_of_scores[MIX_CONDITION] = (scored[MIX_CONDITION],
                                           _mix_scores(calibrated_mix, mixes, real, calibration=identity))
-    for c, (before, after) in pairs_of_scores.items():
-        nested["conditions"][c] = {
-            "before": calibration_summary(before), "after": calibration_summary(after),
-            "balanced_accuracy_before": before.balanced_accuracy(),
-            "balanced_accuracy_after": after.balanced_accuracy(),
-            "speech_recall_before": before.recall(1), "speech_recall_after": after.recall(1),
-            "wrong_after": after.wrong(),
-        }
-        if c != MIX_CONDITION:
-            nested["conditions"][c]["category_after"] = after.table("category")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the mixes have no music: its recall is NaN
+        for c, (before, after) in pairs_of_scores.items():
+            nested["conditions"][c] = {
+                "before": calibration_summary(before), "after": calibration_summary(after),
+                "balanced_accuracy_before": before.balanced_accuracy(),
+                "balanced_accuracy_after": after.balanced_accuracy(),
+                "speech_recall_before": before.recall(1), "speech_recall_after": after.recall(1),
+                "wrong_after": after.wrong(),
+            }
+            if c != MIX_CONDITION:
+                nested["conditions"][c]["category_after"] = after.table("category")
     result["calibration_nested"] = nested
     return result
 
 
 # --------------------------------------------------------------------------------- the build
 
-def default_model_path() -> Path:
-    """The shipped model file inside the installed package (it may be missing from a broken install)."""
-    return Path(str(resources.files("speechmusic").joinpath(*DEFAULT_MODEL_RESOURCE)))
-
-
 def attribution_path(model_path: str | os.PathLike) -> Path:
     """The credits file written beside a model: ``default.npz`` -> ``default-ATTRIBUTION.md``."""
     model_path = Path(model_path)
     return model_path.with_name(model_path.stem + ATTRIBUTION_SUFFIX)
+
+
+def _entries(real: RealSet):
+    """A :class:`speechmusic.sources.real_world.Entry` per clip: the packaged list's, else from the folder's manifest."""
+    from .sources.real_world import Entry, load_manifest
+
+    listed = {e.id: e for e in load_manifest()}
+    entries = []
+    for clip, row in zip(real.clips, real.rows):
+        entry = listed.get(clip.id)
+        if entry is None or entry.repo != clip.source:
+            numbers = {}
+            for key in ("start_s", "duration_s"):
+                try:
+                    numbers[key] = float(row.get(key) or 0.0)
+                except ValueError:
+                    numbers[key] = 0.0
+            entry = Entry(id=clip.id, label=clip.label_name, category=clip.category, language=clip.language,
+                          recording=row.get("recording", "") or clip.id, repo=clip.source,
+                          commit=row.get("commit", "") or "", path=row.get("path", "") or Path(clip.path).name,
+                          source_sha256=row.get("source_sha256", "") or "",
+                          licence=row.get("licence", "") or "not stated in the manifest",
+                          attribution=row.get("attribution", "") or "not stated in the manifest", **numbers)
+        entries.append(entry)
+    return entries
+
+
+def data_fingerprint(real: RealSet) -> str:
+    """sha256 of the clips' ids, labels, sources and file contents: what the weights were trained on.
+
+    Two folders with the same fingerprint give the same model; the shared copy and a folder built
+    from the originals differ (their Ogg and MP3 cuts are not the same bytes, see docs/model-card.md).
+    """
+    digest = hashlib.sha256()
+    for clip in sorted(real.clips, key=lambda c: c.id):
+        digest.update(f"{clip.id}\t{clip.label}\t{clip.source}\t".encode("utf-8"))
+        digest.update(hashlib.sha256(Path(clip.path).read_bytes()).hexdigest().encode("ascii"))
+    return digest.hexdigest()
+
+
+def check_against_list(real: RealSet) -> list[str]:
+    """How the folder differs from the packaged list of the real-world set (empty when it holds exactly those clips)."""
+    from .sources.real_world import load_manifest
+
+    listed = {e.id: e for e in load_manifest()}
+    present = {c.id: c for c in real.clips}
+    problems = []
+    missing = sorted(set(listed) - set(present))
+    extra = sorted(set(present) - set(listed))
+    if missing:
+        problems.append(f"{len(missing)} clips of the list are missing (first: {', '.join(missing[:3])})")
+    if extra:
+        problems.append(f"{len(extra)} clips are not in the list (first: {', '.join(extra[:3])})")
+    other = sorted(i for i in set(listed) & set(present)
+                   if listed[i].repo != present[i].source or listed[i].label != present[i].label_name)
+    if other:
+        problems.append(f"{len(other)} clips have another source or label than the list (first: {other[0]})")
+    return problems
+
+
+@dataclass
+class BuildResult:
+    """What :func:`build_default_model` made."""
+
+    model_path: Path
+    attribution_path: Path
+    classifier: object
+    metadata: dict
+    measurements: dict | None = None
+    report_paths: list = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def build_default_model(
+    real_world: str | os.PathLike,
+    model_path: str | os.PathLike,
+    *,
+    recipe: Recipe = DEFAULT_RECIPE,
+    report: str | os.PathLike | None = None,
+    measure_model: bool = True,
+    overwrite: bool = False,
+    synthetic_dir: str | os.PathLike | None = None,
+    command: str = "",
+    progress: bool = False,
+    log: Callable[[str], None] | None = None,
+) -> BuildResult:
+    """Train the default model from a real-world folder, calibrate it, save it and (optionally) measure it.
+
+    Parameters
+    ----------
+    real_world : path-like
+        A folder laid out like ``../shared/real-world`` (``manifest.csv`` naming each clip's source).
+    model_path : path-like
+        The model file to write (``src/speechmusic/models/default.npz`` for the shipped one); its
+        credits are written beside it (:func:`attribution_path`).
+    recipe : Recipe
+    report : path-like or None
+        Write the measured tables here (Markdown) and beside it the same as JSON (``.json``).
+    measure_model : bool
+        Run :func:`measure` (leave-one-source-out of the whole recipe, nested calibration: a few
+        minutes). Without it only the model is built (its weights are the same).
+    overwrite : bool
+        Replace existing output files.
+    synthetic_dir : path-like or None
+        Where the synthetic set is generated or found (None: a temporary folder).
+    command : str
+        The command line to record in the report.
+    progress : bool
+    log : callable or None
+        Receives one line per step.
+
+    Returns
+    -------
+    BuildResult
+
+    Raises
+    ------
+    DatasetError
+        The folder is missing or is not a clip folder with a manifest.
+    FileExistsError
+        An output exists and ``overwrite`` is False (checked before any work).
+    """
+    from . import __version__
+    from .evaluation import load_synthetic_training_set
+    from .fileio import write_text
+    from .pipeline import save_classifier
+    from .sources.real_world import attribution_markdown, licence_family
+    from .synth import SYNTH_VERSION
+
+    log = log or (lambda text: None)
+    began = time.perf_counter()
+    model_path = Path(model_path)
+    credits = attribution_path(model_path)
+    report_paths = [] if report is None else [Path(report), Path(report).with_suffix(".json")]
+    for path in [model_path, credits, *report_paths]:
+        if path.exists() and not overwrite:
+            raise FileExistsError(f"{path} already exists: add --overwrite to replace it")
+    real = load_real_set(real_world)
+    log(f"real clips: {len(real.clips)} from {len(real.sources)} sources in {real.root} "
+        f"({time.perf_counter() - began:.0f} s)")
+    for problem in check_against_list(real):
+        warnings.warn(f"{real.root} differs from the real-world list: {problem}; the model will differ from the "
+                      "shipped one", RuntimeWarning, stacklevel=2)
+    synthetic = None
+    if recipe.synthetic_per_class > 0:
+        synthetic = load_synthetic_training_set(synthetic_dir, seed=recipe.synthetic_seed,
+                                                n_train=recipe.synthetic_per_class, params=real.params,
+                                                progress=progress)
+    pool = build_pool(real, recipe, synthetic=synthetic, progress=progress)
+    mixes = calibration_mixes(real, recipe)
+    log(f"training examples: {len(pool.labels)} windows {pool.counts()}; calibration mixes: {len(mixes.items)} "
+        f"({time.perf_counter() - began:.0f} s)")
+    classifier, calibration_set = train_recipe(pool, real, recipe, mixes=mixes)
+    calibration = classifier.calibration
+    log(f"trained; calibration a={calibration.a:.4f}, b={calibration.b:.4f} ({time.perf_counter() - began:.0f} s)")
+    families: dict[str, int] = {}
+    for entry in _entries(real):
+        family = licence_family(entry.licence)
+        families[family] = families.get(family, 0) + 1
+    n_speech = sum(c.label == LABELS["speech"] for c in real.clips)
+    metadata = {
+        "model_name": DEFAULT_MODEL_NAME,
+        "trained_on": (f"the synthetic set and {len(real.clips)} real clips of {len(real.sources)} public sources, "
+                       "speech over music labelled speech"),
+        "recipe": recipe.as_dict(),
+        "data": {
+            "real_clips": len(real.clips), "real_speech": int(n_speech), "real_music": len(real.clips) - int(n_speech),
+            "sources": len(real.sources), "fingerprint": data_fingerprint(real),
+            "manifest_sha256": real.manifest_sha256, "differences_from_list": check_against_list(real),
+            "licence_families": dict(sorted(families.items())),
+            "synthetic_generator_version": SYNTH_VERSION if recipe.synthetic_per_class > 0 else None,
+            "training_windows": pool.counts(),
+            "calibration_windows": {"clips": int(np.sum(calibration_set.kind == "clip")),
+                                    "mixes": int(np.sum(calibration_set.kind == "mix"))},
+        },
+        "card": "docs/model-card.md",
+        "attribution": credits.name,
+        "rebuild": "speechmusic build-model (docs/model-card.md, 'Rebuilding it')",
+    }
+    save_classifier(classifier, model_path, overwrite=overwrite, **metadata)
+    write_text(credits, attribution_markdown(
+        _entries(real), title=f"Attribution: the data of the {DEFAULT_MODEL_NAME}",
+        intro=(f"`{model_path.name}` (weights of a logistic regression: {len(classifier.model.coef_)} numbers and "
+               "their standardisation) was trained on the synthetic set of speechmusic (generated, public "
+               f"domain) and on the {len(real.clips)} real clips credited below (speech clips also laid over "
+               "music clips of other sources). No audio is distributed with the model. The clips come from "
+               "public repositories under licences that allow training and publishing a model; this page "
+               "credits their authors as those licences ask.")), overwrite=overwrite)
+    log(f"wrote {model_path} and {credits}")
+    result = BuildResult(model_path=model_path, attribution_path=credits, classifier=classifier, metadata=metadata)
+    if measure_model:
+        result.measurements = measure(pool, real, recipe, mixes=mixes, log=log)
+        result.measurements.update(
+            calibration={"a": calibration.a, "b": calibration.b}, package_version=__version__, command=command,
+            recipe=recipe.as_dict(), data=metadata["data"], pool=pool.counts())
+        if report is not None:
+            write_text(report_paths[0], measurements_markdown(result.measurements), overwrite=overwrite)
+            import json
+
+            write_text(report_paths[1], json.dumps(result.measurements, indent=1, allow_nan=True) + "\n",
+                       overwrite=overwrite)
+            result.report_paths = report_paths
+            log(f"wrote {report_paths[0]} and {report_paths[1]}")
+    result.seconds = time.perf_counter() - began
+    return result
+
+
+# --------------------------------------------------------------------------------- the report
+
+def _f(value, digits: int = 3) -> str:
+    return "–" if value is None or (isinstance(value, float) and not np.isfinite(value)) else f"{value:.{digits}f}"
+
+
+def _table(headers: list[str], rows: list[list]) -> list[str]:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
+    return lines
+
+
+CONDITION_NOTES = {
+    "clean": "the clips as they are",
+    "noisy": "pink noise at 10 dB SNR",
+    "telephone": "8 kHz, 300-3400 Hz, 8-bit mu-law",
+    "snippet": "the middle second alone",
+    MIX_CONDITION: "one mix per speech clip, music of another source at -5..-20 dB, labelled speech; "
+                   "scored by models trained without both sources",
+}
+
+
+def measurements_markdown(m: dict) -> str:
+    """The Markdown page of :func:`build_default_model`'s measurements (docs/model-card-measurements.md)."""
+    conditions = m["conditions"]
+    nested = m.get("calibration_nested", {}).get("conditions", {})
+    data = m.get("data", {})
+    lines = [
+        "# Default model: measurements",
+        "",
+        "Written by the command below (`speechmusic build-model`); do not edit by hand: rebuild instead. "
+        "How to read it: [model-card.md](model-card.md).",
+        "",
+        f"- Command: `{m.get('command') or 'speechmusic build-model'}` (speechmusic {m.get('package_version', '?')})",
+        f"- Data: {data.get('real_clips')} real clips ({data.get('real_speech')} speech, {data.get('real_music')} music) "
+        f"from {m.get('sources')} sources; fingerprint `{str(data.get('fingerprint', ''))[:16]}`; "
+        f"synthetic generator version {data.get('synthetic_generator_version')}",
+        f"- Training windows: " + ", ".join(f"{part} {v['speech']} speech + {v['music']} music"
+                                           for part, v in m.get("pool", {}).items()),
+        f"- Calibration of the shipped model: a = {_f(m['calibration']['a'], 4)}, b = {_f(m['calibration']['b'], 4)} "
+        "(p = sigmoid(a z + b) from the model's log-odds z)",
+        "",
+        "## Leave-one-source-out",
+        "",
+        f"Each of the {m['sources']} sources held out in turn; the model trained by the whole recipe without it "
+        "(and without every mix or copy made from it) scores its clips as `predict` does (3-s windows, the clip's "
+        "probability the mean of its windows'). Balanced accuracy = mean of the speech and music recalls; "
+        "*own* = the model's own probabilities (threshold 0.5), *calibrated* = with a calibration fitted without "
+        "the held-out source (nested).",
+        "",
+    ]
+    rows = []
+    for name, c in conditions.items():
+        s = c["summary"]
+        after = nested.get(name, {})
+        if name == MIX_CONDITION:  # speech only: the balanced accuracy is the speech recall
+            rows.append([name, CONDITION_NOTES.get(name, ""), s["clips"], f"{_f(s['speech_recall'])} (speech recall)",
+                         f"{_f(after.get('speech_recall_after'))} (speech recall)", "–",
+                         f"{s['speech_right']}/{s['speech_clips']}", "–", f"{_f(s['window_balanced_accuracy'])} (recall)"])
+            continue
+        rows.append([name, CONDITION_NOTES.get(name, ""), s["clips"], _f(s["balanced_accuracy"]),
+                     _f(after.get("balanced_accuracy_after")), _f(s["auc"]), f"{s['speech_right']}/{s['speech_clips']}",
+                     f"{s['music_right']}/{s['music_clips']}", _f(s["window_balanced_accuracy"])])
+    lines += _table(["Condition", "What", "Recordings", "Balanced acc. (own)", "Balanced acc. (calibrated)", "AUC",
+                     "Speech right", "Music right", "Window balanced acc. (own)"], rows)
+    # per category: right counts per condition
+    names = [n for n in conditions if n != MIX_CONDITION]
+    keys = []
+    for row in conditions[names[0]]["category"]:
+        keys.append((row["label"], row["category"], row["clips"]))
+    by = {n: {(r["label"], r["category"]): r["right"] for r in conditions[n]["category"]} for n in names}
+    lines += ["", "### Per category (recordings right, own probabilities)", ""]
+    lines += _table(["Class", "Category", "Clips"] + names,
+                    [[label, category or "–", clips] + [by[n].get((label, category), "–") for n in names]
+                     for label, category, clips in keys])
+    if MIX_CONDITION in conditions:
+        lines += ["", "### Speech over music by level (recordings labelled speech, own probabilities)", ""]
+        lines += _table(["Level", "Mixes", "Labelled speech", "Share"],
+                        [[r["category"].replace("speech over music ", ""), r["clips"], r["right"], _f(r["accuracy"])]
+                         for r in conditions[MIX_CONDITION]["category"]])
+    lines += ["", "### Speech per language (clean, own probabilities)", ""]
+    lines += _table(["Language", "Clips", "Right"],
+                    [[r["language"] or "–", r["clips"], r["right"]] for r in conditions["clean"]["language"]
+                     if r["label"] == "speech"])
+    lines += ["", "### Misclassified recordings (own probabilities)", ""]
+    for name, c in conditions.items():
+        wrong = "; ".join(f"`{w['id']}` ({w['label']}, {w['category']}, p(speech) {w['probability_speech']})"
+                          for w in c["wrong"]) or "none"
+        lines.append(f"- {name}: {wrong}")
+    if nested:
+        cn = m["calibration_nested"]
+        lines += [
+            "", "## Calibration, measured nested", "",
+            "For each held-out source (and each held-out pair of sources of the mixes) the calibration is fitted "
+            "exactly as the shipped one, on the other sources only (their leave-one-source-out log-odds and "
+            "leave-pair-out mixes), and applied to the held-out recordings. ECE = expected calibration error "
+            "(10 equal bins, weighted by how many predictions each holds; 0 is perfect); window = each 3-s window, "
+            "clip = each recording's mean probability. Fitted slopes a from "
+            f"{_f(cn['a_range'][0])} to {_f(cn['a_range'][1])}, offsets b from {_f(cn['b_range'][0])} to "
+            f"{_f(cn['b_range'][1])}.", "",
+        ]
+        rows = []
+        for name, c in nested.items():
+            b, a = c["before"], c["after"]
+            rows.append([name, f"{_f(b['window']['ece'])} → {_f(a['window']['ece'])}",
+                         f"{_f(b['clip']['ece'])} → {_f(a['clip']['ece'])}",
+                         f"{_f(b['window']['log_loss'])} → {_f(a['window']['log_loss'])}",
+                         f"{_f(b['window']['brier'])} → {_f(a['window']['brier'])}",
+                         f"{_f(c['balanced_accuracy_before'])} → {_f(c['balanced_accuracy_after'])}"
+                         + (" (speech recall)" if name == MIX_CONDITION else "")])
+        lines += _table(["Condition", "ECE, windows (own → calibrated)", "ECE, recordings", "Log loss, windows",
+                         "Brier, windows", "Balanced accuracy"], rows)
+        for name in ("clean", MIX_CONDITION, "noisy"):
+            if name not in nested:
+                continue
+            for level in ("window", "clip"):
+                b = {(r["low"], r["high"]): r for r in nested[name]["before"][level]["reliability"]}
+                a = {(r["low"], r["high"]): r for r in nested[name]["after"][level]["reliability"]}
+                lines += ["", f"Reliability, {name}, {level}s (predicted p(speech) bin: count, mean predicted, "
+                              "share that is speech):", ""]
+                rows = []
+                for key in sorted(set(b) | set(a)):
+                    cells = []
+                    for table in (b, a):
+                        r = table.get(key)
+                        cells.append("–" if r is None else f"{r['count']}: {_f(r['mean_probability'])} vs "
+                                                           f"{_f(r['observed'])}")
+                    rows.append([f"{key[0]:.1f}-{key[1]:.1f}"] + cells)
+                lines += _table(["Bin", "own", "calibrated"], rows)
+    families = data.get("licence_families", {})
+    if families:
+        lines += ["", "## Data licences (real clips)", ""]
+        lines += _table(["Licence family", "Clips"], [[k, v] for k, v in families.items()])
+    return "\n".join(lines) + "\n"

@@ -209,8 +209,9 @@ class Classifier:
 
     def headline(self) -> str:
         """The line commands print to say which model they used."""
-        which = f"{self.name} (shipped with speechmusic; --model to use another)" if self.is_default else self.name
-        return f"model: {which}: {self.path} ({self.describe()})"
+        if self.is_default:
+            return f"model: {self.name}, shipped with speechmusic ({self.path}; {self.describe()})"
+        return f"model: {self.path or self.name} ({self.describe()})"
 
 
 def train_classifier(
@@ -267,6 +268,8 @@ def save_classifier(
     """
     record = {k: v for k, v in classifier.metadata.items() if k not in _RESERVED_META}
     record.update(metadata)
+    if classifier.calibration is not None:
+        record["calibration"] = classifier.calibration.as_dict()
     return classifier.model.save(
         path,
         overwrite=overwrite,

@@ -221,8 +221,9 @@ def test_predict_digital_silence_is_reported_as_silence_and_carries_no_weight(mo
     assert [w["label"] for w in silent_result["windows"]] == ["silence", "silence"]
     code, out, _ = run(capsys, "predict", padded, silent, "--model", model, "--summary")
     lines = out.splitlines()
-    assert code == 0 and "2 speech, 0 music, 2 silence" in lines[0]
-    assert lines[1].startswith("silence") and "  -  " in lines[1]
+    assert code == 0 and lines[0].startswith(f"model: {model} (")  # which model: the header
+    assert "2 speech, 0 music, 2 silence" in lines[1]
+    assert lines[2].startswith("silence") and "  -  " in lines[2]
 
 
 @pytest.mark.parametrize("label", ["speech", "music"])

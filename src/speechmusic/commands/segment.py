@@ -6,17 +6,18 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..pipeline import load_classifier
+from ..pipeline import resolve_classifier
 from ..segmentation import (
     DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, plot_segmentation, segment_file, segments_csv, write_segments_csv,
 )
 from ..cli import HelpFormatter
 from .common import (
-    add_model, non_negative_float, positive_float, print_json, refuse_existing,
+    add_model_or_default, non_negative_float, positive_float, print_json, refuse_existing,
 )
 
 EXAMPLES = """\
 examples:
+  speechmusic segment radio-show.flac --csv segments.csv          # the model shipped with speechmusic
   speechmusic segment radio-show.flac --model model.npz --csv segments.csv
   speechmusic segment radio-show.flac --model model.npz --csv segments.csv --plot segments.png
   speechmusic segment lecture.wav --model model.npz --hop 0.5 --switch-penalty 10
@@ -28,7 +29,9 @@ by a two-state hidden Markov model (Viterbi): a switch between speech and music 
 --switch-penalty nats of evidence, so isolated hesitant windows do not split a segment, while a
 clear change of a few seconds does. Boundaries have a resolution of one hop. The file is read in
 blocks, so memory does not grow with its length (hours are fine). Output CSV: start,end,label
-(seconds, label speech or music), written atomically.
+(seconds, label speech or music), written atomically. Without --model the default model shipped
+with speechmusic is used (docs/model-card.md): it labels speech over a music bed as speech, the
+broadcast convention. The summary on stderr (and "model" / "model_info" in --json) names the model.
 """
 
 
@@ -42,7 +45,7 @@ def register(subparsers) -> None:
         formatter_class=HelpFormatter,
     )
     parser.add_argument("file", type=Path, metavar="FILE", help="recording to segment")
-    add_model(parser)
+    add_model_or_default(parser)
     parser.add_argument("--window", type=positive_float, default=None, metavar="S",
                         help="window length in seconds (default: the model's clip length, 3; "
                              "other lengths need a model trained with --features dynamics or pooled)")
@@ -66,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         from ..errors import ParameterError
 
         raise ParameterError(f"--plot must end in .png, got {args.plot}")
-    classifier = load_classifier(args.model)
+    classifier = resolve_classifier(args.model)
     result = segment_file(
         args.file,
         classifier,
@@ -84,12 +87,14 @@ def run(args: argparse.Namespace) -> int:
         figure = plot_segmentation(result, title=f"{args.file.name}: {len(result.segments)} segments")
         save_figure(figure, args.plot, overwrite=args.overwrite)
     if args.json:
-        print_json({"file": str(args.file), "model": str(args.model), **result.as_dict(),
+        print_json({"file": str(args.file), "model": classifier.path, "model_info": classifier.identity(),
+                    **result.as_dict(),
                     "csv": str(args.csv) if args.csv else None, "plot": str(args.plot) if args.plot else None})
     elif args.csv is None:
         sys.stdout.write(segments_csv(result.segments))
     if not args.quiet:
         written = [str(p) for p in (args.csv, args.plot) if p is not None]
+        print(classifier.headline(), file=sys.stderr)
         print(
             f"{args.file}: {result.duration:.1f} s, {len(result.segments)} segments "
             f"(speech {result.seconds_of('speech'):.1f} s, music {result.seconds_of('music'):.1f} s), "
