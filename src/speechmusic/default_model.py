@@ -868,7 +868,7 @@ def build_default_model(
     real_world: str | os.PathLike,
     model_path: str | os.PathLike,
     *,
-    recipe: Recipe = DEFAULT_RECIPE,
+    recipe: Recipe | None = None,
     report: str | os.PathLike | None = None,
     measure_model: bool = True,
     overwrite: bool = False,
@@ -886,7 +886,8 @@ def build_default_model(
     model_path : path-like
         The model file to write (``src/speechmusic/models/default.npz`` for the shipped one); its
         credits are written beside it (:func:`attribution_path`).
-    recipe : Recipe
+    recipe : Recipe or None
+        None: :data:`DEFAULT_RECIPE`, the shipped model's.
     report : path-like or None
         Write the measured tables here (Markdown) and beside it the same as JSON (``.json``).
     measure_model : bool
@@ -921,6 +922,7 @@ def build_default_model(
     from .synth import SYNTH_VERSION
 
     log = log or (lambda text: None)
+    recipe = DEFAULT_RECIPE if recipe is None else recipe
     began = time.perf_counter()
     model_path = Path(model_path)
     credits = attribution_path(model_path)
