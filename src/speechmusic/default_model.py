@@ -992,7 +992,7 @@ def build_default_model(
             write_text(report_paths[0], measurements_markdown(result.measurements), overwrite=overwrite)
             import json
 
-            write_text(report_paths[1], json.dumps(result.measurements, indent=1, allow_nan=True) + "\n",
+            write_text(report_paths[1], json.dumps(_no_nan(result.measurements), indent=1, allow_nan=False) + "\n",
                        overwrite=overwrite)
             result.report_paths = report_paths
             log(f"wrote {report_paths[0]} and {report_paths[1]}")
@@ -1001,6 +1001,19 @@ def build_default_model(
 
 
 # --------------------------------------------------------------------------------- the report
+
+def _no_nan(value):
+    """``value`` with every NaN or infinity replaced by None (strict JSON has no NaN)."""
+    if isinstance(value, dict):
+        return {k: _no_nan(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_no_nan(v) for v in value]
+    if isinstance(value, (float, np.floating)):
+        return float(value) if np.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
 
 def _f(value, digits: int = 3) -> str:
     return "–" if value is None or (isinstance(value, float) and not np.isfinite(value)) else f"{value:.{digits}f}"
@@ -1077,9 +1090,11 @@ def measurements_markdown(m: dict) -> str:
                      for label, category, clips in keys])
     if MIX_CONDITION in conditions:
         lines += ["", "### Speech over music by level (recordings labelled speech, own probabilities)", ""]
+        by_level = sorted(conditions[MIX_CONDITION]["category"],
+                          key=lambda r: -float(r["category"].replace("speech over music ", "").replace(" dB", "")))
         lines += _table(["Level", "Mixes", "Labelled speech", "Share"],
                         [[r["category"].replace("speech over music ", ""), r["clips"], r["right"], _f(r["accuracy"])]
-                         for r in conditions[MIX_CONDITION]["category"]])
+                         for r in by_level])
     lines += ["", "### Speech per language (clean, own probabilities)", ""]
     lines += _table(["Language", "Clips", "Right"],
                     [[r["language"] or "–", r["clips"], r["right"]] for r in conditions["clean"]["language"]

@@ -48,6 +48,7 @@ def register(subparsers) -> None:
                       help="download the set's originals and cut the clips into DIR first (clips already there are kept)")
     parser.add_argument("--mirror", default=None, metavar="BASE_URL",
                         help="with --download: fetch the originals as BASE_URL/<repo>/<commit>/<path>")
+    parser.add_argument("--real-world-manifest", type=Path, default=None, help=argparse.SUPPRESS)  # tests: another list
     parser.add_argument("--model", type=Path, required=True, metavar="MODEL",
                         help="model file to write (src/speechmusic/models/default.npz for the shipped one)")
     parser.add_argument("--report", type=Path, default=None, metavar="REPORT.md",
@@ -81,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
     if args.download is not None:
         from ..sources.real_world import build_real_world_folder
 
-        report = build_real_world_folder(args.download, base_url=args.mirror, progress=not args.quiet, log=say)
+        report = build_real_world_folder(args.download, manifest=args.real_world_manifest, base_url=args.mirror,
+                                         progress=not args.quiet, log=say)
         folder = report.folder
     argv = ["speechmusic", "build-model"] + sys.argv[2:] if sys.argv[1:2] == ["build-model"] else []
     with warnings.catch_warnings():
