@@ -14,10 +14,11 @@ how that file is made and measured; ``speechmusic build-model`` runs it:
    it); optionally noisy and telephone copies (:class:`Recipe` says which are used).
 3. **Training**: the project's logistic regression on ``dynamics`` features of 3-s windows
    (``speechmusic train``'s settings for the kind), every window of every part of the pool.
-4. **Calibration**: Platt scaling (:mod:`speechmusic.calibration`) fitted on out-of-fold
-   log-odds of the real clips, leave-one-source-out: each source's windows are scored by a model
-   trained without that source, so the two numbers describe the model's confidence on recordings
-   it has never heard.
+4. **Calibration**: Platt scaling (:mod:`speechmusic.calibration`) fitted on held-out log-odds:
+   the real clips scored leave-one-source-out (each source's windows by a model trained without
+   that source) and calibration mixes of speech over music scored leave-pair-out (each by a model
+   trained without both of its sources), so the two numbers describe the model's confidence on
+   recordings it has never heard (:func:`train_recipe`, :class:`CalibrationData`).
 
 Every training example remembers which sources it was made from (a mix: two), so a model that
 must not have heard a source is trained without everything made from it (:meth:`Pool.without`):
@@ -25,10 +26,10 @@ the measurements below hold out a source's clips *and* the mixes and copies made
 
 Measurement (:func:`measure`): leave-one-source-out (29 folds) of the whole recipe on the real
 clips as they are and on degraded copies (pink noise at 10 dB SNR, telephone, the middle second),
-per category and language; and the calibration measured *nested*: for each held-out source the
-calibration itself is fitted by an inner leave-one-source-out on the other sources only, then
-judged on the held-out source (reliability tables and expected calibration error, window and clip
-level, before and after).
+per category and language, and the calibration mixes leave-pair-out; and the calibration measured
+*nested*: for each held-out source (or pair) the calibration itself is fitted exactly as above on
+the other sources only, then judged on the held-out recordings (reliability tables and expected
+calibration error, window and clip level, before and after).
 """
 
 from __future__ import annotations
@@ -81,7 +82,8 @@ class Recipe:
         Music level relative to the speech in the mixes, used in turn.
     noisy_copies, telephone_copies : bool
         Add a noisy copy (white or brown noise, SNR drawn from ``copy_snr_db``) / a telephone copy
-        (8 kHz, 300-3400 Hz, mu-law) of every real clip, with the clip's label.
+        (8 kHz, 300-3400 Hz) of every real clip, with the clip's label (measured, not used by the
+        shipped model: docs/model-card.md).
     copy_snr_db : (float, float)
         Range of the noisy copies' SNR.
     seed : int
