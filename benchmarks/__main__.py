@@ -6,7 +6,7 @@
     python -m benchmarks --work-dir /tmp/smb  # keep the generated audio and reuse it next time
 
 Run from the repository root with the project's environment. Nothing is downloaded; benchmarks 4,
-5 and 6 use ../shared/real-audio, 7 and 8 ../shared/real-world, when they exist, and are skipped
+5 and 6 use ../shared/real-audio, 7, 8 and 9 ../shared/real-world, when they exist, and are skipped
 otherwise. Benchmark 8 also needs the peer, pyAudioAnalysis (``.venv/bin/pip install -e .[bench]``). The table goes to standard
 output and to benchmarks/results/latest.md (``--output``). See the README, "Benchmarks and hardening".
 """
@@ -23,13 +23,13 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import (bench_features, bench_loso, bench_messy, bench_peer, bench_real, bench_segment, bench_synthetic,
-               bench_training)
+from . import (bench_features, bench_loso, bench_messy, bench_peer, bench_programme, bench_real, bench_segment,
+               bench_synthetic, bench_training)
 from .data import have_synthetic
 from .machine import LoadMonitor, describe, load_average
 from .report import Section, to_markdown
 
-BENCHMARKS = ("features", "training", "segment", "real", "synthetic", "messy", "loso", "peer")
+BENCHMARKS = ("features", "training", "segment", "real", "synthetic", "messy", "loso", "peer", "programme")
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results" / "latest.md"
 
 
@@ -47,6 +47,7 @@ class Sizes:
     synthetic_seeds: int = 5  # benchmark 5: datasets (seeds 0, 1, ...) trained on and tested
     peer_splits: int = 50  # benchmark 8: pyAudioAnalysis's validation splits per C and fold
     loso_synthetic_per_class: int | None = None  # benchmark 7: synthetic training clips per class (None: evaluation's)
+    programme_folds: int = 4  # benchmark 9: folds of sources
 
 
 MODES = {
@@ -54,7 +55,7 @@ MODES = {
     "quick": Sizes((60, 20), None, 1, True, 2000, 600.0, synthetic_seeds=1),
     # For the smoke test only: every code path on tiny inputs, in seconds.
     "tiny": Sizes((3, 1), None, 1, False, 20, 12.0, {"music": 1, "speech": 1}, synthetic_seeds=1, peer_splits=2,
-                  loso_synthetic_per_class=3),
+                  loso_synthetic_per_class=3, programme_folds=2),
 }
 
 
@@ -77,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--real-audio", type=Path, default=bench_real.REAL_AUDIO,
                         help="folder with speech/ and music/ recordings for benchmarks 4, 5 and 6")
     parser.add_argument("--real-world", type=Path, default=bench_loso.REAL_WORLD,
-                        help="clip folder (manifest.csv, speech/, music/) for benchmarks 7 and 8")
+                        help="clip folder (manifest.csv, speech/, music/) for benchmarks 7, 8 and 9")
     return parser
 
 
@@ -138,6 +139,9 @@ def run(args: argparse.Namespace) -> tuple[str, list[Section]]:
                                                    synthetic_per_class=sizes.loso_synthetic_per_class))
                 elif name == "peer":
                     sections.append(bench_peer.run(work_dir, root=args.real_world, n_exp=sizes.peer_splits))
+                elif name == "programme":
+                    sections.append(bench_programme.run(work_dir, root=args.real_world, n_folds=sizes.programme_folds,
+                                                        synthetic_per_class=sizes.loso_synthetic_per_class))
     finally:
         if args.work_dir is None:
             shutil.rmtree(work_dir, ignore_errors=True)

@@ -29,20 +29,19 @@ only read. Skipped, with the reason, when ``../shared/real-world`` is absent.
 from __future__ import annotations
 
 import shutil
-import zlib
 from pathlib import Path
 
 import numpy as np
 
 from .report import Section, Target
 
+from speechmusic.augment import SNIPPET_SECONDS, TEST_CONDITIONS as CONDITIONS, degrade, pink_noise  # noqa: F401
+from speechmusic.augment import TEST_NOISE_SNR_DB as NOISE_SNR_DB
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REAL_WORLD = REPO_ROOT / ".." / "shared" / "real-world"
 TARGET_LOSO = 0.95
 TARGET_SYNTHETIC = 0.92
-NOISE_SNR_DB = 10.0
-CONDITIONS = ("clean", "noisy", "telephone", "snippet")
-SNIPPET_SECONDS = 1.0
 
 
 def have_real_world(root: Path = REAL_WORLD) -> bool:
@@ -51,30 +50,21 @@ def have_real_world(root: Path = REAL_WORLD) -> bool:
     return (root / "manifest.csv").is_file() and (root / "speech").is_dir() and (root / "music").is_dir()
 
 
-def pink_noise(n: int, rng: np.random.Generator) -> np.ndarray:
-    """Noise whose power falls as 1/f (equal energy per octave, like much room and street noise)."""
-    spectrum = np.fft.rfft(rng.standard_normal(n))
-    spectrum[1:] /= np.sqrt(np.arange(1, spectrum.size))
-    spectrum[0] = 0.0
-    return np.fft.irfft(spectrum, n=n)
-
-
 def degraded_copy(root: Path, out: Path, condition: str) -> Path:
     """Write every clip of a clip folder in ``condition`` ("noisy", "telephone" or "snippet") into ``out``.
 
-    noisy: pink noise at :data:`NOISE_SNR_DB` dB below the clip's power (seeded by the clip id),
-    16-bit WAV at 22050 Hz. telephone: :func:`benchmarks.bench_messy.telephone` (8 kHz,
-    300-3400 Hz), 8-bit mu-law WAV. snippet: the middle :data:`SNIPPET_SECONDS` of the clip
-    (``predict`` zero-pads it to one window). The manifest is copied; existing copies are reused.
+    The copies are :func:`speechmusic.augment.degrade`'s (the same conditions ``speechmusic
+    build-model`` measures): noisy: pink noise at :data:`NOISE_SNR_DB` dB below the clip's power
+    (seeded by the clip id), 16-bit WAV at 22050 Hz; telephone: 8 kHz, 300-3400 Hz, 8-bit mu-law
+    WAV; snippet: the middle :data:`SNIPPET_SECONDS` of the clip (``predict`` zero-pads it to one
+    window). The manifest is copied; existing copies are reused.
     """
+    import hashlib
+
     import soundfile as sf
 
     from speechmusic.audio import decode
     from speechmusic.evaluation import _find_recordings
-
-    from .bench_messy import telephone
-
-    import hashlib
 
     out = Path(out)
     done = out / ".complete"
@@ -85,22 +75,7 @@ def degraded_copy(root: Path, out: Path, condition: str) -> Path:
     shutil.rmtree(out, ignore_errors=True)
     for row in _find_recordings(Path(root)):
         y = decode(row["path"], sample_rate=22050)
-        if condition == "noisy":
-            rng = np.random.default_rng(zlib.crc32(row["id"].encode()))
-            noise = pink_noise(y.size, rng)
-            power = float(np.mean(y.astype(np.float64) ** 2))
-            noise *= np.sqrt(power / max(float(np.mean(noise**2)), 1e-30)) * 10 ** (-NOISE_SNR_DB / 20)
-            z = (y + noise).astype(np.float32)
-            z /= max(1.0, float(np.abs(z).max()))
-            sr, subtype = 22050, "PCM_16"
-        elif condition == "telephone":
-            z, sr = telephone(y, 22050)
-            subtype = "ULAW"
-        elif condition == "snippet":
-            half = int(SNIPPET_SECONDS * 22050) // 2
-            z, sr, subtype = y[max(0, y.size // 2 - half) : y.size // 2 + half], 22050, "PCM_16"
-        else:
-            raise ValueError(f"unknown condition {condition!r}")
+        z, sr, subtype = degrade(y, 22050, condition, key=row["id"])
         path = out / row["label"] / f"{row['id']}.wav"
         path.parent.mkdir(parents=True, exist_ok=True)
         sf.write(str(path), z, sr, subtype=subtype)

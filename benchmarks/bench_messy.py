@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from speechmusic.augment import telephone  # noqa: F401 (one home for the telephone line)
+
 from .bench_real import REAL_AUDIO
 from .report import Section, Target, seconds
 
@@ -52,7 +54,6 @@ MAX_EXCERPTS = {"speech": None, "music": 4, "other": 2}
 SNIPPET_SECONDS, SNIPPETS_PER_EXCERPT = 1.0, 3
 PAD_SECONDS = 1.5
 QUIET_PEAK_DBFS, QUIET_NOISE_DBFS = -40.0, -80.0
-TELEPHONE_RATE, TELEPHONE_BAND = 8000, (300.0, 3400.0)
 #: libsndfile's MP3 encoder: 0 = best quality; 0.85 gives ~32 kbit/s CBR at 22050 Hz mono.
 MP3_COMPRESSION_LEVEL = 0.85
 STEREO_RATE, STEREO_SUBTYPE, STEREO_RIGHT_GAIN = 44100, "PCM_24", 0.6
@@ -92,17 +93,6 @@ def excerpt_spans(n_samples: int, sample_rate: int, *, rng: np.random.Generator,
         picks = np.linspace(0, len(spans) - 1, max_excerpts).round().astype(int)
         spans = [spans[i] for i in picks]
     return spans
-
-
-def telephone(y: np.ndarray, sample_rate: int) -> tuple[np.ndarray, int]:
-    """A telephone version of a mono signal: 8 kHz, 300-3400 Hz band. Returns ``(signal, 8000)``."""
-    import scipy.signal
-
-    from speechmusic.audio import resample
-
-    narrow = resample(y, orig_sr=sample_rate, target_sr=TELEPHONE_RATE)
-    sos = scipy.signal.butter(4, TELEPHONE_BAND, btype="bandpass", fs=TELEPHONE_RATE, output="sos")
-    return scipy.signal.sosfilt(sos, narrow).astype(np.float32), TELEPHONE_RATE
 
 
 def snippets(y: np.ndarray, sample_rate: int, *, seconds: float = SNIPPET_SECONDS,

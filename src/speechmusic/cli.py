@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "segment",
     "grade",
     "check",
+    "build_model",
 )
 
 

@@ -18,6 +18,10 @@ Model file (``.npz``, written atomically): arrays ``coef``, ``intercept``, optio
                       hop_length, top_db, fmin, fmax
     class_names       ["music", "speech"]: label 0 and label 1
     learning_rate, num_iterations, standardize, costs, and what ``train`` adds (data, accuracy)
+    calibration       optional: {"method": "platt", "a": ..., "b": ...}; probabilities are then
+                      sigmoid(a * log-odds + b) (:mod:`speechmusic.calibration`). Files without
+                      it give the model's own probabilities, as before.
+    model_name        optional: how commands name the model (the shipped default model has one)
 
 :func:`load_classifier` refuses, with one clear sentence, a file it cannot honour: unknown format
 version, unknown feature kind, feature parameters this version does not have or cannot use,
@@ -33,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .calibration import PlattCalibration
 from .config import CLASS_NAMES, DEFAULT_PARAMS, FeatureParams, params_from_dict  # noqa: F401 (re-exported)
 from .errors import ParameterError, SpeechMusicError
 from .features import FEATURE_KINDS, dynamics_length, to_vectors
@@ -91,6 +96,13 @@ class Classifier:
         Name of label 0 and label 1.
     metadata : dict
         Everything else stored in the model file.
+    calibration : PlattCalibration or None
+        Applied to the model's log-odds by :meth:`speech_probability` (None: the model's own
+        probabilities).
+    path : str
+        The file it was loaded from ("" for a classifier made in memory).
+    is_default : bool
+        True for the model shipped with the package (:func:`load_default_classifier`).
 
     Examples
     --------
@@ -104,6 +116,9 @@ class Classifier:
     feature_kind: str = DEFAULT_FEATURE_KIND
     class_names: tuple[str, str] = CLASS_NAMES
     metadata: dict = field(default_factory=dict)
+    calibration: PlattCalibration | None = None
+    path: str = ""
+    is_default: bool = False
 
     def vectors(self, spectrograms: np.ndarray) -> np.ndarray:
         """Classifier inputs ``(m, n_features)`` from spectrograms ``(m, n_mels, frames)``."""
@@ -116,7 +131,18 @@ class Classifier:
             X = X[np.newaxis]
         if X.shape[0] == 0:
             return np.empty(0)
+        if self.calibration is not None:
+            return self.calibration.probability(self.model.decision_function(self.vectors(X)))
         return self.model.predict_proba(self.vectors(X))[:, 1]
+
+    def log_odds(self, spectrograms: np.ndarray) -> np.ndarray:
+        """The model's own (uncalibrated) log-odds of speech for each spectrogram, shape ``(m,)``."""
+        X = np.asarray(spectrograms)
+        if X.ndim == 2:
+            X = X[np.newaxis]
+        if X.shape[0] == 0:
+            return np.empty(0)
+        return self.model.decision_function(self.vectors(X))
 
     @staticmethod
     def silent(spectrograms: np.ndarray) -> np.ndarray:
@@ -162,10 +188,30 @@ class Classifier:
         p = self.params
         trained = self.metadata.get("train_accuracy")
         extra = f", train accuracy {100 * trained:.1f} %" if isinstance(trained, (int, float)) else ""
+        if self.metadata.get("trained_on"):
+            extra += f", trained on {self.metadata['trained_on']}"
+        if self.calibration is not None:
+            extra += ", calibrated probabilities"
         return (
             f"{self.feature_kind} features, {p.duration:g} s clips at {p.sample_rate} Hz, "
             f"{p.n_mels} mels{extra}"
         )
+
+    @property
+    def name(self) -> str:
+        """How commands call the model: its recorded ``model_name``, else its file name."""
+        return str(self.metadata.get("model_name") or (Path(self.path).name if self.path else "model in memory"))
+
+    def identity(self) -> dict:
+        """Which model this is, for JSON output: ``{"path", "name", "default", "calibrated"}``."""
+        return {"path": self.path, "name": self.name, "default": self.is_default,
+                "calibrated": self.calibration is not None}
+
+    def headline(self) -> str:
+        """The line commands print to say which model they used."""
+        if self.is_default:
+            return f"model: {self.name}, shipped with speechmusic ({self.path}; {self.describe()})"
+        return f"model: {self.path or self.name} ({self.describe()})"
 
 
 def train_classifier(
@@ -222,6 +268,8 @@ def save_classifier(
     """
     record = {k: v for k, v in classifier.metadata.items() if k not in _RESERVED_META}
     record.update(metadata)
+    if classifier.calibration is not None:
+        record["calibration"] = classifier.calibration.as_dict()
     return classifier.model.save(
         path,
         overwrite=overwrite,
@@ -235,7 +283,7 @@ def save_classifier(
 
 _RESERVED_META = {
     "format", "package_version", "learning_rate", "num_iterations", "standardize", "record_every",
-    "costs", "feature_kind", "feature_params", "feature_params_key", "class_names",
+    "costs", "feature_kind", "feature_params", "feature_params_key", "class_names", "calibration",
 }
 
 
@@ -294,7 +342,48 @@ def load_classifier(path: str | os.PathLike) -> Classifier:
     numbers += [a for a in (model.mean_, model.scale_) if a is not None]
     if not all(np.isfinite(a).all() for a in numbers) or (model.scale_ is not None and np.any(model.scale_ <= 0)):
         raise ModelFileError(f"{path}: contains non-finite weights or a zero scale; {retrain}")
-    return Classifier(model=model, params=params, feature_kind=kind, class_names=names, metadata=meta)
+    calibration = None
+    if meta.get("calibration") is not None:
+        try:
+            calibration = PlattCalibration.from_dict(meta["calibration"])
+        except ParameterError as error:
+            raise ModelFileError(f"{path}: cannot apply its calibration{written_by}: {error}; upgrade speechmusic or {retrain}") from None
+    return Classifier(model=model, params=params, feature_kind=kind, class_names=names, metadata=meta,
+                      calibration=calibration, path=str(path))
+
+
+def default_model_path() -> Path:
+    """The model file shipped inside the package (``speechmusic/models/default.npz``)."""
+    from importlib import resources
+
+    return Path(str(resources.files(__package__).joinpath("models", "default.npz")))
+
+
+def load_default_classifier() -> Classifier:
+    """The model shipped with speechmusic (what predict, segment and evaluate use without ``--model``).
+
+    Its recipe, data, licences and measured accuracy are in docs/model-card.md; it is rebuilt by
+    ``.venv/bin/speechmusic build-model``.
+
+    Raises
+    ------
+    ModelFileError
+        The file is missing from this installation (or damaged).
+    """
+    path = default_model_path()
+    if not path.is_file():
+        raise ModelFileError(
+            f"the default model is missing from this installation ({path}); reinstall speechmusic, "
+            "rebuild it with .venv/bin/speechmusic build-model, or pass --model MODEL"
+        )
+    classifier = load_classifier(path)
+    classifier.is_default = True
+    return classifier
+
+
+def resolve_classifier(path: str | os.PathLike | None) -> Classifier:
+    """``load_classifier(path)``, or the shipped default model when ``path`` is None."""
+    return load_default_classifier() if path is None else load_classifier(path)
 
 
 #: Label of a window (or a whole recording) of digital silence in :func:`predict_file`.

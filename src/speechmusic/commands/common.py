@@ -18,6 +18,19 @@ def add_model(parser, *, required: bool = True, help_text: str = "model file wri
     parser.add_argument("--model", type=Path, required=required, metavar="MODEL", help=help_text)
 
 
+#: Help of --model for the commands that fall back on the shipped model.
+DEFAULT_MODEL_HELP = (
+    "model file written by 'speechmusic train' (default: the speechmusic default model shipped with the "
+    "package: dynamics features, trained on 124 real clips from 29 public sources and the synthetic set, "
+    "speech over music counted as speech, calibrated probabilities; see docs/model-card.md)"
+)
+
+
+def add_model_or_default(parser) -> None:
+    """--model, optional: without it the command uses the model shipped with speechmusic."""
+    add_model(parser, required=False, help_text=DEFAULT_MODEL_HELP)
+
+
 def _number_parser(kind: type, minimum: float, inclusive: bool):
     """An argparse ``type`` accepting finite numbers of ``kind`` above (or at) ``minimum``."""
     import argparse

@@ -8,18 +8,20 @@ import numpy as np
 
 from ..config import CLASS_NAMES
 from ..dataset import load_split, resolve_data_dir
-from ..pipeline import load_classifier
+from ..pipeline import resolve_classifier
 from ..cli import HelpFormatter
-from .common import add_data_dir, add_model, counted, non_negative_int, print_json
+from .common import add_data_dir, add_model_or_default, counted, non_negative_int, print_json
 
 EXAMPLES = """\
 examples:
   .venv/bin/speechmusic evaluate --data-dir data --model model.npz
+  .venv/bin/speechmusic evaluate --data-dir real-data                 # the model shipped with speechmusic
   .venv/bin/speechmusic evaluate --data-dir real-data --model model.npz --json > scores.json
   .venv/bin/speechmusic evaluate --data-dir data --model model.npz --json | python3 -c "import json,sys; print(json.load(sys.stdin)['accuracy'])"
 
 Only DATA_DIR/test/{music,speech} is read (a train split is not needed). The features are
-computed with the parameters stored in the model file. Exit status: 0 on success, 2 on an error
+computed with the parameters stored in the model file. Without --model the default model shipped
+with speechmusic is scored (docs/model-card.md). Exit status: 0 on success, 2 on an error
 (message on stderr).
 """
 
@@ -34,7 +36,7 @@ def register(subparsers) -> None:
         formatter_class=HelpFormatter,
     )
     add_data_dir(parser)
-    add_model(parser)
+    add_model_or_default(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.add_argument("--show-errors", type=non_negative_int, default=10, metavar="N",
                         help="list at most N misclassified files (text output)")
@@ -92,7 +94,7 @@ def _fmt(value) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    classifier = load_classifier(args.model)
+    classifier = resolve_classifier(args.model)
     data_dir = resolve_data_dir(args.data_dir)
     X, y, paths = load_split(data_dir, "test", cache=not args.no_cache, params=classifier.params,
                              dtype=np.float32, progress=not args.quiet)
@@ -101,7 +103,8 @@ def run(args: argparse.Namespace) -> int:
     report = classification_report(y, predicted, classifier.class_names)
     wrong = np.flatnonzero(predicted != y)
     report.update(
-        model=str(args.model),
+        model=classifier.path,
+        model_info=classifier.identity(),
         data_dir=str(data_dir),
         feature_kind=classifier.feature_kind,
         misclassified=[
@@ -119,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     names = classifier.class_names
     counts = ", ".join(f"{report['per_class'][name]['support']} {name}" for name in names)
-    print(f"model: {args.model} ({classifier.describe()})")
+    print(classifier.headline())
     print(f"test set: {data_dir / 'test'} ({counted(report['n'], 'clip')}: {counts})")
     print(f"accuracy: {100 * report['accuracy']:.1f} %   (balanced: {100 * report['balanced_accuracy']:.1f} %)")
     print()

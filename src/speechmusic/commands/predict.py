@@ -8,12 +8,13 @@ from pathlib import Path
 
 from ..audio import find_audio_files
 from ..errors import AudioError, ParameterError
-from ..pipeline import SILENCE, load_classifier, predict_file
+from ..pipeline import SILENCE, predict_file, resolve_classifier
 from ..cli import HelpFormatter
-from .common import add_model, counted, expand_folders, positive_float, print_json, write_stdout
+from .common import add_model_or_default, counted, expand_folders, positive_float, print_json, write_stdout
 
 EXAMPLES = """\
 examples:
+  .venv/bin/speechmusic predict interview.wav                   # the model shipped with speechmusic
   .venv/bin/speechmusic predict interview.wav --model model.npz
   .venv/bin/speechmusic predict song.mp3 talk.flac recordings/ --model model.npz
   .venv/bin/speechmusic predict podcast.ogg --model model.npz --hop 1 --json > windows.json
@@ -21,7 +22,9 @@ examples:
 A recording of at most one clip (3 s) gets one label and probability. A longer one is also
 classified window by window (3-s windows every --hop seconds, non-overlapping by default); its
 probability is then the mean over its windows. A folder stands for every audio file under it.
-Text output: a header line, then per recording its label, p(speech) and path, and per window of a
+Without --model the default model shipped with speechmusic is used (docs/model-card.md); its
+probabilities are calibrated on held-out real recordings. Text output: a line naming the model, a
+header line, then per recording its label, p(speech) and path, and per window of a
 long recording its span, label and p(speech). Exit status: 0 when every file was classified, 1 when
 some file could not be read (the others are still reported), 2 on an error (message on stderr).
 """
@@ -37,7 +40,7 @@ def register(subparsers) -> None:
         formatter_class=HelpFormatter,
     )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="recordings (or folders of recordings)")
-    add_model(parser)
+    add_model_or_default(parser)
     parser.add_argument("--hop", type=positive_float, default=None, metavar="SECONDS",
                         help="seconds between windows of long recordings (default: the clip length)")
     parser.add_argument("--summary", action="store_true", help="text output: one line per file, no per-window lines")
@@ -50,7 +53,7 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
-    classifier = load_classifier(args.model)
+    classifier = resolve_classifier(args.model)
     if args.hop is not None and args.hop > classifier.params.duration:
         raise ParameterError(f"--hop ({args.hop:g} s) must not be longer than the clip ({classifier.params.duration:g} s)")
     files = expand_folders(args.files, find=find_audio_files, what="audio files")
@@ -62,12 +65,12 @@ def run(args: argparse.Namespace) -> int:
             failed += 1
             results.append({"file": str(path), "error": str(error)})
             continue
-        results.append(prediction.as_dict())
+        results.append({**prediction.as_dict(), "model": classifier.path, "model_info": classifier.identity()})
     if args.json:
         # A folder gives a list even when it holds one recording, so scripts see one shape per call.
         print_json(results[0] if len(args.files) == 1 and len(results) == 1 and not args.files[0].is_dir() else results)
     else:
-        write_stdout(text_report(results, windows=not args.summary))
+        write_stdout(classifier.headline() + "\n" + text_report(results, windows=not args.summary))
     return 1 if failed else 0
 
 

@@ -7,18 +7,19 @@ import sys
 from pathlib import Path
 
 from ..errors import ParameterError
-from ..pipeline import load_classifier
+from ..pipeline import resolve_classifier
 from ..segmentation import (
     DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, SEGMENT_FORMATS, format_segments, plot_segmentation, segment_file,
     write_segments,
 )
 from ..cli import HelpFormatter
 from .common import (
-    add_model, counted, non_negative_float, positive_float, print_json, refuse_existing, write_stdout,
+    add_model_or_default, counted, non_negative_float, positive_float, print_json, refuse_existing, write_stdout,
 )
 
 EXAMPLES = """\
 examples:
+  .venv/bin/speechmusic segment radio-show.flac -o segments.csv   # the model shipped with speechmusic
   .venv/bin/speechmusic segment radio-show.flac --model model.npz                     # CSV on stdout
   .venv/bin/speechmusic segment radio-show.flac --model model.npz -o segments.csv --plot segments.png
   .venv/bin/speechmusic segment interview.wav --model model.npz --format audacity -o labels.txt
@@ -41,7 +42,9 @@ by a two-state hidden Markov model (Viterbi): a switch between speech and music 
 clear change of a few seconds does. Boundaries have a resolution of one hop. The file is read in
 blocks, so memory does not grow with its length (hours are fine). Labels are speech or music.
 Files are written atomically and never over an existing file unless --overwrite is given. A
-summary line goes to stderr unless --quiet. Exit status: 0 on success, 2 on an error (message
+summary line naming the model goes to stderr unless --quiet. Without --model the default model
+shipped with speechmusic is used (docs/model-card.md): it labels speech over a music bed as speech,
+the broadcast convention. Exit status: 0 on success, 2 on an error (message
 on stderr).
 """
 
@@ -56,7 +59,7 @@ def register(subparsers) -> None:
         formatter_class=HelpFormatter,
     )
     parser.add_argument("file", type=Path, metavar="FILE", help="recording to segment")
-    add_model(parser)
+    add_model_or_default(parser)
     parser.add_argument("--window", type=positive_float, default=None, metavar="SECONDS",
                         help="window length in seconds (default: the model's clip length, 3; "
                              "other lengths need a model trained with --features dynamics or pooled)")
@@ -105,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     refuse_existing(args.plot, args.overwrite, "figure")
     if args.plot is not None and args.plot.suffix.lower() != ".png":
         raise ParameterError(f"--plot must end in .png, got {args.plot}")
-    classifier = load_classifier(args.model)
+    classifier = resolve_classifier(args.model)
     result = segment_file(
         args.file,
         classifier,
@@ -115,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         overview=args.plot is not None,
         progress=not args.quiet,
     )
-    about = {"file": str(args.file), "model": str(args.model)}
+    about = {"file": str(args.file), "model": classifier.path}
     if path is not None:
         write_segments(result, path, fmt, overwrite=args.overwrite, **about)
     n_segments = counted(len(result.segments), "segment")
@@ -125,13 +128,14 @@ def run(args: argparse.Namespace) -> int:
         figure = plot_segmentation(result, title=f"{args.file.name}: {n_segments}")
         save_figure(figure, args.plot, overwrite=args.overwrite)
     if args.json:
-        print_json({**about, **result.as_dict(), "format": fmt if path is not None else None,
+        print_json({**about, "model_info": classifier.identity(), **result.as_dict(), "format": fmt if path is not None else None,
                     "output": str(path) if path is not None else None,
                     "plot": str(args.plot) if args.plot else None})
     elif path is None:
         write_stdout(format_segments(result, fmt, **about))
     if not args.quiet:
         written = [str(p) for p in (path, args.plot) if p is not None]
+        print(classifier.headline(), file=sys.stderr)
         print(
             f"{args.file}: {result.duration:.1f} s, {n_segments} "
             f"(speech {result.seconds_of('speech'):.1f} s, music {result.seconds_of('music'):.1f} s), "
