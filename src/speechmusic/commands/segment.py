@@ -14,7 +14,8 @@ from ..segmentation import (
 )
 from ..cli import HelpFormatter
 from .common import (
-    add_model_or_default, counted, non_negative_float, positive_float, print_json, refuse_existing, write_stdout,
+    add_model_or_default, counted, non_negative_float, positive_float, positive_int, print_json, refuse_existing,
+    write_stdout,
 )
 
 EXAMPLES = """\
@@ -58,7 +59,9 @@ def register(subparsers) -> None:
         epilog=EXAMPLES,
         formatter_class=HelpFormatter,
     )
-    parser.add_argument("file", type=Path, metavar="FILE", help="recording to segment")
+    parser.add_argument("inputs", type=Path, nargs="+", metavar="INPUT",
+                        help="recording to segment; with --out-dir any number of recordings, folders (searched "
+                             "recursively) and @LIST files (one path per line)")
     add_model_or_default(parser)
     parser.add_argument("--window", type=positive_float, default=None, metavar="SECONDS",
                         help="window length in seconds (default: the model's clip length, 3; "
@@ -80,6 +83,18 @@ def register(subparsers) -> None:
                         help="print the JSON summary with the segments on stdout (then the segments go to "
                              "stdout only in it, or to --output FILE as well)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar or summary line on stderr")
+    batch = parser.add_argument_group("many recordings (batch; see docs/batch.md)")
+    batch.add_argument("--out-dir", type=Path, default=None, metavar="DIR",
+                       help="segment every INPUT into DIR: one file per recording (mirroring the inputs' folders), "
+                            "DIR/summary.csv and the report DIR/index.html; a re-run skips what is done")
+    batch.add_argument("--jobs", type=positive_int, default=1, metavar="N",
+                       help="with --out-dir: segment on N local processes")
+    batch.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="with --out-dir: run on the Dask cluster whose scheduler is at ADDRESS (tcp://HOST:PORT); "
+                            "the workers read the inputs under the same paths (needs speechmusic[cluster])")
+    batch.add_argument("--check-content", action="store_true",
+                       help="with --out-dir: decide whether an input changed since the last run by its SHA-256 "
+                            "(reads it again) instead of its size and modification time")
     parser.set_defaults(func=run)
 
 
@@ -103,6 +118,18 @@ def output_choice(args: argparse.Namespace) -> tuple[str, Path | None]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.out_dir is not None:
+        from .segment_batch import run_batch
+
+        return run_batch(args)
+    if len(args.inputs) != 1:
+        raise ParameterError("segment takes one FILE; for several recordings, folders or @LIST files give "
+                             "--out-dir DIR")
+    for option, given in (("--jobs", args.jobs != 1), ("--scheduler", args.scheduler is not None),
+                          ("--check-content", args.check_content)):
+        if given:
+            raise ParameterError(f"{option} works with --out-dir DIR (many recordings)")
+    args.file = args.inputs[0]
     fmt, path = output_choice(args)
     refuse_existing(path, args.overwrite, "segments file")
     refuse_existing(args.plot, args.overwrite, "figure")
