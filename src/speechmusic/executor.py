@@ -238,7 +238,7 @@ def _run_dask(function, items, *, scheduler, retries, catch) -> Iterator[TaskRes
                           retries=retries): index
             for index, item in enumerate(items)
         }
-        for future in as_completed(futures):
+        for future in as_completed(futures, loop=client.loop):
             index = futures.pop(future)
             try:
                 result = future.result()
