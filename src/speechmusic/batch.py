@@ -471,7 +471,8 @@ def segment_batch(
         else:
             todo.append(i)
 
-    jobs_list = [SegmentJob(str(recordings[i].path), model_path, window, float(hop), float(switch_penalty),
+    # Absolute paths: a cluster's workers do not share this process's working folder.
+    jobs_list = [SegmentJob(os.path.abspath(recordings[i].path), model_path, window, float(hop), float(switch_penalty),
                             check_content) for i in todo]
     bar = _progress_bar(len(todo), enabled=progress)
     audio_done = 0.0

@@ -27,6 +27,8 @@ examples:
   .venv/bin/speechmusic segment interview.wav --model model.npz --format textgrid -o interview.TextGrid
   .venv/bin/speechmusic segment podcast.ogg --model model.npz --format json -o segments.json
   .venv/bin/speechmusic segment lecture.wav --model model.npz --hop 0.5 --switch-penalty 10
+  .venv/bin/speechmusic segment archive/ --out-dir segments/ --jobs 2      # many recordings (docs/batch.md)
+  .venv/bin/speechmusic segment @todo.txt --out-dir segments/ --scheduler tcp://10.0.0.1:8786  # a Dask cluster
 
 formats (--format):
   csv        start,end,label lines after a header line; seconds with 3 decimals
@@ -45,8 +47,16 @@ blocks, so memory does not grow with its length (hours are fine). Labels are spe
 Files are written atomically and never over an existing file unless --overwrite is given. A
 summary line naming the model goes to stderr unless --quiet. Without --model the default model
 shipped with speechmusic is used (docs/model-card.md): it labels speech over a music bed as speech,
-the broadcast convention. Exit status: 0 on success, 2 on an error (message
-on stderr).
+the broadcast convention.
+
+With --out-dir DIR: every INPUT (files, folders searched recursively, @LIST files of one path per
+line) is segmented into DIR, one file per recording mirroring the inputs' folders, with
+DIR/summary.csv (one row per recording: file, status, duration_s, speech_s, music_s, segments,
+seconds_taken, worker, error) and a browsable report, DIR/index.html. A re-run of the same command
+skips the recordings whose output is complete and whose input is unchanged, so an interrupted run
+resumes. A file that cannot be read is a failed row; the others are still done.
+
+Exit status: 0 on success, 1 when a recording of a batch failed, 2 on an error (message on stderr).
 """
 
 
