@@ -64,7 +64,8 @@ def register(subparsers) -> None:
 
     parser = subparsers.add_parser(
         "segment",
-        help="split a long recording into speech and music segments (CSV, Audacity, TextGrid, JSON; plot)",
+        help="split a long recording into speech and music segments (CSV, Audacity, TextGrid, JSON; plot); "
+             "many recordings with --out-dir",
         description="Split a recording of any length into speech and music segments.",
         epilog=EXAMPLES,
         formatter_class=HelpFormatter,
