@@ -90,6 +90,17 @@ def _boundaries_right(found: list, truth: list) -> bool:
     return all(abs(a[0] - b[0]) <= BOUNDARY_SECONDS for a, b in zip(found[1:], truth[1:]))
 
 
+def _one_blas_thread():
+    """A context limiting this process's BLAS/OpenMP pools to one thread (a no-op without threadpoolctl)."""
+    import contextlib
+
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn and joblib's loky
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1)
+
+
 def _boundaries_matched(found: list, truth: list) -> tuple[int, int]:
     """True boundaries with a found boundary in the same direction within :data:`BOUNDARY_SECONDS`; and their count."""
     changes = lambda segments: [(b[0], b[2]) for a, b in zip(segments, segments[1:])]  # noqa: E731
@@ -169,12 +180,15 @@ def run(work_dir: Path, *, quick: bool = False, kind: str = "synthetic", per_cla
     def timed_run(name: str, round_: int, **backend) -> None:
         nonlocal audio_seconds
         out_dir = runs_dir / (name if round_ == 0 else f"{name}-round{round_ + 1}")
-        began = time.perf_counter()
-        if name == "loop":
-            audio_seconds = single_file_loop(recordings, root, out_dir, model)["audio"]
-        else:
-            segment_batch([root], out_dir, model=model, report=True, **backend)
-        elapsed = time.perf_counter() - began
+        # One BLAS thread here too, as in the loky and Dask workers: one process is one core, so the
+        # ratios compare numbers of processes and not thread settings.
+        with _one_blas_thread():
+            began = time.perf_counter()
+            if name == "loop":
+                audio_seconds = single_file_loop(recordings, root, out_dir, model)["audio"]
+            else:
+                segment_batch([root], out_dir, model=model, report=True, **backend)
+            elapsed = time.perf_counter() - began
         timings[name] = min(timings.get(name, elapsed), elapsed)
 
     scratch = runs_dir / "dask-scratch"
@@ -247,8 +261,9 @@ def run(work_dir: Path, *, quick: bool = False, kind: str = "synthetic", per_cla
         f"Times: best of {rounds} round(s), each running the five in turn. Both LocalClusters (1 and 2 worker "
         f"processes, one thread each) were started before the clock ({seconds(startup)} for both); their workers "
         "load the model at their first task, inside the first round's time. --jobs 2 starts its two loky "
-        "processes inside its measured time (joblib may keep them for the next round). The loop and --jobs 1 "
-        "run in this process, whose BLAS may use 2 threads; Dask and loky workers are limited to one.",
+        "processes inside its measured time (joblib may keep them for the next round). Every process runs one "
+        "BLAS thread (the loop and --jobs 1 are limited to one with threadpoolctl, as loky and Dask limit their "
+        "workers), so one process is one core.",
         "Overhead per recording = (wall time − loop time ÷ processes) ÷ recordings: what the batch machinery "
         "(state records, output hashing, summary, report, task transport, worker start) adds per file.",
         f"Dead-worker check: {dead['detail']}",

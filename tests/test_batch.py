@@ -114,6 +114,26 @@ def test_single_recording_options_and_batch_options_do_not_mix(archive, model, t
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing written
 
 
+@pytest.mark.parametrize("fmt, suffix", [("textgrid", ".TextGrid"), ("json", ".json"), ("audacity", ".txt")])
+def test_every_format_writes_one_file_per_recording(archive, model, tmp_path, fmt, suffix, capsys):
+    root, truth = archive
+    out = tmp_path / "out"
+    code, _, _ = run(capsys, "segment", root / "c", "--out-dir", out, "--model", model, "--format", fmt, "--quiet")
+    assert code == 0
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and STATE_FOLDER not in p.parts)
+    assert written == sorted(["index.html", "summary.csv", "programme-002" + suffix, "programme-005" + suffix])
+    if fmt == "json":
+        data = json.loads((out / "programme-002.json").read_text())
+        assert data["file"] == str(root / "c" / "programme-002.wav") and data["model"] == str(model)
+        assert [s["label"] for s in data["segments"]] == [label for _, _, label in truth["c/programme-002.wav"]]
+
+
+def test_impossible_settings_are_refused_before_any_work(archive, model, tmp_path, capsys):
+    code, _, err = run(capsys, "segment", archive[0], "--out-dir", tmp_path / "out", "--model", model, "--hop", "4")
+    assert code == 2 and "hop (4 s) must not be longer than the window" in err
+    assert not (tmp_path / "out").exists()
+
+
 def _copy_archive(root: Path, dest: Path) -> Path:
     import shutil
 

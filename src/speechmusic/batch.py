@@ -52,7 +52,7 @@ from .audio import find_audio_files
 from .errors import ParameterError, SpeechMusicError
 from .executor import TaskResult, check_backend, run_tasks
 from .fileio import write_text
-from .segmentation import DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, SEGMENT_FORMATS, format_segments
+from .segmentation import DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, SEGMENT_FORMATS, _check_options, format_segments
 
 #: Columns of ``DIR/summary.csv``, in order.
 SUMMARY_COLUMNS = ("file", "status", "duration_s", "speech_s", "music_s", "segments", "seconds_taken", "worker",
@@ -441,7 +441,7 @@ def segment_batch(
     from .pipeline import resolve_classifier
 
     classifier = resolve_classifier(model)  # fails now, not in every worker, when the model is bad
-    classifier.window_params(window)
+    _check_options(classifier, window, hop, switch_penalty)  # so do impossible window/hop/penalty values
     model_path = None if model is None else os.path.abspath(model)
     settings = {"format": fmt, "model_sha256": file_sha256(classifier.path), "window": window,
                 "hop": float(hop), "switch_penalty": float(switch_penalty)}
