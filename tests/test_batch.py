@@ -47,6 +47,7 @@ def test_a_folder_gives_one_output_per_recording_a_summary_and_exit_status_1_for
     code, stdout, err = run(capsys, "segment", root, "--out-dir", out, "--model", model, "--jobs", "2")
     assert code == 1 and stdout == ""
     assert "7 recordings: 6 segmented" in err and "1 failed" in err and f"failed: {root / 'b' / 'broken.wav'}" in err
+    assert "7/7 recordings" in err and " h audio" in err  # the progress bar counts recordings and hours of audio
     rows = read_summary(out / "summary.csv")
     assert tuple(rows[0]) == SUMMARY_COLUMNS
     assert [Path(r["file"]).relative_to(root).as_posix() for r in rows] == sorted(truth)  # input order, once each
