@@ -125,7 +125,7 @@ def test_refine_boundaries_moves_each_boundary_to_its_best_candidate_within_the_
     found = [Segment(0.0, 12.0, "music"), Segment(12.0, 26.0, "speech"), Segment(26.0, 35.0, "music"),
              Segment(35.0, 50.0, "speech")]
 
-    def score(candidates):
+    def score(candidates, before, after):
         return -np.min(np.abs(candidates[:, None] - cuts[None, :]), axis=1)
 
     refined = refine_boundaries(found, score, sample_rate=100, duration_samples=5000, radius_samples=150,
@@ -153,7 +153,7 @@ def test_refined_segments_always_cover_the_recording_in_order(lengths, first, se
     edges = np.concatenate([[0], np.cumsum(lengths)]) * 1.0  # seconds
     segments = [Segment(float(a), float(b), label) for a, b, label in zip(edges[:-1], edges[1:], labels)]
     duration = int(edges[-1] * sr)
-    refined = refine_boundaries(segments, lambda candidates: rng.normal(size=len(candidates)), sample_rate=sr,
+    refined = refine_boundaries(segments, lambda candidates, before, after: rng.normal(size=len(candidates)), sample_rate=sr,
                                 duration_samples=duration, radius_samples=radius, step_samples=step,
                                 margin_samples=W)
     assert [s.label for s in refined] == labels
