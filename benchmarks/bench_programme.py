@@ -426,8 +426,8 @@ def run(work_dir: Path, *, root: Path = REAL_WORLD, n_folds: int = N_FOLDS,
         "as the shipped model, on those sources only: their clips leave-one-source-out, their calibration mixes "
         "leave-pair-out).",
         f"`segment` defaults: 3-s windows every {DEFAULT_HOP:g} s, switch penalty {DEFAULT_SWITCH_PENALTY:g}, "
-        f"boundaries refined within ±{DEFAULT_REFINE_RADIUS:g} s on a 0.09-s grid (a window ending and a window "
-        "starting at each candidate, `speechmusic.segmentation.refine_boundaries`). "
+        f"boundaries refined within ±{DEFAULT_REFINE_RADIUS:g} s on a 46-ms grid to the sharpest change of sound "
+        "(`speechmusic.segmentation.refine_boundaries`, `spectral_change_score`). "
         f"Time right on a {GRID:g}-s grid. A boundary is matched to the nearest found one in the same direction "
         f"within {MATCH_SECONDS:g} s; 'spurious' = found boundaries matched to none.",
         f"Run time {time.perf_counter() - began:.0f} s.",

@@ -160,3 +160,22 @@ def test_refined_segments_always_cover_the_recording_in_order(lengths, first, se
     _cover_without_gaps(refined, edges[-1])
     for before, after in zip(segments[1:], refined[1:]):
         assert abs(before.start - after.start) <= radius / sr + 1e-9
+
+
+def test_the_command_refines_by_default_and_not_with_no_refine(classifier, tmp_path, capsys):
+    import json
+
+    from speechmusic import cli
+    from speechmusic.pipeline import save_classifier
+
+    model = tmp_path / "model.npz"
+    save_classifier(classifier, model)
+    path, truth = write_recording(tmp_path / "show.wav", PARTS[:2], seed=5)
+    found = {}
+    for flags in ([], ["--no-refine"]):
+        assert cli.main(["segment", str(path), "--model", str(model), "--quiet", "--json", *flags]) == 0
+        summary = json.loads(capsys.readouterr().out)
+        assert summary["refined_boundaries"] is (not flags)
+        found[bool(flags)] = [Segment(s["start"], s["end"], s["label"]) for s in summary["segments"]]
+    assert _errors(found[False], truth).max() <= 0.5
+    assert _errors(found[True], truth).max() > _errors(found[False], truth).max()

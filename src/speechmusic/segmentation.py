@@ -87,7 +87,7 @@ PROB_FLOOR = 1e-3
 #: look (seconds), the grid step in spectrogram frames (2 x 512 samples = 46 ms at 22050 Hz), and
 #: the seconds of sound compared on each side of a candidate (:func:`spectral_change_score`).
 #: Chosen on benchmark 9's held-out programmes (radius 1, 1.5, 2 s x context 1, 1.5, 2, 3 s: 71-77 of
-#: 91 boundaries within 1 s, against 55 unrefined; 2 s and 2 s: 77, every boundary found).
+#: 91 boundaries within 1 s, against 55 unrefined; 2 s and 2 s: 77, all those the smoothing found).
 DEFAULT_REFINE_RADIUS = 2.0
 REFINE_STEP_FRAMES = 2
 REFINE_CONTEXT = 2.0
