@@ -179,3 +179,19 @@ def test_the_command_refines_by_default_and_not_with_no_refine(classifier, tmp_p
         found[bool(flags)] = [Segment(s["start"], s["end"], s["label"]) for s in summary["segments"]]
     assert _errors(found[False], truth).max() <= 0.5
     assert _errors(found[True], truth).max() > _errors(found[False], truth).max()
+
+
+def test_a_file_only_the_fallback_decoder_reads_is_refined_from_memory(classifier, tmp_path, monkeypatch):
+    """Formats without a known length are decoded whole anyway: refine from that, never decode again per boundary."""
+    import speechmusic.segmentation as segmentation
+
+    path, truth = write_recording(tmp_path / "show.wav", PARTS[:3], seed=5)
+    streamed = segment_file(path, classifier, block_duration=4.0)
+    monkeypatch.setattr(segmentation, "duration_of", lambda _: None)
+
+    def no_decode(*args, **kwargs):
+        raise AssertionError("decoded again")
+
+    monkeypatch.setattr(segmentation, "decode", no_decode)
+    whole = segment_file(path, classifier, block_duration=4.0)
+    assert whole.refined and whole.segments == streamed.segments
