@@ -4,7 +4,9 @@ The recording alternates speech and music stretches of 20 s to 3 min (ground tru
 from the benchmark's generated clips, written as a 44.1 kHz mono 16-bit WAV so that decoding *and*
 resampling are part of the cost. Models of ``train``'s default feature kind (``dynamics``) and of
 the previous default (``pooled``) are trained on the clips of benchmark 1's small dataset; both
-segment the same recording in the same run, so their speeds compare directly.
+segment the same recording in the same run, so their speeds compare directly; so does the
+``dynamics`` model with boundary refinement off (``segment --no-refine``, the previous behaviour).
+Each row also counts the true boundaries found within 1 s (benchmark 9's matching).
 
 Measured against a straightforward baseline in the same run: ``librosa.load`` of the whole file,
 then per-window librosa features (the benchmark-1 recipe) for the same windows (3 s every

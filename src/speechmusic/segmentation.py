@@ -46,8 +46,9 @@ How it works (``speechmusic segment``):
    boundaries land within 1 s (median error 0.03 s) against 55 (0.71 s) on the one-hop grid; the
    14 others are not found at all (short stretches the smoothing or the classifier misses).
    Scoring candidates with the model's own windows instead (a window ending and one starting at
-   the candidate) did worse (75/91, 0.10 s) at two windows per candidate: windows straddling a change
-   look more speech-like to a model than clean speech, which pulls boundaries into the music.
+   the candidate) did worse (75/91, 0.10 s) at two model windows per candidate: a window
+   straddling a change can look *more* speech-like than clean speech (it did to the tests'
+   tone-vs-noise model), which pulls boundaries into the music.
 
 Output (:func:`format_segments` / :func:`write_segments`, one function per format, so a command
 that segments many recordings writes each the same way): CSV ``start,end,label`` in seconds, an
