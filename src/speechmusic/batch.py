@@ -14,7 +14,8 @@ What a run does (:func:`segment_batch`):
    report or an input, both keep their whole name: ``show.mp3.csv``.
 3. **Resume**: a small state record per recording (``DIR/.speechmusic-batch/<output>.json``, JSON,
    written atomically) holds the input's size and modification time (and its SHA-256 with
-   ``check_content``), the settings (format, model file's SHA-256, window, hop, switch penalty),
+   ``check_content``), the settings (format, model file's SHA-256, window, hop, switch penalty,
+   boundary refinement),
    the SHA-256 of the output and the recording's summary and segments. A recording is skipped when
    its record matches the input and the settings and its output file is exactly the one recorded;
    otherwise it is segmented again. The record is written *before* the output (files are
@@ -211,6 +212,7 @@ class SegmentJob:
     hop: float = DEFAULT_HOP
     switch_penalty: float = DEFAULT_SWITCH_PENALTY
     hash_input: bool = False
+    refine: bool = True
 
 
 @functools.lru_cache(maxsize=4)
@@ -250,7 +252,7 @@ def segment_job(job: SegmentJob) -> dict:
     from .segmentation import segment_file
 
     result = segment_file(job.path, _worker_classifier(job.model), window=job.window, hop=job.hop,
-                          switch_penalty=job.switch_penalty, progress=False)
+                          switch_penalty=job.switch_penalty, refine=job.refine, progress=False)
     return {"result": result, "sha256": file_sha256(job.path) if job.hash_input else None}
 
 
@@ -382,6 +384,7 @@ def segment_batch(
     window: float | None = None,
     hop: float = DEFAULT_HOP,
     switch_penalty: float = DEFAULT_SWITCH_PENALTY,
+    refine: bool = True,
     jobs: int = 1,
     scheduler=None,
     check_content: bool = False,
@@ -402,7 +405,7 @@ def segment_batch(
         Model file; None: the model shipped with speechmusic.
     fmt : str
         Output format, a key of :data:`speechmusic.segmentation.SEGMENT_FORMATS`.
-    window, hop, switch_penalty :
+    window, hop, switch_penalty, refine :
         As for :func:`speechmusic.segmentation.segment_file`.
     jobs : int
         Local worker processes (1: this process).
@@ -444,7 +447,7 @@ def segment_batch(
     _check_options(classifier, window, hop, switch_penalty)  # so do impossible window/hop/penalty values
     model_path = None if model is None else os.path.abspath(model)
     settings = {"format": fmt, "model_sha256": file_sha256(classifier.path), "window": window,
-                "hop": float(hop), "switch_penalty": float(switch_penalty)}
+                "hop": float(hop), "switch_penalty": float(switch_penalty), "refine": bool(refine)}
     out_dir.mkdir(parents=True, exist_ok=True)
     store = StateStore(out_dir)
 
@@ -473,7 +476,7 @@ def segment_batch(
 
     # Absolute paths: a cluster's workers do not share this process's working folder.
     jobs_list = [SegmentJob(os.path.abspath(recordings[i].path), model_path, window, float(hop), float(switch_penalty),
-                            check_content) for i in todo]
+                            check_content, bool(refine)) for i in todo]
     bar = _progress_bar(len(todo), enabled=progress)
     audio_done = 0.0
     try:
