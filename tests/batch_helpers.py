@@ -6,7 +6,6 @@ import csv
 from pathlib import Path
 
 import numpy as np
-
 from conftest import make_dataset
 from model_helpers import save_model, write_recording
 

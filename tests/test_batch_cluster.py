@@ -19,6 +19,7 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 from batch_helpers import assert_near_truth, make_programmes, outputs_of, read_segments, tiny_model, without_timing  # noqa: E402
+
 from speechmusic import cli, executor  # noqa: E402
 from speechmusic.batch import read_summary, segment_batch  # noqa: E402
 from speechmusic.errors import SpeechMusicError  # noqa: E402

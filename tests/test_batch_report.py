@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 
 import pytest
-
 from batch_helpers import make_programmes, tiny_model
 from model_helpers import write_recording
+
 from speechmusic.batch import read_summary, segment_batch
 from speechmusic.batch_report import audio_link, render_report
 

@@ -45,12 +45,12 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Callable, Iterable, Sequence
 
 from .audio import find_audio_files
-from .errors import ParameterError, SpeechMusicError
+from .errors import ParameterError
 from .executor import TaskResult, check_backend, run_tasks
 from .fileio import write_text
 from .segmentation import DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, SEGMENT_FORMATS, _check_options, format_segments
@@ -493,7 +493,7 @@ def segment_batch(
     finally:
         bar.close()
 
-    outcome = BatchOutcome(rows=rows, segments=segments, recordings=recordings)  # type: ignore[arg-type]
+    outcome = BatchOutcome(rows=rows, segments=segments, recordings=recordings)
     outcome.summary_path = write_text(out_dir / SUMMARY_NAME, summary_csv(rows), overwrite=True)
     if report:
         from .batch_report import write_report

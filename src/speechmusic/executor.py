@@ -38,8 +38,9 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 from .errors import ParameterError, SpeechMusicError
 
