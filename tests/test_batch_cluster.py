@@ -136,6 +136,26 @@ def test_a_worker_killed_mid_run_loses_nothing(cluster, archive, model, tmp_path
     assert outcome.counts == {"ok": 12, "skipped": 0, "failed": 1}
 
 
+def _malloc_relaxed():
+    return executor._malloc_relaxed
+
+
+def test_cluster_workers_keep_freed_memory_like_a_plain_process(cluster):
+    """Dask pins glibc's mmap threshold (MALLOC_TRIM_THRESHOLD_); the first task lifts it (see speechmusic.executor)."""
+    import platform
+
+    local, client = cluster
+    _wait_for_two_workers(client)
+    assert set(client.run(os.getenv, "MALLOC_TRIM_THRESHOLD_").values()) == {"65536"}  # what Dask sets
+    results = list(run_tasks(abs, list(range(-8, 0)), scheduler=client))
+    ran_on = {r.worker for r in results}
+    relaxed = client.run(_malloc_relaxed, workers=sorted(ran_on))
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        assert all(relaxed.values()) and relaxed
+    results = list(run_tasks(abs, [-1], scheduler=client, tune_malloc=False))
+    assert results[0].value == 1
+
+
 def test_an_unreachable_scheduler_is_one_clear_error(tmp_path, archive, model, monkeypatch):
     monkeypatch.setattr(executor, "CONNECT_TIMEOUT", 1.0)
     with socket.socket() as probe:  # a port with nothing listening

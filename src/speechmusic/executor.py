@@ -18,6 +18,17 @@ each piece as one picklable item, write one module-level function that does it, 
   which is then reported as failed); ``retries`` further retries a task whose function raised an
   exception that :func:`run_tasks` does not catch (``catch``).
 
+**Memory allocator on Dask workers.** Dask's nanny starts each worker process with
+``MALLOC_TRIM_THRESHOLD_=65536``. With glibc, setting it also pins the mmap threshold at 128 KiB,
+so every numpy temporary larger than that (spectrogram blocks, FFT buffers) is a fresh ``mmap``
+filled with zero pages and handed back at once: segmentation then costs about 2.4 times the CPU
+(measured: 12 one-minute programmes in one LocalCluster worker, 3.37 s of CPU against 1.43 s after
+the change below, the same as in a plain process). So the first task a Dask worker process runs
+raises its thresholds with ``mallopt`` (mmap 32 MiB, trim 128 MiB; :func:`relax_malloc_trim`):
+memory a task frees is kept for the next task instead of being returned to the system right
+away. Only glibc (Linux) has ``mallopt``; elsewhere nothing changes. ``tune_malloc=False`` leaves
+the workers as Dask made them.
+
 Whatever the backend, a task's own error (a corrupt file) does not stop the others: it is caught
 in the worker and comes back as a :class:`TaskResult` whose ``error`` is a one-line reason. Each
 result names the process that produced it (``worker``) and the seconds it took there.
@@ -111,8 +122,38 @@ def _worker_name() -> str:
         return _local_worker_name()
 
 
-def _run_one(function: Callable, index: int, item: Any, catch: tuple[type[BaseException], ...]) -> TaskResult:
+#: mallopt parameters (glibc's malloc.h) and the values :func:`relax_malloc_trim` sets.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_MMAP_THRESHOLD, _TRIM_THRESHOLD = 32 * 1024 * 1024, 128 * 1024 * 1024
+_malloc_relaxed = False
+
+
+def relax_malloc_trim() -> bool:
+    """Let this process's glibc malloc keep freed memory for reuse (see the module notes); once per process.
+
+    Returns True when the thresholds were set (now or before), False where glibc's ``mallopt`` is
+    not available (macOS, Windows, musl).
+    """
+    global _malloc_relaxed
+    if _malloc_relaxed:
+        return True
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        done = bool(libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)) and bool(
+            libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD))
+    except (OSError, AttributeError):  # not glibc
+        return False
+    _malloc_relaxed = done
+    return done
+
+
+def _run_one(function: Callable, index: int, item: Any, catch: tuple[type[BaseException], ...],
+             tune_malloc: bool = False) -> TaskResult:
     """Call ``function(item)`` in a worker; an exception of a ``catch`` type becomes a failed result."""
+    if tune_malloc:
+        relax_malloc_trim()
     began = time.perf_counter()
     try:
         value, error = function(item), None
@@ -155,6 +196,7 @@ def run_tasks(
     scheduler: Any = None,
     retries: int = DEFAULT_RETRIES,
     catch: tuple[type[BaseException], ...] = (Exception,),
+    tune_malloc: bool = True,
 ) -> Iterator[TaskResult]:
     """Run ``function(item)`` for every item; yield a :class:`TaskResult` for each as it completes.
 
@@ -179,6 +221,9 @@ def run_tasks(
     catch : tuple of exception types
         Exceptions that mark one task as failed (with a one-line ``error``) instead of stopping
         the run. Exceptions outside it propagate (after Dask's retries).
+    tune_malloc : bool
+        Dask only: let each worker process's malloc keep freed memory (:func:`relax_malloc_trim`,
+        see the module notes). Local processes are left as they are (they do not pin the thresholds).
 
     Returns
     -------
@@ -195,7 +240,7 @@ def run_tasks(
     items = list(items)
     catch = tuple(catch)
     if scheduler is not None:
-        return _run_dask(function, items, scheduler=scheduler, retries=retries, catch=catch)
+        return _run_dask(function, items, scheduler=scheduler, retries=retries, catch=catch, tune_malloc=tune_malloc)
     if int(jobs) == 1 or len(items) <= 1:
         return (_run_one(function, index, item, catch) for index, item in enumerate(items))
     return _run_loky(function, items, jobs=int(jobs), catch=catch)
@@ -215,7 +260,7 @@ def _run_loky(function, items, *, jobs, catch) -> Iterator[TaskResult]:
     yield from parallel(delayed(_run_one)(function, index, item, catch) for index, item in enumerate(items))
 
 
-def _run_dask(function, items, *, scheduler, retries, catch) -> Iterator[TaskResult]:
+def _run_dask(function, items, *, scheduler, retries, catch, tune_malloc) -> Iterator[TaskResult]:
     from distributed import Client, as_completed
 
     try:
@@ -235,8 +280,8 @@ def _run_dask(function, items, *, scheduler, retries, catch) -> Iterator[TaskRes
     run = uuid.uuid4().hex[:12]
     try:
         futures = {
-            client.submit(_run_one, function, index, item, catch, key=f"speechmusic-{run}-{index}", pure=False,
-                          retries=retries): index
+            client.submit(_run_one, function, index, item, catch, tune_malloc, key=f"speechmusic-{run}-{index}",
+                          pure=False, retries=retries): index
             for index, item in enumerate(items)
         }
         for future in as_completed(futures, loop=client.loop):
