@@ -19,16 +19,16 @@ HERE = Path(__file__).resolve().parent
 
 def main() -> int:
     try:
-        from speechmusic.bootstrap import check_lab_python, running_in_lab_venv
+        from speechmusic.teaching.bootstrap import check_lab_python, running_in_lab_venv
     except ImportError:
         # Not installed in this Python: use the package from this folder.
         sys.path.insert(0, str(HERE / "src"))
-        from speechmusic.bootstrap import check_lab_python, running_in_lab_venv
+        from speechmusic.teaching.bootstrap import check_lab_python, running_in_lab_venv
     # A Python without the lab's packages (the system python3 in a new shell) gets one line saying
     # which command to run instead; the lab's own venv, if it is broken, gets the whole checklist.
     if not running_in_lab_venv(HERE):
         check_lab_python(HERE, script=Path(__file__).name)
-    from speechmusic.setup_check import main as run_checklist
+    from speechmusic.teaching.setup_check import main as run_checklist
 
     return run_checklist(sys.argv[1:], prog="test_setup.py")
 

@@ -17,7 +17,7 @@ import pytest
 
 from conftest import REPO_ROOT, SR, write_audio
 from speechmusic import cli
-from speechmusic import default_model as dm
+from speechmusic.apps import default_model as dm
 from test_evaluation import make_clip_folder
 
 SHARED_REAL_WORLD = REPO_ROOT.parent / "shared" / "real-world"
@@ -74,7 +74,7 @@ def test_mixes_are_planned_deterministically_at_every_level(real):
     assert sorted({item["level_db"] for item in plan}) == sorted(TINY.mix_levels_db)
     for item in plan:
         assert real.clips[item["speech"]].label == 1 and real.clips[item["music"]].label == 0
-    from speechmusic.augment import active_rms
+    from speechmusic.apps.augment import active_rms
 
     for item in plan:
         y = dm.mix_signal(real, item).astype(np.float64)
@@ -149,7 +149,7 @@ def test_build_model_on_a_stand_in_set(tmp_path, monkeypatch, capsys):
                      "--quiet", "--json"])
     summary = json.loads(capsys.readouterr().out)
     assert code == 0 and summary["model"] == str(out)
-    from speechmusic.pipeline import load_classifier
+    from speechmusic.apps.pipeline import load_classifier
 
     model = load_classifier(out)
     assert model.calibration is not None and model.feature_kind == "dynamics"
@@ -183,7 +183,7 @@ def test_build_model_refuses_a_folder_without_manifest(tmp_path, capsys):
 # ------------------------------------------------------------------------------- the shipped model
 
 def test_the_shipped_model_loads_and_is_calibrated():
-    from speechmusic.pipeline import default_model_path, load_default_classifier
+    from speechmusic.apps.pipeline import default_model_path, load_default_classifier
 
     assert default_model_path().is_file()
     model = load_default_classifier()
@@ -195,7 +195,7 @@ def test_the_shipped_model_loads_and_is_calibrated():
 
 def test_predict_segment_and_evaluate_use_the_shipped_model_without_model(tiny_dataset, tmp_path, capsys):
     from model_helpers import alternating_recording
-    from speechmusic.pipeline import default_model_path
+    from speechmusic.apps.pipeline import default_model_path
 
     path = write_audio(tmp_path / "show.wav", alternating_recording([("music", 6.0), ("speech", 6.0)])[0])
     assert cli.main(["predict", str(path), "--summary"]) == 0
@@ -230,7 +230,7 @@ def test_help_names_the_default_model(command, capsys):
 
 
 def test_a_missing_default_model_is_one_clear_error(tmp_path, monkeypatch, capsys):
-    from speechmusic import pipeline
+    from speechmusic.apps import pipeline
 
     monkeypatch.setattr(pipeline, "default_model_path", lambda: tmp_path / "gone.npz")
     write_audio(tmp_path / "x.wav", np.zeros(SR, dtype=np.float32) + 0.1)
@@ -244,7 +244,7 @@ def test_a_missing_default_model_is_one_clear_error(tmp_path, monkeypatch, capsy
 def test_the_shipped_weights_are_reproduced_from_the_shared_copy(tmp_path):
     if not (SHARED_REAL_WORLD / "manifest.csv").is_file():
         pytest.skip("../shared/real-world is not present on this machine")
-    from speechmusic.pipeline import default_model_path, load_classifier
+    from speechmusic.apps.pipeline import default_model_path, load_classifier
 
     out = tmp_path / "rebuilt.npz"
     assert cli.main(["build-model", "--real-world", str(SHARED_REAL_WORLD), "--model", str(out), "--no-measure",

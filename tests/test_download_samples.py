@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from sources.archive_server import LocalServer, clips_under, closed_port_url, forbid_internet, gtzan_tar, librispeech_tar
-from speechmusic.download_menu import main
-from speechmusic.sources.download import ProbeResult, probe_network
+from speechmusic.teaching.download_menu import main
+from speechmusic.data.sources.download import ProbeResult, probe_network
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "download_samples.py"
@@ -63,7 +63,7 @@ def test_non_interactive_synthetic_end_to_end(tmp_path):
     data = tmp_path / "data"
     result = run_script("--source", "synthetic", "--data-dir", str(data), "--train", "2", "--test", "1", "--quiet")
     assert result.returncode == 0, result.stderr
-    from speechmusic.dataset import load_dataset
+    from speechmusic.data.dataset import load_dataset
 
     train_x, train_y, test_x, test_y, classes = load_dataset(data, cache=False)
     assert train_x.shape == (4, 128, 130) and test_x.shape == (2, 128, 130)

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from segment_readers import parse_audacity, parse_textgrid
-from speechmusic import fileio
-from speechmusic.errors import ParameterError
-from speechmusic.segmentation import (
+from speechmusic.core import fileio
+from speechmusic.core.errors import ParameterError
+from speechmusic.apps.segmentation import (
     SEGMENT_FORMATS, Segment, SegmentationResult, format_segments, read_segments_csv, segments_audacity,
     segments_textgrid, write_segments,
 )

@@ -5,9 +5,9 @@ import pytest
 
 from model_helpers import alternating_recording, tones_vs_noise_classifier, write_recording
 from conftest import SR
-from speechmusic.errors import ParameterError
-from speechmusic.pipeline import Classifier
-from speechmusic.segmentation import (
+from speechmusic.core.errors import ParameterError
+from speechmusic.apps.pipeline import Classifier
+from speechmusic.apps.segmentation import (
     Segment, cell_evidence, plot_segmentation, read_segments_csv, segment_file, segment_signal,
     segments_csv, segments_from_states, viterbi_two_state, write_segments_csv,
 )
@@ -203,7 +203,7 @@ def test_hop_longer_than_window_is_refused(classifier):
 
 
 def test_plot_has_waveform_spectrogram_probabilities_and_timeline(classifier, tmp_path):
-    from speechmusic.plots import save_figure
+    from speechmusic.apps.plots import save_figure
 
     y, _ = alternating_recording([("speech", 10.0), ("music", 10.0)], seed=1)
     result = segment_signal(y, classifier, overview=True)
@@ -221,7 +221,7 @@ def test_plot_has_waveform_spectrogram_probabilities_and_timeline(classifier, tm
 
 
 def test_overview_stays_bounded_for_long_recordings():
-    from speechmusic.segmentation import OVERVIEW_ENVELOPE_BINS, OVERVIEW_SPECTROGRAM_COLUMNS, Overview
+    from speechmusic.apps.segmentation import OVERVIEW_ENVELOPE_BINS, OVERVIEW_SPECTROGRAM_COLUMNS, Overview
 
     hours = 3 * 3600 * SR
     picture = Overview(SR, hours, 128, 512)

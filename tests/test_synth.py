@@ -1,4 +1,4 @@
-"""Tests of the offline synthetic dataset (speechmusic.synth).
+"""Tests of the offline synthetic dataset (speechmusic.data.synth).
 
 Clips are deterministic, so the spectral checks below run on fixed seeds and cannot flake; each
 of them would fail if the generator stopped producing the property it checks.
@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from speechmusic import synth
-from speechmusic.errors import ParameterError
+from speechmusic.data import synth
+from speechmusic.core.errors import ParameterError
 
 SR = 22050
 N = 66150
@@ -347,7 +347,7 @@ def test_world_clips_are_deterministic_across_worker_processes(tmp_path):
 
 def test_world_speech_meets_the_recording_situations_it_promises():
     """Over 40 clips: loud backgrounds, far rooms, telephone and lossy codecs and music beds all occur."""
-    from speechmusic.synth_conditions import WORLD
+    from speechmusic.data.synth.conditions import WORLD
 
     seen = {"noise": set(), "far": 0, "telephone": 0, "lossy": 0, "bed": 0}
     for i in range(40):

@@ -8,8 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from speechmusic import synth, synth_prosody, synth_styles
-from speechmusic.synth_conditions import WORLD
+from speechmusic.data import synth
+from speechmusic.data.synth import prosody as synth_prosody, styles as synth_styles
+from speechmusic.data.synth.conditions import WORLD
 
 SR = 22050
 N = 66150

@@ -49,10 +49,10 @@ def main() -> None:
     import soundfile as sf
 
     from sources.archive_server import LocalServer
-    from speechmusic.default_model import build_default_model, load_real_set
-    from speechmusic.evaluation import load_clip_windows
-    from speechmusic.pipeline import load_classifier
-    from speechmusic.sources import real_world
+    from speechmusic.apps.default_model import build_default_model, load_real_set
+    from speechmusic.apps.evaluation import load_clip_windows
+    from speechmusic.apps.pipeline import load_classifier
+    from speechmusic.data.sources import real_world
 
     if not (SHARED / "manifest.csv").is_file():
         sys.exit(f"{SHARED} is not present")
@@ -111,7 +111,7 @@ def main() -> None:
                 continue
             windows = load_clip_windows(root) if (root / "manifest.csv").is_file() else None
             if windows is None:
-                from speechmusic.evaluation import load_clip_windows as lcw
+                from speechmusic.apps.evaluation import load_clip_windows as lcw
 
                 windows = lcw(root)
             pa, pb = a.speech_probability(windows.features), b.speech_probability(windows.features)

@@ -13,8 +13,8 @@ import importlib
 import sys
 import warnings
 
-from . import __version__
-from .errors import SpeechMusicError
+from speechmusic import __version__
+from speechmusic.core.errors import SpeechMusicError
 
 #: Command modules, in the order ``--help`` lists them.
 COMMAND_MODULES = (

@@ -14,8 +14,8 @@ import pytest
 
 from conftest import SR, copy_dataset, write_audio
 from speechmusic import cli
-from speechmusic.audio import decode
-from speechmusic.segmentation import read_segments_csv
+from speechmusic.core.audio import decode
+from speechmusic.apps.segmentation import read_segments_csv
 
 pytestmark = [pytest.mark.slow, pytest.mark.real_audio]
 
@@ -106,7 +106,7 @@ def _programme(real_audio, name):
 
 @pytest.fixture(scope="module")
 def shipped_model():
-    from speechmusic.pipeline import load_default_classifier
+    from speechmusic.apps.pipeline import load_default_classifier
 
     return load_default_classifier()
 
@@ -116,8 +116,8 @@ def shipped_model():
 @pytest.mark.parametrize("which, name", [("synthetic-only", n) for n in PROGRAMMES if n != "8-s jingle inside speech"]
                          + [("shipped", n) for n in PROGRAMMES if n != "8-s jingle inside speech"])
 def test_segment_real_programmes_of_several_shapes(real_audio, synthetic_model, shipped_model, which, name):
-    from speechmusic.pipeline import load_classifier
-    from speechmusic.segmentation import segment_signal
+    from speechmusic.apps.pipeline import load_classifier
+    from speechmusic.apps.segmentation import segment_signal
 
     y, edges = _programme(real_audio, name)
     classifier = load_classifier(synthetic_model) if which == "synthetic-only" else shipped_model
@@ -139,7 +139,7 @@ def test_a_drum_and_bass_jingle_between_speech(real_audio, shipped_model):
     with --switch-penalty 2 the jingle is a segment of its own, boundaries 1.7-2.3 s off (the 3-s
     windows straddling each cut hear the voice).
     """
-    from speechmusic.segmentation import segment_signal
+    from speechmusic.apps.segmentation import segment_signal
 
     y, edges = _programme(real_audio, "8-s jingle inside speech")
     result = segment_signal(y, shipped_model, switch_penalty=2.0)

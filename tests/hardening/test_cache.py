@@ -11,8 +11,8 @@ import warnings
 import numpy as np
 import pytest
 
-from speechmusic import dataset
-from speechmusic.config import DEFAULT_PARAMS
+from speechmusic.data import dataset
+from speechmusic.core.config import DEFAULT_PARAMS
 
 from conftest import make_dataset
 from hostile import snapshot

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from speechmusic import audio, dataset, features
+from speechmusic.core import audio, features
+from speechmusic.data import dataset
 
 from conftest import write_audio
 from hostile import check_features

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from speechmusic import audio, dataset, ingest
-from speechmusic.errors import AudioError
+from speechmusic.core import audio
+from speechmusic.data import dataset, ingest
+from speechmusic.core.errors import AudioError
 
 from conftest import make_dataset, noise, write_audio
 from hostile import damaged_but_readable, reference_signal, snapshot, unreadable_files

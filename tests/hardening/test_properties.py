@@ -13,9 +13,9 @@ import soundfile as sf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from speechmusic import audio, features
-from speechmusic.config import DEFAULT_PARAMS
-from speechmusic.errors import AudioError, ParameterError
+from speechmusic.core import audio, features
+from speechmusic.core.config import DEFAULT_PARAMS
+from speechmusic.core.errors import AudioError, ParameterError
 
 from hostile import check_features
 

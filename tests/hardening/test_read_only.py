@@ -21,7 +21,7 @@ import warnings
 import numpy as np
 import pytest
 
-from speechmusic import dataset, ingest
+from speechmusic.data import dataset, ingest
 from speechmusic.cli import main as cli_main
 
 from conftest import make_dataset, noise, write_audio

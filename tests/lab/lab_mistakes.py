@@ -2071,13 +2071,13 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(description="Measure how often the exercise tests name the actual cause.")
-    parser.add_argument("--module", help="a public_tests.py file to measure (default: speechmusic.lab.public_tests)")
+    parser.add_argument("--module", help="a public_tests.py file to measure (default: speechmusic.teaching.public_tests)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every mistake whose cause is not named")
     args = parser.parse_args(argv)
     if args.module:
         module = _load_module(args.module)
     else:
-        import speechmusic.lab.public_tests as module
+        import speechmusic.teaching.public_tests as module
     outcomes = measure(module)
     print(f"{'test':32} {'mistakes':>8} {'rejected':>9} {'named':>7}")
     for name, row in summary(outcomes).items():

@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pytest
 
-import speechmusic.lab.public_tests as pt
+import speechmusic.teaching.public_tests as pt
 from lab_mistakes import CATALOGUE, CAUSES, SHOTGUN, explanation, measure, measure_one, summary, Mistake
 import lab_mistakes_blind as blind
 

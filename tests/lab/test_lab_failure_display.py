@@ -9,7 +9,7 @@ import traceback
 import numpy as np
 import pytest
 
-import speechmusic.lab.public_tests as pt
+import speechmusic.teaching.public_tests as pt
 from lab_reference import REPO
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

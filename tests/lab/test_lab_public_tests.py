@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import pytest
 
-import speechmusic.lab.public_tests as pt
+import speechmusic.teaching.public_tests as pt
 from lab_mistakes import CATALOGUE
 from lab_reference import REPO, fake_dataset, solution_functions, solution_namespace
 from lab_variants import VARIANTS

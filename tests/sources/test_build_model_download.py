@@ -8,7 +8,7 @@ import pytest
 from sources.archive_server import LocalServer
 from sources.real_world_set import originals, serve, write_manifest
 from speechmusic import cli
-from speechmusic import default_model as dm
+from speechmusic.apps import default_model as dm
 
 
 @pytest.mark.slow
@@ -27,7 +27,7 @@ def test_build_model_from_downloaded_originals(tmp_path, monkeypatch, capsys):
     assert (folder / "manifest.csv").is_file() and (folder / "ATTRIBUTION.md").is_file()
     assert summary["data"]["real_clips"] == 8 and summary["data"]["sources"] == 7
     assert summary["data"]["differences_from_list"]  # not the packaged list: recorded in the model
-    from speechmusic.pipeline import load_classifier
+    from speechmusic.apps.pipeline import load_classifier
 
     model = load_classifier(tmp_path / "m.npz")
     assert model.calibration is not None and model.metadata["data"]["fingerprint"] == summary["data"]["fingerprint"]

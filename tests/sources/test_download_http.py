@@ -7,8 +7,8 @@ import hashlib
 import pytest
 
 from sources.archive_server import closed_port_url
-from speechmusic.errors import ParameterError
-from speechmusic.sources.download import (
+from speechmusic.core.errors import ParameterError
+from speechmusic.data.sources.download import (
     ArchiveSpec,
     Checksum,
     ChecksumError,

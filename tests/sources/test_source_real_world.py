@@ -20,11 +20,11 @@ import soundfile as sf
 
 from sources.archive_server import clips_under, closed_port_url, files_under
 from sources.real_world_set import CLIPS, originals, serve, write_manifest
-from speechmusic.audio import decode
+from speechmusic.core.audio import decode
 from speechmusic.cli import main as cli
-from speechmusic.errors import ParameterError
-from speechmusic.sources import ChecksumError, DownloadError, NotFoundError, fetch, real_world
-from speechmusic.sources.real_world import (
+from speechmusic.core.errors import ParameterError
+from speechmusic.data.sources import ChecksumError, DownloadError, NotFoundError, fetch, real_world
+from speechmusic.data.sources.real_world import (
     ATTRIBUTION_NAME,
     FOLDER_FIELDS,
     assign_splits,

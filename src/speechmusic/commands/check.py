@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..cli import HelpFormatter
-from ..setup_check import EPILOG, add_arguments, run_from_args
+from speechmusic.cli import HelpFormatter
+from speechmusic.teaching.setup_check import EPILOG, add_arguments, run_from_args
 
 
 def register(subparsers) -> None:

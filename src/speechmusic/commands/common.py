@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ..errors import ParameterError, SpeechMusicError
+from speechmusic.core.errors import ParameterError, SpeechMusicError
 
 
 def add_data_dir(parser, *, help_text: str = "dataset folder (default: $SPEECHMUSIC_DATA or ./data)") -> None:
@@ -71,7 +71,7 @@ def expand_folders(paths: Iterable[Path], *, find: Callable[[Path], list[Path]],
         Files and folders in the order given.
     find : callable
         ``folder -> list of Path``: the inputs a folder stands for, in the order to process them
-        (:func:`speechmusic.audio.find_audio_files` for recordings).
+        (:func:`speechmusic.core.audio.find_audio_files` for recordings).
     what : str
         What ``find`` looks for, for the error message: ``"audio files"``, ``".ipynb files"``.
 
@@ -87,7 +87,7 @@ def expand_folders(paths: Iterable[Path], *, find: Callable[[Path], list[Path]],
 
     Examples
     --------
-    >>> from speechmusic.audio import find_audio_files
+    >>> from speechmusic.core.audio import find_audio_files
     >>> expand_folders([Path("talk.wav"), Path("recordings")], find=find_audio_files,
     ...                what="audio files")                      # doctest: +SKIP
     [PosixPath('talk.wav'), PosixPath('recordings/a.flac'), PosixPath('recordings/b/c.mp3')]

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..dataset import resolve_data_dir
+from speechmusic.data.dataset import resolve_data_dir
 
 EXAMPLES = """\
 sources:
@@ -41,8 +41,8 @@ Files placed in DATA_DIR/.cache/downloads/ are used without the network. Offline
 
 def add_download_arguments(parser: argparse.ArgumentParser, *, source_required: bool = True) -> None:
     """The options shared by ``speechmusic download`` and ``download_samples.py``."""
-    from ..sources import SOURCE_NAMES
-    from ..sources.download import DEFAULT_RETRIES
+    from speechmusic.data.sources import SOURCE_NAMES
+    from speechmusic.data.sources.download import DEFAULT_RETRIES
 
     parser.add_argument("--source", choices=SOURCE_NAMES, required=source_required, help="where the clips come from")
     parser.add_argument("--data-dir", type=Path, default=None, help="dataset folder (default: $SPEECHMUSIC_DATA or ./data)")
@@ -98,7 +98,7 @@ def _positive(text: str) -> int:
 
 
 def register(subparsers) -> None:
-    from ..cli import HelpFormatter
+    from speechmusic.cli import HelpFormatter
 
     parser = subparsers.add_parser(
         "download",
@@ -113,7 +113,7 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the download the parsed options describe; errors propagate (the caller prints them)."""
-    from ..sources import fetch
+    from speechmusic.data.sources import fetch
 
     data_dir = resolve_data_dir(args.data_dir)
     reports = fetch(

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import CLASS_NAMES
-from ..dataset import load_split, resolve_data_dir
-from ..errors import DatasetError, ParameterError
-from ..features import FEATURE_KINDS
-from ..pipeline import DEFAULT_FEATURE_KIND, TRAINING_DEFAULTS, save_classifier, train_classifier
-from ..cli import HelpFormatter
-from .common import (
+from speechmusic.core.config import CLASS_NAMES
+from speechmusic.data.dataset import load_split, resolve_data_dir
+from speechmusic.core.errors import DatasetError, ParameterError
+from speechmusic.core.features import FEATURE_KINDS
+from speechmusic.apps.pipeline import DEFAULT_FEATURE_KIND, TRAINING_DEFAULTS, save_classifier, train_classifier
+from speechmusic.cli import HelpFormatter
+from speechmusic.commands.common import (
     add_data_dir, counted, is_stream, non_negative_float, positive_float, non_negative_int, print_json, refuse_existing,
 )
 
@@ -85,7 +85,7 @@ def recording_groups(paths: list[Path], data_dir: Path) -> list[str]:
     Clips cut from one recording must stay on one side of a validation split, or the score
     measures memory of that recording rather than generalisation.
     """
-    from ..ingest import read_manifest
+    from speechmusic.data.ingest import read_manifest
 
     origin = {}
     for record in read_manifest(data_dir):
