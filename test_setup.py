@@ -8,7 +8,7 @@
 Checks: Python and the packages, that audio decodes into (128, 130) features, the data folders
 (train/test x music/speech) and their file counts, clip lengths, then the loaded dataset's
 shapes and value range. The same checklist as ``speechmusic check``
-(``src/speechmusic/setup_check.py``).
+(``src/speechmusic/commands/check.py``, checklist in ``src/speechmusic/teaching/setup_check.py``).
 """
 
 import sys
@@ -28,7 +28,7 @@ def main() -> int:
     # which command to run instead; the lab's own venv, if it is broken, gets the whole checklist.
     if not running_in_lab_venv(HERE):
         check_lab_python(HERE, script=Path(__file__).name)
-    from speechmusic.teaching.setup_check import main as run_checklist
+    from speechmusic.commands.check import main as run_checklist
 
     return run_checklist(sys.argv[1:], prog="test_setup.py")
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from sources.archive_server import LocalServer, clips_under, closed_port_url, forbid_internet, gtzan_tar, librispeech_tar
-from speechmusic.teaching.download_menu import main
+from speechmusic.commands.download_menu import main
 from speechmusic.data.sources.download import ProbeResult, probe_network
 
 REPO = Path(__file__).resolve().parents[1]

@@ -7,8 +7,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from speechmusic.cli import HelpFormatter
-from speechmusic.commands.common import is_stream, print_json, refuse_existing
+from speechmusic.commands.common import HelpFormatter, is_stream, print_json, refuse_existing
 
 EXAMPLES = """\
 examples:

@@ -16,7 +16,7 @@ from speechmusic.core.errors import DatasetError, SpeechMusicError
 from speechmusic.core.features import flatten_features, pooled_features
 from speechmusic.core.fileio import write_text
 from speechmusic.core.model import LogisticRegression
-from speechmusic.commands.common import add_data_dir, counted, non_negative_int, positive_float
+from speechmusic.commands.common import HelpFormatter, add_data_dir, counted, non_negative_int, positive_float
 
 EXAMPLES = """\
 examples:
@@ -39,8 +39,7 @@ WRITTEN_BY = "speechmusic demo"
 
 
 def register(subparsers) -> None:
-    from speechmusic.cli import HelpFormatter
-
+    
     parser = subparsers.add_parser(
         "demo",
         help="build the offline dataset if needed, train the lab's model, write a report",

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from speechmusic.commands.common import HelpFormatter
 from speechmusic.data.dataset import resolve_data_dir
 
 EXAMPLES = """\
@@ -98,8 +99,7 @@ def _positive(text: str) -> int:
 
 
 def register(subparsers) -> None:
-    from speechmusic.cli import HelpFormatter
-
+    
     parser = subparsers.add_parser(
         "download",
         help="get real (LibriSpeech, GTZAN, MUSAN, real-world) or synthetic clips into the data folder",

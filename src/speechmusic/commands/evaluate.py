@@ -9,8 +9,7 @@ import numpy as np
 from speechmusic.core.config import CLASS_NAMES
 from speechmusic.data.dataset import load_split, resolve_data_dir
 from speechmusic.apps.pipeline import resolve_classifier
-from speechmusic.cli import HelpFormatter
-from speechmusic.commands.common import add_data_dir, add_model_or_default, counted, non_negative_int, print_json
+from speechmusic.commands.common import HelpFormatter, add_data_dir, add_model_or_default, counted, non_negative_int, print_json
 
 EXAMPLES = """\
 examples:

@@ -7,8 +7,7 @@ from pathlib import Path
 
 from speechmusic.core.errors import ParameterError
 from speechmusic.teaching.grading import DEFAULT_CHECK_TIMEOUT, DEFAULT_TIMEOUT, grade_notebooks
-from speechmusic.cli import HelpFormatter
-from speechmusic.commands.common import counted, expand_folders, positive_float, positive_int, print_json
+from speechmusic.commands.common import HelpFormatter, counted, expand_folders, positive_float, positive_int, print_json
 
 EXAMPLES = """\
 examples:

@@ -12,8 +12,8 @@ from speechmusic.apps.segmentation import (
     DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, SEGMENT_FORMATS, format_segments, plot_segmentation, segment_file,
     write_segments,
 )
-from speechmusic.cli import HelpFormatter
 from speechmusic.commands.common import (
+    HelpFormatter,
     add_model_or_default, counted, non_negative_float, positive_float, print_json, refuse_existing, write_stdout,
 )
 

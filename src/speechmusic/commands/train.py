@@ -15,8 +15,8 @@ from speechmusic.data.dataset import load_split, resolve_data_dir
 from speechmusic.core.errors import DatasetError, ParameterError
 from speechmusic.core.features import FEATURE_KINDS
 from speechmusic.apps.pipeline import DEFAULT_FEATURE_KIND, TRAINING_DEFAULTS, save_classifier, train_classifier
-from speechmusic.cli import HelpFormatter
 from speechmusic.commands.common import (
+    HelpFormatter,
     add_data_dir, counted, is_stream, non_negative_float, positive_float, non_negative_int, print_json, refuse_existing,
 )
 
