@@ -77,7 +77,7 @@ def test_train_validation_holds_out_whole_recordings(tiny_dataset, tmp_path, cap
 
 
 def test_validation_keeps_clips_of_one_recording_together(tmp_path):
-    from speechmusic.commands.train import validation_mask
+    from speechmusic.data.splits import validation_mask
 
     labels = np.array([0] * 6 + [1] * 6)
     groups = ["a", "a", "a", "b", "b", "c", "d", "d", "e", "e", "f", "f"]

@@ -44,6 +44,7 @@ import numpy as np
 
 from speechmusic.core.config import CLASS_NAMES, DEFAULT_PARAMS, LABELS, FeatureParams
 from speechmusic.core.errors import AudioError, DatasetError, ParameterError
+from speechmusic.core.model import labels_from_probability
 
 #: Name of the optional manifest of a clip folder.
 MANIFEST_NAME = "manifest.csv"
@@ -334,9 +335,9 @@ class ClipScores:
 
     @property
     def predicted(self) -> np.ndarray:
-        """0/1 verdicts (speech when the probability exceeds 0.5; -1 for an all-silent recording)."""
+        """0/1 verdicts (speech when the probability exceeds :data:`DECISION_THRESHOLD`; -1 for an all-silent recording)."""
         p = self.probability
-        return np.where(np.isnan(p), -1, (np.nan_to_num(p) > 0.5).astype(np.int64))
+        return np.where(np.isnan(p), -1, labels_from_probability(np.nan_to_num(p)))
 
     @property
     def correct(self) -> np.ndarray:
@@ -380,7 +381,7 @@ class ClipScores:
             return float("nan")
         keep = ~np.isnan(self.window_probability)
         truth = self.labels[self.window_clip[keep]]
-        return balanced_accuracy(truth, (self.window_probability[keep] > 0.5).astype(np.int64))
+        return balanced_accuracy(truth, labels_from_probability(self.window_probability[keep]))
 
     def summary(self) -> dict:
         """The headline figures as a JSON-friendly dictionary."""

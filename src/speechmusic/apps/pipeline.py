@@ -39,9 +39,9 @@ import numpy as np
 
 from speechmusic.apps.calibration import PlattCalibration
 from speechmusic.core.config import CLASS_NAMES, DEFAULT_PARAMS, FeatureParams, params_from_dict  # noqa: F401 (re-exported)
-from speechmusic.core.errors import ParameterError, SpeechMusicError
+from speechmusic.core.errors import ModelFileError, ParameterError, SpeechMusicError
 from speechmusic.core.features import FEATURE_KINDS, dynamics_length, to_vectors
-from speechmusic.core.model import MODEL_FORMAT, LogisticRegression
+from speechmusic.core.model import DECISION_THRESHOLD, MODEL_FORMAT, LogisticRegression, labels_from_probability
 
 #: The feature kind ``train`` uses unless told otherwise: it generalises best to real recordings of
 #: sources never seen in training (leave-one-source-out on ../shared/real-world, docs/features.md).
@@ -58,9 +58,6 @@ TRAINING_DEFAULTS: dict[str, tuple[float, int, bool]] = {
 #: Kinds whose vectors are statistics over time, so they exist for windows of any length.
 ANY_WINDOW_KINDS = ("pooled", "dynamics")
 
-
-class ModelFileError(SpeechMusicError):
-    """A model file cannot be used by this version of the code (the message says why and what to do)."""
 
 
 def feature_length(kind: str, params: FeatureParams = DEFAULT_PARAMS) -> int:
@@ -135,6 +132,31 @@ class Classifier:
             return self.calibration.probability(self.model.decision_function(self.vectors(X)))
         return self.model.predict_proba(self.vectors(X))[:, 1]
 
+    # scikit-learn's estimator vocabulary, on spectrograms (m, n_mels, frames); label 1 = speech.
+    def predict_proba(self, spectrograms: np.ndarray) -> np.ndarray:
+        """Probabilities ``(m, 2)``: column 0 for music (label 0), column 1 for speech (label 1).
+
+        Calibrated when the classifier carries a calibration (as :meth:`speech_probability`).
+        """
+        p = self.speech_probability(spectrograms)
+        return np.column_stack([1 - p, p])
+
+    def predict(self, spectrograms: np.ndarray) -> np.ndarray:
+        """0/1 labels ``(m,)``: 1 (speech) where the probability of speech exceeds
+        :data:`~speechmusic.core.model.DECISION_THRESHOLD`."""
+        return labels_from_probability(self.speech_probability(spectrograms))
+
+    def decision_function(self, spectrograms: np.ndarray) -> np.ndarray:
+        """The model's own log-odds of speech ``(m,)`` (the same as :meth:`log_odds`)."""
+        return self.log_odds(spectrograms)
+
+    def score(self, spectrograms: np.ndarray, labels: np.ndarray) -> float:
+        """Accuracy of :meth:`predict` against ``labels`` (0 music, 1 speech)."""
+        labels = np.asarray(labels).reshape(-1)
+        if labels.shape[0] == 0:
+            raise ParameterError("cannot score on zero examples")
+        return float(np.mean(self.predict(spectrograms) == labels))
+
     def log_odds(self, spectrograms: np.ndarray) -> np.ndarray:
         """The model's own (uncalibrated) log-odds of speech for each spectrogram, shape ``(m,)``."""
         X = np.asarray(spectrograms)
@@ -180,8 +202,8 @@ class Classifier:
         return params
 
     def label_of(self, probability: float) -> str:
-        """Class name for a probability of speech (threshold 0.5, as ``predict``)."""
-        return self.class_names[int(probability > 0.5)]
+        """Class name for a probability of speech (:data:`DECISION_THRESHOLD`, as :meth:`predict`)."""
+        return self.class_names[int(probability > DECISION_THRESHOLD)]
 
     def describe(self) -> str:
         """One line: kind, parameters and training summary."""
@@ -404,7 +426,8 @@ class FilePrediction:
         mean of its windows' probabilities, leaving out windows of digital silence. None when the
         whole recording is digital silence.
     label : str
-        ``"speech"`` when ``probability_speech > 0.5``, ``"music"`` when it is at most 0.5,
+        ``"speech"`` when ``probability_speech`` exceeds :data:`~speechmusic.core.model.DECISION_THRESHOLD`
+        (0.5), ``"music"`` when it is at most that,
         ``"silence"`` when it is None.
     windows : list of dict
         For recordings longer than one clip: ``{"start", "end", "label", "probability_speech"}``

@@ -9,6 +9,7 @@ import numpy as np
 from speechmusic.core.config import CLASS_NAMES
 from speechmusic.data.dataset import load_split, resolve_data_dir
 from speechmusic.apps.pipeline import resolve_classifier
+from speechmusic.core.model import labels_from_probability
 from speechmusic.commands.common import HelpFormatter, add_data_dir, add_model_or_default, counted, non_negative_int, print_json
 
 EXAMPLES = """\
@@ -98,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     X, y, paths = load_split(data_dir, "test", cache=not args.no_cache, params=classifier.params,
                              dtype=np.float32, progress=not args.quiet)
     probability = classifier.speech_probability(X)
-    predicted = (probability > 0.5).astype(np.int64)
+    predicted = labels_from_probability(probability)
     report = classification_report(y, predicted, classifier.class_names)
     wrong = np.flatnonzero(predicted != y)
     report.update(

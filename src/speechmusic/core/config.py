@@ -88,6 +88,18 @@ class FeatureParams:
         """Plain dictionary of the parameters (JSON-serialisable)."""
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, values: dict) -> FeatureParams:
+        """Validated parameters from :meth:`as_dict` output (e.g. read from JSON or a model file).
+
+        The same as :func:`params_from_dict`: unknown keys, values of the wrong type and
+        combinations that cannot make a spectrogram raise :class:`~speechmusic.core.errors.ParameterError`.
+
+        >>> FeatureParams.from_dict({"sample_rate": 16000}).sample_rate
+        16000
+        """
+        return params_from_dict(values)
+
     def key(self) -> str:
         """Short stable hash of every parameter, for cache folders and model files."""
         text = json.dumps(self.as_dict(), sort_keys=True)

@@ -19,11 +19,27 @@ from pathlib import Path
 
 import numpy as np
 
-from speechmusic.core.errors import ParameterError, SpeechMusicError
+from speechmusic.core.errors import NotFittedError, ParameterError, SpeechMusicError
 from speechmusic.core.fileio import atomic_path
+
+__all__ = ["DECISION_THRESHOLD", "MODEL_FORMAT", "LogisticRegression", "labels_from_probability", "sigmoid",
+           "cross_entropy"]
 
 #: Format version of saved model files; files of another version are refused with a clear error.
 MODEL_FORMAT = 1
+
+#: The decision threshold: a clip is speech (label 1) when its probability of speech exceeds this.
+#: The one place it is written: the estimator, the classifier, train, evaluate and the reports use it.
+DECISION_THRESHOLD = 0.5
+
+
+def labels_from_probability(probability, *, threshold: float = DECISION_THRESHOLD) -> np.ndarray:
+    """0/1 labels from probabilities of label 1: 1 where the probability exceeds ``threshold``.
+
+    >>> labels_from_probability(np.array([0.2, 0.5, 0.9]))
+    array([0, 0, 1])
+    """
+    return (np.asarray(probability) > threshold).astype(np.int64)
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -162,11 +178,18 @@ class LogisticRegression:
 
     Attributes
     ----------
+    Set by :meth:`fit` (or :meth:`load`); before that, predicting raises
+    :class:`~speechmusic.core.errors.NotFittedError`.
+
     coef_ : np.ndarray, shape (n_features,)
     intercept_ : float
     costs_ : list of float
     mean_, scale_ : np.ndarray or None
         Standardisation statistics.
+    n_features_in_ : int
+        Number of features seen by :meth:`fit`.
+    classes_ : np.ndarray
+        The labels, ``[0, 1]`` (music, speech).
 
     Notes
     -----
@@ -266,11 +289,16 @@ class LogisticRegression:
             X, y.astype(np.float64), learning_rate=float(self.learning_rate),
             num_iterations=int(self.num_iterations), record_every=int(self.record_every), form=form,
             sample_weight=weights)
+        self._set_fitted_shape(n)
         return self
+
+    def _set_fitted_shape(self, n_features: int) -> None:
+        self.n_features_in_ = int(n_features)
+        self.classes_ = np.array([0, 1])
 
     def _require_fitted(self) -> None:
         if self.coef_ is None:
-            raise SpeechMusicError("this model is not trained yet: call fit() or load a model file")
+            raise NotFittedError("this model is not trained yet: call fit() or load a model file")
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:
         """Log-odds of the positive class, ``(m,)``."""
@@ -283,9 +311,9 @@ class LogisticRegression:
         p = sigmoid(self.decision_function(X))
         return np.column_stack([1 - p, p])
 
-    def predict(self, X: np.ndarray, *, threshold: float = 0.5) -> np.ndarray:
+    def predict(self, X: np.ndarray, *, threshold: float = DECISION_THRESHOLD) -> np.ndarray:
         """0/1 labels ``(m,)``: 1 where the probability of label 1 exceeds ``threshold``."""
-        return (self.predict_proba(X)[:, 1] > threshold).astype(np.int64)
+        return labels_from_probability(self.predict_proba(X)[:, 1], threshold=threshold)
 
     def score(self, X: np.ndarray, y: np.ndarray) -> float:
         """Accuracy on ``(X, y)``."""
@@ -352,6 +380,7 @@ class LogisticRegression:
             record_every=int(meta.get("record_every", 100)),
         )
         model.coef_, model.intercept_ = coef, intercept
+        model._set_fitted_shape(coef.shape[0])
         model.mean_, model.scale_ = mean, scale
         model.costs_ = list(meta.get("costs", []))
         return model, meta

@@ -20,6 +20,8 @@ import shlex
 import sys
 from pathlib import Path
 
+from speechmusic.core.errors import LabPythonError
+
 #: Import names of the package's runtime dependencies (``[project].dependencies`` in pyproject.toml;
 #: a test keeps the two lists equal).
 RUNTIME_MODULES = ("numpy", "scipy", "librosa", "soundfile", "soxr", "matplotlib", "tqdm", "joblib", "requests")
@@ -28,9 +30,6 @@ RUNTIME_MODULES = ("numpy", "scipy", "librosa", "soundfile", "soxr", "matplotlib
 VENV = ".venv"
 INSTALL = f"python3 -m venv {VENV} && {VENV}/bin/pip install -r requirements.txt"
 
-
-class LabPythonError(ImportError):
-    """Raised on import of a lab module by a Python that lacks the lab's packages; its message is the advice."""
 
 
 def first_missing(modules=RUNTIME_MODULES) -> str | None:

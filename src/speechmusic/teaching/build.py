@@ -67,6 +67,8 @@ import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from speechmusic.core.errors import BuildError
+
 SOURCE = Path("notebook_source") / "audio_classification_logreg.py"
 TARGETS = {
     "student": Path("audio_classification_logreg.ipynb"),
@@ -97,9 +99,6 @@ LANGUAGE_INFO = {
 _HEADER = re.compile(r"^# %%(?P<rest>.*)$")
 _METADATA = re.compile(r'\s*(?P<key>[A-Za-z_][\w-]*)=(?P<value>"(?:[^"\\]|\\.)*"|\[[^\]]*\]|\S+)')
 
-
-class BuildError(ValueError):
-    """The source does not follow the expected format; the message names the line."""
 
 
 @dataclass

@@ -30,15 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable, Iterator
 
-from speechmusic.core.errors import SpeechMusicError
+from speechmusic.core.errors import ArchiveError, SpeechMusicError, UnsafeArchiveError
 
 
-class UnsafeArchiveError(SpeechMusicError):
-    """An archive contains a member that could write outside its folder, a link, a device, or a bomb."""
-
-
-class ArchiveError(SpeechMusicError):
-    """An archive is damaged, truncated or not an archive at all."""
 
 
 @dataclass(frozen=True)

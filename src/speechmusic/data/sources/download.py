@@ -39,7 +39,7 @@ import requests
 import urllib3
 
 from speechmusic import __version__
-from speechmusic.core.errors import ParameterError, SpeechMusicError
+from speechmusic.core.errors import ChecksumError, DownloadError, NotFoundError, ParameterError, SpeechMusicError
 from speechmusic.core.fileio import write_text
 
 #: Bytes asked for per read; large enough for throughput, small enough for a smooth progress bar.
@@ -70,16 +70,7 @@ _NETWORK_ERRORS = (
 _sleep = time.sleep
 
 
-class DownloadError(SpeechMusicError):
-    """An archive could not be fetched (every mirror failed), or failed its checksum."""
 
-
-class ChecksumError(DownloadError):
-    """A downloaded or cached file does not have the expected checksum."""
-
-
-class NotFoundError(DownloadError):
-    """Every address answered that the file is not there (HTTP 404 or 410): it is gone, not unreachable."""
 
 
 @dataclass(frozen=True)
