@@ -55,7 +55,7 @@ class Conditions:
     speaking_styles : dict
         Shares of "running" speech, read "prompt"s with silence around them, isolated "words".
     music_styles : dict
-        Shares of the music styles of :func:`speechmusic.data.synth._plan_music`.
+        Shares of the music styles of :func:`speechmusic.data.synth.music._plan_music`.
     soft_pitch_limit : bool
         Bend a talker's pitch smoothly into 80-250 Hz (True) or clip it there (version 1).
     """
