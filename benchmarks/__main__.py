@@ -23,8 +23,17 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import (bench_features, bench_loso, bench_messy, bench_peer, bench_programme, bench_real, bench_segment,
-               bench_synthetic, bench_training)
+from . import (
+    bench_features,
+    bench_loso,
+    bench_messy,
+    bench_peer,
+    bench_programme,
+    bench_real,
+    bench_segment,
+    bench_synthetic,
+    bench_training,
+)
 from .data import have_synthetic
 from .machine import LoadMonitor, describe, load_average
 from .report import Section, to_markdown

@@ -33,10 +33,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .report import Section, Target
-
-from speechmusic.apps.augment import SNIPPET_SECONDS, TEST_CONDITIONS as CONDITIONS, degrade, pink_noise  # noqa: F401
+from speechmusic.apps.augment import SNIPPET_SECONDS, degrade, pink_noise  # noqa: F401
+from speechmusic.apps.augment import TEST_CONDITIONS as CONDITIONS
 from speechmusic.apps.augment import TEST_NOISE_SNR_DB as NOISE_SNR_DB
+
+from .report import Section, Target
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REAL_WORLD = REPO_ROOT / ".." / "shared" / "real-world"
@@ -63,8 +64,8 @@ def degraded_copy(root: Path, out: Path, condition: str) -> Path:
 
     import soundfile as sf
 
-    from speechmusic.core.audio import decode
     from speechmusic.apps.evaluation import _find_recordings
+    from speechmusic.core.audio import decode
 
     out = Path(out)
     done = out / ".complete"

@@ -231,8 +231,8 @@ def train_default(data_dir: Path, model_path: Path, *, feature_kind: str | None 
 
     ``feature_kind`` None: ``train``'s default kind.
     """
-    from speechmusic.data.dataset import load_split
     from speechmusic.apps.pipeline import DEFAULT_FEATURE_KIND, load_classifier, save_classifier, train_classifier
+    from speechmusic.data.dataset import load_split
 
     X, y, _ = load_split(data_dir, "train", progress=False)
     classifier = train_classifier(X, y, feature_kind=feature_kind or DEFAULT_FEATURE_KIND)
@@ -269,7 +269,7 @@ def condition_table(items: list[MessyFile], probabilities: np.ndarray) -> tuple[
     rows = []
     for condition, s in scores.items():
         sr_, st, mr, mt = s["counts"]
-        delta = lambda key: "–" if condition == "clean" else f"{100 * (s[key] - clean[key]):+.0f}"  # noqa: E731
+        delta = lambda key: "–" if condition == "clean" else f"{100 * (s[key] - clean[key]):+.0f}"  # noqa: E731, B023 (used in this iteration)
         rows.append([condition, f"{st} / {mt}", f"{s['speech']:.2f} ({sr_}/{st})", delta("speech"),
                      f"{s['music']:.2f} ({mr}/{mt})", delta("music"), f"{s['balanced']:.2f}", delta("balanced")])
     return rows, scores

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .report import Section, Target, seconds
+from .report import Section, Target
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REAL_AUDIO = REPO_ROOT / ".." / "shared" / "real-audio"

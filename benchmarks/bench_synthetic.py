@@ -104,8 +104,8 @@ def real_windows(root: Path = REAL_AUDIO) -> RealWindows | None:
 
 def _render_stored(seed: int, split: str, label: str, index: int) -> np.ndarray:
     """One synthetic dataset clip, as :func:`_as_stored` returns it."""
-    from speechmusic.data import synth
     from speechmusic.core.config import DEFAULT_PARAMS
+    from speechmusic.data import synth
 
     sr = DEFAULT_PARAMS.sample_rate
     return _as_stored(synth.synthesize_clip(seed, split, label, index, sample_rate=sr,
@@ -255,7 +255,7 @@ def run(*, quick: bool = False, root: Path = REAL_AUDIO, per_class: tuple[int, i
     section.extra_tables.append(("Seed 0, real windows classified right, per recording:",
                                  ["Recording", "Class", "Windows", "flat", "pooled"], recording_rows))
 
-    summary = "mean of {} seeds".format(seeds) if seeds > 1 else "seed 0"
+    summary = f"mean of {seeds} seeds" if seeds > 1 else "seed 0"
     section.targets = [
         Target(f"{kind} model trained on synthetic clips, real speech / music accuracy ({summary})",
                "reported (no target)",

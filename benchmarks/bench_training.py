@@ -23,8 +23,8 @@ TARGET_SECONDS = 3.0
 
 def load_features(data_dir: Path):
     """Flattened and pooled features of both splits, and labels (cache on: not what is timed here)."""
-    from speechmusic.data.dataset import load_dataset
     from speechmusic.core.features import flatten_features, pooled_features
+    from speechmusic.data.dataset import load_dataset
 
     train_x, train_y, test_x, test_y, _ = load_dataset(data_dir, progress=False)
     return {

@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 from conftest import SR, noise, tone
+
 from speechmusic.apps import augment
 from speechmusic.core.errors import ParameterError
 

@@ -1,13 +1,10 @@
-import json
 import subprocess
 import sys
 
-import numpy as np
 import pytest
+from conftest import REPO_ROOT, noise, write_audio
 
 from speechmusic import cli
-
-from conftest import REPO_ROOT, noise, write_audio
 
 
 def test_help_lists_commands(capsys):

@@ -1,14 +1,12 @@
 import hashlib
-import os
 
 import numpy as np
 import pytest
+from conftest import make_dataset, noise, tone, write_audio
 
-from speechmusic.data import dataset
 from speechmusic.core.config import DEFAULT_PARAMS, FeatureParams
 from speechmusic.core.errors import DatasetError, ParameterError
-
-from conftest import make_dataset, noise, tone, write_audio
+from speechmusic.data import dataset
 
 
 def _tree_digest(root):

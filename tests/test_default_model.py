@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import REPO_ROOT, SR, write_audio
+from test_evaluation import make_clip_folder
+
 from speechmusic import cli
 from speechmusic.apps import default_model as dm
-from test_evaluation import make_clip_folder
 
 SHARED_REAL_WORLD = REPO_ROOT.parent / "shared" / "real-world"
 #: A small recipe for the stand-in (the shipped one generates 120 synthetic clips: 30 s).
@@ -113,7 +113,7 @@ def test_out_of_fold_models_never_saw_the_held_out_source(real, pool, monkeypatc
         seen.append(set(exclude))
         return original(pool_, recipe, exclude=exclude)
 
-    monkeypatch.setattr(dm, "fit_pool", spy)
+    monkeypatch.setattr(dm.training, "fit_pool", spy)  # where train_recipe looks it up
     classifier, data = dm.train_recipe(pool, real, TINY)
     sources = set(real.sources)
     # One model per source (leave-one-source-out), one per mix pair (both held out), and the final one.
@@ -142,7 +142,7 @@ def test_measure_scores_every_condition_and_the_calibration_nested(real, pool):
 
 def test_build_model_on_a_stand_in_set(tmp_path, monkeypatch, capsys):
     folder = stand_in(tmp_path / "real-world")
-    monkeypatch.setattr(dm, "DEFAULT_RECIPE", TINY)
+    monkeypatch.setattr(dm.build, "DEFAULT_RECIPE", TINY)  # where build_default_model looks it up
     out = tmp_path / "out" / "default.npz"
     report = tmp_path / "out" / "measurements.md"
     code = cli.main(["build-model", "--real-world", str(folder), "--model", str(out), "--report", str(report),
@@ -195,6 +195,7 @@ def test_the_shipped_model_loads_and_is_calibrated():
 
 def test_predict_segment_and_evaluate_use_the_shipped_model_without_model(tiny_dataset, tmp_path, capsys):
     from model_helpers import alternating_recording
+
     from speechmusic.apps.pipeline import default_model_path
 
     path = write_audio(tmp_path / "show.wav", alternating_recording([("music", 6.0), ("speech", 6.0)])[0])

@@ -9,8 +9,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sources.archive_server import (
+    LocalServer,
+    clips_under,
+    closed_port_url,
+    forbid_internet,
+    gtzan_tar,
+    librispeech_tar,
+)
 
-from sources.archive_server import LocalServer, clips_under, closed_port_url, forbid_internet, gtzan_tar, librispeech_tar
 from speechmusic.commands.download_menu import main
 from speechmusic.data.sources.download import ProbeResult, probe_network
 
@@ -133,7 +140,6 @@ def test_errors_are_one_line_and_nonzero(tmp_path, capsys):
 
 def test_every_online_source_from_a_local_mirror_makes_valid_clips(tmp_path):
     import soundfile as sf
-
     from sources.archive_server import gtzan_tar, musan_tar
 
     with LocalServer() as server:

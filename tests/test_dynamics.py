@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import SR, noise, tone, write_audio
+
 from speechmusic.core import features as F
 from speechmusic.core.config import DEFAULT_PARAMS, FeatureParams
 from speechmusic.core.errors import ParameterError
@@ -138,8 +138,8 @@ def test_frames_partly_made_of_zeros_are_set_to_silence():
 # ------------------------------------------------------------------ the kind through the tools
 @pytest.fixture
 def dynamics_model(tiny_dataset, tmp_path):
-    from speechmusic.data.dataset import load_split
     from speechmusic.apps.pipeline import save_classifier, train_classifier
+    from speechmusic.data.dataset import load_split
 
     X, y, _ = load_split(tiny_dataset, "train", progress=False)
     return save_classifier(train_classifier(X, y, feature_kind="dynamics", num_iterations=300), tmp_path / "dyn.npz")
@@ -170,6 +170,7 @@ def test_train_defaults_to_dynamics_and_predict_evaluate_use_it(tiny_dataset, tm
 
 def test_segment_with_a_dynamics_model_any_window(dynamics_model, tmp_path):
     from model_helpers import write_recording
+
     from speechmusic.apps.pipeline import load_classifier
     from speechmusic.apps.segmentation import segment_file
 
@@ -184,8 +185,9 @@ def test_segment_with_a_dynamics_model_any_window(dynamics_model, tmp_path):
 
 def test_old_model_files_still_load_and_run(tiny_dataset, tmp_path):
     from model_helpers import save_model
-    from speechmusic.data.dataset import load_split
+
     from speechmusic.apps.pipeline import load_classifier
+    from speechmusic.data.dataset import load_split
 
     X, y, _ = load_split(tiny_dataset, "test", progress=False)
     for kind in ("pooled", "flat"):
@@ -195,8 +197,8 @@ def test_old_model_files_still_load_and_run(tiny_dataset, tmp_path):
 
 
 def test_a_dynamics_file_with_the_wrong_number_of_weights_is_refused(dynamics_model, tmp_path):
-    from speechmusic.core.model import LogisticRegression
     from speechmusic.apps.pipeline import ModelFileError, load_classifier
+    from speechmusic.core.model import LogisticRegression
 
     model, meta = LogisticRegression.load(dynamics_model)
     model.coef_ = model.coef_[:40]

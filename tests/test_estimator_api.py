@@ -6,9 +6,9 @@ import re
 
 import numpy as np
 import pytest
-
 from conftest import REPO_ROOT
 from model_helpers import tones_vs_noise_classifier
+
 from speechmusic.apps.pipeline import Classifier
 from speechmusic.core.config import DEFAULT_PARAMS, FeatureParams
 from speechmusic.core.errors import NotFittedError, ParameterError, SpeechMusicError

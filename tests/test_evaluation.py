@@ -7,8 +7,8 @@ import shutil
 
 import numpy as np
 import pytest
-
 from conftest import REPO_ROOT, noise, tone, write_audio
+
 from speechmusic.apps import evaluation as ev
 from speechmusic.core.errors import DatasetError, ParameterError
 
@@ -53,8 +53,8 @@ def clip_folder(tmp_path):
 
 
 def test_windows_are_cut_as_predict_cuts_them(clip_folder, tmp_path):
-    from speechmusic.data.dataset import load_split
     from speechmusic.apps.pipeline import predict_file, train_classifier
+    from speechmusic.data.dataset import load_split
 
     data = ev.load_clip_windows(clip_folder)
     assert len(data.clips) == 12 and set(data.sources) == {f"{c}-source-{s}" for c in ("speech", "music") for s in range(3)}

@@ -3,13 +3,12 @@ import dataclasses
 import librosa
 import numpy as np
 import pytest
+from conftest import noise, tone, write_audio
 
 from speechmusic.core import features
 from speechmusic.core.audio import decode, fit_to_clip
 from speechmusic.core.config import DEFAULT_PARAMS, FeatureParams
 from speechmusic.core.errors import ParameterError
-
-from conftest import noise, tone, write_audio
 
 
 def test_shape_dtype_range_of_the_lab_parameters():

@@ -1,16 +1,14 @@
 import hashlib
-import os
 import warnings
 
 import numpy as np
 import pytest
 import soundfile as sf
+from conftest import noise, tone, write_audio
 
-from speechmusic.data import ingest
 from speechmusic.core.config import DEFAULT_PARAMS
 from speechmusic.core.errors import ParameterError
-
-from conftest import noise, tone, write_audio
+from speechmusic.data import ingest
 
 
 @pytest.fixture

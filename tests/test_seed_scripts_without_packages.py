@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO_ROOT
 
 SCRIPTS = ("download_samples.py", "test_setup.py")

@@ -2,15 +2,23 @@
 
 import numpy as np
 import pytest
-
-from model_helpers import alternating_recording, tones_vs_noise_classifier, write_recording
 from conftest import SR
-from speechmusic.core.errors import ParameterError
+from model_helpers import alternating_recording, tones_vs_noise_classifier, write_recording
+
 from speechmusic.apps.pipeline import Classifier
 from speechmusic.apps.segmentation import (
-    Segment, cell_evidence, plot_segmentation, read_segments_csv, segment_file, segment_signal,
-    segments_csv, segments_from_states, viterbi_two_state, write_segments_csv,
+    Segment,
+    cell_evidence,
+    plot_segmentation,
+    read_segments_csv,
+    segment_file,
+    segment_signal,
+    segments_csv,
+    segments_from_states,
+    viterbi_two_state,
+    write_segments_csv,
 )
+from speechmusic.core.errors import ParameterError
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from speechmusic.data import synth
 from speechmusic.core.errors import ParameterError
+from speechmusic.data import synth
 
 SR = 22050
 N = 66150

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import scipy.signal
 
-from speechmusic.data.synth import effects as fx
 from speechmusic.core.errors import ParameterError
+from speechmusic.data.synth import effects as fx
 
 SR = 22050
 

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from speechmusic.data import synth
-from speechmusic.data.synth import prosody as synth_prosody, styles as synth_styles
+from speechmusic.data.synth import prosody as synth_prosody
+from speechmusic.data.synth import styles as synth_styles
 from speechmusic.data.synth.conditions import WORLD
 
 SR = 22050

@@ -47,9 +47,9 @@ MAX_SHIFT_S = 0.040
 
 def main() -> None:
     import soundfile as sf
-
     from sources.archive_server import LocalServer
-    from speechmusic.apps.default_model import build_default_model, load_real_set
+
+    from speechmusic.apps.default_model import build_default_model
     from speechmusic.apps.evaluation import load_clip_windows
     from speechmusic.apps.pipeline import load_classifier
     from speechmusic.data.sources import real_world

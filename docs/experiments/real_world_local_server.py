@@ -30,6 +30,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
 
 from sources.archive_server import LocalServer  # noqa: E402
+
 from speechmusic.data.sources import real_world  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "real-world"

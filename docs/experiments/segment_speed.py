@@ -54,9 +54,9 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/segment-speed"))
     args = parser.parse_args()
 
-    from speechmusic.data.dataset import load_split
     from speechmusic.apps.pipeline import save_classifier, train_classifier
     from speechmusic.apps.segmentation import segment_file
+    from speechmusic.data.dataset import load_split
 
     args.work.mkdir(parents=True, exist_ok=True)
     recording = args.work / f"programme-{args.minutes:g}min.flac"

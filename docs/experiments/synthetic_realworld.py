@@ -49,8 +49,8 @@ from pathlib import Path
 import numpy as np
 from joblib import Parallel, delayed
 
-from speechmusic.data import synth
 from speechmusic.core.features import batch_features
+from speechmusic.data import synth
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REAL_WORLD = REPO_ROOT / ".." / "shared" / "real-world"

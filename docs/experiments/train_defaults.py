@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
+from speechmusic.apps.pipeline import train_classifier
 from speechmusic.data.dataset import load_split
 from speechmusic.data.ingest import read_manifest
-from speechmusic.apps.pipeline import train_classifier
 
 
 def balanced(y, pred):

@@ -6,8 +6,8 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import REPO_ROOT, tone, write_audio
+
 from speechmusic import cli
 from speechmusic.teaching import setup_check
 from speechmusic.teaching.setup_check import FAIL, OK, SKIP, WARN, run_checks

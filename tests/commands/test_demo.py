@@ -2,11 +2,10 @@ import json
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
+from conftest import SYNTHETIC, copy_dataset
 from PIL import Image
 
-from conftest import SYNTHETIC, copy_dataset
 from speechmusic import cli
 from speechmusic.commands.demo import run_demo
 from speechmusic.core.errors import DatasetError

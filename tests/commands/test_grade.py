@@ -6,8 +6,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from conftest import REPO_ROOT, copy_dataset
+
 from speechmusic import cli
 from speechmusic.teaching import grading
 from speechmusic.teaching.grading import grade_notebook, grade_notebooks

@@ -4,9 +4,9 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import SR, noise, tone, write_audio
 from model_helpers import alternating_recording, save_model, write_recording
+
 from speechmusic import cli
 from speechmusic.apps.pipeline import load_classifier
 from speechmusic.apps.segmentation import read_segments_csv

@@ -11,11 +11,11 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import SR, copy_dataset, write_audio
+
 from speechmusic import cli
-from speechmusic.core.audio import decode
 from speechmusic.apps.segmentation import read_segments_csv
+from speechmusic.core.audio import decode
 
 pytestmark = [pytest.mark.slow, pytest.mark.real_audio]
 

@@ -9,10 +9,9 @@ import time
 
 import numpy as np
 import pytest
+from conftest import REPO_ROOT, make_dataset, noise
 
 from speechmusic.data import dataset, ingest
-
-from conftest import REPO_ROOT, make_dataset, noise
 
 LOADER = r"""
 import sys, time

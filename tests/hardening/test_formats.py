@@ -6,12 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import soundfile as sf
+from conftest import write_audio
+from hostile import check_features
 
 from speechmusic.core import audio, features
 from speechmusic.data import dataset
-
-from conftest import write_audio
-from hostile import check_features
 
 SECONDS = 3.0
 

@@ -7,13 +7,12 @@ import warnings
 
 import numpy as np
 import pytest
-
-from speechmusic.core import audio, features
-from speechmusic.data import dataset, ingest
-from speechmusic.core.config import DEFAULT_PARAMS
-
 from conftest import noise, tone, write_audio
 from hostile import check_features
+
+from speechmusic.core import audio, features
+from speechmusic.core.config import DEFAULT_PARAMS
+from speechmusic.data import dataset, ingest
 
 SR = 22050
 N = DEFAULT_PARAMS.n_samples

@@ -24,11 +24,11 @@ import io
 import math
 import re
 import types
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
-
 from lab_reference import fake_dataset, solution_functions
 
 _SOLUTION = solution_functions()
@@ -981,7 +981,7 @@ def optimize_renamed_parameter(w, b, X, Y, iterations=100, alpha=0.009, print_co
 @mistake("optimize_test", "optimize.unwritten")
 def optimize_unwritten(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=False):
     costs = []
-    for i in range(num_iterations):
+    for _i in range(num_iterations):
         # YOUR CODE STARTS HERE
 
         # YOUR CODE ENDS HERE
@@ -2057,7 +2057,6 @@ def summary(outcomes: list[Outcome]) -> dict[str, dict[str, Any]]:
 
 def _load_module(path: str):
     import importlib.util
-
     import sys
 
     spec = importlib.util.spec_from_file_location("measured_public_tests", path)

@@ -18,15 +18,13 @@ message; a message naming :data:`~lab_mistakes.SHOTGUN` or more causes of its ex
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 
 import numpy as np
-
 from lab_mistakes import SHOTGUN, Cause, Mistake, Outcome, _with_globals, explanation, summary
 from lab_reference import fake_dataset, solution_functions
-
-import contextlib
-import io
 
 _SOLUTION = solution_functions()
 sigmoid = _SOLUTION["sigmoid"]

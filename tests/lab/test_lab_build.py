@@ -9,10 +9,10 @@ import shutil
 
 import nbformat
 import pytest
+from lab_reference import REPO
 
 from speechmusic.teaching import build
 from speechmusic.teaching.build import BuildError, parse_percent, render, render_code
-from lab_reference import REPO
 
 SOURCE_TEXT = (REPO / build.SOURCE).read_text(encoding="utf-8")
 

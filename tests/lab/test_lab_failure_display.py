@@ -8,9 +8,9 @@ import traceback
 
 import numpy as np
 import pytest
+from lab_reference import REPO
 
 import speechmusic.teaching.public_tests as pt
-from lab_reference import REPO
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 INTERNAL_NAMES = ("_fail", "_call(", "_require_array", "_require_number", "_check_", "in run(", "_explain")

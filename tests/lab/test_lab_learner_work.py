@@ -20,9 +20,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from lab_reference import REPO
 
 from speechmusic.teaching import build
-from lab_reference import REPO
 
 STUDENT = build.TARGETS["student"]
 SOLUTION = build.TARGETS["solution"]

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
-from speechmusic.teaching import EXERCISES
-from speechmusic.teaching.build import TARGETS
 from conftest import copy_dataset
 from lab_data import make_lab_dataset
 from lab_reference import REPO
+
+from speechmusic.teaching import EXERCISES
+from speechmusic.teaching.build import TARGETS
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ from speechmusic.apps import default_model as dm
 
 @pytest.mark.slow
 def test_build_model_from_downloaded_originals(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(dm, "DEFAULT_RECIPE", dataclasses.replace(dm.DEFAULT_RECIPE, synthetic_per_class=2))
+    monkeypatch.setattr(dm.build, "DEFAULT_RECIPE", dataclasses.replace(dm.DEFAULT_RECIPE, synthetic_per_class=2))
     files = originals()
     listing = write_manifest(tmp_path / "list.csv", files)
     with LocalServer() as server:

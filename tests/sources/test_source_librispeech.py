@@ -10,8 +10,8 @@ import pytest
 import soundfile as sf
 
 from sources.archive_server import clips_under, closed_port_url
-from speechmusic.core.audio import frame_energy_db
 from speechmusic.cli import main as cli
+from speechmusic.core.audio import frame_energy_db
 from speechmusic.data.sources import librispeech
 from speechmusic.data.sources.engine import collect
 

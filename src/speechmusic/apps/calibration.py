@@ -61,7 +61,7 @@ class PlattCalibration:
         return {"method": "platt", "a": float(self.a), "b": float(self.b)}
 
     @classmethod
-    def from_dict(cls, record: dict) -> "PlattCalibration":
+    def from_dict(cls, record: dict) -> PlattCalibration:
         """Read :meth:`as_dict` back (refuses other methods and non-finite or non-positive slopes)."""
         if not isinstance(record, dict) or record.get("method") not in METHODS:
             method = record.get("method") if isinstance(record, dict) else record

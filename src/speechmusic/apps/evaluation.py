@@ -220,7 +220,7 @@ def load_clip_windows(
     if not root.is_dir():
         raise DatasetError(f"{root}: no such folder (expected speech/, music/ and optionally {MANIFEST_NAME})")
     hop_samples = hop_in_samples(params.duration if hop is None else hop, params, align=False)
-    features, clip_index, clips = [], [], []
+    blocks, clip_index, clips = [], [], []
     for row in _find_recordings(root):
         path = row["path"]
         try:
@@ -240,12 +240,12 @@ def load_clip_windows(
             language=row.get("language", "") or "", duration=windows.n_samples / params.sample_rate,
         ))
         for part in parts:
-            features.append(part)
+            blocks.append(part)
             clip_index.append(np.full(len(part), index, dtype=np.int64))
     for label, name in enumerate(CLASS_NAMES):
         if not any(c.label == label for c in clips):
             raise DatasetError(f"{root / name}: no readable {name} recording; a clip folder needs speech/ and music/")
-    features = np.concatenate(features)
+    features = np.concatenate(blocks)
     silent = ~features.reshape(features.shape[0], -1).any(axis=1)
     return ClipWindows(features=features, clip_index=np.concatenate(clip_index), silent=silent, clips=clips,
                        params=params)
@@ -437,8 +437,8 @@ def fit_vectors(vectors: np.ndarray, labels: np.ndarray, *, feature_kind: str, s
 
     ``vectors`` are already the kind's feature vectors (:func:`speechmusic.core.features.to_vectors`).
     """
-    from speechmusic.core.model import LogisticRegression
     from speechmusic.apps.pipeline import TRAINING_DEFAULTS
+    from speechmusic.core.model import LogisticRegression
 
     rate, iterations, standardize = TRAINING_DEFAULTS[feature_kind]
     model = LogisticRegression(learning_rate=rate if learning_rate is None else learning_rate,
@@ -542,8 +542,8 @@ def leave_one_source_out(
     ClipScores
         Every recording scored once, by the model that did not see its source.
     """
-    from speechmusic.core.features import to_vectors
     from speechmusic.apps.pipeline import DEFAULT_FEATURE_KIND
+    from speechmusic.core.features import to_vectors
 
     kind = feature_kind or DEFAULT_FEATURE_KIND
     vectors = to_vectors(data.features, kind=kind)

@@ -378,7 +378,7 @@ def default_model_path() -> Path:
     """The model file shipped inside the package (``speechmusic/models/default.npz``)."""
     from importlib import resources
 
-    return Path(str(resources.files("speechmusic").joinpath("models", "default.npz")))
+    return Path(str(resources.files("speechmusic").joinpath("models").joinpath("default.npz")))
 
 
 def load_default_classifier() -> Classifier:
@@ -489,18 +489,18 @@ def predict_file(
     hop_samples = hop_in_samples(params.duration if hop is None else hop, params, align=False)
     blocks, _ = open_blocks(path, sample_rate=params.sample_rate, block_duration=block_duration or DEFAULT_BLOCK_SECONDS)
     windows = SlidingWindows(blocks, params=params, hop_samples=hop_samples)
-    starts, probabilities, silent = [], [], []
+    starts, probabilities, silences = [], [], []
     for batch in windows:
         starts.append(batch.starts)
         probabilities.append(classifier.speech_probability(batch.features))
-        silent.append(classifier.silent(batch.features))
+        silences.append(classifier.silent(batch.features))
     if not windows.n_samples:
         from speechmusic.core.errors import AudioError
 
         raise AudioError(f"{path}: contains no audio samples")
     starts = np.concatenate(starts)
     probability = np.concatenate(probabilities)
-    silent = np.concatenate(silent)
+    silent = np.concatenate(silences)
     sr = params.sample_rate
     duration = windows.n_samples / sr
     # Digital silence carries no evidence either way: left out of the recording's verdict, so

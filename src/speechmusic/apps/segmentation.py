@@ -52,16 +52,16 @@ import json
 import math
 import os
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import numpy as np
 
-from speechmusic.core.errors import AudioError, ParameterError
-from speechmusic.core.fileio import write_text
 from speechmusic.apps.pipeline import Classifier
 from speechmusic.apps.windows import DEFAULT_BATCH, DEFAULT_BLOCK_SECONDS, SlidingWindows, hop_in_samples, open_blocks
+from speechmusic.core.errors import AudioError, ParameterError
+from speechmusic.core.fileio import write_text
 
 #: Default distance between window starts, in seconds (rounded to whole spectrogram frames).
 DEFAULT_HOP = 1.0
@@ -645,7 +645,7 @@ def segments_textgrid(segments: Iterable[Segment], *, duration: float, tier: str
     return "\n".join(lines) + "\n"
 
 
-def segments_json(result: "SegmentationResult", **fields) -> str:
+def segments_json(result: SegmentationResult, **fields) -> str:
     """JSON: ``fields`` (e.g. ``file``, ``model``) then the summary and the segments (see ``as_dict``)."""
     return json.dumps({**fields, **result.as_dict()}, indent=2, allow_nan=False) + "\n"
 
@@ -654,7 +654,7 @@ def segments_json(result: "SegmentationResult", **fields) -> str:
 SEGMENT_FORMATS = {"csv": ".csv", "audacity": ".txt", "textgrid": ".TextGrid", "json": ".json"}
 
 
-def format_segments(result: "SegmentationResult", format: str = "csv", **fields) -> str:
+def format_segments(result: SegmentationResult, format: str = "csv", **fields) -> str:
     """The segments of ``result`` as text in ``format`` (a key of :data:`SEGMENT_FORMATS`).
 
     ``fields`` (such as ``file=..., model=...``) are added to the JSON format and ignored by the
@@ -672,7 +672,7 @@ def format_segments(result: "SegmentationResult", format: str = "csv", **fields)
 
 
 def write_segments(
-    result: "SegmentationResult", path: str | os.PathLike, format: str = "csv", *, overwrite: bool = False, **fields
+    result: SegmentationResult, path: str | os.PathLike, format: str = "csv", *, overwrite: bool = False, **fields
 ) -> Path:
     """Write the segments of ``result`` to ``path`` in ``format``, atomically.
 

@@ -11,8 +11,8 @@ import argparse
 import json
 import sys
 import warnings
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 from speechmusic.core.errors import ParameterError, SpeechMusicError
 

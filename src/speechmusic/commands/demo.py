@@ -8,15 +8,13 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
-
+from speechmusic.commands.common import HelpFormatter, add_data_dir, counted, non_negative_int, positive_float
 from speechmusic.core.config import CLASS_NAMES, DEFAULT_PARAMS, SPLITS
-from speechmusic.data.dataset import load_dataset, resolve_data_dir
 from speechmusic.core.errors import DatasetError, SpeechMusicError
 from speechmusic.core.features import flatten_features, pooled_features
 from speechmusic.core.fileio import write_text
 from speechmusic.core.model import LogisticRegression
-from speechmusic.commands.common import HelpFormatter, add_data_dir, counted, non_negative_int, positive_float
+from speechmusic.data.dataset import load_dataset, resolve_data_dir
 
 EXAMPLES = """\
 examples:

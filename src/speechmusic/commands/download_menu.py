@@ -21,7 +21,8 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
-from typing import Callable, TextIO
+from collections.abc import Callable
+from typing import TextIO
 
 from speechmusic.commands.common import HelpFormatter, run_guarded
 from speechmusic.commands.download import EXAMPLES, add_download_arguments

@@ -6,11 +6,18 @@ import argparse
 
 import numpy as np
 
-from speechmusic.core.config import CLASS_NAMES
-from speechmusic.data.dataset import load_split, resolve_data_dir
 from speechmusic.apps.pipeline import resolve_classifier
+from speechmusic.commands.common import (
+    HelpFormatter,
+    add_data_dir,
+    add_model_or_default,
+    counted,
+    non_negative_int,
+    print_json,
+)
+from speechmusic.core.config import CLASS_NAMES
 from speechmusic.core.model import labels_from_probability
-from speechmusic.commands.common import HelpFormatter, add_data_dir, add_model_or_default, counted, non_negative_int, print_json
+from speechmusic.data.dataset import load_split, resolve_data_dir
 
 EXAMPLES = """\
 examples:

@@ -6,10 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from speechmusic.commands.common import HelpFormatter, add_data_dir, counted, positive_int
 from speechmusic.core.config import CLASS_NAMES, SPLITS
 from speechmusic.data.dataset import resolve_data_dir
 from speechmusic.data.ingest import prepare_from_folder
-from speechmusic.commands.common import HelpFormatter, add_data_dir, counted, positive_int
 
 EXAMPLES = """\
 examples:

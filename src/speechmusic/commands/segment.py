@@ -6,16 +6,27 @@ import argparse
 import sys
 from pathlib import Path
 
-from speechmusic.core.errors import ParameterError
 from speechmusic.apps.pipeline import resolve_classifier
 from speechmusic.apps.segmentation import (
-    DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, SEGMENT_FORMATS, format_segments, plot_segmentation, segment_file,
+    DEFAULT_HOP,
+    DEFAULT_SWITCH_PENALTY,
+    SEGMENT_FORMATS,
+    format_segments,
+    plot_segmentation,
+    segment_file,
     write_segments,
 )
 from speechmusic.commands.common import (
     HelpFormatter,
-    add_model_or_default, counted, non_negative_float, positive_float, print_json, refuse_existing, write_stdout,
+    add_model_or_default,
+    counted,
+    non_negative_float,
+    positive_float,
+    print_json,
+    refuse_existing,
+    write_stdout,
 )
+from speechmusic.core.errors import ParameterError
 
 EXAMPLES = """\
 examples:

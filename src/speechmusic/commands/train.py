@@ -4,22 +4,28 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
-from speechmusic.core.config import CLASS_NAMES
-from speechmusic.data.dataset import load_split, resolve_data_dir
-from speechmusic.data.splits import recording_groups, validation_mask
-from speechmusic.core.errors import DatasetError, ParameterError
-from speechmusic.core.features import FEATURE_KINDS
 from speechmusic.apps.pipeline import DEFAULT_FEATURE_KIND, TRAINING_DEFAULTS, save_classifier, train_classifier
 from speechmusic.commands.common import (
     HelpFormatter,
-    add_data_dir, counted, is_stream, non_negative_float, positive_float, non_negative_int, print_json, refuse_existing,
+    add_data_dir,
+    counted,
+    is_stream,
+    non_negative_float,
+    non_negative_int,
+    positive_float,
+    print_json,
+    refuse_existing,
 )
+from speechmusic.core.config import CLASS_NAMES
+from speechmusic.core.errors import ParameterError
+from speechmusic.core.features import FEATURE_KINDS
+from speechmusic.data.dataset import load_split, resolve_data_dir
+from speechmusic.data.splits import recording_groups, validation_mask
 
 EXAMPLES = f"""\
 examples:

@@ -19,8 +19,9 @@ from __future__ import annotations
 import io
 import os
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 import numpy as np
 import soundfile as sf

@@ -11,8 +11,8 @@ import functools
 import io
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import soundfile as sf

@@ -243,7 +243,7 @@ class LogisticRegression:
             return X
         return (X - self.mean_) / self.scale_
 
-    def fit(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> "LogisticRegression":
+    def fit(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> LogisticRegression:
         """Train from zero weights.
 
         Parameters
@@ -348,7 +348,7 @@ class LogisticRegression:
         return path
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> tuple["LogisticRegression", dict]:
+    def load(cls, path: str | os.PathLike) -> tuple[LogisticRegression, dict]:
         """Load a model saved by :meth:`save`; returns ``(model, metadata)``.
 
         Raises

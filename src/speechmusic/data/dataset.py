@@ -38,8 +38,16 @@ from pathlib import Path
 import numpy as np
 
 from speechmusic.core.audio import find_audio_files, load_clip_from_bytes
-from speechmusic.core.config import (CLASS_NAMES, DATA_ENV_VAR, DEFAULT_PARAMS, LABELS, LOAD_ORDER, SPLITS, FeatureParams,
-                     params_from_dict)
+from speechmusic.core.config import (
+    CLASS_NAMES,
+    DATA_ENV_VAR,
+    DEFAULT_PARAMS,
+    LABELS,
+    LOAD_ORDER,
+    SPLITS,
+    FeatureParams,
+    params_from_dict,
+)
 from speechmusic.core.errors import AudioError, DatasetError, ParameterError
 from speechmusic.core.features import batch_features
 from speechmusic.core.fileio import save_npy, write_text
@@ -116,7 +124,7 @@ class FeatureCache:
     _memo_changed: bool = field(default=False, repr=False)
 
     @classmethod
-    def for_data_dir(cls, data_dir: str | os.PathLike, params: FeatureParams = DEFAULT_PARAMS) -> "FeatureCache":
+    def for_data_dir(cls, data_dir: str | os.PathLike, params: FeatureParams = DEFAULT_PARAMS) -> FeatureCache:
         folder = Path(data_dir) / CACHE_DIR_NAME / f"features-v{CACHE_VERSION}-{params.key()}"
         return cls(root=folder, params=params)
 

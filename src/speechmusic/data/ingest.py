@@ -21,9 +21,9 @@ import io
 import os
 import re
 import warnings
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 
@@ -153,7 +153,7 @@ class ClipWriter:
         self.written: list[Path] = []
         self.skipped = 0
 
-    def __enter__(self) -> "ClipWriter":
+    def __enter__(self) -> ClipWriter:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -297,7 +297,7 @@ class IngestReport:
     files: int = 0
     clips_written: int = 0
     clips_already_present: int = 0
-    failed: list[str] = None  # type: ignore[assignment]
+    failed: list[str] = None  # set by __post_init__
 
     def __post_init__(self):
         if self.failed is None:

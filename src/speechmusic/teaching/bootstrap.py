@@ -125,5 +125,5 @@ def _print_only_the_line_if_uncaught() -> None:
         else:
             previous(kind, value, traceback)
 
-    hook._speechmusic_lab_python = True
+    hook._speechmusic_lab_python = True  # type: ignore[attr-defined]  # a marker on the function object
     sys.excepthook = hook

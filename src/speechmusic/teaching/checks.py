@@ -14,7 +14,8 @@ import signal
 import threading
 import time
 import warnings
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -173,7 +174,7 @@ def _check_one(exercise: str, ns: dict, timeout: float | None) -> tuple[bool, st
                        f"replaced the function of exercise {_NUMBERS[exercise]}.")
     messages = []
     for test in _FUNCTION_TESTS[exercise]:
-        passed, message = _run(lambda: test(function), timeout)
+        passed, message = _run(lambda: test(function), timeout)  # noqa: B023 (called within this iteration)
         if not passed:
             return False, message
         messages.append(message)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
-
 __all__ = ["MenuEntry", "MENU", "DEFAULT_CHOICE", "OFFLINE_CHOICE", "REAL_MUSIC_INSTRUCTIONS", "SYNTHETIC_COMMAND",
            "TEXT_WIDTH", "NON_INTERACTIVE_HINT", "OFFLINE_NOTICE", "menu_lines", "menu_text"]
 

@@ -417,7 +417,7 @@ def grade_notebooks(notebooks, *, jobs: int = 1, progress: bool = False, **optio
                 for future in futures:
                     future.cancel()
                 raise
-    return results  # type: ignore[return-value]
+    return results  # every slot is filled once all futures are done
 
 
 # ------------------------------------------------------------------------------- worker process
@@ -491,7 +491,7 @@ def _worker(notebook: Path, workdir: Path, result: Path, timeout: float, check_t
     try:
         with client.setup_kernel():
             try:
-                pid = client.km.provisioner.pid  # type: ignore[union-attr]
+                pid = client.km.provisioner.pid  # nbclient sets km once the kernel runs
                 (workdir / "kernel.pid").write_text(f"{pid}\n")
             except (AttributeError, OSError):
                 pass

@@ -45,8 +45,9 @@ import os
 import re
 import traceback
 import types
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, NoReturn, Sequence
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -1299,8 +1300,8 @@ def flatten_test(train_set_x_orig, test_set_x_orig, train_set_x_flatten, test_se
         shape_causes[(m, n)] = "one *row* per clip; the lab wants one *column* per clip: add .T (transpose)."
         mistakes = [
             (orig.reshape(-1, m) if orig.size % max(m, 1) == 0 else None,
-             f"X.reshape(-1, m) has the right shape but mixes values of different clips in each column: "
-             f"reshape to (m, -1) first, one row per clip, then transpose: X.reshape(X.shape[0], -1).T."),
+             "X.reshape(-1, m) has the right shape but mixes values of different clips in each column: "
+             "reshape to (m, -1) first, one row per clip, then transpose: X.reshape(X.shape[0], -1).T."),
             (orig.T.reshape(-1, m),
              "each column is one clip, but read time-first (X.T.reshape(-1, m)). The lab flattens each "
              "spectrogram row by row, X.reshape(X.shape[0], -1).T, so that the learned weights can be "
@@ -1805,7 +1806,7 @@ def optimize_test(target: Callable) -> None:
         if not isinstance(value, dict) or set(value) != keys:
             _fail(ex, f"{name} should be a dictionary with keys {sorted(keys)}", expected=f"keys {sorted(keys)}",
                   got=show(value),
-                  cause=f"return params = {{'w': w, 'b': b}} and grads = {{'dw': dw, 'db': db}}, then costs.")
+                  cause="return params = {'w': w, 'b': b} and grads = {'dw': dw, 'db': db}, then costs.")
 
     earlier = _Lazy(lambda: _local_cause(ex, target))
     ref_params, ref_grads, ref_costs = _ref_optimize(w_given, b, X, Y, iterations, rate)

@@ -19,15 +19,13 @@ missing numpy instead of crashing. The lab is ready (exit code 0) when nothing F
 
 from __future__ import annotations
 
-import argparse
 import importlib
-import json
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
-from speechmusic.core.config import CLASS_NAMES, DATA_ENV_VAR, DEFAULT_PARAMS, SPLITS
+from speechmusic.core.config import CLASS_NAMES, DEFAULT_PARAMS, SPLITS
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "fail", "skip"
 _TAGS = {OK: "[ OK ]", WARN: "[WARN]", FAIL: "[FAIL]", SKIP: "[SKIP]"}
@@ -243,9 +241,8 @@ def check_audio_pipeline(checks: Checklist) -> None:
 
 def check_data(checks: Checklist, data_dir: Path, *, load_features: bool = True, progress: bool = False) -> None:
     """Folder layout, file counts and lengths, then the loaded arrays' shapes and values."""
-    from speechmusic.data.dataset import GET_DATA_HINT
-
     from speechmusic.core.audio import find_audio_files  # imported here: the checklist reports broken imports itself
+    from speechmusic.data.dataset import GET_DATA_HINT
 
     hint = GET_DATA_HINT.format(data_dir=data_dir)
     if not data_dir.is_dir():

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from speechmusic.core.config import SPLITS
 from speechmusic.core.errors import ParameterError

@@ -26,13 +26,12 @@ import stat
 import tarfile
 import zipfile
 import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO
 
-from speechmusic.core.errors import ArchiveError, SpeechMusicError, UnsafeArchiveError
-
-
+from speechmusic.core.errors import ArchiveError, UnsafeArchiveError
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,7 @@ def safe_member_name(name: str) -> str:
     >>> safe_member_name("../../etc/passwd")
     Traceback (most recent call last):
     ...
-    speechmusic.data.sources.archive.UnsafeArchiveError: archive member '../../etc/passwd' points outside the archive (a '..' part); refusing the archive
+    speechmusic.core.errors.UnsafeArchiveError: archive member '../../etc/passwd' points outside the archive (a '..' part); refusing the archive
     """
     if "\x00" in name:
         raise UnsafeArchiveError(f"archive member {name!r} has a NUL byte in its name; refusing the archive")

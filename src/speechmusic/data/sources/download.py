@@ -31,15 +31,15 @@ import json
 import os
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import requests
 import urllib3
 
 from speechmusic import __version__
-from speechmusic.core.errors import ChecksumError, DownloadError, NotFoundError, ParameterError, SpeechMusicError
+from speechmusic.core.errors import ChecksumError, DownloadError, NotFoundError, ParameterError
 from speechmusic.core.fileio import write_text
 
 #: Bytes asked for per read; large enough for throughput, small enough for a smooth progress bar.
@@ -105,11 +105,11 @@ class ArchiveSpec:
     aliases: tuple[str, ...] = ()
     note: str = ""
 
-    def with_urls(self, urls: Sequence[str]) -> "ArchiveSpec":
+    def with_urls(self, urls: Sequence[str]) -> ArchiveSpec:
         """The same archive fetched from other addresses."""
         return dataclasses.replace(self, urls=tuple(urls))
 
-    def under_mirror(self, base_url: str) -> "ArchiveSpec":
+    def under_mirror(self, base_url: str) -> ArchiveSpec:
         """The same archive fetched from ``<base_url>/<filename>`` only."""
         return self.with_urls([base_url.rstrip("/") + "/" + self.filename])
 

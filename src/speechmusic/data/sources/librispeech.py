@@ -26,7 +26,7 @@ roughly the first half of dev-clean.
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -58,10 +58,10 @@ import os
 import re
 import warnings
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 from urllib.parse import quote
 
 import numpy as np

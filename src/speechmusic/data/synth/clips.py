@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 
+from speechmusic.data.synth.common import _synthesize, _to_output
 from speechmusic.data.synth.conditions import DEFAULT_CONDITIONS, LAB, Conditions
 from speechmusic.data.synth.effects import mix_at_snr, recording_chain
-from speechmusic.data.synth.common import _synthesize, _to_output
-from speechmusic.data.synth.voice import _SpeechPlan, _babble_voice, _dry_speech
 from speechmusic.data.synth.music import MusicPlan, _dry_music
+from speechmusic.data.synth.voice import _babble_voice, _dry_speech, _SpeechPlan
 
 
 def synthesize_speech(rng: np.random.Generator, *, sample_rate: int = 22050, duration: float = 3.0,

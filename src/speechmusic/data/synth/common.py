@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from speechmusic.core.errors import ParameterError
 from speechmusic.data.synth.conditions import get_conditions
-
 
 #: Bump when the generator changes what a given seed produces (recorded in the README file).
 SYNTH_VERSION = 1

@@ -23,9 +23,9 @@ the same generator state gives the same result.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from math import gcd
-from typing import Callable
 
 import numpy as np
 import scipy.signal

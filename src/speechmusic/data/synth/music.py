@@ -9,14 +9,22 @@ import numpy as np
 import scipy.signal
 
 from speechmusic.core.errors import ParameterError
+from speechmusic.data.synth.common import _HOP, _moving_average, _wander
 from speechmusic.data.synth.conditions import LAB, Conditions
 from speechmusic.data.synth.effects import bandpass_noise as _bandpass_noise
 from speechmusic.data.synth.effects import rms as _rms
 from speechmusic.data.synth.prosody import RHYTHMS
 from speechmusic.data.synth.styles import HAND_GROOVES, WORLD_SCALES, drone_notes, hand_drum_kit
-from speechmusic.data.synth.common import _HOP, _moving_average, _wander
-from speechmusic.data.synth.voice import _FRICATIVES, _STOPS, _SpeechPlan, _VOWELS, _formant_tracks, _random_voice, _render_noises, _render_voiced
-
+from speechmusic.data.synth.voice import (
+    _FRICATIVES,
+    _STOPS,
+    _VOWELS,
+    _formant_tracks,
+    _random_voice,
+    _render_noises,
+    _render_voiced,
+    _SpeechPlan,
+)
 
 # --------------------------------------------------------------------------------------------
 # Music

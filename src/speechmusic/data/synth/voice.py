@@ -7,12 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.signal
 
+from speechmusic.data.synth.common import _HOP, _moving_average, _wander
 from speechmusic.data.synth.conditions import LAB, Conditions
 from speechmusic.data.synth.effects import bandpass_noise as _bandpass_noise
 from speechmusic.data.synth.effects import rms as _rms
 from speechmusic.data.synth.prosody import CODAS, ONSETS, TONE_WEIGHTS, TONES, Rhythm, random_rhythm, tone_contour
-from speechmusic.data.synth.common import _HOP, _moving_average, _wander
-
 
 # --------------------------------------------------------------------------------------------
 # Speech

@@ -10,10 +10,9 @@ import numpy as np
 from speechmusic.core.config import CLASS_NAMES, DEFAULT_PARAMS, LABELS, SPLITS
 from speechmusic.core.errors import ParameterError
 from speechmusic.core.fileio import write_text, write_wav
-from speechmusic.data.synth.conditions import CONDITIONS, DEFAULT_CONDITIONS, get_conditions
-from speechmusic.data.synth.common import LICENCE, PARALLEL_MIN_CLIPS, README_NAME, SOURCE_NAME, SYNTH_VERSION
 from speechmusic.data.synth.clips import synthesize_music, synthesize_speech
-
+from speechmusic.data.synth.common import LICENCE, PARALLEL_MIN_CLIPS, README_NAME, SOURCE_NAME, SYNTH_VERSION
+from speechmusic.data.synth.conditions import CONDITIONS, DEFAULT_CONDITIONS, get_conditions
 
 # --------------------------------------------------------------------------------------------
 # Dataset
