@@ -19,7 +19,7 @@ from sources.archive_server import (
 )
 
 from speechmusic.commands.download_menu import main
-from speechmusic.data.sources.download import ProbeResult, probe_network
+from speechmusic.data.sources.probe import ProbeResult, probe_network
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "download_samples.py"

@@ -10,16 +10,15 @@ import numpy as np
 import pytest
 from segment_readers import parse_audacity, parse_textgrid
 
-from speechmusic.apps.segmentation import (
+from speechmusic.apps.segment_formats import (
     SEGMENT_FORMATS,
-    Segment,
-    SegmentationResult,
     format_segments,
     read_segments_csv,
     segments_audacity,
     segments_textgrid,
     write_segments,
 )
+from speechmusic.apps.segmentation import Segment, SegmentationResult
 from speechmusic.core import fileio
 from speechmusic.core.errors import ParameterError
 

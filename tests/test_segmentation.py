@@ -6,17 +6,15 @@ from conftest import SR
 from model_helpers import alternating_recording, tones_vs_noise_classifier, write_recording
 
 from speechmusic.apps.pipeline import Classifier
+from speechmusic.apps.segment_formats import read_segments_csv, segments_csv, write_segments_csv
 from speechmusic.apps.segmentation import (
     Segment,
     cell_evidence,
     plot_segmentation,
-    read_segments_csv,
     segment_file,
     segment_signal,
-    segments_csv,
     segments_from_states,
     viterbi_two_state,
-    write_segments_csv,
 )
 from speechmusic.core.errors import ParameterError
 

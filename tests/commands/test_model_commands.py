@@ -9,7 +9,7 @@ from model_helpers import alternating_recording, save_model, write_recording
 
 from speechmusic import cli
 from speechmusic.apps.pipeline import load_classifier
-from speechmusic.apps.segmentation import read_segments_csv
+from speechmusic.apps.segment_formats import read_segments_csv
 
 
 def run(capsys, *argv):

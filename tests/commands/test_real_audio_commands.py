@@ -14,7 +14,7 @@ import pytest
 from conftest import SR, copy_dataset, write_audio
 
 from speechmusic import cli
-from speechmusic.apps.segmentation import read_segments_csv
+from speechmusic.apps.segment_formats import read_segments_csv
 from speechmusic.core.audio import decode
 
 pytestmark = [pytest.mark.slow, pytest.mark.real_audio]

@@ -13,13 +13,13 @@ from speechmusic.data.sources.download import (
     Checksum,
     ChecksumError,
     DownloadError,
-    RemoteStream,
     download_archive,
     expected_checksum,
     find_cached,
     manual_instructions,
     parse_sha256,
 )
+from speechmusic.data.sources.streaming import RemoteStream
 
 PAYLOAD = bytes(range(256)) * 4096  # 1 MiB, recognisable at every offset
 SHA = hashlib.sha256(PAYLOAD).hexdigest()

@@ -29,7 +29,7 @@ from speechmusic.commands.download import EXAMPLES, add_download_arguments
 from speechmusic.commands.download import run as run_download
 from speechmusic.data.dataset import resolve_data_dir
 from speechmusic.data.sources import source_addresses
-from speechmusic.data.sources.download import PROBE_TIMEOUT, probe_network
+from speechmusic.data.sources.probe import PROBE_TIMEOUT, probe_network
 from speechmusic.teaching.download_menu import (
     DEFAULT_CHOICE,
     MENU,
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None, *, stdin: TextIO | None = None,
          input_fn: Callable[[str], str] = input, probe: Callable | None = None) -> int:
     """Entry point of ``download_samples.py``; returns the exit code.
 
-    ``probe`` (addresses -> :class:`~speechmusic.data.sources.download.ProbeResult`) replaces the network
+    ``probe`` (addresses -> :class:`~speechmusic.data.sources.probe.ProbeResult`) replaces the network
     check of the interactive menu.
     """
     parser = build_parser()

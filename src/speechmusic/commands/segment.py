@@ -7,15 +7,8 @@ import sys
 from pathlib import Path
 
 from speechmusic.apps.pipeline import resolve_classifier
-from speechmusic.apps.segmentation import (
-    DEFAULT_HOP,
-    DEFAULT_SWITCH_PENALTY,
-    SEGMENT_FORMATS,
-    format_segments,
-    plot_segmentation,
-    segment_file,
-    write_segments,
-)
+from speechmusic.apps.segment_formats import SEGMENT_FORMATS, format_segments, write_segments
+from speechmusic.apps.segmentation import DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, plot_segmentation, segment_file
 from speechmusic.commands.common import (
     HelpFormatter,
     add_model_or_default,

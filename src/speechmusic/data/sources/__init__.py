@@ -19,7 +19,7 @@ checksums, cache in ``<data_dir>/.cache/downloads``), archives are read through 
 (no extraction to disk; hostile members refused) and clips are made by :mod:`.engine` (speaker,
 track and source disjoint splits, staging, all-or-nothing commit, manifest). Every download
 failure raised by :func:`fetch` ends with :data:`OFFLINE_HINT`; :func:`source_addresses` and
-:func:`speechmusic.data.sources.download.probe_network` tell quickly whether a source can be reached.
+:func:`speechmusic.data.sources.probe.probe_network` tell quickly whether a source can be reached.
 See docs/data-sources.md.
 """
 
@@ -41,9 +41,9 @@ from speechmusic.data.sources.download import (
     DownloadError,
     NotFoundError,
     default_cache_dir,
-    probe_network,
 )
 from speechmusic.data.sources.engine import ArchiveSource, FetchReport, collect
+from speechmusic.data.sources.probe import probe_network
 from speechmusic.data.sources.real_world import build_real_world_folder
 
 __all__ = [

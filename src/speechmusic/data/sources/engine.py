@@ -54,8 +54,6 @@ from speechmusic.data.sources.download import (
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,
     ArchiveSpec,
-    ProgressReader,
-    RemoteStream,
     default_cache_dir,
     download_archive,
     expected_checksum,
@@ -64,6 +62,7 @@ from speechmusic.data.sources.download import (
     parse_sha256,
     verify_file,
 )
+from speechmusic.data.sources.streaming import ProgressReader, RemoteStream
 
 STAGING_SUBDIR = Path(".cache") / "staging"
 #: A staging folder left by a run that died is removed by a later run after this many seconds
