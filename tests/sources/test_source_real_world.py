@@ -28,10 +28,10 @@ from speechmusic.data.sources.real_world import (
     ATTRIBUTION_NAME,
     FOLDER_FIELDS,
     assign_splits,
-    build_real_world_folder,
     licence_family,
     load_manifest,
 )
+from speechmusic.data.sources.real_world_folder import build_real_world_folder
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "real-world"
 

@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     say = (lambda text: None) if args.quiet else (lambda text: print(text, file=sys.stderr, flush=True))
     folder = args.real_world
     if args.download is not None:
-        from speechmusic.data.sources.real_world import build_real_world_folder
+        from speechmusic.data.sources.real_world_folder import build_real_world_folder
 
         report = build_real_world_folder(args.download, manifest=args.real_world_manifest, base_url=args.mirror,
                                          progress=not args.quiet, log=say)

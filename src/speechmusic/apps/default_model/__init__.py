@@ -6,7 +6,7 @@ how that file is made and measured; ``speechmusic build-model`` runs it:
 
 1. **Data.** The real-world set (a folder laid out like ``../shared/real-world``: 124 clips, 62
    speech and 62 music, from 29 public repositories; or the same built from the originals by
-   :func:`speechmusic.data.sources.real_world.build_real_world_folder`) and the synthetic set
+   :func:`speechmusic.data.sources.real_world_folder.build_real_world_folder`) and the synthetic set
    (:mod:`speechmusic.data.synth`, seed and size in :class:`Recipe`).
 2. **Augmentation** (:mod:`speechmusic.apps.augment`), built from the real clips only and always
    deterministically: each speech clip laid over music clips of *other* sources at -5, -10, -15

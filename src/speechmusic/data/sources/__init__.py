@@ -44,7 +44,7 @@ from speechmusic.data.sources.download import (
 )
 from speechmusic.data.sources.engine import ArchiveSource, FetchReport, collect
 from speechmusic.data.sources.probe import probe_network
-from speechmusic.data.sources.real_world import build_real_world_folder
+from speechmusic.data.sources.real_world_folder import build_real_world_folder
 
 __all__ = [
     "SOURCE_NAMES", "DESCRIPTIONS", "fetch", "quickstart", "build_synthetic", "archive_sources",
