@@ -1,6 +1,6 @@
 """Helpers the lab notebook imports: the dataset loader and single-file features.
 
-This file is a thin front door to the ``speechmusic`` package (``src/speechmusic/dataset.py``),
+This file is a thin front door to the ``speechmusic`` package (``src/speechmusic/data/dataset.py``),
 kept at the top of the repository under the name the lab has always used, with the same
 signatures as the original lab's helpers (same argument names and order)::
 
