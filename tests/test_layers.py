@@ -90,3 +90,25 @@ def test_the_import_reader_sees_every_kind_of_import():
 def test_no_module_is_over_700_lines(path):
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{path.relative_to(REPO_ROOT)} has {lines} lines (at most {MAX_LINES}): split it by concern"
+
+
+def _code_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """Lines of a function without its docstring."""
+    lines = node.end_lineno - node.lineno + 1
+    first = node.body[0] if node.body else None
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+        lines -= first.end_lineno - first.lineno + 1
+    return lines
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: _module_name(p))
+def test_a_function_over_80_lines_says_why(path):
+    source = path.read_text(encoding="utf-8")
+    lines = source.splitlines()
+    unexplained = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _code_lines(node) > 80:
+            above = lines[node.lineno - 2] if node.lineno >= 2 else ""
+            if not above.strip().startswith("# long:"):
+                unexplained.append(f"{node.name} ({_code_lines(node)} lines)")
+    assert not unexplained, f"{path.relative_to(REPO_ROOT)}: split these or say why above the def ('# long: ...'): {unexplained}"

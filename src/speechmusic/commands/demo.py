@@ -128,6 +128,7 @@ def _has_any_audio(data_dir: Path) -> bool:
     return False
 
 
+# long: the demo's steps in the order they print (data, features, training, report).
 def run_demo(
     data_dir: Path | None = None,
     out: Path = Path("demo_output"),

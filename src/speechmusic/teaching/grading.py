@@ -269,6 +269,7 @@ def _kill_kernel(workdir: Path, *, wait: float = 2.0) -> None:
             time.sleep(0.02)
 
 
+# long: one child process's life (start, time limits, collect, clean up) in one try/finally.
 def grade_notebook(
     notebook: str | os.PathLike,
     *,
@@ -452,6 +453,7 @@ def _write_json(path: Path, value: dict) -> None:
     os.replace(tmp, path)
 
 
+# long: runs in the child process: the kernel's whole life in one place, with the imports only the child needs.
 def _worker(notebook: Path, workdir: Path, result: Path, timeout: float, check_timeout: float, checker: str) -> int:
     """Execute ``notebook`` and write the result JSON; run inside the worker process."""
     # nbformat validates notebooks with jsonschema, which at import builds ~40 parsers for the

@@ -99,6 +99,7 @@ class BuildResult:
     seconds: float = 0.0
 
 
+# long: one build read top to bottom (data, pool, training, measurement, files); its steps are calls already, splitting would only hand a dozen locals around.
 def build_default_model(
     real_world: str | os.PathLike,
     model_path: str | os.PathLike,

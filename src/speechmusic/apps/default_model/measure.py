@@ -76,6 +76,7 @@ def _mix_scores(log_odds: np.ndarray, mixes: CalibrationMixes, real: RealSet, *,
     return scores_from_log_odds(log_odds, windows, calibration=calibration)
 
 
+# long: the conditions and folds share the fitted models of each fold; one loop keeps every model trained once.
 def measure(
     pool: Pool,
     real: RealSet,

@@ -41,6 +41,7 @@ CONDITION_NOTES = {
 }
 
 
+# long: one Markdown page written in the order it reads.
 def measurements_markdown(m: dict) -> str:
     """The Markdown page of :func:`build_default_model`'s measurements (docs/model-card-measurements.md)."""
     conditions = m["conditions"]

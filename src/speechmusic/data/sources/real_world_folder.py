@@ -129,6 +129,7 @@ def _number(text) -> float | None:
         return None
 
 
+# long: one all-or-nothing transaction: download, cut, check and write the manifest, then commit.
 def build_real_world_folder(
     out_dir: str | os.PathLike,
     *,

@@ -366,6 +366,7 @@ _GROOVES = {
 WORLD_LEADS = ("flute", "violin", "clarinet", "guitar", "sax")
 
 
+# long: one random stream drawn in a fixed order (a seed's audio depends on it); the parts are closures over the piece's key, meter and bars.
 def _plan_music(rng: np.random.Generator, duration: float, cond: Conditions = LAB) -> MusicPlan:
     """The piece: style, tempo, meter, key, parts and notes (times in seconds from the piece start)."""
     shares = np.array(list(cond.music_styles.values()), dtype=float)

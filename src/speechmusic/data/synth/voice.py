@@ -138,6 +138,7 @@ def _add_nasal(plan: _SpeechPlan, rng: np.random.Generator, t: float, length_ran
     return t + length, locus
 
 
+# long: one random stream drawn in a fixed order (a seed's audio depends on it).
 def _plan_speech(rng: np.random.Generator, n_samples: int, sr: int, cond: Conditions = LAB) -> _SpeechPlan:
     duration = n_samples / sr
     plan = _SpeechPlan(n_samples // _HOP + 2, sr)

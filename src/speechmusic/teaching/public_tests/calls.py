@@ -186,6 +186,7 @@ def _dict_arithmetic(frame: _Frame) -> str | None:
     return None
 
 
+# long: an ordered list of diagnoses, the first that matches wins: the order is the teaching.
 def _explain_call_failure(exercise: str, target: Callable, error: Exception, probe: _Probe) -> str:
     """The likely cause of an exception raised inside the learner's function, in this exercise's terms."""
     frames = _learner_frames(error)

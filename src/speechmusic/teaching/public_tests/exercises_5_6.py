@@ -30,6 +30,7 @@ from speechmusic.teaching.public_tests.explain import _local_cause, _Probe
 # --------------------------------------------------------------------------------------------
 
 
+# long: a table of the typical wrong implementations of propagate, one entry each.
 def _propagate_mistakes(w, b, X, Y) -> dict[str, list[tuple[Any, str]]]:
     """dw, db and cost as the typical wrong implementations compute them (any shape)."""
     m, n = X.shape[1], X.shape[0]
@@ -308,6 +309,7 @@ def _optimize_forensics(target: Callable, w, b, X, Y, iterations: int, rate: flo
 
 
 @_exercise_test
+# long: the checks of one exercise in the order a learner should fix them.
 def optimize_test(target: Callable) -> None:
     """Exercise 6: gradient descent, one cost every 100 iterations (checked with several settings)."""
     ex = "optimize"

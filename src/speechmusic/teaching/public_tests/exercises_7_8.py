@@ -153,6 +153,7 @@ MODEL_KEYS = ("costs", "Y_prediction_test", "Y_prediction_train", "w", "b", "lea
 
 
 @_exercise_test
+# long: the checks of one exercise in the order a learner should fix them.
 def model_test(target: Callable) -> None:
     """Exercise 8: ``model(...)`` trains with the given settings and returns the documented dict."""
     ex = "model"

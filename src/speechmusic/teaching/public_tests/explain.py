@@ -80,6 +80,7 @@ def _learner_lines(error: BaseException) -> list[str]:
     return lines[-2:]
 
 
+# long: an ordered list of diagnoses, the first that matches wins.
 def explain_exception(error: BaseException) -> str:
     """The likely cause of an exception raised inside a learner's function, in words (any exercise)."""
     text = str(error)
