@@ -220,7 +220,7 @@ def load_clip_windows(
     if not root.is_dir():
         raise DatasetError(f"{root}: no such folder (expected speech/, music/ and optionally {MANIFEST_NAME})")
     hop_samples = hop_in_samples(params.duration if hop is None else hop, params, align=False)
-    blocks, clip_index, clips = [], [], []
+    feature_parts, clip_index, clips = [], [], []
     for row in _find_recordings(root):
         path = row["path"]
         try:
@@ -240,12 +240,12 @@ def load_clip_windows(
             language=row.get("language", "") or "", duration=windows.n_samples / params.sample_rate,
         ))
         for part in parts:
-            blocks.append(part)
+            feature_parts.append(part)
             clip_index.append(np.full(len(part), index, dtype=np.int64))
     for label, name in enumerate(CLASS_NAMES):
         if not any(c.label == label for c in clips):
             raise DatasetError(f"{root / name}: no readable {name} recording; a clip folder needs speech/ and music/")
-    features = np.concatenate(blocks)
+    features = np.concatenate(feature_parts)
     silent = ~features.reshape(features.shape[0], -1).any(axis=1)
     return ClipWindows(features=features, clip_index=np.concatenate(clip_index), silent=silent, clips=clips,
                        params=params)
