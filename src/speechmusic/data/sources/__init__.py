@@ -39,6 +39,7 @@ from speechmusic.data.sources.download import (
     DEFAULT_TIMEOUT,
     ChecksumError,
     DownloadError,
+    DownloadOptions,
     NotFoundError,
     default_cache_dir,
 )
@@ -50,7 +51,7 @@ __all__ = [
     "SOURCE_NAMES", "DESCRIPTIONS", "fetch", "quickstart", "build_synthetic", "archive_sources",
     "build_real_world_folder", "source_addresses", "probe_network", "OFFLINE_HINT",
     "FetchReport", "DownloadError", "ChecksumError", "NotFoundError", "UnsafeArchiveError", "ArchiveError",
-    "ArchiveLimits", "default_cache_dir",
+    "ArchiveLimits", "default_cache_dir", "DownloadOptions",
 ]
 
 #: Every value ``--source`` accepts.
@@ -176,9 +177,9 @@ def quickstart(
     log : callable
         Where progress messages go.
     **options
-        Passed to :func:`speechmusic.data.sources.engine.collect` (``verify``, ``cache_dir``,
-        ``keep_archive``, ``progress``, ``timeout``, ``retries``, ...) and, where they apply, to
-        :func:`speechmusic.data.sources.real_world.fetch`.
+        Passed to :func:`speechmusic.data.sources.engine.collect` (``download=DownloadOptions(...)``,
+        ``clips_per_group``, or the download options one by one: ``verify``, ``cache_dir``, ...) and,
+        where they apply, to :func:`speechmusic.data.sources.real_world.fetch`.
 
     Returns
     -------
@@ -218,14 +219,15 @@ def quickstart(
 
 
 def _real_world(data_dir, *, n_train: int, n_test: int, labels=("music", "speech"), mirror: str | None = None,
-                manifest=None, verify: bool = True, cache_dir=None, keep_archive: bool = False,
-                clips_per_group: int | None = None, progress: bool = True, timeout=DEFAULT_TIMEOUT,
-                retries: int = DEFAULT_RETRIES, backoff: float = DEFAULT_BACKOFF, session=None) -> FetchReport:
+                manifest=None, clips_per_group: int | None = None, download: DownloadOptions | None = None,
+                **download_options) -> FetchReport:
     """:func:`real_world.fetch` with the archive sources' options (``keep_archive`` has no meaning there:
     the originals are always kept in the cache)."""
+    d = DownloadOptions.of(download, **download_options)
     return real_world.fetch(data_dir, n_train=n_train, n_test=n_test, labels=labels, manifest=manifest,
-                            base_url=mirror, verify=verify, cache_dir=cache_dir, clips_per_group=clips_per_group,
-                            progress=progress, timeout=timeout, retries=retries, backoff=backoff, session=session)
+                            base_url=mirror, verify=d.verify, cache_dir=d.cache_dir, clips_per_group=clips_per_group,
+                            progress=d.progress, timeout=d.timeout, retries=d.retries, backoff=d.backoff,
+                            session=d.session)
 
 
 def fetch(
@@ -339,8 +341,10 @@ def _fetch(name, data_dir, *, n_train, n_test, url, mirror, archive, sha256, ver
         return [report]
     if conditions is not None:
         raise ParameterError("--conditions applies to the synthetic source only")
-    options = dict(verify=verify, cache_dir=cache_dir, keep_archive=keep_archive, clips_per_group=clips_per_group,
-                   progress=progress, timeout=timeout, retries=retries, backoff=backoff, session=session)
+    # one value for how to download, from here to the opening of an archive's members
+    download = DownloadOptions(verify=verify, cache_dir=cache_dir, keep_archive=keep_archive, progress=progress,
+                               timeout=timeout, retries=retries, backoff=backoff, session=session)
+    options = dict(download=download, clips_per_group=clips_per_group)
     if name == "quickstart":
         for option, value in (("--url", url), ("--archive", archive), ("--sha256", sha256)):
             if value:

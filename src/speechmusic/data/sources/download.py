@@ -157,6 +157,69 @@ def expected_checksum(
     return None
 
 
+@dataclass(frozen=True)
+class DownloadOptions:
+    """How to download: one value passed from :func:`speechmusic.data.sources.fetch` through
+    :func:`~speechmusic.data.sources.engine.collect` to the opening of an archive's members.
+
+    Parameters
+    ----------
+    verify : bool
+        False skips every checksum comparison (``--no-verify``).
+    cache_dir : path-like or None
+        Download cache (None: ``<data_dir>/.cache/downloads``, see :meth:`cache_for`).
+    keep_archive : bool
+        Download the whole archive into the cache and read it from there, instead of streaming.
+    progress : bool
+        Progress bars with size and speed.
+    timeout : float or (connect, read)
+        Seconds before a silent server counts as a failure.
+    retries : int
+        Attempts per address after the first failure, with exponential backoff.
+    backoff : float
+        First wait between attempts, in seconds (doubled each time).
+    session : requests.Session or None
+        Connection pool to use (None: a new one per download).
+
+    Examples
+    --------
+    >>> DownloadOptions(verify=False).replace(progress=False).verify
+    False
+    """
+
+    verify: bool = True
+    cache_dir: str | os.PathLike | None = None
+    keep_archive: bool = False
+    progress: bool = True
+    timeout: float | tuple[float, float] = DEFAULT_TIMEOUT
+    retries: int = DEFAULT_RETRIES
+    backoff: float = DEFAULT_BACKOFF
+    session: requests.Session | None = None
+
+    @classmethod
+    def of(cls, options: DownloadOptions | None = None, **loose) -> DownloadOptions:
+        """``options`` with the fields named in ``loose`` replaced (the loose keywords the per-source
+        ``fetch`` functions accept); an unknown name raises ``TypeError`` like a wrong keyword."""
+        base = options if options is not None else cls()
+        unknown = sorted(set(loose) - {f.name for f in dataclasses.fields(cls)})
+        if unknown:
+            raise TypeError(f"unexpected download option(s): {', '.join(unknown)}")
+        return dataclasses.replace(base, **loose) if loose else base
+
+    def replace(self, **changes) -> DownloadOptions:
+        """A copy with ``changes``."""
+        return dataclasses.replace(self, **changes)
+
+    def cache_for(self, data_dir: str | os.PathLike) -> Path:
+        """The download cache for ``data_dir``: :attr:`cache_dir`, else ``<data_dir>/.cache/downloads``."""
+        return Path(self.cache_dir) if self.cache_dir is not None else default_cache_dir(data_dir)
+
+    def network(self) -> dict:
+        """The keyword arguments of :func:`download_archive` and ``RemoteStream`` it sets."""
+        return {"progress": self.progress, "timeout": self.timeout, "retries": self.retries,
+                "backoff": self.backoff, "session": self.session}
+
+
 def default_cache_dir(data_dir: str | os.PathLike) -> Path:
     """``<data_dir>/.cache/downloads``: where archives are kept and looked for."""
     return Path(data_dir) / CACHE_SUBDIR

@@ -50,11 +50,8 @@ from speechmusic.core.errors import AudioError, ParameterError
 from speechmusic.data.ingest import ClipWriter, read_manifest, split_into_clips
 from speechmusic.data.sources.archive import DEFAULT_LIMITS, ArchiveLimits, Member, is_zip, iter_tar, iter_zip
 from speechmusic.data.sources.download import (
-    DEFAULT_BACKOFF,
-    DEFAULT_RETRIES,
-    DEFAULT_TIMEOUT,
     ArchiveSpec,
-    default_cache_dir,
+    DownloadOptions,
     download_archive,
     expected_checksum,
     find_cached,
@@ -312,16 +309,10 @@ def collect(
     urls: Sequence[str] | None = None,
     archive_path: str | os.PathLike | None = None,
     sha256: str | None = None,
-    verify: bool = True,
-    cache_dir: str | os.PathLike | None = None,
-    keep_archive: bool = False,
     clips_per_group: int | None = None,
-    progress: bool = True,
-    timeout=DEFAULT_TIMEOUT,
-    retries: int = DEFAULT_RETRIES,
-    backoff: float = DEFAULT_BACKOFF,
-    session=None,
     params: FeatureParams = DEFAULT_PARAMS,
+    download: DownloadOptions | None = None,
+    **download_options,
 ) -> FetchReport:
     """Add ``n_train`` + ``n_test`` clips of each of ``labels`` from ``source`` to ``data_dir``.
 
@@ -342,21 +333,18 @@ def collect(
     sha256 : str or None
         Pin the archive's sha256 (implies a full download into the cache, since a checksum can
         only be compared over the whole file).
-    verify : bool
-        False skips every checksum comparison.
-    cache_dir : path-like or None
-        Download cache (default ``<data_dir>/.cache/downloads``).
-    keep_archive : bool
-        Download the whole archive into the cache and read it from there (later runs need no
-        network); default: stream it and stop early.
     clips_per_group : int or None
         At most this many clips per speaker or track (default from the source's ``spread``).
-    progress : bool
-        Progress bar with size and speed.
-    timeout, retries, backoff, session
-        Network behaviour (see :func:`speechmusic.data.sources.download.download_archive`).
     params : FeatureParams
         Clip length and rate.
+    download : DownloadOptions or None
+        How to download (verify, cache, keep the archive, progress, timeout, retries, backoff,
+        session); None: the defaults. With ``keep_archive`` the whole archive goes into the cache
+        and is read from there (later runs need no network); without, it is streamed and the
+        download stops early.
+    **download_options
+        Fields of :class:`~speechmusic.data.sources.download.DownloadOptions` given one by one
+        (``verify=False``, ``progress=False`` ...); they replace those of ``download``.
 
     Returns
     -------
@@ -376,8 +364,9 @@ def collect(
         raise ParameterError(f"{source.title} provides {', '.join(source.labels)}, not {', '.join(sorted(unknown))}")
     if clips_per_group is not None and clips_per_group < 1:
         raise ParameterError(f"clips_per_group must be at least 1, got {clips_per_group}")
+    download = DownloadOptions.of(download, **download_options)
     data_dir = Path(data_dir)
-    cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir(data_dir)
+    cache_dir = download.cache_for(data_dir)
     wanted = {(split, label): n for split, n in zip(SPLITS, (n_train, n_test)) for label in labels if n > 0}
     report = FetchReport(source=source.name, wanted=wanted, licence=source.licence)
     present = present_counts(data_dir, source.name)
@@ -396,9 +385,8 @@ def collect(
         staged = ClipWriter(staging_dir, params=params)
         with ExitStack() as stack:
             members, reader, finish = _open_members(
-                source, spec, stack, data_dir=data_dir, cache_dir=cache_dir, archive_path=archive_path,
-                sha256=sha256, verify=verify, keep_archive=keep_archive, progress=progress,
-                timeout=timeout, retries=retries, backoff=backoff, session=session, staging_dir=staging_dir,
+                source, spec, stack, cache_dir=cache_dir, archive_path=archive_path, sha256=sha256,
+                download=download, staging_dir=staging_dir,
             )
             report.origin = str(getattr(reader, "url", None) or getattr(reader, "path", ""))
             metadata: dict[str, bytes] = {}
@@ -440,47 +428,44 @@ def _remove_empty(folder: Path) -> None:
 
 
 def _open_members(
-    source: ArchiveSource, spec: ArchiveSpec, stack: ExitStack, *, data_dir, cache_dir, archive_path, sha256,
-    verify, keep_archive, progress, timeout, retries, backoff, session, staging_dir,
+    source: ArchiveSource, spec: ArchiveSpec, stack: ExitStack, *, cache_dir: Path, archive_path, sha256,
+    download: DownloadOptions, staging_dir,
 ):
     """Open the archive the cheapest safe way; returns (members, reader, finish(stopped_early) -> str)."""
     local = Path(archive_path) if archive_path is not None else find_cached(spec, cache_dir)
     if archive_path is not None and not local.is_file():
         raise ParameterError(f"{local}: no such archive file")
-    if local is None and (keep_archive or sha256 or not source.streamable):
-        checksum = expected_checksum(spec, sha256=sha256, verify=verify)
-        local = download_archive(spec, cache_dir, checksum=checksum, progress=progress, timeout=timeout,
-                                 retries=retries, backoff=backoff, session=session)
+    if local is None and (download.keep_archive or sha256 or not source.streamable):
+        checksum = expected_checksum(spec, sha256=sha256, verify=download.verify)
+        local = download_archive(spec, cache_dir, checksum=checksum, **download.network())
     if local is not None:
-        checksum = expected_checksum(spec, sha256=sha256, verify=verify, path=local)
+        checksum = expected_checksum(spec, sha256=sha256, verify=download.verify, path=local)
         in_cache = local.resolve().parent == Path(cache_dir).resolve()
         checked = verify_file(local, checksum, remember=in_cache)
-        note = _checksum_note(checksum, checked, verify, local=True)
+        note = _checksum_note(checksum, checked, download.verify, local=True)
         if is_zip(local):
             reader = stack.enter_context(ProgressReader(local, progress=False))
             reader.position = local.stat().st_size
             members = iter_zip(local, limits=source.limits, what=local.name)
         else:
-            reader = stack.enter_context(ProgressReader(local, progress=progress))
+            reader = stack.enter_context(ProgressReader(local, progress=download.progress))
             members = iter_tar(reader, limits=source.limits, filter_root=staging_dir, what=local.name)
         return members, reader, lambda stopped_early: note
 
-    checksum = expected_checksum(spec, sha256=sha256, verify=verify)
-    stream = stack.enter_context(RemoteStream(spec, checksum=checksum, progress=progress, timeout=timeout,
-                                              retries=retries, backoff=backoff, session=session,
-                                              cache_dir=cache_dir))
+    checksum = expected_checksum(spec, sha256=sha256, verify=download.verify)
+    stream = stack.enter_context(RemoteStream(spec, checksum=checksum, cache_dir=cache_dir, **download.network()))
     members = iter_tar(stream, limits=source.limits, filter_root=staging_dir, what=spec.filename)
 
     def finish(stopped_early: bool) -> str:
         if stopped_early and not stream.at_end:
             if checksum is None:
-                return _checksum_note(None, False, verify, local=False)
+                return _checksum_note(None, False, download.verify, local=False)
             return (f"not compared: only {human_size(stream.position)} of {human_size(stream.total)} were needed "
                     "(tar and gzip integrity checks passed; --keep-archive downloads and verifies the whole file)")
         while stream.read(1 << 16):  # the rest after the end-of-archive marker (padding, gzip trailer)
             pass
         checked = stream.verify()  # raises ChecksumError: nothing is committed
-        return _checksum_note(checksum, checked, verify, local=False)
+        return _checksum_note(checksum, checked, download.verify, local=False)
 
     return members, stream, finish
 
