@@ -35,6 +35,20 @@ How it works (``speechmusic segment``):
    and is exactly optimal for that model at O(n) cost.
 4. **Segments.** Consecutive cells with the same state form a segment; boundaries fall on cell
    edges (a resolution of one hop), the last segment ends at the end of the recording.
+5. **Boundary refinement** (:func:`refine_boundaries`, on by default). The smoothing decides
+   *whether* the class changes; *where* is decided again around each boundary only: candidates
+   within ``DEFAULT_REFINE_RADIUS`` (2 s), two spectrogram frames apart, are scored by how much
+   the sound changes there (:func:`spectral_change_score`: the 2 s before and the 2 s after, as
+   cepstra of the lab's mel spectrogram, modelled by a Gaussian each against one for both, the
+   classic BIC change-point test), and the boundary moves to the best one. Only a few seconds
+   around each boundary are read again (``excerpt``), so memory stays bounded and the cost grows
+   with the number of boundaries. On benchmark 9 (real programmes, held-out models) 77 of 91
+   boundaries land within 1 s (median error 0.03 s) against 55 (0.71 s) on the one-hop grid; the
+   14 others are not found at all (short stretches the smoothing or the classifier misses).
+   Scoring candidates with the model's own windows instead (a window ending and one starting at
+   the candidate) did worse (75/91, 0.10 s) at two model windows per candidate: a window
+   straddling a change can look *more* speech-like than clean speech (it did to the tests'
+   tone-vs-noise model), which pulls boundaries into the music.
 
 Output (:func:`format_segments` / :func:`write_segments`, one function per format, so a command
 that segments many recordings writes each the same way): CSV ``start,end,label`` in seconds, an
@@ -50,171 +64,28 @@ import math
 import os
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from speechmusic.apps.pipeline import Classifier
+from speechmusic.apps.refinement import change_log_likelihood, refine_boundaries, spectral_change_score
+from speechmusic.apps.segments import (
+    DEFAULT_HOP,
+    DEFAULT_REFINE_RADIUS,
+    DEFAULT_SWITCH_PENALTY,
+    OVERVIEW_ENVELOPE_BINS,
+    OVERVIEW_SPECTROGRAM_COLUMNS,
+    PROB_FLOOR,
+    REFINE_CONTEXT,
+    REFINE_STEP_FRAMES,
+    Overview,
+    Segment,
+    SegmentationResult,
+)
 from speechmusic.apps.windows import DEFAULT_BATCH, DEFAULT_BLOCK_SECONDS, SlidingWindows, hop_in_samples, open_blocks
+from speechmusic.core.audio import decode, duration_of
 from speechmusic.core.errors import AudioError, ParameterError
-
-#: Default distance between window starts, in seconds (rounded to whole spectrogram frames).
-DEFAULT_HOP = 1.0
-#: Default cost of one switch between speech and music, in nats of evidence.
-DEFAULT_SWITCH_PENALTY = 5.0
-#: Window probabilities are kept this far from 0 and 1 (log-odds within +-6.9).
-PROB_FLOOR = 1e-3
-#: Upper bounds of the overview kept for plotting.
-OVERVIEW_ENVELOPE_BINS = 4000
-OVERVIEW_SPECTROGRAM_COLUMNS = 1500
-
-
-@dataclass(frozen=True)
-class Segment:
-    """One stretch of a single class: ``start`` and ``end`` in seconds, ``label`` a class name."""
-
-    start: float
-    end: float
-    label: str
-
-    @property
-    def duration(self) -> float:
-        return self.end - self.start
-
-    def as_dict(self) -> dict:
-        return {"start": round(self.start, 3), "end": round(self.end, 3), "label": self.label}
-
-
-@dataclass
-class Overview:
-    """A decimated picture of a recording collected while it streams: min/max envelope and spectrogram.
-
-    Memory is bounded by :data:`OVERVIEW_ENVELOPE_BINS` and :data:`OVERVIEW_SPECTROGRAM_COLUMNS`
-    whatever the length of the recording.
-    """
-
-    sample_rate: int
-    expected_samples: int
-    n_mels: int
-    hop_length: int
-    envelope_min: np.ndarray = field(init=False)
-    envelope_max: np.ndarray = field(init=False)
-    bin_samples: int = field(init=False)
-    spec_sum: np.ndarray = field(init=False)
-    spec_count: np.ndarray = field(init=False)
-    column_samples: float = field(init=False)
-
-    def __post_init__(self):
-        expected = max(int(self.expected_samples), 1)
-        self.bin_samples = max(1, -(-expected // OVERVIEW_ENVELOPE_BINS))
-        n_bins = -(-expected // self.bin_samples) + 1
-        self.envelope_min = np.zeros(n_bins, dtype=np.float32)
-        self.envelope_max = np.zeros(n_bins, dtype=np.float32)
-        n_frames = expected / self.hop_length
-        columns = int(max(1, min(OVERVIEW_SPECTROGRAM_COLUMNS, math.ceil(n_frames))))
-        self.column_samples = expected / columns
-        self.spec_sum = np.zeros((columns + 1, self.n_mels), dtype=np.float64)
-        self.spec_count = np.zeros(columns + 1, dtype=np.int64)
-
-    def add_block(self, block: np.ndarray, start: int) -> None:
-        """Fold samples ``block`` (starting at sample ``start``) into the envelope."""
-        if block.size == 0:
-            return
-        bins = (start + np.arange(block.size)) // self.bin_samples
-        bins = np.minimum(bins, self.envelope_min.size - 1)
-        edges = np.flatnonzero(np.diff(bins)) + 1
-        firsts = np.concatenate([[0], edges])
-        ids = bins[firsts]
-        np.minimum.at(self.envelope_min, ids, np.minimum.reduceat(block, firsts))
-        np.maximum.at(self.envelope_max, ids, np.maximum.reduceat(block, firsts))
-
-    def add_windows(self, starts: np.ndarray, features: np.ndarray) -> None:
-        """Fold window spectrograms (``features[k]`` starting at sample ``starts[k]``) into the picture."""
-        n_frames = features.shape[2]
-        centres = starts[:, np.newaxis] + self.hop_length * np.arange(n_frames)[np.newaxis, :]
-        columns = np.minimum((centres / self.column_samples).astype(np.int64), self.spec_count.size - 1)
-        frames = np.swapaxes(features, 1, 2).reshape(-1, features.shape[1])
-        np.add.at(self.spec_sum, columns.reshape(-1), frames)
-        np.add.at(self.spec_count, columns.reshape(-1), 1)
-
-    def envelope(self, n_samples: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(times, lower, upper)`` of the waveform envelope over the first ``n_samples``."""
-        n = max(1, -(-n_samples // self.bin_samples))
-        times = (np.arange(n) + 0.5) * self.bin_samples / self.sample_rate
-        return times, self.envelope_min[:n], self.envelope_max[:n]
-
-    def spectrogram(self) -> tuple[np.ndarray, float]:
-        """``(image (n_mels, columns), seconds per column)``; columns never reached stay 0."""
-        used = int(np.flatnonzero(self.spec_count)[-1]) + 1 if self.spec_count.any() else 1
-        image = self.spec_sum[:used] / np.maximum(self.spec_count[:used], 1)[:, np.newaxis]
-        return image.T.astype(np.float32), self.column_samples / self.sample_rate
-
-
-@dataclass
-class SegmentationResult:
-    """Everything :func:`segment_file` found.
-
-    Attributes
-    ----------
-    segments : list of Segment
-        Smoothed segments covering ``[0, duration]``.
-    window_starts, window_ends : np.ndarray
-        Seconds.
-    window_probability : np.ndarray
-        Probability of speech of each window (before smoothing).
-    cell_edges : np.ndarray
-        Cell boundaries in seconds (``n_cells + 1``).
-    cell_log_odds : np.ndarray
-        Evidence per cell (window log-odds shared among the cells, speech positive; see
-        :func:`cell_evidence`).
-    duration : float
-        Length of the recording in seconds.
-    window, hop : float
-        Window length and the hop actually used (rounded to spectrogram frames), in seconds.
-    switch_penalty : float
-    elapsed : float
-        Wall-clock seconds spent (reading, features, classification, smoothing).
-    overview : Overview or None
-        Decimated waveform and spectrogram, when asked for (plots).
-    """
-
-    segments: list[Segment]
-    window_starts: np.ndarray
-    window_ends: np.ndarray
-    window_probability: np.ndarray
-    cell_edges: np.ndarray
-    cell_log_odds: np.ndarray
-    duration: float
-    window: float
-    hop: float
-    switch_penalty: float
-    elapsed: float
-    overview: Overview | None = None
-
-    @property
-    def realtime_factor(self) -> float:
-        """Seconds of audio processed per second of wall-clock time."""
-        return self.duration / self.elapsed if self.elapsed > 0 else float("inf")
-
-    def seconds_of(self, label: str) -> float:
-        """Total duration of the segments labelled ``label``."""
-        return float(sum(s.duration for s in self.segments if s.label == label))
-
-    def as_dict(self) -> dict:
-        """JSON-ready summary (see docs/commands.md, ``segment --json``)."""
-        return {
-            "duration": round(self.duration, 3),
-            "window": round(self.window, 6),
-            "hop": round(self.hop, 6),
-            "switch_penalty": self.switch_penalty,
-            "n_windows": int(self.window_probability.size),
-            "speech_seconds": round(self.seconds_of("speech"), 3),
-            "music_seconds": round(self.seconds_of("music"), 3),
-            "elapsed_seconds": round(self.elapsed, 3),
-            "realtime_factor": round(self.realtime_factor, 1),
-            "segments": [s.as_dict() for s in self.segments],
-        }
 
 
 def _log_odds(probability: np.ndarray) -> np.ndarray:
@@ -357,6 +228,8 @@ def segments_from_states(states: np.ndarray, edges: np.ndarray, class_names=("mu
     ]
 
 
+
+
 def _check_options(classifier: Classifier, window: float | None, hop: float, switch_penalty: float):
     params = classifier.window_params(window)
     hop_samples = hop_in_samples(hop, params)
@@ -367,6 +240,8 @@ def _check_options(classifier: Classifier, window: float | None, hop: float, swi
     return params, hop_samples
 
 
+# long: one pass over the stream (windows, evidence, smoothing, refinement, overview) sharing its
+# per-recording state; each step is a call already.
 def segment_blocks(
     blocks: Iterable[np.ndarray],
     classifier: Classifier,
@@ -379,11 +254,16 @@ def segment_blocks(
     progress: bool = False,
     batch_size: int = DEFAULT_BATCH,
     name: str = "recording",
+    refine: bool = True,
+    excerpt=None,
 ) -> SegmentationResult:
     """Segment a recording given as consecutive mono blocks at the model's sample rate.
 
     See :func:`segment_file` for the parameters; ``expected_duration`` sizes the progress bar and
-    the overview (it may be None when ``overview`` is False).
+    the overview (it may be None when ``overview`` is False). Boundaries are refined
+    (:func:`refine_boundaries`) when ``refine`` is true and ``excerpt`` is given:
+    ``excerpt(start, n)`` returns ``n`` samples of the recording from sample ``start`` (blocks
+    alone cannot be read twice, and keeping them all would cost memory that grows with the length).
     """
     started = time.perf_counter()
     params, hop_samples = _check_options(classifier, window, hop, switch_penalty)
@@ -437,6 +317,19 @@ def segment_blocks(
     weights = np.diff(edges)  # seconds per cell: evidence per second of audio
     states = viterbi_two_state(log_odds * weights, switch_penalty=switch_penalty)
     segments = segments_from_states(states, edges, classifier.class_names)
+    refined = bool(refine and excerpt is not None)
+    if refined:
+        step = REFINE_STEP_FRAMES * params.hop_length
+        context = int(round(REFINE_CONTEXT * sr / params.hop_length)) * params.hop_length
+        segments = refine_boundaries(
+            segments,
+            spectral_change_score(excerpt, params, context_seconds=REFINE_CONTEXT),
+            sample_rate=sr,
+            duration_samples=windows.n_samples,
+            radius_samples=max(step, int(round(DEFAULT_REFINE_RADIUS * sr / step)) * step),
+            step_samples=step,
+            margin_samples=context,
+        )
     return SegmentationResult(
         segments=segments,
         window_starts=window_starts,
@@ -450,6 +343,7 @@ def segment_blocks(
         switch_penalty=float(switch_penalty),
         elapsed=time.perf_counter() - started,
         overview=picture,
+        refined=refined,
     )
 
 
@@ -463,6 +357,7 @@ def segment_file(
     overview: bool = False,
     progress: bool = False,
     block_duration: float = DEFAULT_BLOCK_SECONDS,
+    refine: bool = True,
 ) -> SegmentationResult:
     """Segment a recording file into speech and music.
 
@@ -486,6 +381,9 @@ def segment_file(
         Show a progress bar (seconds of audio).
     block_duration : float
         Seconds read per block.
+    refine : bool
+        Refine each boundary on a 0.09-s grid after smoothing (:func:`refine_boundaries`): only
+        a few seconds around each boundary are read again, so memory stays bounded.
 
     Returns
     -------
@@ -499,7 +397,25 @@ def segment_file(
     [(0.0, 41.3, 'speech'), (41.3, 220.6, 'music'), ...]
     """
     params = classifier.window_params(window)
-    blocks, duration = open_blocks(path, sample_rate=params.sample_rate, block_duration=block_duration)
+    sr = params.sample_rate
+    blocks, duration = open_blocks(path, sample_rate=sr, block_duration=block_duration)
+    if duration_of(path) is None:
+        # The fallback decoder has decoded the whole file already (see open_blocks): refine from
+        # that signal instead of decoding the file again from its start for every boundary.
+        whole = np.concatenate(list(blocks))
+        blocks = [whole]
+
+        def excerpt(start: int, n: int) -> np.ndarray:
+            return whole[start : start + n]
+    else:
+
+        def excerpt(start: int, n: int) -> np.ndarray:
+            # A margin on each side keeps the resampler's edge effects out of the excerpt.
+            margin = int(0.1 * sr)
+            first = max(0, start - margin)
+            y = decode(path, sample_rate=sr, offset=first / sr, duration=(start + n + margin - first) / sr)
+            return y[start - first : start - first + n]
+
     return segment_blocks(
         blocks,
         classifier,
@@ -510,6 +426,8 @@ def segment_file(
         overview=overview,
         progress=progress,
         name=Path(path).name,
+        refine=refine,
+        excerpt=excerpt,
     )
 
 
@@ -517,7 +435,11 @@ def segment_signal(y: np.ndarray, classifier: Classifier, **options) -> Segmenta
     """:func:`segment_file` for a signal already in memory (mono, at the model's sample rate)."""
     y = np.asarray(y, dtype=np.float32).reshape(-1)
     sr = classifier.params.sample_rate
-    return segment_blocks([y], classifier, expected_duration=y.size / sr, **options)
+
+    def excerpt(start: int, n: int) -> np.ndarray:
+        return y[start : start + n]
+
+    return segment_blocks([y], classifier, expected_duration=y.size / sr, excerpt=excerpt, **options)
 
 
 
@@ -603,3 +525,31 @@ def benchmark_segmentation(
         "n_segments": len(best.segments),
         "peak_block_seconds": options.get("block_duration", DEFAULT_BLOCK_SECONDS),
     }
+
+
+# The results' types and defaults live in segments.py, boundary refinement in refinement.py; both
+# are importable from here, the segmenter's front door.
+__all__ = [
+    "DEFAULT_HOP",
+    "DEFAULT_REFINE_RADIUS",
+    "DEFAULT_SWITCH_PENALTY",
+    "OVERVIEW_ENVELOPE_BINS",
+    "OVERVIEW_SPECTROGRAM_COLUMNS",
+    "Overview",
+    "PROB_FLOOR",
+    "REFINE_CONTEXT",
+    "REFINE_STEP_FRAMES",
+    "Segment",
+    "SegmentationResult",
+    "change_log_likelihood",
+    "refine_boundaries",
+    "spectral_change_score",
+    "benchmark_segmentation",
+    "cell_evidence",
+    "plot_segmentation",
+    "segment_blocks",
+    "segment_file",
+    "segment_signal",
+    "segments_from_states",
+    "viterbi_two_state",
+]
