@@ -8,7 +8,7 @@ segmented, in the same run, by:
   ``write_segments`` per recording, what a script calling the library in a loop costs (a shell loop
   over ``speechmusic segment FILE`` would also pay an interpreter start and the model load per
   file, a few seconds each); the baseline of the ratios;
-* :func:`speechmusic.batch.segment_batch` with ``jobs`` 1 and 2 (this process, or loky processes);
+* :func:`speechmusic.apps.batch.segment_batch` with ``jobs`` 1 and 2 (this process, or loky processes);
 * the same on a ``distributed.LocalCluster`` on 127.0.0.1 with 1, then 2 worker processes (one
   thread each), through its scheduler's address, as ``--scheduler tcp://...`` does. The cluster
   is started before the clock runs (its start-up time is reported apart); each run starts on
@@ -126,8 +126,9 @@ def single_file_loop(recordings: list[Path], root: Path, out_dir: Path, model: P
 
     Its outputs are the batch's (same relative paths, same CSV), so the runs can be compared byte by byte.
     """
-    from speechmusic.pipeline import load_classifier
-    from speechmusic.segmentation import segment_file, write_segments
+    from speechmusic.apps.pipeline import load_classifier
+    from speechmusic.apps.segment_formats import write_segments
+    from speechmusic.apps.segmentation import segment_file
 
     classifier = load_classifier(model)
     audio = 0.0
@@ -153,9 +154,9 @@ def run(work_dir: Path, *, quick: bool = False, kind: str = "synthetic", per_cla
         return section
     from distributed import Client, LocalCluster
 
-    from speechmusic.batch import segment_batch
-    from speechmusic.dataset import load_dataset
-    from speechmusic.pipeline import save_classifier, train_classifier
+    from speechmusic.apps.batch import segment_batch
+    from speechmusic.apps.pipeline import save_classifier, train_classifier
+    from speechmusic.data.dataset import load_dataset
 
     work_dir = Path(work_dir)
     clip_dir = work_dir / "features-small"
@@ -280,7 +281,7 @@ def _read_csv(path: Path) -> list:
 
 def _dead_worker_run(client, root: Path, out_dir: Path, model: Path, n: int) -> dict:
     """The 2-worker run with one busy worker killed after a third of the results; compared with the clean run."""
-    from speechmusic.batch import segment_batch
+    from speechmusic.apps.batch import segment_batch
 
     killed: dict = {}
     lock = threading.Lock()

@@ -18,8 +18,15 @@ import pytest
 from batch_helpers import assert_near_truth, make_programmes, outputs_of, read_segments, tiny_model
 
 from speechmusic import cli
-from speechmusic.batch import STATE_FOLDER, SUMMARY_COLUMNS, expand_inputs, plan_outputs, read_summary, segment_batch
-from speechmusic.errors import ParameterError
+from speechmusic.apps.batch import (
+    STATE_FOLDER,
+    SUMMARY_COLUMNS,
+    expand_inputs,
+    plan_outputs,
+    read_summary,
+    segment_batch,
+)
+from speechmusic.core.errors import ParameterError
 
 
 @pytest.fixture(scope="module")

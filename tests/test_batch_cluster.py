@@ -20,10 +20,11 @@ distributed = pytest.importorskip("distributed")
 
 from batch_helpers import assert_near_truth, make_programmes, outputs_of, read_segments, tiny_model, without_timing  # noqa: E402
 
-from speechmusic import cli, executor  # noqa: E402
-from speechmusic.batch import read_summary, segment_batch  # noqa: E402
-from speechmusic.errors import SpeechMusicError  # noqa: E402
-from speechmusic.executor import run_tasks  # noqa: E402
+from speechmusic import cli  # noqa: E402
+from speechmusic.apps.batch import read_summary, segment_batch  # noqa: E402
+from speechmusic.core import executor  # noqa: E402
+from speechmusic.core.errors import SpeechMusicError  # noqa: E402
+from speechmusic.core.executor import run_tasks  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -141,7 +142,7 @@ def _malloc_relaxed():
 
 
 def test_cluster_workers_keep_freed_memory_like_a_plain_process(cluster):
-    """Dask pins glibc's mmap threshold (MALLOC_TRIM_THRESHOLD_); the first task lifts it (see speechmusic.executor)."""
+    """Dask pins glibc's mmap threshold (MALLOC_TRIM_THRESHOLD_); the first task lifts it (see speechmusic.core.executor)."""
     import platform
 
     local, client = cluster

@@ -14,8 +14,8 @@ import pytest
 from batch_helpers import make_programmes, tiny_model
 from model_helpers import write_recording
 
-from speechmusic.batch import read_summary, segment_batch
-from speechmusic.batch_report import audio_link, render_report
+from speechmusic.apps.batch import read_summary, segment_batch
+from speechmusic.apps.batch_report import audio_link, render_report
 
 #: Where Chromium builds that Playwright can drive live on Debian-like systems.
 CHROMIUM_CANDIDATES = ("chromium-headless-shell", "/usr/lib/chromium/chromium-headless-shell", "chromium",

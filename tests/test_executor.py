@@ -1,4 +1,4 @@
-"""speechmusic.executor on local processes: results, errors as one line, worker names, bad choices.
+"""speechmusic.core.executor on local processes: results, errors as one line, worker names, bad choices.
 
 The same function on a Dask cluster (and a worker dying under a task) is in test_batch_cluster.py.
 """
@@ -10,8 +10,8 @@ import socket
 
 import pytest
 
-from speechmusic.errors import AudioError, ParameterError
-from speechmusic.executor import check_backend, one_line, run_tasks
+from speechmusic.core.errors import AudioError, ParameterError
+from speechmusic.core.executor import check_backend, one_line, run_tasks
 
 
 def square_or_fail(x):

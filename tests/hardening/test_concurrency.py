@@ -9,16 +9,15 @@ import time
 
 import numpy as np
 import pytest
-
-from speechmusic import dataset, ingest
-
 from conftest import REPO_ROOT, make_dataset, noise
+
+from speechmusic.data import dataset, ingest
 
 LOADER = r"""
 import sys, time
 from pathlib import Path
 import numpy as np
-from speechmusic.dataset import load_dataset
+from speechmusic.data.dataset import load_dataset
 
 root, ready, go, out, n_jobs = sys.argv[1:6]
 Path(ready).touch()                      # imports done

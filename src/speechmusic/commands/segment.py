@@ -6,17 +6,21 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..errors import ParameterError
-from ..pipeline import resolve_classifier
-from ..segmentation import (
-    DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, SEGMENT_FORMATS, format_segments, plot_segmentation, segment_file,
-    write_segments,
-)
-from ..cli import HelpFormatter
-from .common import (
-    add_model_or_default, counted, non_negative_float, positive_float, positive_int, print_json, refuse_existing,
+from speechmusic.apps.pipeline import resolve_classifier
+from speechmusic.apps.segment_formats import SEGMENT_FORMATS, format_segments, write_segments
+from speechmusic.apps.segmentation import DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, plot_segmentation, segment_file
+from speechmusic.commands.common import (
+    HelpFormatter,
+    add_model_or_default,
+    counted,
+    non_negative_float,
+    positive_float,
+    positive_int,
+    print_json,
+    refuse_existing,
     write_stdout,
 )
+from speechmusic.core.errors import ParameterError
 
 EXAMPLES = """\
 examples:
@@ -135,7 +139,7 @@ def output_choice(args: argparse.Namespace) -> tuple[str, Path | None]:
 
 def run(args: argparse.Namespace) -> int:
     if args.out_dir is not None:
-        from .segment_batch import run_batch
+        from speechmusic.commands.segment_batch import run_batch
 
         return run_batch(args)
     if len(args.inputs) != 1:
@@ -167,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
         write_segments(result, path, fmt, overwrite=args.overwrite, **about)
     n_segments = counted(len(result.segments), "segment")
     if args.plot is not None:
-        from ..plots import save_figure
+        from speechmusic.apps.plots import save_figure
 
         figure = plot_segmentation(result, title=f"{args.file.name}: {n_segments}")
         save_figure(figure, args.plot, overwrite=args.overwrite)

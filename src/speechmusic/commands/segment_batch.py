@@ -1,6 +1,6 @@
 """``speechmusic segment INPUT... --out-dir DIR``: the batch half of the segment command.
 
-The work is :func:`speechmusic.batch.segment_batch`; this module checks the options that make no
+The work is :func:`speechmusic.apps.batch.segment_batch`; this module checks the options that make no
 sense for many recordings and prints the closing lines.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import ParameterError
-from .common import counted
+from speechmusic.commands.common import counted
+from speechmusic.core.errors import ParameterError
 
 #: Single-recording options and why they do not apply with --out-dir.
 _SINGLE_ONLY = (
@@ -26,7 +26,7 @@ def run_batch(args: argparse.Namespace) -> int:
     for attribute, option, why in _SINGLE_ONLY:
         if getattr(args, attribute) not in (None, False):
             raise ParameterError(f"{option} is for one recording, not with --out-dir ({why})")
-    from ..batch import segment_batch
+    from speechmusic.apps.batch import segment_batch
 
     outcome = segment_batch(
         args.inputs, args.out_dir, model=args.model, fmt=args.format or "csv", window=args.window, hop=args.hop,
