@@ -40,6 +40,30 @@ def test_local_processes_give_the_same_results_from_other_processes():
     assert 1 <= len(workers) <= 2 and f"{socket.gethostname()}:{os.getpid()}" not in workers
 
 
+def malloc_state(_):
+    from speechmusic.core import executor
+
+    return os.environ.get("MALLOC_TRIM_THRESHOLD_"), executor._malloc_relaxed
+
+
+def test_local_processes_that_inherit_pinned_malloc_thresholds_lift_them(monkeypatch):
+    """A LocalCluster leaves MALLOC_TRIM_THRESHOLD_ in this process's environment; loky workers inherit it."""
+    import platform
+
+    from joblib.externals.loky import get_reusable_executor
+
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
+    get_reusable_executor().shutdown(wait=True)  # the next pool starts with this environment
+    try:
+        states = {r.value for r in run_tasks(malloc_state, range(4), jobs=2)}
+        if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+            assert states == {("65536", True)}
+        states = {r.value for r in run_tasks(malloc_state, range(2), jobs=1)}
+        assert states == {("65536", False)}  # this process is the caller's: left alone
+    finally:
+        get_reusable_executor().shutdown(wait=True)  # later pools without the variable
+
+
 def test_an_exception_outside_catch_stops_the_run():
     with pytest.raises(KeyError):
         list(run_tasks(square_or_fail, [4, 5], catch=(AudioError,)))

@@ -18,16 +18,19 @@ each piece as one picklable item, write one module-level function that does it, 
   which is then reported as failed); ``retries`` further retries a task whose function raised an
   exception that :func:`run_tasks` does not catch (``catch``).
 
-**Memory allocator on Dask workers.** Dask's nanny starts each worker process with
-``MALLOC_TRIM_THRESHOLD_=65536``. With glibc, setting it also pins the mmap threshold at 128 KiB,
+**Memory allocator in worker processes.** Dask's nanny starts each worker process with
+``MALLOC_TRIM_THRESHOLD_=65536`` (and, running inside this process as a ``LocalCluster`` does, leaves
+it in this process's environment, so local processes started later inherit it). With glibc,
+setting it also pins the mmap threshold at 128 KiB,
 so every numpy temporary larger than that (spectrogram blocks, FFT buffers) is a fresh ``mmap``
 filled with zero pages and handed back at once: segmentation then costs about 2.4 times the CPU
 (measured: 12 one-minute programmes in one LocalCluster worker, 3.37 s of CPU against 1.43 s after
-the change below, the same as in a plain process). So the first task a Dask worker process runs
-raises its thresholds with ``mallopt`` (mmap 32 MiB, trim 128 MiB; :func:`relax_malloc_trim`):
-memory a task frees is kept for the next task instead of being returned to the system right
-away. Only glibc (Linux) has ``mallopt``; elsewhere nothing changes. ``tune_malloc=False`` leaves
-the workers as Dask made them.
+the change below, the same as in a plain process). So the first task a worker process (loky or
+Dask) runs with that variable set raises its thresholds with ``mallopt`` (mmap 32 MiB, trim
+128 MiB; :func:`relax_malloc_trim`): memory a task frees is kept for the next task instead of
+being returned to the system right away. Processes without the variable, and this process
+(``jobs=1``), are left alone. Only glibc (Linux) has ``mallopt``; elsewhere nothing changes.
+``tune_malloc=False`` leaves the workers as they were started.
 
 Whatever the backend, a task's own error (a corrupt file) does not stop the others: it is caught
 in the worker and comes back as a :class:`TaskResult` whose ``error`` is a one-line reason. Each
@@ -152,7 +155,7 @@ def relax_malloc_trim() -> bool:
 def _run_one(function: Callable, index: int, item: Any, catch: tuple[type[BaseException], ...],
              tune_malloc: bool = False) -> TaskResult:
     """Call ``function(item)`` in a worker; an exception of a ``catch`` type becomes a failed result."""
-    if tune_malloc:
+    if tune_malloc and os.environ.get("MALLOC_TRIM_THRESHOLD_") is not None:
         relax_malloc_trim()
     began = time.perf_counter()
     try:
@@ -222,8 +225,8 @@ def run_tasks(
         Exceptions that mark one task as failed (with a one-line ``error``) instead of stopping
         the run. Exceptions outside it propagate (after Dask's retries).
     tune_malloc : bool
-        Dask only: let each worker process's malloc keep freed memory (:func:`relax_malloc_trim`,
-        see the module notes). Local processes are left as they are (they do not pin the thresholds).
+        Let each worker process whose environment pins glibc's malloc thresholds keep freed memory
+        (:func:`relax_malloc_trim`, see the module notes).
 
     Returns
     -------
@@ -243,10 +246,10 @@ def run_tasks(
         return _run_dask(function, items, scheduler=scheduler, retries=retries, catch=catch, tune_malloc=tune_malloc)
     if int(jobs) == 1 or len(items) <= 1:
         return (_run_one(function, index, item, catch) for index, item in enumerate(items))
-    return _run_loky(function, items, jobs=int(jobs), catch=catch)
+    return _run_loky(function, items, jobs=int(jobs), catch=catch, tune_malloc=tune_malloc)
 
 
-def _run_loky(function, items, *, jobs, catch) -> Iterator[TaskResult]:
+def _run_loky(function, items, *, jobs, catch, tune_malloc) -> Iterator[TaskResult]:
     from joblib import Parallel, delayed
 
     # batch_size=1: items are whole recordings (seconds of work each), so sending them one at a
@@ -257,7 +260,7 @@ def _run_loky(function, items, *, jobs, catch) -> Iterator[TaskResult]:
         parallel = Parallel(n_jobs=jobs, backend="loky", batch_size=1, return_as="generator_unordered")
     except ValueError:  # pragma: no cover - joblib 1.3
         parallel = Parallel(n_jobs=jobs, backend="loky", batch_size=1, return_as="generator")
-    yield from parallel(delayed(_run_one)(function, index, item, catch) for index, item in enumerate(items))
+    yield from parallel(delayed(_run_one)(function, index, item, catch, tune_malloc) for index, item in enumerate(items))
 
 
 def _run_dask(function, items, *, scheduler, retries, catch, tune_malloc) -> Iterator[TaskResult]:
