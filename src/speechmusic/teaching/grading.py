@@ -575,6 +575,10 @@ def _worker(notebook: Path, workdir: Path, result: Path, timeout: float, check_t
     return finish()
 
 
+# This parser stays here, not in commands/: it is no user command but the private protocol between
+# grade_notebook and the worker process it starts (the argv is built in grade_notebook above, in this
+# module). Moving it up would make this teaching module start a commands/ module by name, an upward
+# dependency the layer test cannot see; keeping both ends of the protocol in one module keeps it in step.
 def _worker_main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m speechmusic.teaching.grading", description="internal: grade one notebook")
     parser.add_argument("--worker", action="store_true", required=True)
