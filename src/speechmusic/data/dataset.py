@@ -36,8 +36,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from tqdm.auto import tqdm
 
-from speechmusic.core.audio import find_audio_files, load_clip_from_bytes
+from speechmusic.core.audio import find_audio_files, load_clip, load_clip_from_bytes
 from speechmusic.core.config import (
     CLASS_NAMES,
     DATA_ENV_VAR,
@@ -49,7 +50,7 @@ from speechmusic.core.config import (
     params_from_dict,
 )
 from speechmusic.core.errors import AudioError, DatasetError, ParameterError
-from speechmusic.core.features import batch_features
+from speechmusic.core.features import batch_features, clip_features
 from speechmusic.core.fileio import save_npy, write_text
 
 #: Bump when the feature computation changes in a way the parameters do not capture.
@@ -257,8 +258,6 @@ def extract_features(
         Index into ``paths`` of each row of ``features``. Unreadable files are left out with a
         ``RuntimeWarning`` naming each one.
     """
-    from tqdm.auto import tqdm
-
     results: list[np.ndarray | None] = [None] * len(paths)
     digests: list[str | None] = [None] * len(paths)
     todo: list[int] = []
@@ -284,7 +283,7 @@ def extract_features(
         if n_jobs == 1:
             outputs = (_decode_many([str(paths[i]) for i in chunk], params) for chunk in chunks)
         else:
-            from joblib import Parallel, delayed
+            from joblib import Parallel, delayed  # here: joblib starts its process machinery (loky) on import
 
             outputs = Parallel(n_jobs=n_jobs, return_as="generator")(
                 delayed(_decode_many)([str(paths[i]) for i in chunk], params) for chunk in chunks
@@ -479,9 +478,6 @@ def load_audio_file(file_path: str | os.PathLike, sr=None, duration=None, n_mels
     >>> S.shape                                                                       # doctest: +SKIP
     (128, 130)
     """
-    from speechmusic.core.audio import load_clip
-    from speechmusic.core.features import clip_features
-
     params = apply_lab_keywords(params, "load_audio_file", sr=sr, duration=duration, n_mels=n_mels, n_fft=n_fft,
                                 hop_length=hop_length)
     return clip_features(load_clip(file_path, params=params), params=params).astype(dtype, copy=False)

@@ -239,7 +239,7 @@ def render_code(lines: list[str], variant: str, *, first_line: int = 0) -> list[
 
 def build_notebook(cells: list[SourceCell], variant: str) -> dict:
     """The notebook (as an nbformat node) of one variant, without outputs."""
-    import nbformat
+    import nbformat  # here, as in render: nbformat loads jsonschema (heavy); only rendering needs it
 
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
@@ -276,7 +276,7 @@ def build_notebook(cells: list[SourceCell], variant: str) -> dict:
 
 def render(source_text: str) -> dict[str, str]:
     """The text of each notebook (``{"student": ..., "solution": ...}``) built from the source text."""
-    import nbformat
+    import nbformat  # heavy, see build_notebook
 
     cells = parse_percent(source_text)
     return {variant: nbformat.writes(build_notebook(cells, variant)) + "\n" for variant in VARIANTS}

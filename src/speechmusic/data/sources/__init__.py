@@ -47,6 +47,7 @@ from speechmusic.data.sources.download import (
 from speechmusic.data.sources.engine import ArchiveSource, FetchReport, collect
 from speechmusic.data.sources.probe import probe_network
 from speechmusic.data.sources.real_world_folder import build_real_world_folder
+from speechmusic.data.synth import build_synthetic_dataset
 
 __all__ = [
     "SOURCE_NAMES", "DESCRIPTIONS", "fetch", "quickstart", "build_synthetic", "archive_sources",
@@ -119,8 +120,6 @@ def archive_sources(subset: str | None = None) -> dict[str, ArchiveSource]:
 def build_synthetic(data_dir: str | os.PathLike, *, n_train: int = 60, n_test: int = 20, seed: int = 0,
                     n_jobs: int | None = None, progress: bool = True, conditions: str = "lab") -> FetchReport:
     """The offline synthetic dataset (:func:`speechmusic.data.synth.build_synthetic_dataset`) as a report."""
-    from speechmusic.data.synth import build_synthetic_dataset
-
     summary = build_synthetic_dataset(data_dir, n_train=n_train, n_test=n_test, seed=seed, n_jobs=n_jobs,
                                       progress=progress, conditions=conditions)
     what = "" if conditions == "lab" else f", conditions {conditions}"

@@ -61,6 +61,7 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+from tqdm.auto import tqdm
 
 from speechmusic.core.audio import AUDIO_EXTENSIONS, clip_start, decode
 from speechmusic.core.config import CLASS_NAMES, DEFAULT_PARAMS, SPLITS, FeatureParams
@@ -196,8 +197,6 @@ class _Downloads:
 
     def __init__(self, cache_dir: Path, *, base_url: str, verify: bool, progress: bool, total: int,
                  timeout, retries: int, backoff: float, session):
-        from tqdm.auto import tqdm
-
         self.cache_dir = cache_dir
         self.options = dict(base_url=base_url, verify=verify, timeout=timeout, retries=retries, backoff=backoff,
                             session=session or make_session())

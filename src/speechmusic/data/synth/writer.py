@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from speechmusic.core.config import CLASS_NAMES, DEFAULT_PARAMS, LABELS, SPLITS
 from speechmusic.core.errors import ParameterError
@@ -208,12 +209,10 @@ def build_synthetic_dataset(
     if n_jobs == 1 or len(jobs) < 2:
         results = (_render_job(*job) for job in jobs)
     else:
-        from joblib import Parallel, delayed
+        from joblib import Parallel, delayed  # here: joblib starts its process machinery (loky) on import
 
         parallel = Parallel(n_jobs=n_jobs, return_as="generator", batch_size=4)
         results = parallel(delayed(_render_job)(*job) for job in jobs)
-
-    from tqdm.auto import tqdm
 
     writer = _clip_writer(data_dir)
     try:
