@@ -58,7 +58,10 @@ def _read_manifest_file(path: Path) -> tuple[list[ManifestRecord], _Stamp | None
     """
     try:
         handle = path.open(newline="", encoding="utf-8")
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
+        return [], None
+    except OSError as error:  # there but unreadable (permissions, ...): as unparsable
+        warnings.warn(f"{path}: unreadable manifest ignored ({error})", RuntimeWarning, stacklevel=3)
         return [], None
     try:
         with handle:
