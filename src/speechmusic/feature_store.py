@@ -34,6 +34,7 @@ modification and status-change times and inode. Rules:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -44,6 +45,11 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+
+try:  # POSIX: writers of one store take turns (readers never wait)
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no lock; stray data files are swept by age instead
+    fcntl = None
 
 from .config import FeatureParams
 from .fileio import atomic_path, write_text
@@ -108,28 +114,38 @@ class FeatureStore:
         warnings.warn(f"feature cache: {path} is damaged ({reason}); it is rebuilt", RuntimeWarning, stacklevel=4)
 
     def _open(self) -> None:
-        try:
-            text = self.index_path.read_text(encoding="utf-8")
-        except (FileNotFoundError, NotADirectoryError):
-            return  # no store yet (or no cache folder): a cold load
-        except (OSError, UnicodeDecodeError) as error:
-            self._warn_damaged(self.index_path, f"cannot be read: {getattr(error, 'strerror', None) or error}")
-            return
-        try:
-            files, digests, data_name = self._parse_index(text)
-        except _Damaged as error:
-            self._warn_damaged(self.index_path, str(error))
-            return
-        data = None
-        if digests:
-            path = self.root / data_name
-            self._data_path = path  # replaced (and so removed) by the next write, even when damaged
+        for attempt in range(3):
             try:
-                data = self._open_data(path, len(digests))
-            except _Damaged as error:
-                self._warn_damaged(path, str(error))
+                text = self.index_path.read_text(encoding="utf-8")
+            except (FileNotFoundError, NotADirectoryError):
+                return  # no store yet (or no cache folder): a cold load
+            except (OSError, UnicodeDecodeError) as error:
+                self._warn_damaged(self.index_path, f"cannot be read: {getattr(error, 'strerror', None) or error}")
                 return
-        self._files, self._row_digests, self._data = files, digests, data
+            try:
+                files, digests, data_name = self._parse_index(text)
+            except _Damaged as error:
+                self._warn_damaged(self.index_path, str(error))
+                return
+            data = None
+            if digests:
+                path = self.root / data_name
+                self._data_path = path  # replaced (and so removed) by the next write, even when damaged
+                try:
+                    data = self._open_data(path, len(digests))
+                except _Damaged as error:
+                    if str(error) == "missing" and attempt < 2 and self._index_changed(text):
+                        continue  # another loader replaced the store between our two reads
+                    self._warn_damaged(path, str(error))
+                    return
+            self._files, self._row_digests, self._data = files, digests, data
+            return
+
+    def _index_changed(self, text: str) -> bool:
+        try:
+            return self.index_path.read_text(encoding="utf-8") != text
+        except (OSError, UnicodeDecodeError):
+            return False
 
     def _parse_index(self, text: str) -> tuple[dict, list, str | None]:
         try:
@@ -305,67 +321,81 @@ class FeatureStore:
             old_row = {digest: row for row, digest in enumerate(self._row_digests)}
             files = {key: [old_row[digest], stamp] for key, (digest, stamp) in entries.items()}
             if files != self._files:
-                self._publish(files, self._row_digests, self._data_path.name if self._row_digests else None)
+                try:
+                    with self._writing():
+                        self._publish(files, self._row_digests, self._data_path.name if self._row_digests else None)
+                except OSError as error:
+                    self._disable(error)
             return
         order = list(first)
         new_row = {digest: row for row, digest in enumerate(order)}
         files = {key: [new_row[digest], stamp] for key, (digest, stamp) in entries.items()}
         name = f"{self.split}-{secrets.token_hex(8)}.npy" if order else None
         try:
-            if name is not None:
-                self.root.mkdir(parents=True, exist_ok=True)
-                source = np.asarray([first[digest] for digest in order], dtype=np.int64)
-                with atomic_path(self.root / name) as tmp:
-                    target = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32,
-                                                       shape=(len(source), *self.params.shape))
-                    for start in range(0, len(source), CHUNK_ROWS):
-                        target[start:start + CHUNK_ROWS] = features[source[start:start + CHUNK_ROWS]]
-                    target.flush()
-                    del target
+            with self._writing():
+                if name is not None:
+                    source = np.asarray([first[digest] for digest in order], dtype=np.int64)
+                    with atomic_path(self.root / name) as tmp:
+                        target = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32,
+                                                           shape=(len(source), *self.params.shape))
+                        for start in range(0, len(source), CHUNK_ROWS):
+                            target[start:start + CHUNK_ROWS] = features[source[start:start + CHUNK_ROWS]]
+                        target.flush()
+                        del target
+                self._publish(files, order, name)
         except OSError as error:
+            if name is not None:
+                _remove_quietly(self.root / name)
             self._disable(error)
+
+    @contextlib.contextmanager
+    def _writing(self):
+        """Hold this split's write lock (POSIX), then sweep what no index names."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        if fcntl is None:  # pragma: no cover
+            yield
+            self._sweep(only_older=True)
             return
-        self._publish(files, order, name)
+        with open(self.root / f"{self.split}.lock", "a+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+                self._sweep(only_older=False)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def _publish(self, files: dict, digests: list[str], data_name: str | None) -> None:
+        """Write the index (atomically) and switch to its data file. Raises OSError."""
         index = {"version": CACHE_VERSION, "params_key": self.params.key(), "split": self.split,
                  "params": self.params.as_dict(), "data": data_name, "rows": len(digests),
                  "digests": digests, "files": files}
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            write_text(self.index_path, json.dumps(index, separators=(",", ":")), overwrite=True)
-        except OSError as error:
-            if data_name is not None and (self._data_path is None or data_name != self._data_path.name):
-                (self.root / data_name).unlink(missing_ok=True)
-            self._disable(error)
-            return
-        previous = self._data_path
+        write_text(self.index_path, json.dumps(index, separators=(",", ":")), overwrite=True)
         self._files, self._row_digests = files, digests
+        self._data_path = self.root / data_name if data_name is not None else None
+        self._data = None
         if data_name is not None:
-            self._data_path = self.root / data_name
             try:
                 self._data = self._open_data(self._data_path, len(digests))
-            except _Damaged:  # replaced by another loader in the meantime: nothing more to do here
-                self._data = None
-        else:
-            self._data_path, self._data = None, None
-        if previous is not None and previous != self._data_path:
-            _remove_quietly(previous)
-        self._remove_orphans()
+            except _Damaged:  # pragma: no cover - only if someone replaced it this very moment
+                pass
 
-    def _remove_orphans(self) -> None:
-        """Data files of this split that no index names and nobody wrote for an hour."""
+    def _sweep(self, *, only_older: bool) -> None:
+        """Remove this split's data files that the index does not name, and temporary files left by
+        killed writers. Under the write lock nobody else is writing, so anything unnamed is stale;
+        without a lock (Windows) only files untouched for :data:`ORPHAN_AGE_S` are."""
         keep = self._data_path.name if self._data_path else None
         cutoff = time.time() - ORPHAN_AGE_S
+        data_name = re.compile(rf"{re.escape(self.split)}-[0-9a-f]{{16}}\.npy")
+        temporary = re.compile(rf"\.({re.escape(self.split)}-[0-9a-f]{{16}}\.npy|{re.escape(self.split)}\.json)\..*\.part")
         try:
-            candidates = list(self.root.glob(f"{self.split}-*.npy"))
+            candidates = list(self.root.iterdir())
         except OSError:
             return
         for path in candidates:
-            if path.name == keep or not re.fullmatch(rf"{re.escape(self.split)}-[0-9a-f]{{16}}\.npy", path.name):
+            if path.name == keep or not (data_name.fullmatch(path.name) or temporary.fullmatch(path.name)):
                 continue
             try:
-                if path.stat().st_mtime < cutoff:
+                if not only_older or path.stat().st_mtime < cutoff:
                     path.unlink()
             except OSError:
                 pass
