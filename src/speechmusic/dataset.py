@@ -46,6 +46,8 @@ PARALLEL_MIN_FILES = 500
 #: Files decoded per task: big enough to amortise the hand-off, small enough to keep the FFT's
 #: temporaries in the CPU caches and the progress bar smooth.
 CHUNK_FILES = 8
+#: How long to wait for a Dask scheduler to answer before saying that none does.
+DASK_CONNECT_TIMEOUT = "10s"
 
 GET_DATA_HINT = (
     "Get data first, in the repository folder, for example:\n"
@@ -94,19 +96,19 @@ def list_split(data_dir: str | os.PathLike, split: str) -> list[tuple[Path, int]
 
 
 def _decode_many(paths: list[str], params: FeatureParams,
-                 capture: bool = True) -> list[tuple[np.ndarray | None, str | None, list[str]]]:
+                 lock=None) -> list[tuple[np.ndarray | None, str | None, list[str]]]:
     """Worker: (features, error, warnings) for each path.
 
-    ``capture``: collect the decoder's warnings and return them (a worker process or a cluster
-    cannot show them); threads leave them to the caller's warning machinery instead, because
-    ``warnings.catch_warnings`` is not thread-safe.
+    The decoder's warnings are collected and returned (a worker process or a cluster cannot show
+    them). ``warnings.catch_warnings`` is process-wide, so threads pass a shared ``lock``: they
+    take turns to decode (with the warnings of each file recorded) and compute the spectrograms,
+    the bigger share of the work, side by side.
     """
     results = []
     clips, slots = [], []
     for path in paths:
-        with warnings.catch_warnings(record=True) if capture else contextlib.nullcontext([]) as caught:
-            if capture:
-                warnings.simplefilter("always")
+        with lock or contextlib.nullcontext(), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             try:
                 clip = load_clip_from_bytes(Path(path).read_bytes(), name=path, params=params)
                 error = None
@@ -147,7 +149,7 @@ def map_on_dask_cluster(function, chunks: list, scheduler: str, *args):
             "scheduler: the Dask 'distributed' package is not installed; install it with\n"
             "  .venv/bin/pip install -e '.[cluster]'") from None
     try:
-        client = Client(scheduler, timeout="10s", set_as_default=False)
+        client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError) as error:
         raise ParameterError(f"scheduler: no Dask scheduler answers at {scheduler} ({error})") from None
     try:
@@ -159,20 +161,25 @@ def map_on_dask_cluster(function, chunks: list, scheduler: str, *args):
         client.close()
 
 
-def _decode_in_threads(chunks: list, params: FeatureParams, n_jobs: int):
-    """``_decode_many`` of each chunk on ``n_jobs`` threads, results in chunk order.
+def _decode_in_threads(chunks: list, params: FeatureParams, n_jobs: int) -> list:
+    """``_decode_many`` of each chunk on ``n_jobs`` threads: the list of results, in chunk order.
 
-    The decoder, the FFT and numpy's array operations release the GIL, so threads use every core
-    without the second it takes to start worker processes; each thread runs its FFTs on one core.
+    The FFT and numpy's array operations release the GIL, so threads use every core without the
+    second it takes to start worker processes; each thread runs its FFTs on one core. Decoding
+    takes turns (see :func:`_decode_many`), and the results are returned only when every thread
+    is done, so that the caller's warnings are never emitted while a thread records warnings.
     """
+    import threading
     from concurrent.futures import ThreadPoolExecutor
+
+    lock = threading.Lock()
 
     def work(chunk):
         with fft_on_one_core():
-            return _decode_many(chunk, params, capture=False)
+            return _decode_many(chunk, params, lock)
 
     with ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="speechmusic-decode") as pool:
-        yield from pool.map(work, chunks)
+        return list(pool.map(work, chunks))
 
 
 def extract_features(
