@@ -406,9 +406,16 @@ def _consecutive(values: np.ndarray) -> bool:
     return len(values) > 0 and int(values[-1]) - int(values[0]) == len(values) - 1 and bool(np.all(np.diff(values) == 1))
 
 
+#: Bit pattern of float32 1.0: a float32 in [0, 1] read as uint32 is at most this, while negative
+#: numbers (sign bit), values above 1, infinities and NaN are all above it.
+_ONE_BITS = np.float32(1.0).view(np.uint32)
+
+
 def _damaged(block: np.ndarray) -> list[int]:
     """Rows of ``block`` with a value outside [0, 1] or NaN (features are in [0, 1]: anything else is damage)."""
-    if block.min() >= 0.0 and block.max() <= 1.0:  # False for NaN too
+    # One pass over the integers (about twice as fast as min and max of the floats); only a block
+    # that fails it (or holds -0.0, which is fine) is looked at row by row.
+    if block.view(np.uint32).max() <= _ONE_BITS:
         return []
     flat = block.reshape(len(block), -1)
     return np.flatnonzero(~((flat.min(axis=1) >= 0.0) & (flat.max(axis=1) <= 1.0))).tolist()
