@@ -206,3 +206,20 @@ def test_train_with_scheduler_on_a_machine_without_distributed_says_what_to_inst
                      "--scheduler", "tcp://127.0.0.1:9", "--quiet"])
     assert code == 2 and ".[cluster]" in capsys.readouterr().err
     assert not (tmp_path / "m.npz").exists()
+
+
+def test_listing_counts_links_to_files_not_links_to_folders_and_sorts_by_relative_path(tmp_path):
+    from speechmusic.audio import find_audio_files
+
+    folder = tmp_path / "music"
+    write_audio(folder / "b.wav", tone())
+    write_audio(folder / "a" / "z.flac", tone(), format="FLAC")
+    write_audio(folder / ".hidden" / "c.wav", tone())
+    write_audio(tmp_path / "elsewhere" / "d.wav", tone())
+    (folder / "link to file.wav").symlink_to(tmp_path / "elsewhere" / "d.wav")
+    (folder / "link to folder").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (folder / "dangling.wav").symlink_to(tmp_path / "nowhere.wav")
+    (folder / "notes.txt").write_text("not audio")
+    found = [p.relative_to(folder).as_posix() for p in find_audio_files(folder)]
+    assert found == ["a/z.flac", "b.wav", "link to file.wav"]
+    assert find_audio_files(tmp_path / "missing") == []
