@@ -128,6 +128,13 @@ def _decode_many(paths: list[str], params: FeatureParams,
     return [tuple(r) for r in results]
 
 
+def _decode_many_on_one_core(paths: list[str], params: FeatureParams) -> list:
+    """:func:`_decode_many` with its FFTs on one core: for workers that run one task per core
+    (loky processes, Dask workers), where more FFT threads would only compete with each other."""
+    with fft_on_one_core():
+        return _decode_many(paths, params)
+
+
 def map_on_dask_cluster(function, chunks: list, scheduler: str, *args):
     """Dask backend: ``function(chunk, *args)`` for each chunk on a Dask distributed cluster.
 
@@ -257,7 +264,7 @@ def extract_features(
         chunks = [todo[k : k + CHUNK_FILES] for k in range(0, len(todo), CHUNK_FILES)]
         names = [[str(paths[i]) for i in chunk] for chunk in chunks]
         if scheduler is not None:
-            outputs = map_on_dask_cluster(_decode_many, names, scheduler, params)
+            outputs = map_on_dask_cluster(_decode_many_on_one_core, names, scheduler, params)
         elif n_jobs == 1:
             outputs = (_decode_many(chunk, params) for chunk in names)
         elif len(todo) < PARALLEL_MIN_FILES:
@@ -266,7 +273,7 @@ def extract_features(
             from joblib import Parallel, delayed
 
             outputs = Parallel(n_jobs=n_jobs, return_as="generator")(
-                delayed(_decode_many)(chunk, params) for chunk in names)
+                delayed(_decode_many_on_one_core)(chunk, params) for chunk in names)
         bar = tqdm(total=len(todo), desc="features", unit="file",
                    disable=not progress or len(todo) < PARALLEL_MIN_FILES)
         with bar:
