@@ -263,25 +263,23 @@ def run(work_dir: Path, *, quick: bool = False, large: bool = True, kind: str = 
     lab_size = small["n"] == 160  # the targets are stated for the lab's 160 clips and for 20,000
     judge = lambda ok, stated=lab_size: ok if stated else None  # noqa: E731
     suffix = "" if lab_size else " (stated for 160 clips)"
-    targets = []
+    targets: list[Target] = []
     for label, m, stated in [(f"{small['n']} clips", small, lab_size)] + (
             [(results[-1][0], huge, huge["n"] >= 20000)] if huge else []):
         note = "" if stated else suffix if m is small else " (stated for 20,000 clips)"
-        cold_ratio, warm_ratio = m["librosa"] / m["cold"], m["librosa"] / m["warm"]
-        ratio32, ratio_mmap = m["librosa"] / m["warm32"], m["librosa"] / m["mmap"]
-        targets += [
-            Target(f"cold load, {label}", f"≥ {COLD_TARGET:g}× faster than librosa loop{note}",
-                   ratio(cold_ratio), judge(cold_ratio >= COLD_TARGET, stated)),
-            Target(f"warm load, {label} (float64, the lab's default)",
-                   f"≥ {WARM_TARGET:g}× faster than librosa loop{note}", ratio(warm_ratio),
-                   judge(warm_ratio >= WARM_TARGET, stated)),
-            Target(f"warm load, {label}, dtype=float32 (half the memory)",
-                   f"≥ {WARM_TARGET:g}× faster than librosa loop{note}", ratio(ratio32),
-                   judge(ratio32 >= WARM_TARGET, stated)),
-            Target(f"warm load, {label}, float32 memory-mapped (mmap=True)",
-                   f"≥ {WARM_TARGET:g}× faster than librosa loop{note}", ratio(ratio_mmap),
-                   judge(ratio_mmap >= WARM_TARGET, stated)),
-        ]
+        # Judged against both loops: the loop as a learner runs it (BLAS on every core) and the same
+        # loop with BLAS on one thread. On a busy machine the first one slows down many times over
+        # (its BLAS threads wait for a core), which would flatter every ratio; a target is met only
+        # when it is met against both.
+        for what, key in (("cold load", "cold"), ("warm load", "warm"),
+                          ("warm load, dtype=float32 (half the memory)", "warm32"),
+                          ("warm load, float32 memory-mapped (mmap=True)", "mmap")):
+            goal = COLD_TARGET if key == "cold" else WARM_TARGET
+            default, single = m["librosa"] / m[key], m["librosa_1"] / m[key]
+            name = f"{what}, {label}" if key != "warm" else f"warm load, {label} (float64, the lab's default)"
+            targets.append(Target(name, f"≥ {goal:g}× faster than librosa loop{note}",
+                                  f"{ratio(default)} ({ratio(single)} vs the loop with BLAS on 1 thread)",
+                                  judge(min(default, single) >= goal, stated)))
     targets.append(Target("agreement with librosa", f"max |difference| ≤ {AGREEMENT_TOLERANCE:g}",
                           f"{max(m['max_diff'] for _, m in results):.1e}",
                           all(m["max_diff"] <= AGREEMENT_TOLERANCE for _, m in results)))
