@@ -1,5 +1,5 @@
 """speechmusic benchmarks: measured speed, memory and accuracy against baselines in the same run.
 
 Run ``python -m benchmarks`` from the repository root (``--help`` for options); see
-the README, "Benchmarks and hardening". Never part of the unit tests (one smoke test runs the quick path on tiny inputs).
+docs/benchmarks.md. Never part of the unit tests (one smoke test runs the quick path on tiny inputs).
 """

@@ -1,14 +1,14 @@
 """Run the benchmarks and print (and save) a markdown table.
 
-    python -m benchmarks                      # everything (about 5-10 min on 2 cores)
-    python -m benchmarks --quick              # smaller inputs, a few minutes
-    python -m benchmarks --only features,training
-    python -m benchmarks --work-dir /tmp/smb  # keep the generated audio and reuse it next time
+    .venv/bin/python -m benchmarks                      # everything (about 5-10 min on 2 cores)
+    .venv/bin/python -m benchmarks --quick              # smaller inputs, a few minutes
+    .venv/bin/python -m benchmarks --only features,training
+    .venv/bin/python -m benchmarks --work-dir /tmp/smb  # keep the generated audio and reuse it next time
 
 Run from the repository root with the project's environment. Nothing is downloaded; benchmarks 4,
 5 and 6 use ../shared/real-audio, 7, 8 and 9 ../shared/real-world, when they exist, and are skipped
 otherwise. Benchmark 8 also needs the peer, pyAudioAnalysis (``.venv/bin/pip install -e .[bench]``). The table goes to standard
-output and to benchmarks/results/latest.md (``--output``). See the README, "Benchmarks and hardening".
+output and to benchmarks/results/latest.md (``--output``). See docs/benchmarks.md.
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ The recording alternates speech and music stretches of 20 s to 3 min (ground tru
 from the benchmark's generated clips, written as a 44.1 kHz mono 16-bit WAV so that decoding *and*
 resampling are part of the cost. Models of ``train``'s default feature kind (``dynamics``) and of
 the previous default (``pooled``) are trained on the clips of benchmark 1's small dataset; both
-segment the same recording in the same run, so their speeds compare directly.
+segment the same recording in the same run, so their speeds compare directly; so does the
+``dynamics`` model with boundary refinement off (``segment --no-refine``, the previous behaviour).
+Each row also counts the true boundaries found within 1 s (benchmark 9's matching).
 
 Measured against a straightforward baseline in the same run: ``librosa.load`` of the whole file,
 then per-window librosa features (the benchmark-1 recipe) for the same windows (3 s every
@@ -72,11 +74,21 @@ def timeline_accuracy(truth, segments) -> float:
     return float(np.mean(labels(truth) == labels(segments)))
 
 
-def step_segment(recording: str, model: str) -> dict:
+def boundary_summary(truth, segments) -> str:
+    """``"k/n (median error s)"``: true boundaries found within 1 s (benchmark 9's matching)."""
+    from .bench_programme import boundaries, match_boundaries
+
+    true = boundaries([tuple(t) for t in truth])
+    errors, _, _ = match_boundaries(true, boundaries([tuple(s) for s in segments]))
+    within = sum(e <= 1.0 + 1e-9 for e in errors)
+    return f"{within}/{len(true)} ({np.median(errors):.2f} s)" if errors else f"0/{len(true)}"
+
+
+def step_segment(recording: str, model: str, refine: bool = True) -> dict:
     from speechmusic.pipeline import load_classifier
     from speechmusic.segmentation import segment_file
 
-    result = segment_file(recording, load_classifier(model))
+    result = segment_file(recording, load_classifier(model), refine=refine)
     return {"segments": [(s.start, s.end, s.label) for s in result.segments], "duration": result.duration,
             "windows": int(result.window_probability.size)}
 
@@ -132,6 +144,8 @@ def run(work_dir: Path, *, quick: bool = False, duration: float | None = None, k
     truth = make_recording(recording, clip_dir, duration=duration)
 
     ours = run_isolated("benchmarks.bench_segment:step_segment", recording=str(recording), model=str(model_path))
+    unrefined = run_isolated("benchmarks.bench_segment:step_segment", recording=str(recording),
+                             model=str(model_path), refine=False)
     pooled = run_isolated("benchmarks.bench_segment:step_segment", recording=str(recording), model=str(pooled_path))
     from speechmusic.pipeline import default_model_path
 
@@ -144,6 +158,7 @@ def run(work_dir: Path, *, quick: bool = False, duration: float | None = None, k
     factor = audio / ours["seconds"]
     runs = [(f"speechmusic segment_file (streaming, shared frames, HMM smoothing), "
              f"{DEFAULT_FEATURE_KIND} model trained here", ours),
+            ("same, boundaries not refined (`segment --no-refine`)", unrefined),
             ("same, pooled model (previous default)", pooled)]
     if shipped is not None:
         runs.append(("same, the shipped default model (dynamics, calibrated; what `segment FILE` uses)", shipped))
@@ -152,9 +167,10 @@ def run(work_dir: Path, *, quick: bool = False, duration: float | None = None, k
         section.rows.append([name, seconds(r["seconds"]), ratio(audio / r["seconds"]),
                              ratio(base["seconds"] / r["seconds"]), mib(r["peak_rss_mib"]),
                              mib(r["peak_rss_mib"] - r["start_rss_mib"]),
-                             str(r["result"]["windows"]), f"{timeline_accuracy(truth, r['result']['segments']):.3f}"])
+                             str(r["result"]["windows"]), f"{timeline_accuracy(truth, r['result']['segments']):.3f}",
+                             boundary_summary(truth, r["result"]["segments"])])
     section.headers = ["Pipeline", "Time", "× real time", "Speed-up", "Peak RSS", "Added by the step",
-                       "Windows", "Time labelled right"]
+                       "Windows", "Time labelled right", "Boundaries within 1 s (median error)"]
     length = f"{audio / 60:.0f} min" if audio >= 120 else f"{audio:.0f} s"
     # Start-up (reading the model, first blocks) dominates very short recordings: judge from 10 min.
     section.targets = [Target(f"segment, {length} recording", f"≥ {TARGET_REALTIME:g}× real time"

@@ -73,5 +73,8 @@ def test_tiny_run_on_a_stand_in_set(tmp_path):
     assert names[:3] == ["default recipe", "default recipe without the speech-over-music mixes",
                          "synthetic set only (`speechmusic train` on it)"]
     assert "trained on these very clips" in names[-1]  # the shipped model, flagged
+    assert "boundaries not refined" in names[3]  # the default recipe with `segment --no-refine`
+    sweep = section.extra_tables[0][2]
+    assert [row[2] for row in sweep] == ["no", "yes (default)"]  # refined and not, same hop and penalty
     assert len(section.headers) == len(section.rows[0]) == 2 + 6 + 4
     assert section.targets[0].what.startswith("speech over music labelled speech")

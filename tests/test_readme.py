@@ -29,3 +29,40 @@ def test_ci_runs_the_readme_test_command():
 def test_files_the_readme_names_exist():
     for name in ("requirements.txt", "requirements-dev.txt", "audio_utils.py", "src/speechmusic/config.py"):
         assert (REPO_ROOT / name).is_file(), name
+
+
+def _code_lines():
+    """Every line of the README's ```bash blocks."""
+    for block in re.findall(r"```bash\n(.+?)\n```", README, flags=re.S):
+        yield from (line.strip() for line in block.splitlines() if line.strip())
+
+
+def test_readme_is_a_page_not_the_manual():
+    assert len(README.splitlines()) <= 300
+
+
+def test_every_command_in_the_readme_uses_the_projects_environment():
+    """One convention: commands work as written in a new shell, so each runs a program from .venv/bin."""
+    for line in _code_lines():
+        first = line.split()[0]
+        assert first.startswith(".venv/bin/") or line.startswith("python3 -m venv .venv"), line
+    # The same in the inline examples: no bare `python x.py`, `speechmusic x` or `jupyter x`.
+    for command in re.findall(r"`([^`\n]+)`", README):
+        words = command.split()
+        if len(words) > 1 and words[0] in ("python", "speechmusic", "jupyter", "pytest", "pip"):
+            raise AssertionError(f"bare command in the README: {command}")
+
+
+def test_readme_commands_and_links_exist():
+    from speechmusic.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction").choices
+    for name in re.findall(r"\.venv/bin/speechmusic ([a-z-]+)", README):
+        assert name in commands, name
+    table = README.split("### Every command", 1)[1].split("\n## ", 1)[0]
+    for name in commands:
+        assert f"| `{name}` |" in table, f"the README's command table misses {name}"
+    for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", README):
+        if not target.startswith("http"):
+            assert (REPO_ROOT / target).exists(), target

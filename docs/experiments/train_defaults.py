@@ -1,6 +1,6 @@
 """Choose ``speechmusic train``'s defaults: how well do models generalise to real recordings?
 
-Usage (numbers are recorded in the README, "Choosing the defaults")::
+Usage (numbers are recorded in docs/commands.md, "Choosing the defaults")::
 
     python docs/experiments/train_defaults.py --synthetic SYNTH_DIR --real REAL_DIR
 

@@ -1,6 +1,6 @@
 """The lab's fixed audio and feature parameters: the one place they are defined.
 
-Normalisation of a clip's mel-spectrogram (the exact recipe, also in the README):
+Normalisation of a clip's mel-spectrogram (the exact recipe, also in docs/dataset.md):
 
 1. mel power spectrogram ``S`` (``n_fft=2048``, ``hop_length=512``, ``n_mels=128``, Slaney mel
    filters, ``center=True`` with zero padding) of the 3-second mono clip at 22050 Hz;

@@ -131,21 +131,23 @@ def test_a_drum_and_bass_jingle_between_speech(real_audio, shipped_model):
     """An 8-s drum-and-bass jingle between two talks, with the shipped model.
 
     Measured (shipped model of this commit): the windows lying wholly inside the jingle get
-    p(speech) 0.14-0.52, mean 0.25: heard as music, but not confidently (so many kinds of music
+    p(speech) 0.17-0.64, median 0.22: heard as music, but not confidently (so many kinds of music
     with a voice over them are speech in its training that a voice-less groove stays near 0.2).
-    Eight such seconds carry about 6 nats of evidence, less than the two switches a segment costs
-    at the default penalty (2 x 5 nats), so `segment` with its defaults keeps the jingle inside the
-    speech (docs/model-card.md, known failures). A lower penalty lets shorter stretches through:
-    with --switch-penalty 2 the jingle is a segment of its own, boundaries 1.7-2.3 s off (the 3-s
-    windows straddling each cut hear the voice).
+    Those few seconds carry less evidence than the two switches a segment costs at the default
+    penalty (2 x 5 nats) or at 2, so `segment` keeps the jingle inside the speech there
+    (docs/model-card.md, known failures); with --switch-penalty 1 it is a segment of its own, and the
+    boundary refinement puts its edges within 1 s of the cuts.
     """
     from speechmusic.segmentation import segment_signal
 
     y, edges = _programme(real_audio, "8-s jingle inside speech")
-    result = segment_signal(y, shipped_model, switch_penalty=2.0)
+    result = segment_signal(y, shipped_model, switch_penalty=1.0)
     inside = (result.window_starts >= edges[1]) & (result.window_ends <= edges[2])
     assert inside.sum() >= 5 and np.mean(result.window_probability[inside]) < 0.4
     assert np.median(result.window_probability[inside]) < 0.5
     assert [s.label for s in result.segments] == ["speech", "music", "speech"]
     for found, true in zip([s.start for s in result.segments[1:]], edges[1:3]):
-        assert abs(found - true) <= 3.0, (found, true)
+        assert abs(found - true) <= 1.0, (found, true)
+    # The known failure, asserted so that a model which fixes it is noticed (and the card updated).
+    default = segment_signal(y, shipped_model)
+    assert [s.label for s in default.segments] == ["speech"]

@@ -39,8 +39,10 @@ formats (--format):
 The model's 3-s windows slide over the recording every --hop seconds; the decisions are smoothed
 by a two-state hidden Markov model (Viterbi): a switch between speech and music costs
 --switch-penalty nats of evidence, so isolated hesitant windows do not split a segment, while a
-clear change of a few seconds does. Boundaries have a resolution of one hop. The file is read in
-blocks, so memory does not grow with its length (hours are fine). Labels are speech or music.
+clear change of a few seconds does. Each boundary is then refined: it moves to where the sound
+changes most within 2 s of it (46-ms steps; the 2 s before and after each candidate compared);
+--no-refine keeps the one-hop resolution. The file is read in blocks, so memory does not grow
+with its length (hours are fine; refinement reads about 8 s around each boundary again). Labels are speech or music.
 Files are written atomically and never over an existing file unless --overwrite is given. A
 summary line naming the model goes to stderr unless --quiet. Without --model the default model
 shipped with speechmusic is used (docs/model-card.md): it labels speech over a music bed as speech,
@@ -67,6 +69,9 @@ def register(subparsers) -> None:
                         help="seconds between window starts (rounded to whole 23-ms spectrogram frames)")
     parser.add_argument("--switch-penalty", type=non_negative_float, default=DEFAULT_SWITCH_PENALTY, metavar="NATS",
                         help="evidence (nats) a change between speech and music must earn; 0 = no smoothing")
+    parser.add_argument("--no-refine", dest="refine", action="store_false",
+                        help="keep the boundaries where the smoothing put them (one hop of resolution) instead of "
+                             "moving each to the sharpest change of sound within 2 s")
     parser.add_argument("--format", choices=tuple(SEGMENT_FORMATS), default=None,
                         help="how the segments are written (default: csv; see below)")
     parser.add_argument("-o", "--output", default=None, metavar="FILE",
@@ -115,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
         window=args.window,
         hop=args.hop,
         switch_penalty=args.switch_penalty,
+        refine=args.refine,
         overview=args.plot is not None,
         progress=not args.quiet,
     )
