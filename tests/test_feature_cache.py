@@ -223,3 +223,12 @@ def test_listing_counts_links_to_files_not_links_to_folders_and_sorts_by_relativ
     found = [p.relative_to(folder).as_posix() for p in find_audio_files(folder)]
     assert found == ["a/z.flac", "b.wav", "link to file.wav"]
     assert find_audio_files(tmp_path / "missing") == []
+
+
+@pytest.mark.slow
+def test_a_task_failing_on_the_cluster_is_a_clear_error(tmp_path, cluster):
+    def broken_worker(paths, params):
+        raise ModuleNotFoundError("No module named 'speechmusic'")  # as on a worker without the package
+
+    with pytest.raises(ParameterError, match="a task failed on the cluster.*No module named"):
+        list(dataset.map_on_dask_cluster(broken_worker, [["a.wav"]], cluster, DEFAULT_PARAMS))

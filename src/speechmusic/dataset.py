@@ -146,8 +146,8 @@ def map_on_dask_cluster(function, chunks: list, scheduler: str, *args):
     Raises
     ------
     ParameterError
-        The ``distributed`` package is missing (install ``speechmusic[cluster]``), or no scheduler
-        answers at ``scheduler``.
+        The ``distributed`` package is missing (install ``speechmusic[cluster]``), no scheduler
+        answers at ``scheduler``, or a task fails on the cluster (e.g. a worker without speechmusic).
     """
     try:
         from distributed import Client
@@ -163,7 +163,13 @@ def map_on_dask_cluster(function, chunks: list, scheduler: str, *args):
         # pure=False: a chunk is a list of paths, and the files behind them may have changed.
         futures = [client.submit(function, chunk, *args, pure=False, retries=2) for chunk in chunks]
         for future in futures:
-            yield future.result()
+            try:
+                result = future.result()
+            except Exception as error:  # raised on a worker (files are never the cause: they are caught there)
+                raise ParameterError(
+                    f"scheduler {scheduler}: a task failed on the cluster ({type(error).__name__}: {error}); "
+                    "do the workers have speechmusic installed, in the same version?") from None
+            yield result
     finally:
         client.close()
 
