@@ -8,7 +8,7 @@
 Checks: Python and the packages, that audio decodes into (128, 130) features, the data folders
 (train/test x music/speech) and their file counts, clip lengths, then the loaded dataset's
 shapes and value range. The same checklist as ``speechmusic check``
-(``src/speechmusic/setup_check.py``).
+(``src/speechmusic/commands/check.py``, checklist in ``src/speechmusic/teaching/setup_check.py``).
 """
 
 import sys
@@ -19,16 +19,16 @@ HERE = Path(__file__).resolve().parent
 
 def main() -> int:
     try:
-        from speechmusic.bootstrap import check_lab_python, running_in_lab_venv
+        from speechmusic.teaching.bootstrap import check_lab_python, running_in_lab_venv
     except ImportError:
         # Not installed in this Python: use the package from this folder.
         sys.path.insert(0, str(HERE / "src"))
-        from speechmusic.bootstrap import check_lab_python, running_in_lab_venv
+        from speechmusic.teaching.bootstrap import check_lab_python, running_in_lab_venv
     # A Python without the lab's packages (the system python3 in a new shell) gets one line saying
     # which command to run instead; the lab's own venv, if it is broken, gets the whole checklist.
     if not running_in_lab_venv(HERE):
         check_lab_python(HERE, script=Path(__file__).name)
-    from speechmusic.setup_check import main as run_checklist
+    from speechmusic.commands.check import main as run_checklist
 
     return run_checklist(sys.argv[1:], prog="test_setup.py")
 

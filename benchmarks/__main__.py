@@ -23,8 +23,17 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import (bench_features, bench_loso, bench_messy, bench_peer, bench_programme, bench_real, bench_segment,
-               bench_synthetic, bench_training)
+from . import (
+    bench_features,
+    bench_loso,
+    bench_messy,
+    bench_peer,
+    bench_programme,
+    bench_real,
+    bench_segment,
+    bench_synthetic,
+    bench_training,
+)
 from .data import have_synthetic
 from .machine import LoadMonitor, describe, load_average
 from .report import Section, to_markdown
@@ -92,7 +101,7 @@ def run(args: argparse.Namespace) -> tuple[str, list[Section]]:
     sizes = MODES[mode]
     kind = args.data if args.data != "auto" else ("synthetic" if mode == "full" else "simple")
     if kind == "synthetic" and not have_synthetic():
-        print("note: speechmusic.synth is not available; using the simple generated clips", file=sys.stderr)
+        print("note: speechmusic.data.synth is not available; using the simple generated clips", file=sys.stderr)
         kind = "simple"
     quick = mode != "full"
 
@@ -165,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     text, _ = run(args)
     print(text)
     if not args.no_save:
-        from speechmusic.fileio import write_text
+        from speechmusic.core.fileio import write_text
 
         write_text(args.output, text, overwrite=True)
         print(f"saved to {args.output}", file=sys.stderr)

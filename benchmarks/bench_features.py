@@ -5,7 +5,7 @@ Baseline, one file at a time in one process (what a learner would write first)::
     y, _ = librosa.load(path, sr=22050)                                   # soxr_hq, mono
     S = librosa.feature.melspectrogram(y=y, sr=22050, n_fft=2048, hop_length=512, n_mels=128)
     D = librosa.power_to_db(S, ref=np.max, top_db=80)
-    X = (D + 80) / 80                      # the lab's recipe (speechmusic.config); equals min-max
+    X = (D + 80) / 80                      # the lab's recipe (speechmusic.core.config); equals min-max
                                            # scaling whenever a clip's range reaches 80 dB
 
 Measured against it, on the same files in the same run:
@@ -31,8 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from speechmusic.config import DEFAULT_PARAMS, SPLITS
-from speechmusic.dataset import PARALLEL_MIN_FILES
+from speechmusic.core.config import DEFAULT_PARAMS, SPLITS
+from speechmusic.data.dataset import PARALLEL_MIN_FILES
 
 from .data import build_dataset, variations
 from .isolated import run_isolated
@@ -49,7 +49,7 @@ AGREEMENT_TOLERANCE = 2e-3
 
 def dataset_paths(data_dir: str | Path) -> list[Path]:
     """The files of both splits, in ``load_dataset``'s row order (train rows, then test rows)."""
-    from speechmusic.dataset import list_split
+    from speechmusic.data.dataset import list_split
 
     return [path for split in SPLITS for path, _ in list_split(Path(data_dir), split)]
 
@@ -80,7 +80,7 @@ def librosa_loop(data_dir: str | Path, every: int = 1) -> np.ndarray:
 
 def load_all(data_dir: str | Path, cache: bool, dtype=np.float64, mmap: bool = False) -> np.ndarray:
     """``load_dataset`` with both splits stacked in file order."""
-    from speechmusic.dataset import load_dataset
+    from speechmusic.data.dataset import load_dataset
 
     train_x, _, test_x, _, _ = load_dataset(data_dir, cache=cache, progress=False, dtype=dtype, mmap=mmap)
     return np.concatenate([train_x, test_x])
@@ -88,7 +88,7 @@ def load_all(data_dir: str | Path, cache: bool, dtype=np.float64, mmap: bool = F
 
 def load_views(data_dir: str | Path, **options) -> tuple:
     """``load_dataset``'s two feature arrays as returned (no concatenation: what a user gets)."""
-    from speechmusic.dataset import load_dataset
+    from speechmusic.data.dataset import load_dataset
 
     train_x, _, test_x, _, _ = load_dataset(data_dir, progress=False, **options)
     return train_x, test_x
@@ -100,7 +100,7 @@ def step_librosa(data_dir: str) -> int:
 
 
 def step_load(data_dir: str, cache: bool, dtype: str = "float64", mmap: bool = False) -> int:
-    from speechmusic.dataset import load_dataset
+    from speechmusic.data.dataset import load_dataset
 
     train_x, _, test_x, _, _ = load_dataset(data_dir, cache=cache, progress=False, dtype=np.dtype(dtype),
                                             mmap=mmap)  # no extra copy
@@ -114,7 +114,7 @@ def measure(data_dir: Path, *, repeats: int, isolate: bool, contention: bool = F
     """
     from threadpoolctl import threadpool_limits
 
-    from speechmusic.dataset import CACHE_DIR_NAME
+    from speechmusic.data.dataset import CACHE_DIR_NAME
 
     data_dir = Path(data_dir)
     shutil.rmtree(data_dir / CACHE_DIR_NAME, ignore_errors=True)
@@ -284,7 +284,7 @@ def run(work_dir: Path, *, quick: bool = False, large: bool = True, kind: str = 
                           f"{max(m['max_diff'] for _, m in results):.1e}",
                           all(m["max_diff"] <= AGREEMENT_TOLERANCE for _, m in results)))
     section.targets = targets
-    source = {"synthetic": "speechmusic.synth (the offline dataset)", "simple": "benchmarks.data simple tones/syllables"}
+    source = {"synthetic": "speechmusic.data.synth (the offline dataset)", "simple": "benchmarks.data simple tones/syllables"}
     section.notes.append(
         f"Clips: 3 s, 22050 Hz, 16-bit mono WAV made by {source[used]}"
         + (f"; the {sum(large_per_class) * 2} clips are copies of those with their own gain and noise (distinct "

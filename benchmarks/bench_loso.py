@@ -2,7 +2,7 @@
 
 The shared set (124 clips of at most 20 s, 62 speech and 62 music, from 29 public repositories;
 its ``manifest.csv`` names each clip's source ``repo``, category and language) is read with
-:func:`speechmusic.evaluation.load_clip_windows`: every clip cut into 3-s windows as ``predict``
+:func:`speechmusic.apps.evaluation.load_clip_windows`: every clip cut into 3-s windows as ``predict``
 does. Each source in turn is held out; the project's logistic regression (``speechmusic train``'s
 settings for the feature kind) is trained on the windows of all other sources and scores the
 held-out clips (clip verdict = mean window probability, digital silence left out).
@@ -19,7 +19,7 @@ What is reported:
   and the synthetic-to-real transfer are what separate them.
 * **Headline**: the default kind and ``pooled`` by leave-one-source-out (real clips of the other
   sources; and the same plus the synthetic set), and the synthetic-only model
-  (:func:`speechmusic.evaluation.synthetic_to_real`).
+  (:func:`speechmusic.apps.evaluation.synthetic_to_real`).
 * Per category and per language.
 
 The degraded copies and the synthetic set are written into the work folder; the shared clips are
@@ -33,10 +33,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .report import Section, Target
+from speechmusic.apps.augment import SNIPPET_SECONDS, degrade, pink_noise  # noqa: F401
+from speechmusic.apps.augment import TEST_CONDITIONS as CONDITIONS
+from speechmusic.apps.augment import TEST_NOISE_SNR_DB as NOISE_SNR_DB
 
-from speechmusic.augment import SNIPPET_SECONDS, TEST_CONDITIONS as CONDITIONS, degrade, pink_noise  # noqa: F401
-from speechmusic.augment import TEST_NOISE_SNR_DB as NOISE_SNR_DB
+from .report import Section, Target
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REAL_WORLD = REPO_ROOT / ".." / "shared" / "real-world"
@@ -53,7 +54,7 @@ def have_real_world(root: Path = REAL_WORLD) -> bool:
 def degraded_copy(root: Path, out: Path, condition: str) -> Path:
     """Write every clip of a clip folder in ``condition`` ("noisy", "telephone" or "snippet") into ``out``.
 
-    The copies are :func:`speechmusic.augment.degrade`'s (the same conditions ``speechmusic
+    The copies are :func:`speechmusic.apps.augment.degrade`'s (the same conditions ``speechmusic
     build-model`` measures): noisy: pink noise at :data:`NOISE_SNR_DB` dB below the clip's power
     (seeded by the clip id), 16-bit WAV at 22050 Hz; telephone: 8 kHz, 300-3400 Hz, 8-bit mu-law
     WAV; snippet: the middle :data:`SNIPPET_SECONDS` of the clip (``predict`` zero-pads it to one
@@ -63,8 +64,8 @@ def degraded_copy(root: Path, out: Path, condition: str) -> Path:
 
     import soundfile as sf
 
-    from speechmusic.audio import decode
-    from speechmusic.evaluation import _find_recordings
+    from speechmusic.apps.evaluation import _find_recordings
+    from speechmusic.core.audio import decode
 
     out = Path(out)
     done = out / ".complete"
@@ -86,8 +87,8 @@ def degraded_copy(root: Path, out: Path, condition: str) -> Path:
 
 def family_functions():
     """Kept families of the ``dynamics`` kind, by name (each ``X -> (m, k)``)."""
-    from speechmusic import features as F
-    from speechmusic.config import DEFAULT_PARAMS
+    from speechmusic.core import features as F
+    from speechmusic.core.config import DEFAULT_PARAMS
 
     frame_rate = DEFAULT_PARAMS.sample_rate / DEFAULT_PARAMS.hop_length
     return {
@@ -111,8 +112,8 @@ def run(work_dir: Path, *, root: Path = REAL_WORLD, quick: bool = False, synthet
         section.skipped = f"{root} is not present (or lacks manifest.csv, speech/ and music/)."
         section.targets = [Target("leave-one-source-out balanced accuracy", f"≥ {TARGET_LOSO}", "skipped", None)]
         return section
-    from speechmusic import evaluation as ev
-    from speechmusic.pipeline import DEFAULT_FEATURE_KIND, train_classifier
+    from speechmusic.apps import evaluation as ev
+    from speechmusic.apps.pipeline import DEFAULT_FEATURE_KIND, train_classifier
 
     from .feature_candidates import CANDIDATES
 
@@ -220,7 +221,7 @@ def run(work_dir: Path, *, root: Path = REAL_WORLD, quick: bool = False, synthet
         "speech and music recalls.",
         f"Training: the project's LogisticRegression with `train`'s settings (learning rate 0.1, 1000 "
         "iterations, standardised), every sounding window of the training clips counting once. Synthetic "
-        f"set: `speechmusic.synth`, seed 0, conditions `{ev.SYNTHETIC_CONDITIONS}`, {synthetic_per_class} "
+        f"set: `speechmusic.data.synth`, seed 0, conditions `{ev.SYNTHETIC_CONDITIONS}`, {synthetic_per_class} "
         f"training clips per class (as `download_samples.py --source synthetic --conditions "
         f"{ev.SYNTHETIC_CONDITIONS} --train {synthetic_per_class}`).",
         f"noisy: pink noise at {NOISE_SNR_DB:g} dB SNR; telephone: 8 kHz, 300-3400 Hz, mu-law "

@@ -3,10 +3,10 @@
 Users' audio is rarely a clean 3-s clip at 22050 Hz: phone calls at 8 kHz, one-second snippets,
 low-bitrate MP3, clips padded with silence, quiet recordings, 24-bit stereo at 44.1 kHz. This
 benchmark trains the **default command-line model** exactly as a user would (the offline synthetic
-dataset written by :func:`speechmusic.synth.build_synthetic_dataset`, 60 + 20 clips per class,
-seed 0; :func:`speechmusic.pipeline.train_classifier` with its defaults, i.e. ``speechmusic
+dataset written by :func:`speechmusic.data.synth.build_synthetic_dataset`, 60 + 20 clips per class,
+seed 0; :func:`speechmusic.apps.pipeline.train_classifier` with its defaults, i.e. ``speechmusic
 train``; saved and loaded back as a model file), then classifies degraded copies of the real
-recordings in ``../shared/real-audio`` with :func:`speechmusic.pipeline.predict_file`, the code
+recordings in ``../shared/real-audio`` with :func:`speechmusic.apps.pipeline.predict_file`, the code
 behind ``speechmusic predict`` (files longer than one window: the file-level label, the mean of
 the windows' probabilities).
 
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from speechmusic.augment import telephone  # noqa: F401 (one home for the telephone line)
+from speechmusic.apps.augment import telephone  # noqa: F401 (one home for the telephone line)
 
 from .bench_real import REAL_AUDIO
 from .report import Section, Target, seconds
@@ -130,7 +130,7 @@ def make_quiet(y: np.ndarray, *, rng: np.random.Generator, peak_dbfs: float = QU
 
 def to_stereo(y: np.ndarray, sample_rate: int) -> tuple[np.ndarray, int]:
     """Two channels at 44.1 kHz, the right one quieter: ``((n, 2) signal, 44100)``."""
-    from speechmusic.audio import resample
+    from speechmusic.core.audio import resample
 
     wide = resample(y, orig_sr=sample_rate, target_sr=STEREO_RATE)
     return np.stack([wide, STEREO_RIGHT_GAIN * wide], axis=1), STEREO_RATE
@@ -140,7 +140,7 @@ def write_mp3(path: Path, y: np.ndarray, sample_rate: int) -> Path:
     """Write a low-bitrate MP3 atomically (never over an existing file)."""
     import soundfile as sf
 
-    from speechmusic.fileio import atomic_path
+    from speechmusic.core.fileio import atomic_path
 
     with atomic_path(path) as tmp:
         sf.write(str(tmp), np.clip(y, -1.0, 1.0), sample_rate, format="MP3",
@@ -160,7 +160,7 @@ def write_conditions(y: np.ndarray, sample_rate: int, folder: Path, stem: str) -
 
     Files go to ``folder/<condition>/<stem>[-k].<ext>``.
     """
-    from speechmusic.fileio import write_wav
+    from speechmusic.core.fileio import write_wav
 
     folder = Path(folder)
     rng = np.random.default_rng(_seed(stem))
@@ -190,7 +190,7 @@ class MessyFile:
 
 def recordings(root: Path) -> dict[str, list[Path]]:
     """Audio files of ``root``/speech, /music and /other (empty lists when absent)."""
-    from speechmusic.audio import is_audio_path
+    from speechmusic.core.audio import is_audio_path
 
     root = Path(root)
     return {label: sorted(p for p in (root / label).glob("*") if p.is_file() and is_audio_path(p))
@@ -204,8 +204,8 @@ def make_messy_set(root: Path, out_dir: Path) -> tuple[list[MessyFile], dict[str
     """
     import warnings
 
-    from speechmusic.audio import decode
-    from speechmusic.config import DEFAULT_PARAMS
+    from speechmusic.core.audio import decode
+    from speechmusic.core.config import DEFAULT_PARAMS
 
     sr = DEFAULT_PARAMS.sample_rate  # the recordings' own rate here; decode() resamples any other
     items: list[MessyFile] = []
@@ -231,8 +231,8 @@ def train_default(data_dir: Path, model_path: Path, *, feature_kind: str | None 
 
     ``feature_kind`` None: ``train``'s default kind.
     """
-    from speechmusic.dataset import load_split
-    from speechmusic.pipeline import DEFAULT_FEATURE_KIND, load_classifier, save_classifier, train_classifier
+    from speechmusic.apps.pipeline import DEFAULT_FEATURE_KIND, load_classifier, save_classifier, train_classifier
+    from speechmusic.data.dataset import load_split
 
     X, y, _ = load_split(data_dir, "train", progress=False)
     classifier = train_classifier(X, y, feature_kind=feature_kind or DEFAULT_FEATURE_KIND)
@@ -242,7 +242,7 @@ def train_default(data_dir: Path, model_path: Path, *, feature_kind: str | None 
 
 def classify(items: list[MessyFile], classifier) -> np.ndarray:
     """File-level probability of speech of each file, as ``speechmusic predict`` computes it."""
-    from speechmusic.pipeline import predict_file
+    from speechmusic.apps.pipeline import predict_file
 
     # None means digital silence throughout (not expected from excerpts of real recordings): NaN,
     # which is then counted as "not speech".
@@ -269,7 +269,7 @@ def condition_table(items: list[MessyFile], probabilities: np.ndarray) -> tuple[
     rows = []
     for condition, s in scores.items():
         sr_, st, mr, mt = s["counts"]
-        delta = lambda key: "–" if condition == "clean" else f"{100 * (s[key] - clean[key]):+.0f}"  # noqa: E731
+        delta = lambda key: "–" if condition == "clean" else f"{100 * (s[key] - clean[key]):+.0f}"  # noqa: E731, B023 (used in this iteration)
         rows.append([condition, f"{st} / {mt}", f"{s['speech']:.2f} ({sr_}/{st})", delta("speech"),
                      f"{s['music']:.2f} ({mr}/{mt})", delta("music"), f"{s['balanced']:.2f}", delta("balanced")])
     return rows, scores
@@ -306,19 +306,19 @@ def run(work_dir: Path, *, root: Path = REAL_AUDIO, per_class: tuple[int, int] =
         section.targets = skip_targets
         return section
     if not have_synthetic():
-        section.skipped, section.targets = "speechmusic.synth is not available.", skip_targets
+        section.skipped, section.targets = "speechmusic.data.synth is not available.", skip_targets
         return section
     if not mp3_available():  # pragma: no cover - libsndfile >= 1.1 writes MP3
         section.skipped = "this libsndfile cannot write MP3 (needs libsndfile >= 1.1)."
         section.targets = skip_targets
         return section
-    from speechmusic.synth import build_synthetic_dataset
+    from speechmusic.data.synth import build_synthetic_dataset
 
     work_dir = Path(work_dir)
     data_dir = work_dir / f"synthetic-{per_class[0]}-{per_class[1]}-seed0"
     began = time.perf_counter()
     build_synthetic_dataset(data_dir, n_train=per_class[0], n_test=per_class[1], seed=0, progress=False)
-    from speechmusic.pipeline import DEFAULT_FEATURE_KIND
+    from speechmusic.apps.pipeline import DEFAULT_FEATURE_KIND
 
     models = {f"default ({DEFAULT_FEATURE_KIND}, standardised)": train_default(data_dir, work_dir / "messy-default.npz")}
     if flat:
@@ -369,7 +369,7 @@ def run(work_dir: Path, *, root: Path = REAL_AUDIO, per_class: tuple[int, int] =
         f"{excerpts['music']} music excerpts from {len(files['music'])}. Nothing real is used for training.",
         *(f"Condition '{name}': {what}." for name, what in CONDITIONS.items()),
         "Silence: dynamics and pooled features leave out silent frames (zero padding, digital silence; see "
-        "speechmusic.features.analysis_frames and pooled_features), so a 1-s file or a silence-padded one is "
+        "speechmusic.core.features.analysis_frames and pooled_features), so a 1-s file or a silence-padded one is "
         "summarised by its sound alone; the flat model has one weight per frame and position and cannot do that.",
         "Δ columns: change of accuracy against the clean condition, in percentage points. With 3 speech "
         "recordings every speech figure is coarse: one recording more or less right moves it a lot.",

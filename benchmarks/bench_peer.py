@@ -10,7 +10,7 @@ whole file (one vector per file), standardised, and a linear SVM whose C is chos
 file is scored as its ``file_classification`` does.
 
 Both systems see the same clips: each clip of ``../shared/real-world`` is decoded once with
-:func:`speechmusic.audio.decode` (mono, 22050 Hz) and written as a 16-bit WAV into the work folder
+:func:`speechmusic.core.audio.decode` (mono, 22050 Hz) and written as a 16-bit WAV into the work folder
 (pyAudioAnalysis reads files itself and reads only WAV without ffmpeg). Both are evaluated on the
 same folds: each of the sources (manifest ``repo``) held out in turn.
 
@@ -69,7 +69,7 @@ def write_wavs(data, out: Path) -> dict[str, Path]:
     """Each clip of ``data`` (ClipWindows) decoded to mono 22050 Hz 16-bit WAV under ``out/<label>/``."""
     import soundfile as sf
 
-    from speechmusic.audio import decode
+    from speechmusic.core.audio import decode
 
     paths = {}
     for clip in data.clips:
@@ -163,8 +163,8 @@ def run(work_dir: Path, *, root: Path = REAL_WORLD, n_exp: int = -1, pretrained:
         section.targets = [Target("leave-one-source-out, ours vs pyAudioAnalysis", target, "skipped", None)]
         return section
 
-    from speechmusic import evaluation as ev
-    from speechmusic.pipeline import DEFAULT_FEATURE_KIND
+    from speechmusic.apps import evaluation as ev
+    from speechmusic.apps.pipeline import DEFAULT_FEATURE_KIND
 
     work_dir = Path(work_dir)
     data = ev.load_clip_windows(root)

@@ -3,7 +3,7 @@
 Broadcast convention (and the peers' labels, e.g. inaSpeechSegmenter): a voice over a music bed is
 **speech**; music is music only when nobody speaks. This benchmark builds radio-like programmes
 from the clips of ``../shared/real-world`` with known boundaries and runs ``segment``
-(:func:`speechmusic.segmentation.segment_signal`, default window, hop and switch penalty) on them.
+(:func:`speechmusic.apps.segmentation.segment_signal`, default window, hop and switch penalty) on them.
 
 A programme (:func:`build_programme`) is ten parts with hard cuts between them:
 
@@ -13,12 +13,12 @@ alone; 6. speech over a third track (a hard cut to a new bed); 7. speech alone; 
 fourth track; 9. a fifth track alone; 10. speech over it, the bed carrying on.
 
 The four speech-over-music parts use the music levels -5, -10, -15 and -20 dB relative to the
-speech (active levels, :func:`speechmusic.augment.active_rms`), in a shuffled order. Speech
+speech (active levels, :func:`speechmusic.apps.augment.active_rms`), in a shuffled order. Speech
 clips are trimmed of leading and trailing silence (so the true boundary is where the voice
 starts), each used once; parts are levelled to about -23 dBFS (+- 3 dB). The truth: speech for
 parts with a voice, music for the others; a boundary wherever the truth changes class.
 
-**Honest protocol.** The sources are dealt into folds (:func:`speechmusic.default_model.
+**Honest protocol.** The sources are dealt into folds (:func:`speechmusic.apps.default_model.
 source_folds`, each with speech and music sources); a fold's programmes are made only of its own
 clips and are segmented by a model trained by the default recipe *without the fold's sources*
 (nor any mix or copy made from them; calibration by leave-one-source-out on the remaining
@@ -97,7 +97,7 @@ def trim_silence(y: np.ndarray, sample_rate: int, *, floor_db: float = 40.0) -> 
 
 
 def _levelled(y: np.ndarray, sample_rate: int, dbfs: float) -> np.ndarray:
-    from speechmusic.augment import active_rms
+    from speechmusic.apps.augment import active_rms
 
     rms = active_rms(y, sample_rate)
     return (y * (10 ** (dbfs / 20) / rms if rms > 0 else 1.0)).astype(np.float64)
@@ -112,7 +112,7 @@ def build_programme(speech: list[np.ndarray], music: list[np.ndarray], rng: np.r
     ``names`` (speech ids, music ids) are recorded in each part's ``what``. Returns the signal
     (float32, peak at most 1) and its parts.
     """
-    from speechmusic.augment import loop_to_length, speech_over_music
+    from speechmusic.apps.augment import loop_to_length, speech_over_music
 
     if len(speech) < 6 or len(music) < 5:
         raise ValueError("a programme needs 6 speech clips and 5 music clips")
@@ -326,10 +326,10 @@ def run(work_dir: Path, *, root: Path = REAL_WORLD, n_folds: int = N_FOLDS,
         section.skipped = f"{root} is not present (or lacks manifest.csv, speech/ and music/)."
         section.targets = [Target("speech over music labelled speech", f"≥ {TARGET_MIX}", "skipped", None)]
         return section
-    from speechmusic import default_model as dm
-    from speechmusic.evaluation import load_synthetic_training_set
-    from speechmusic.pipeline import load_default_classifier, train_classifier
-    from speechmusic.segmentation import DEFAULT_HOP, DEFAULT_REFINE_RADIUS, DEFAULT_SWITCH_PENALTY, segment_signal
+    from speechmusic.apps import default_model as dm
+    from speechmusic.apps.evaluation import load_synthetic_training_set
+    from speechmusic.apps.pipeline import load_default_classifier, train_classifier
+    from speechmusic.apps.segmentation import DEFAULT_HOP, DEFAULT_REFINE_RADIUS, DEFAULT_SWITCH_PENALTY, segment_signal
 
     began = time.perf_counter()
     if synthetic_per_class is None:  # the runner passes benchmark 7's size, None in full mode
@@ -427,7 +427,7 @@ def run(work_dir: Path, *, root: Path = REAL_WORLD, n_folds: int = N_FOLDS,
         "leave-pair-out).",
         f"`segment` defaults: 3-s windows every {DEFAULT_HOP:g} s, switch penalty {DEFAULT_SWITCH_PENALTY:g}, "
         f"boundaries refined within ±{DEFAULT_REFINE_RADIUS:g} s on a 46-ms grid to the sharpest change of sound "
-        "(`speechmusic.segmentation.refine_boundaries`, `spectral_change_score`). "
+        "(`speechmusic.apps.refinement.refine_boundaries`, `spectral_change_score`). "
         f"Time right on a {GRID:g}-s grid. A boundary is matched to the nearest found one in the same direction "
         f"within {MATCH_SECONDS:g} s; 'spurious' = found boundaries matched to none.",
         f"Run time {time.perf_counter() - began:.0f} s.",

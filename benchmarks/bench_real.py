@@ -1,7 +1,7 @@
 """Benchmark 4: real recordings, when ``../shared/real-audio`` exists next to the repository.
 
 The recordings (``speech/`` and ``music/``, any format) are cut into 3-s clips with
-:func:`speechmusic.ingest.prepare_from_folder` in a temporary folder; the sources are only read.
+:func:`speechmusic.data.ingest.prepare_from_folder` in a temporary folder; the sources are only read.
 Clips of one recording never end up on both sides of a split (split **by file**): clips of the
 same recording are near-duplicates, and mixing them would measure memory, not generalisation.
 
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .report import Section, Target, seconds
+from .report import Section, Target
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REAL_AUDIO = REPO_ROOT / ".." / "shared" / "real-audio"
@@ -35,7 +35,7 @@ CLASSES = ("music", "speech")
 
 def real_audio_files(root: Path = REAL_AUDIO) -> dict[str, list[Path]]:
     """Audio files of each class folder (empty lists when absent)."""
-    from speechmusic.audio import is_audio_path
+    from speechmusic.core.audio import is_audio_path
 
     return {label: sorted(p for p in (root / label).glob("*") if p.is_file() and is_audio_path(p))
             if (root / label).is_dir() else [] for label in CLASSES}
@@ -43,7 +43,7 @@ def real_audio_files(root: Path = REAL_AUDIO) -> dict[str, list[Path]]:
 
 def _ingest(files: dict[str, list[Path]], data_dir: Path, split_of, max_clips: dict[str, int | None]) -> dict[str, str]:
     """Ingest each recording on its own (so its split is its own); returns clip path -> recording."""
-    from speechmusic.ingest import prepare_from_folder, read_manifest
+    from speechmusic.data.ingest import prepare_from_folder, read_manifest
 
     staging = Path(tempfile.mkdtemp(prefix="real-audio-links-"))
     try:
@@ -63,8 +63,8 @@ def _ingest(files: dict[str, list[Path]], data_dir: Path, split_of, max_clips: d
 
 
 def _models(iterations: int = 2000):
-    from speechmusic.features import flatten_features, pooled_features
-    from speechmusic.model import LogisticRegression
+    from speechmusic.core.features import flatten_features, pooled_features
+    from speechmusic.core.model import LogisticRegression
 
     return {
         f"flat spectrogram, lab model ({iterations} it., lr 0.005)":
@@ -93,8 +93,8 @@ def run(work_dir: Path, *, quick: bool = False, root: Path = REAL_AUDIO,
         section.skipped = f"{root} is not present (or lacks speech/ and music/ recordings)."
         section.targets = [Target("real-audio accuracy", "reported (no target)", "skipped", None)]
         return section
-    from speechmusic.config import SPLITS
-    from speechmusic.dataset import load_dataset, load_split
+    from speechmusic.core.config import SPLITS
+    from speechmusic.data.dataset import load_dataset, load_split
 
     # Long music tracks would swamp the three short speech files: cap clips per recording.
     max_clips = max_clips or {"music": 2 if quick else 4, "speech": None}

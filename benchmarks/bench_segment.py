@@ -36,7 +36,7 @@ def make_recording(path: Path, clip_dir: Path, *, duration: float, seed: int = 0
     import soundfile as sf
     import soxr
 
-    from speechmusic.fileio import atomic_path
+    from speechmusic.core.fileio import atomic_path
 
     pools: dict[str, list[np.ndarray]] = {}
     for label in ("music", "speech"):
@@ -85,8 +85,8 @@ def boundary_summary(truth, segments) -> str:
 
 
 def step_segment(recording: str, model: str, refine: bool = True) -> dict:
-    from speechmusic.pipeline import load_classifier
-    from speechmusic.segmentation import segment_file
+    from speechmusic.apps.pipeline import load_classifier
+    from speechmusic.apps.segmentation import segment_file
 
     result = segment_file(recording, load_classifier(model), refine=refine)
     return {"segments": [(s.start, s.end, s.label) for s in result.segments], "duration": result.duration,
@@ -97,8 +97,8 @@ def step_baseline(recording: str, model: str) -> dict:
     """The straightforward way: load everything, then window by window with librosa."""
     import librosa
 
-    from speechmusic.pipeline import load_classifier
-    from speechmusic.windows import hop_in_samples
+    from speechmusic.apps.pipeline import load_classifier
+    from speechmusic.apps.windows import hop_in_samples
 
     from .bench_features import librosa_window_features
 
@@ -121,20 +121,20 @@ def run(work_dir: Path, *, quick: bool = False, duration: float | None = None, k
     """Benchmark 3 on a recording of ``duration`` seconds (default 3600; 600 with ``quick``)."""
     section = Section(title="3. segment on a long recording")
     try:
-        from speechmusic.pipeline import save_classifier, train_classifier
-        from speechmusic.segmentation import segment_file  # noqa: F401
+        from speechmusic.apps.pipeline import save_classifier, train_classifier
+        from speechmusic.apps.segmentation import segment_file  # noqa: F401
     except ImportError as error:
         section.skipped = f"the segment code is not available in this checkout ({error})."
         section.targets = [Target("segment speed", f"≥ {TARGET_REALTIME:g}× real time", "not available", None)]
         return section
-    from speechmusic.dataset import load_dataset
+    from speechmusic.data.dataset import load_dataset
 
     duration = duration or (600.0 if quick else 3600.0)
     work_dir = Path(work_dir)
     clip_dir = work_dir / "features-small"
     build_dataset(clip_dir, n_train=per_class[0], n_test=per_class[1], kind=kind)
     train_x, train_y, _, _, _ = load_dataset(clip_dir, progress=False)
-    from speechmusic.pipeline import DEFAULT_FEATURE_KIND
+    from speechmusic.apps.pipeline import DEFAULT_FEATURE_KIND
 
     model_path = work_dir / "segment-model.npz"
     save_classifier(train_classifier(train_x, train_y), model_path, overwrite=True)
@@ -147,7 +147,7 @@ def run(work_dir: Path, *, quick: bool = False, duration: float | None = None, k
     unrefined = run_isolated("benchmarks.bench_segment:step_segment", recording=str(recording),
                              model=str(model_path), refine=False)
     pooled = run_isolated("benchmarks.bench_segment:step_segment", recording=str(recording), model=str(pooled_path))
-    from speechmusic.pipeline import default_model_path
+    from speechmusic.apps.pipeline import default_model_path
 
     shipped = None
     if default_model_path().is_file():

@@ -1,8 +1,8 @@
 """Benchmark 5: how realistic is the synthetic dataset? Train on it, test on real recordings.
 
 The protocol of docs/synthetic.md, "How realistic is it? (measured)": for each seed, the
-synthetic dataset (:mod:`speechmusic.synth`, 60 + 20 clips per class) is rendered in memory, the
-lab's model (:class:`speechmusic.model.LogisticRegression`, lr 0.005, 2000 iterations, zero
+synthetic dataset (:mod:`speechmusic.data.synth`, 60 + 20 clips per class) is rendered in memory, the
+lab's model (:class:`speechmusic.core.model.LogisticRegression`, lr 0.005, 2000 iterations, zero
 initialisation) is trained on its training split, once on flattened spectrograms and once on
 pooled features (standardised), and tested on its test split and on real 3-s windows cut from
 ``../shared/real-audio``:
@@ -12,7 +12,7 @@ pooled features (standardised), and tested on its test split and on real 3-s win
   would otherwise swamp the short speech files).
 
 A recording shorter than 3 s gives one window, zero-padded at the end. The real files are only
-read. Without them (or without :mod:`speechmusic.synth`) the benchmark is skipped.
+read. Without them (or without :mod:`speechmusic.data.synth`) the benchmark is skipped.
 """
 
 from __future__ import annotations
@@ -79,9 +79,9 @@ def real_windows(root: Path = REAL_AUDIO) -> RealWindows | None:
 
     Returns None when either class folder has no recording.
     """
-    from speechmusic.audio import decode
-    from speechmusic.config import DEFAULT_PARAMS, LABELS
-    from speechmusic.features import batch_features
+    from speechmusic.core.audio import decode
+    from speechmusic.core.config import DEFAULT_PARAMS, LABELS
+    from speechmusic.core.features import batch_features
 
     files = real_audio_files(Path(root))
     if not files["speech"] or not files["music"]:
@@ -104,8 +104,8 @@ def real_windows(root: Path = REAL_AUDIO) -> RealWindows | None:
 
 def _render_stored(seed: int, split: str, label: str, index: int) -> np.ndarray:
     """One synthetic dataset clip, as :func:`_as_stored` returns it."""
-    from speechmusic import synth
-    from speechmusic.config import DEFAULT_PARAMS
+    from speechmusic.core.config import DEFAULT_PARAMS
+    from speechmusic.data import synth
 
     sr = DEFAULT_PARAMS.sample_rate
     return _as_stored(synth.synthesize_clip(seed, split, label, index, sample_rate=sr,
@@ -128,8 +128,8 @@ def _as_stored(clip: np.ndarray, sample_rate: int) -> np.ndarray:
 
 def synthetic_split(seed: int, split: str, per_class: int, *, n_jobs: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Features ``(2 * per_class, n_mels, frames)`` and labels of one synthetic split (music first)."""
-    from speechmusic.config import LABELS
-    from speechmusic.features import batch_features
+    from speechmusic.core.config import LABELS
+    from speechmusic.core.features import batch_features
 
     jobs = [(seed, split, label, i) for label in ("music", "speech") for i in range(per_class)]
     if n_jobs == 1 or len(jobs) < 2:
@@ -166,8 +166,8 @@ def evaluate_seed(seed: int, real: RealWindows, *, per_class: tuple[int, int] = 
         ``real_speech`` and ``real_music`` (fractions), the counts behind them (``*_right`` /
         ``*_total``) and ``real_predictions`` (0/1 per real window).
     """
-    from speechmusic.features import flatten_features, pooled_features
-    from speechmusic.model import LogisticRegression
+    from speechmusic.core.features import flatten_features, pooled_features
+    from speechmusic.core.model import LogisticRegression
 
     train_x, train_y = synthetic_split(seed, "train", per_class[0], n_jobs=n_jobs)
     test_x, test_y = synthetic_split(seed, "test", per_class[1], n_jobs=n_jobs)
@@ -212,7 +212,7 @@ def run(*, quick: bool = False, root: Path = REAL_AUDIO, per_class: tuple[int, i
     from .data import have_synthetic
 
     if not have_synthetic():
-        section.skipped, section.targets = "speechmusic.synth is not available.", skip_targets
+        section.skipped, section.targets = "speechmusic.data.synth is not available.", skip_targets
         return section
     real = real_windows(Path(root))
     if real is None:
@@ -255,7 +255,7 @@ def run(*, quick: bool = False, root: Path = REAL_AUDIO, per_class: tuple[int, i
     section.extra_tables.append(("Seed 0, real windows classified right, per recording:",
                                  ["Recording", "Class", "Windows", "flat", "pooled"], recording_rows))
 
-    summary = "mean of {} seeds".format(seeds) if seeds > 1 else "seed 0"
+    summary = f"mean of {seeds} seeds" if seeds > 1 else "seed 0"
     section.targets = [
         Target(f"{kind} model trained on synthetic clips, real speech / music accuracy ({summary})",
                "reported (no target)",
@@ -264,7 +264,7 @@ def run(*, quick: bool = False, root: Path = REAL_AUDIO, per_class: tuple[int, i
     n_speech, n_music = int(np.sum(real.labels == 1)), int(np.sum(real.labels == 0))
     section.notes += [
         f"Synthetic clips: {per_class[0]} + {per_class[1]} per class and seed (train + test), rendered in memory "
-        "by speechmusic.synth.synthesize_clip and quantised to 16 bits as in the written dataset; each seed is "
+        "by speechmusic.data.synth.synthesize_clip and quantised to 16 bits as in the written dataset; each seed is "
         "a different dataset, the real windows are the same for all.",
         f"Model: the lab's LogisticRegression, lr 0.005, {iterations} iterations, from zero weights; real "
         "speech / music figures are the fractions of real windows of that class classified right.",

@@ -1,6 +1,6 @@
 """Benchmark 2: training the reference model vs scikit-learn on the same features.
 
-The lab's setting: :class:`speechmusic.model.LogisticRegression` with 2,000 full-batch gradient
+The lab's setting: :class:`speechmusic.core.model.LogisticRegression` with 2,000 full-batch gradient
 steps, learning rate 0.005, on flattened spectrograms (120 training clips x 16,640 values,
 float64). Baseline: ``sklearn.linear_model.LogisticRegression`` with its defaults (L-BFGS, L2
 penalty ``C=1``), on the same matrices. The reference model is also timed with the BLAS limited
@@ -23,8 +23,8 @@ TARGET_SECONDS = 3.0
 
 def load_features(data_dir: Path):
     """Flattened and pooled features of both splits, and labels (cache on: not what is timed here)."""
-    from speechmusic.dataset import load_dataset
-    from speechmusic.features import flatten_features, pooled_features
+    from speechmusic.core.features import flatten_features, pooled_features
+    from speechmusic.data.dataset import load_dataset
 
     train_x, train_y, test_x, test_y, _ = load_dataset(data_dir, progress=False)
     return {
@@ -42,7 +42,7 @@ def run(work_dir: Path, *, quick: bool = False, kind: str = "synthetic", per_cla
     from sklearn.preprocessing import StandardScaler
     from threadpoolctl import threadpool_limits
 
-    from speechmusic.model import LogisticRegression
+    from speechmusic.core.model import LogisticRegression
 
     repeats = repeats or (1 if quick else 3)
     data_dir = Path(work_dir) / "features-small"

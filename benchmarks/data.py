@@ -2,7 +2,7 @@
 
 Two kinds of material:
 
-* ``"synthetic"``: the project's own offline dataset (:mod:`speechmusic.synth`), the lab's
+* ``"synthetic"``: the project's own offline dataset (:mod:`speechmusic.data.synth`), the lab's
   realistic stand-in for speech and music, used when it is available;
 * ``"simple"``: a cheap generator defined here (harmonic notes and chords for music, voiced
   syllables with formant-like resonances and noise bursts for speech), used by ``--quick`` and
@@ -20,16 +20,16 @@ from pathlib import Path
 import numpy as np
 import scipy.signal
 
-from speechmusic.config import DEFAULT_PARAMS
-from speechmusic.fileio import write_wav
+from speechmusic.core.config import DEFAULT_PARAMS
+from speechmusic.core.fileio import write_wav
 
 SR = DEFAULT_PARAMS.sample_rate
 
 
 def have_synthetic() -> bool:
-    """True when :mod:`speechmusic.synth` exposes ``build_synthetic_dataset``."""
+    """True when :mod:`speechmusic.data.synth` exposes ``build_synthetic_dataset``."""
     try:
-        from speechmusic.synth import build_synthetic_dataset  # noqa: F401
+        from speechmusic.data.synth import build_synthetic_dataset  # noqa: F401
     except ImportError:
         return False
     return True
@@ -96,7 +96,7 @@ def build_dataset(
     """
     root = Path(root)
     if kind == "synthetic" and have_synthetic() and math.isclose(seconds, DEFAULT_PARAMS.duration):
-        from speechmusic.synth import build_synthetic_dataset
+        from speechmusic.data.synth import build_synthetic_dataset
 
         build_synthetic_dataset(root, n_train=n_train, n_test=n_test, seed=seed, progress=False)
         return "synthetic"

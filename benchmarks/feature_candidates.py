@@ -1,6 +1,6 @@
 """Feature families that were measured for the ``dynamics`` kind but not kept (benchmark 7).
 
-The kept families live in :mod:`speechmusic.features` (``cepstral_dynamics``, ``flux_statistics``,
+The kept families live in :mod:`speechmusic.core.features` (``cepstral_dynamics``, ``flux_statistics``,
 ``onset_statistics``, ``harmonic_continuity``). The candidates here were measured the same way,
 by leave-one-source-out on ``../shared/real-world`` (benchmark 7, docs/features.md), and left out
 because adding them did not help. They stay here so that the table can be reproduced.
@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.fft
 
-from speechmusic.config import DEFAULT_PARAMS
-from speechmusic.features import N_CEPSTRA, _dct_basis, _masked_mean_std, _sounding, pooled_features
+from speechmusic.core.config import DEFAULT_PARAMS
+from speechmusic.core.features import N_CEPSTRA, _dct_basis, _masked_mean_std, _sounding, pooled_features
 
 FRAME_RATE = DEFAULT_PARAMS.sample_rate / DEFAULT_PARAMS.hop_length
 #: Modulation-frequency bands (Hz): slow, syllable rate, fast.

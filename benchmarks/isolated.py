@@ -99,7 +99,7 @@ def main(argv: list[str]) -> int:
     import librosa  # noqa: F401
     import numpy  # noqa: F401
 
-    import speechmusic.dataset  # noqa: F401
+    import speechmusic.data.dataset  # noqa: F401
 
     start = _own_peak_mib()
     began = time.perf_counter()

@@ -47,9 +47,8 @@ def _version(package: str) -> str:
 def _blas() -> str:
     """The BLAS numpy uses, with its thread count (threadpoolctl comes with scikit-learn)."""
     try:
-        from threadpoolctl import threadpool_info
-
         import numpy  # noqa: F401  (load numpy's BLAS before asking)
+        from threadpoolctl import threadpool_info
 
         for lib in threadpool_info():
             if lib.get("user_api") == "blas" and "numpy" in lib.get("filepath", ""):

@@ -122,7 +122,7 @@ def synthetic_dataset(tmp_path_factory) -> Path:
     folder, the others wait and reuse it). **Read only**: tests copy it with
     :func:`copy_dataset` before writing anything (a feature cache, a changed file).
     """
-    synth = pytest.importorskip("speechmusic.synth")
+    synth = pytest.importorskip("speechmusic.data.synth")
     base = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         base = base.parent  # shared by the workers of this run (each has its own basetemp below it)

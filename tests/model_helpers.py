@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-
 from conftest import SR, noise, tone, write_audio
-from speechmusic.dataset import load_split
-from speechmusic.pipeline import Classifier, save_classifier, train_classifier
+
+from speechmusic.apps.pipeline import Classifier, save_classifier, train_classifier
+from speechmusic.data.dataset import load_split
 
 
 def tones_vs_noise_classifier(data_dir: Path, kind: str = "pooled") -> Classifier:

@@ -1,14 +1,11 @@
-import warnings
 
 import numpy as np
 import pytest
-import soundfile as sf
-
-from speechmusic import audio
-from speechmusic.config import DEFAULT_PARAMS
-from speechmusic.errors import AudioError, ParameterError
-
 from conftest import noise, tone, write_audio
+
+from speechmusic.core import audio
+from speechmusic.core.config import DEFAULT_PARAMS
+from speechmusic.core.errors import AudioError, ParameterError
 
 
 @pytest.mark.parametrize(

@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
-
 from conftest import SR, noise, tone
-from speechmusic import augment
-from speechmusic.errors import ParameterError
+
+from speechmusic.apps import augment
+from speechmusic.core.errors import ParameterError
 
 
 def test_test_conditions_are_what_they_say_and_repeat_exactly():

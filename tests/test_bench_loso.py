@@ -7,7 +7,6 @@ import sys
 import numpy as np
 import pytest
 import soundfile as sf
-
 from conftest import REPO_ROOT
 from test_evaluation import make_clip_folder
 

@@ -11,7 +11,6 @@ import sys
 import numpy as np
 import pytest
 import soundfile as sf
-
 from conftest import REPO_ROOT, noise, tone, write_audio
 
 if str(REPO_ROOT) not in sys.path:

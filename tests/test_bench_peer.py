@@ -6,7 +6,6 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import REPO_ROOT
 from test_evaluation import make_clip_folder
 

@@ -4,7 +4,6 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import REPO_ROOT, SR, noise, tone
 
 if str(REPO_ROOT) not in sys.path:

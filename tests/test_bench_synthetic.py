@@ -9,7 +9,6 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import REPO_ROOT, noise, tone, write_audio
 
 if str(REPO_ROOT) not in sys.path:
@@ -51,7 +50,7 @@ def test_tiny_run_reports_accuracies_for_both_feature_kinds(fake_real_audio):
     real = real_windows(fake_real_audio)
     result = evaluate_seed(0, real, per_class=(2, 1), iterations=20)
     assert set(result) == {"flat", "pooled"}
-    for kind, measures in result.items():
+    for _kind, measures in result.items():
         assert measures["synthetic_test_total"] == 2
         assert measures["real_speech_total"] == 3 and measures["real_music_total"] == 3
         for measure in MEASURES:

@@ -10,7 +10,6 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import REPO_ROOT, noise, tone, write_audio
 
 if str(REPO_ROOT) not in sys.path:

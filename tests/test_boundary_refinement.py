@@ -2,14 +2,20 @@
 
 import numpy as np
 import pytest
+from conftest import SR
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from conftest import SR
 from model_helpers import alternating_recording, tones_vs_noise_classifier, write_recording
-from speechmusic.segmentation import (
-    DEFAULT_REFINE_RADIUS, REFINE_CONTEXT, Segment, change_log_likelihood, refine_boundaries, segment_blocks,
-    segment_file, segment_signal,
+
+from speechmusic.apps.segmentation import (
+    DEFAULT_REFINE_RADIUS,
+    REFINE_CONTEXT,
+    Segment,
+    change_log_likelihood,
+    refine_boundaries,
+    segment_blocks,
+    segment_file,
+    segment_signal,
 )
 
 #: The most a boundary's refinement reads: the search span and the compared context on both sides.
@@ -57,7 +63,7 @@ def test_refined_boundaries_land_within_half_a_second_and_beat_the_unrefined(cla
 
 def test_a_streamed_file_is_refined_like_the_signal_by_reading_only_around_boundaries(classifier, tmp_path,
                                                                                        monkeypatch):
-    import speechmusic.segmentation as segmentation
+    import speechmusic.apps.segmentation as segmentation
 
     path, truth = write_recording(tmp_path / "show.wav", PARTS[:3], seed=5, sr=44100)
     reads = []
@@ -166,7 +172,7 @@ def test_the_command_refines_by_default_and_not_with_no_refine(classifier, tmp_p
     import json
 
     from speechmusic import cli
-    from speechmusic.pipeline import save_classifier
+    from speechmusic.apps.pipeline import save_classifier
 
     model = tmp_path / "model.npz"
     save_classifier(classifier, model)
@@ -183,7 +189,7 @@ def test_the_command_refines_by_default_and_not_with_no_refine(classifier, tmp_p
 
 def test_a_file_only_the_fallback_decoder_reads_is_refined_from_memory(classifier, tmp_path, monkeypatch):
     """Formats without a known length are decoded whole anyway: refine from that, never decode again per boundary."""
-    import speechmusic.segmentation as segmentation
+    import speechmusic.apps.segmentation as segmentation
 
     path, truth = write_recording(tmp_path / "show.wav", PARTS[:3], seed=5)
     streamed = segment_file(path, classifier, block_duration=4.0)

@@ -5,11 +5,16 @@ import json
 import numpy as np
 import pytest
 
-from speechmusic.calibration import (
-    PlattCalibration, brier_score, expected_calibration_error, fit_platt, log_loss, reliability_table,
+from speechmusic.apps.calibration import (
+    PlattCalibration,
+    brier_score,
+    expected_calibration_error,
+    fit_platt,
+    log_loss,
+    reliability_table,
 )
-from speechmusic.errors import ParameterError
-from speechmusic.model import sigmoid
+from speechmusic.core.errors import ParameterError
+from speechmusic.core.model import sigmoid
 
 
 def toy(n=20000, factor=3.0, shift=0.0, seed=0):
@@ -86,8 +91,9 @@ def test_reliability_table_and_scores():
 
 def test_a_model_file_carries_its_calibration_and_applies_it(tiny_dataset, tmp_path):
     from model_helpers import save_model
-    from speechmusic.dataset import load_split
-    from speechmusic.pipeline import ModelFileError, load_classifier, save_classifier
+
+    from speechmusic.apps.pipeline import ModelFileError, load_classifier, save_classifier
+    from speechmusic.data.dataset import load_split
 
     path = save_model(tiny_dataset, tmp_path / "plain.npz")
     plain = load_classifier(path)

@@ -1,14 +1,12 @@
 import hashlib
-import os
 
 import numpy as np
 import pytest
-
-from speechmusic import dataset, feature_store
-from speechmusic.config import DEFAULT_PARAMS, FeatureParams
-from speechmusic.errors import DatasetError, ParameterError
-
 from conftest import make_dataset, noise, tone, write_audio
+
+from speechmusic.core.config import DEFAULT_PARAMS, FeatureParams
+from speechmusic.core.errors import DatasetError, ParameterError
+from speechmusic.data import dataset, feature_store
 
 
 def _tree_digest(root):

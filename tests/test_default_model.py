@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import REPO_ROOT, SR, write_audio
-from speechmusic import cli
-from speechmusic import default_model as dm
 from test_evaluation import make_clip_folder
+
+from speechmusic import cli
+from speechmusic.apps import default_model as dm
 
 SHARED_REAL_WORLD = REPO_ROOT.parent / "shared" / "real-world"
 #: A small recipe for the stand-in (the shipped one generates 120 synthetic clips: 30 s).
@@ -74,7 +74,7 @@ def test_mixes_are_planned_deterministically_at_every_level(real):
     assert sorted({item["level_db"] for item in plan}) == sorted(TINY.mix_levels_db)
     for item in plan:
         assert real.clips[item["speech"]].label == 1 and real.clips[item["music"]].label == 0
-    from speechmusic.augment import active_rms
+    from speechmusic.apps.augment import active_rms
 
     for item in plan:
         y = dm.mix_signal(real, item).astype(np.float64)
@@ -113,7 +113,7 @@ def test_out_of_fold_models_never_saw_the_held_out_source(real, pool, monkeypatc
         seen.append(set(exclude))
         return original(pool_, recipe, exclude=exclude)
 
-    monkeypatch.setattr(dm, "fit_pool", spy)
+    monkeypatch.setattr(dm.training, "fit_pool", spy)  # where train_recipe looks it up
     classifier, data = dm.train_recipe(pool, real, TINY)
     sources = set(real.sources)
     # One model per source (leave-one-source-out), one per mix pair (both held out), and the final one.
@@ -142,14 +142,14 @@ def test_measure_scores_every_condition_and_the_calibration_nested(real, pool):
 
 def test_build_model_on_a_stand_in_set(tmp_path, monkeypatch, capsys):
     folder = stand_in(tmp_path / "real-world")
-    monkeypatch.setattr(dm, "DEFAULT_RECIPE", TINY)
+    monkeypatch.setattr(dm.build, "DEFAULT_RECIPE", TINY)  # where build_default_model looks it up
     out = tmp_path / "out" / "default.npz"
     report = tmp_path / "out" / "measurements.md"
     code = cli.main(["build-model", "--real-world", str(folder), "--model", str(out), "--report", str(report),
                      "--quiet", "--json"])
     summary = json.loads(capsys.readouterr().out)
     assert code == 0 and summary["model"] == str(out)
-    from speechmusic.pipeline import load_classifier
+    from speechmusic.apps.pipeline import load_classifier
 
     model = load_classifier(out)
     assert model.calibration is not None and model.feature_kind == "dynamics"
@@ -183,7 +183,7 @@ def test_build_model_refuses_a_folder_without_manifest(tmp_path, capsys):
 # ------------------------------------------------------------------------------- the shipped model
 
 def test_the_shipped_model_loads_and_is_calibrated():
-    from speechmusic.pipeline import default_model_path, load_default_classifier
+    from speechmusic.apps.pipeline import default_model_path, load_default_classifier
 
     assert default_model_path().is_file()
     model = load_default_classifier()
@@ -195,7 +195,8 @@ def test_the_shipped_model_loads_and_is_calibrated():
 
 def test_predict_segment_and_evaluate_use_the_shipped_model_without_model(tiny_dataset, tmp_path, capsys):
     from model_helpers import alternating_recording
-    from speechmusic.pipeline import default_model_path
+
+    from speechmusic.apps.pipeline import default_model_path
 
     path = write_audio(tmp_path / "show.wav", alternating_recording([("music", 6.0), ("speech", 6.0)])[0])
     assert cli.main(["predict", str(path), "--summary"]) == 0
@@ -230,7 +231,7 @@ def test_help_names_the_default_model(command, capsys):
 
 
 def test_a_missing_default_model_is_one_clear_error(tmp_path, monkeypatch, capsys):
-    from speechmusic import pipeline
+    from speechmusic.apps import pipeline
 
     monkeypatch.setattr(pipeline, "default_model_path", lambda: tmp_path / "gone.npz")
     write_audio(tmp_path / "x.wav", np.zeros(SR, dtype=np.float32) + 0.1)
@@ -244,7 +245,7 @@ def test_a_missing_default_model_is_one_clear_error(tmp_path, monkeypatch, capsy
 def test_the_shipped_weights_are_reproduced_from_the_shared_copy(tmp_path):
     if not (SHARED_REAL_WORLD / "manifest.csv").is_file():
         pytest.skip("../shared/real-world is not present on this machine")
-    from speechmusic.pipeline import default_model_path, load_classifier
+    from speechmusic.apps.pipeline import default_model_path, load_classifier
 
     out = tmp_path / "rebuilt.npz"
     assert cli.main(["build-model", "--real-world", str(SHARED_REAL_WORLD), "--model", str(out), "--no-measure",

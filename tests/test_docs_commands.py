@@ -6,8 +6,8 @@ import argparse
 import re
 
 import pytest
-
 from conftest import REPO_ROOT
+
 from speechmusic.cli import build_parser
 
 DOC = (REPO_ROOT / "docs" / "commands.md").read_text(encoding="utf-8")

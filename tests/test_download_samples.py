@@ -9,10 +9,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sources.archive_server import (
+    LocalServer,
+    clips_under,
+    closed_port_url,
+    forbid_internet,
+    gtzan_tar,
+    librispeech_tar,
+)
 
-from sources.archive_server import LocalServer, clips_under, closed_port_url, forbid_internet, gtzan_tar, librispeech_tar
-from speechmusic.download_menu import main
-from speechmusic.sources.download import ProbeResult, probe_network
+from speechmusic.commands.download_menu import main
+from speechmusic.data.sources.probe import ProbeResult, probe_network
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "download_samples.py"
@@ -63,7 +70,7 @@ def test_non_interactive_synthetic_end_to_end(tmp_path):
     data = tmp_path / "data"
     result = run_script("--source", "synthetic", "--data-dir", str(data), "--train", "2", "--test", "1", "--quiet")
     assert result.returncode == 0, result.stderr
-    from speechmusic.dataset import load_dataset
+    from speechmusic.data.dataset import load_dataset
 
     train_x, train_y, test_x, test_y, classes = load_dataset(data, cache=False)
     assert train_x.shape == (4, 128, 130) and test_x.shape == (2, 128, 130)
@@ -133,7 +140,6 @@ def test_errors_are_one_line_and_nonzero(tmp_path, capsys):
 
 def test_every_online_source_from_a_local_mirror_makes_valid_clips(tmp_path):
     import soundfile as sf
-
     from sources.archive_server import gtzan_tar, musan_tar
 
     with LocalServer() as server:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import SR, noise, tone, write_audio
-from speechmusic import features as F
-from speechmusic.config import DEFAULT_PARAMS, FeatureParams
-from speechmusic.errors import ParameterError
-from speechmusic.features import batch_features, clip_features
+
+from speechmusic.core import features as F
+from speechmusic.core.config import DEFAULT_PARAMS, FeatureParams
+from speechmusic.core.errors import ParameterError
+from speechmusic.core.features import batch_features, clip_features
 
 FRAME_RATE = SR / DEFAULT_PARAMS.hop_length
 
@@ -138,8 +138,8 @@ def test_frames_partly_made_of_zeros_are_set_to_silence():
 # ------------------------------------------------------------------ the kind through the tools
 @pytest.fixture
 def dynamics_model(tiny_dataset, tmp_path):
-    from speechmusic.dataset import load_split
-    from speechmusic.pipeline import save_classifier, train_classifier
+    from speechmusic.apps.pipeline import save_classifier, train_classifier
+    from speechmusic.data.dataset import load_split
 
     X, y, _ = load_split(tiny_dataset, "train", progress=False)
     return save_classifier(train_classifier(X, y, feature_kind="dynamics", num_iterations=300), tmp_path / "dyn.npz")
@@ -149,7 +149,7 @@ def test_train_defaults_to_dynamics_and_predict_evaluate_use_it(tiny_dataset, tm
     import json
 
     from speechmusic import cli
-    from speechmusic.pipeline import DEFAULT_FEATURE_KIND, feature_length, load_classifier
+    from speechmusic.apps.pipeline import DEFAULT_FEATURE_KIND, feature_length, load_classifier
 
     assert DEFAULT_FEATURE_KIND == "dynamics" and feature_length("dynamics") == 42
     model = tmp_path / "m.npz"
@@ -170,8 +170,9 @@ def test_train_defaults_to_dynamics_and_predict_evaluate_use_it(tiny_dataset, tm
 
 def test_segment_with_a_dynamics_model_any_window(dynamics_model, tmp_path):
     from model_helpers import write_recording
-    from speechmusic.pipeline import load_classifier
-    from speechmusic.segmentation import segment_file
+
+    from speechmusic.apps.pipeline import load_classifier
+    from speechmusic.apps.segmentation import segment_file
 
     path, truth = write_recording(tmp_path / "show.wav", [("music", 8.0), ("speech", 8.0), ("music", 8.0)])
     clf = load_classifier(dynamics_model)
@@ -184,8 +185,9 @@ def test_segment_with_a_dynamics_model_any_window(dynamics_model, tmp_path):
 
 def test_old_model_files_still_load_and_run(tiny_dataset, tmp_path):
     from model_helpers import save_model
-    from speechmusic.dataset import load_split
-    from speechmusic.pipeline import load_classifier
+
+    from speechmusic.apps.pipeline import load_classifier
+    from speechmusic.data.dataset import load_split
 
     X, y, _ = load_split(tiny_dataset, "test", progress=False)
     for kind in ("pooled", "flat"):
@@ -195,8 +197,8 @@ def test_old_model_files_still_load_and_run(tiny_dataset, tmp_path):
 
 
 def test_a_dynamics_file_with_the_wrong_number_of_weights_is_refused(dynamics_model, tmp_path):
-    from speechmusic.model import LogisticRegression
-    from speechmusic.pipeline import ModelFileError, load_classifier
+    from speechmusic.apps.pipeline import ModelFileError, load_classifier
+    from speechmusic.core.model import LogisticRegression
 
     model, meta = LogisticRegression.load(dynamics_model)
     model.coef_ = model.coef_[:40]

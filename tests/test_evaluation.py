@@ -1,4 +1,4 @@
-"""speechmusic.evaluation: clip folders, predict's verdicts, leave-one-source-out, synthetic-to-real."""
+"""speechmusic.apps.evaluation: clip folders, predict's verdicts, leave-one-source-out, synthetic-to-real."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import shutil
 
 import numpy as np
 import pytest
-
 from conftest import REPO_ROOT, noise, tone, write_audio
-from speechmusic import evaluation as ev
-from speechmusic.errors import DatasetError, ParameterError
+
+from speechmusic.apps import evaluation as ev
+from speechmusic.core.errors import DatasetError, ParameterError
 
 REAL_WORLD = REPO_ROOT.parent / "shared" / "real-world"
 FIELDS = ["id", "label", "category", "language", "repo"]
@@ -53,8 +53,8 @@ def clip_folder(tmp_path):
 
 
 def test_windows_are_cut_as_predict_cuts_them(clip_folder, tmp_path):
-    from speechmusic.dataset import load_split
-    from speechmusic.pipeline import predict_file, train_classifier
+    from speechmusic.apps.pipeline import predict_file, train_classifier
+    from speechmusic.data.dataset import load_split
 
     data = ev.load_clip_windows(clip_folder)
     assert len(data.clips) == 12 and set(data.sources) == {f"{c}-source-{s}" for c in ("speech", "music") for s in range(3)}
@@ -100,7 +100,7 @@ def test_a_degraded_rendering_can_be_the_test_side(clip_folder, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(clip_folder, copy)
     quiet = ev.load_clip_windows(copy)
-    from speechmusic.features import dynamics_features
+    from speechmusic.core.features import dynamics_features
 
     same = ev.leave_one_source_out_vectors(dynamics_features(data.features), data, feature_kind="dynamics",
                                            test=(dynamics_features(quiet.features), quiet))
@@ -151,7 +151,7 @@ def test_manifest_rows_without_a_file_are_skipped_with_a_warning(clip_folder):
 
 
 def test_sample_weights_equal_repeated_examples():
-    from speechmusic.model import LogisticRegression
+    from speechmusic.core.model import LogisticRegression
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(30, 4))

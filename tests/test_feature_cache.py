@@ -8,13 +8,12 @@ import shutil
 
 import numpy as np
 import pytest
+from conftest import make_dataset, tone, write_audio
 
-from speechmusic import dataset, feature_store
 from speechmusic.cli import main as cli_main
-from speechmusic.config import DEFAULT_PARAMS
-from speechmusic.errors import ParameterError
-
-from conftest import make_dataset, noise, tone, write_audio
+from speechmusic.core.config import DEFAULT_PARAMS
+from speechmusic.core.errors import ParameterError
+from speechmusic.data import dataset, feature_store
 
 
 @pytest.fixture
@@ -209,7 +208,7 @@ def test_train_with_scheduler_on_a_machine_without_distributed_says_what_to_inst
 
 
 def test_listing_counts_links_to_files_not_links_to_folders_and_sorts_by_relative_path(tmp_path):
-    from speechmusic.audio import find_audio_files
+    from speechmusic.core.audio import find_audio_files
 
     folder = tmp_path / "music"
     write_audio(folder / "b.wav", tone())

@@ -3,13 +3,12 @@ import dataclasses
 import librosa
 import numpy as np
 import pytest
-
-from speechmusic import features
-from speechmusic.audio import decode, fit_to_clip
-from speechmusic.config import DEFAULT_PARAMS, FeatureParams
-from speechmusic.errors import ParameterError
-
 from conftest import noise, tone, write_audio
+
+from speechmusic.core import features
+from speechmusic.core.audio import decode, fit_to_clip
+from speechmusic.core.config import DEFAULT_PARAMS, FeatureParams
+from speechmusic.core.errors import ParameterError
 
 
 def test_shape_dtype_range_of_the_lab_parameters():
@@ -98,7 +97,7 @@ def test_params_key_changes_with_any_parameter():
 
 def test_pooled_features_ignore_the_zero_padding_of_a_short_file():
     # Why snippets survive: a 1-s sound padded to 3 s pools like the sound on its own.
-    from speechmusic.features import batch_features, mel_power, normalize, pooled_features
+    from speechmusic.core.features import batch_features, mel_power, normalize, pooled_features
 
     y = noise(1.0, seed=2) * (np.arange(22050) % 5000 < 2500)  # bursts: bands move over time
     alone = pooled_features(normalize(mel_power(y, params=dataclasses.replace(DEFAULT_PARAMS, duration=1.0))))

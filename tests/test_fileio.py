@@ -1,11 +1,10 @@
 import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-from speechmusic import fileio
+from speechmusic.core import fileio
 
 
 def test_write_text_refuses_to_overwrite_and_keeps_old_content(tmp_path):

@@ -1,16 +1,14 @@
 import hashlib
-import os
 import warnings
 
 import numpy as np
 import pytest
 import soundfile as sf
-
-from speechmusic import ingest
-from speechmusic.config import DEFAULT_PARAMS
-from speechmusic.errors import ParameterError
-
 from conftest import noise, tone, write_audio
+
+from speechmusic.core.config import DEFAULT_PARAMS
+from speechmusic.core.errors import ParameterError
+from speechmusic.data import ingest
 
 
 @pytest.fixture

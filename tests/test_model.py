@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from speechmusic.errors import ParameterError, SpeechMusicError
-from speechmusic.model import LogisticRegression, cross_entropy, sigmoid
+from speechmusic.core.errors import ParameterError, SpeechMusicError
+from speechmusic.core.model import LogisticRegression, cross_entropy, sigmoid
 
 
 def _data(m=200, n=5, seed=0):
@@ -111,7 +111,7 @@ def test_cross_entropy_finite_at_extremes():
 @pytest.mark.parametrize("shape", [(30, 200), (200, 30)], ids=["m<n", "m>n"])
 @pytest.mark.parametrize("standardize", [False, True], ids=["raw", "standardized"])
 def test_gram_and_plain_forms_train_the_same_model(monkeypatch, shape, standardize):
-    import speechmusic.model as model_module
+    import speechmusic.core.model as model_module
 
     rng = np.random.default_rng(3)
     m, n = shape
@@ -133,7 +133,7 @@ def test_gram_and_plain_forms_train_the_same_model(monkeypatch, shape, standardi
 
 
 def test_form_choice_follows_the_documented_rule():
-    from speechmusic.model import GRAM_MAX_SAMPLES, _choose_form
+    from speechmusic.core.model import GRAM_MAX_SAMPLES, _choose_form
 
     assert _choose_form(120, 16640, 2000) == "gram"  # the lab
     assert _choose_form(200, 30, 2000) == "plain"  # more examples than features
@@ -144,7 +144,7 @@ def test_form_choice_follows_the_documented_rule():
 
 
 def test_unknown_form_is_refused():
-    from speechmusic.model import _gradient_descent
+    from speechmusic.core.model import _gradient_descent
 
     with pytest.raises(ParameterError, match="form"):
         _gradient_descent(np.zeros((2, 3)), np.zeros(2), learning_rate=0.1, num_iterations=1, record_every=1,

@@ -27,7 +27,7 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_files_the_readme_names_exist():
-    for name in ("requirements.txt", "requirements-dev.txt", "audio_utils.py", "src/speechmusic/config.py"):
+    for name in ("requirements.txt", "requirements-dev.txt", "audio_utils.py", "src/speechmusic/core/config.py"):
         assert (REPO_ROOT / name).is_file(), name
 
 

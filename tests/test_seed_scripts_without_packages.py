@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO_ROOT
 
 SCRIPTS = ("download_samples.py", "test_setup.py")
@@ -109,7 +108,7 @@ def test_in_a_notebook_the_import_error_says_to_start_jupyter_from_the_venv(lab)
 
 def test_runtime_modules_are_the_packages_dependencies():
     tomllib = pytest.importorskip("tomllib")
-    from speechmusic.bootstrap import RUNTIME_MODULES
+    from speechmusic.teaching.bootstrap import RUNTIME_MODULES
 
     dependencies = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     names = {re.match(r"[A-Za-z0-9_.-]+", d).group(0).lower().replace("-", "_") for d in dependencies}
@@ -117,7 +116,7 @@ def test_runtime_modules_are_the_packages_dependencies():
 
 
 def test_in_the_lab_environment_nothing_is_reported(tmp_path):
-    from speechmusic.bootstrap import check_lab_python, first_missing
+    from speechmusic.teaching.bootstrap import check_lab_python, first_missing
 
     assert first_missing() is None
     check_lab_python(tmp_path, script="download_samples.py")  # returns: every package is here

@@ -8,14 +8,19 @@ import json
 
 import numpy as np
 import pytest
-
 from segment_readers import parse_audacity, parse_textgrid
-from speechmusic import fileio
-from speechmusic.errors import ParameterError
-from speechmusic.segmentation import (
-    SEGMENT_FORMATS, Segment, SegmentationResult, format_segments, read_segments_csv, segments_audacity,
-    segments_textgrid, write_segments,
+
+from speechmusic.apps.segment_formats import (
+    SEGMENT_FORMATS,
+    format_segments,
+    read_segments_csv,
+    segments_audacity,
+    segments_textgrid,
+    write_segments,
 )
+from speechmusic.apps.segmentation import Segment, SegmentationResult
+from speechmusic.core import fileio
+from speechmusic.core.errors import ParameterError
 
 SEGMENTS = [Segment(0.0, 2.995, "speech"), Segment(2.995, 42.934, "music"), Segment(42.934, 49.9236, "speech")]
 DURATION = 49.9236

@@ -2,15 +2,21 @@
 
 import numpy as np
 import pytest
-
-from model_helpers import alternating_recording, tones_vs_noise_classifier, write_recording
 from conftest import SR
-from speechmusic.errors import ParameterError
-from speechmusic.pipeline import Classifier
-from speechmusic.segmentation import (
-    Segment, cell_evidence, plot_segmentation, read_segments_csv, segment_file, segment_signal,
-    segments_csv, segments_from_states, viterbi_two_state, write_segments_csv,
+from model_helpers import alternating_recording, tones_vs_noise_classifier, write_recording
+
+from speechmusic.apps.pipeline import Classifier
+from speechmusic.apps.segment_formats import read_segments_csv, segments_csv, write_segments_csv
+from speechmusic.apps.segmentation import (
+    Segment,
+    cell_evidence,
+    plot_segmentation,
+    segment_file,
+    segment_signal,
+    segments_from_states,
+    viterbi_two_state,
 )
+from speechmusic.core.errors import ParameterError
 
 
 @pytest.fixture(scope="module")
@@ -206,7 +212,7 @@ def test_hop_longer_than_window_is_refused(classifier):
 
 
 def test_plot_has_waveform_spectrogram_probabilities_and_timeline(classifier, tmp_path):
-    from speechmusic.plots import save_figure
+    from speechmusic.apps.plots import save_figure
 
     y, _ = alternating_recording([("speech", 10.0), ("music", 10.0)], seed=1)
     result = segment_signal(y, classifier, overview=True)
@@ -224,7 +230,7 @@ def test_plot_has_waveform_spectrogram_probabilities_and_timeline(classifier, tm
 
 
 def test_overview_stays_bounded_for_long_recordings():
-    from speechmusic.segmentation import OVERVIEW_ENVELOPE_BINS, OVERVIEW_SPECTROGRAM_COLUMNS, Overview
+    from speechmusic.apps.segmentation import OVERVIEW_ENVELOPE_BINS, OVERVIEW_SPECTROGRAM_COLUMNS, Overview
 
     hours = 3 * 3600 * SR
     picture = Overview(SR, hours, 128, 512)

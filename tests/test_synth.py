@@ -1,4 +1,4 @@
-"""Tests of the offline synthetic dataset (speechmusic.synth).
+"""Tests of the offline synthetic dataset (speechmusic.data.synth).
 
 Clips are deterministic, so the spectral checks below run on fixed seeds and cannot flake; each
 of them would fail if the generator stopped producing the property it checks.
@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from speechmusic import synth
-from speechmusic.errors import ParameterError
+from speechmusic.core.errors import ParameterError
+from speechmusic.data import synth
 
 SR = 22050
 N = 66150
@@ -112,7 +112,7 @@ def test_voiced_speech_pitch_is_in_80_to_250_hz():
     estimates = []
     for i in range(4):
         rng = synth.clip_rng(0, "train", "speech", i)
-        y, plan = synth._render_speech(rng, N, SR)
+        y, plan = synth.clips._render_speech(rng, N, SR)
         assert plan.f0.min() >= 80 and plan.f0.max() <= 250
         f0 = librosa.yin(y, fmin=50, fmax=600, sr=SR, frame_length=2048, hop_length=512)
         # Frames where the plan says the vowel is loud (control frames are 64 samples apart).
@@ -170,13 +170,13 @@ def test_music_onsets_follow_a_steady_tempo():
     scores = []
     for i in range(8):
         rng = synth.clip_rng(0, "train", "music", i)
-        y, plan = synth._render_music(rng, N, SR)
+        y, plan = synth.clips._render_music(rng, N, SR)
         onset = librosa.onset.onset_strength(y=y, sr=SR, hop_length=hop)
         onset = onset - onset.mean()
         ac = np.correlate(onset, onset, "full")[onset.size - 1 :]
         ac /= ac[0] + 1e-12
         lags = np.arange(ac.size) * hop / SR
-        beat = plan["beat"]
+        beat = plan.beat
         # Strength of the autocorrelation at the beat (or its half/double) versus at other lags.
         candidates = [m * beat for m in (0.5, 1.0, 2.0) if 0.15 < m * beat < 1.5]
         at_beat = max(ac[np.argmin(np.abs(lags - c))] for c in candidates)
@@ -190,12 +190,12 @@ def test_music_pitches_are_stable_notes_on_a_scale():
     # The plan's notes are MIDI numbers on the chosen scale (pitch classes within the key).
     for i in range(6):
         rng = synth.clip_rng(0, "train", "music", i)
-        _, plan = synth._render_music(rng, N, SR)
-        scale = {(plan["tonic"] + step) % 12 for step in synth._SCALES[plan["scale"]]}
-        for _, notes, _ in plan["parts"]:
+        _, plan = synth.clips._render_music(rng, N, SR)
+        scale = {(plan.tonic + step) % 12 for step in synth.music._SCALES[plan.scale]}
+        for _, notes, _ in plan.parts:
             for _, _, midi, _ in notes:
                 assert midi == int(midi) and int(midi) % 12 in scale
-        assert 40 <= 60 / plan["beat"] <= 200
+        assert 40 <= 60 / plan.beat <= 200
 
 
 # ------------------------------------------------------------------ the dataset on disk
@@ -347,11 +347,11 @@ def test_world_clips_are_deterministic_across_worker_processes(tmp_path):
 
 def test_world_speech_meets_the_recording_situations_it_promises():
     """Over 40 clips: loud backgrounds, far rooms, telephone and lossy codecs and music beds all occur."""
-    from speechmusic.synth_conditions import WORLD
+    from speechmusic.data.synth.conditions import WORLD
 
     seen = {"noise": set(), "far": 0, "telephone": 0, "lossy": 0, "bed": 0}
     for i in range(40):
-        _, plan = synth._render_speech(synth.clip_rng(0, "train", "speech", i, "world"), N, SR, WORLD)
+        _, plan = synth.clips._render_speech(synth.clip_rng(0, "train", "speech", i, "world"), N, SR, WORLD)
         record = plan.conditions
         if record["noise"]:
             seen["noise"].add(record["noise"])

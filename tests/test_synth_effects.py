@@ -1,4 +1,4 @@
-"""Tests of the recording effects of the synthetic generator (speechmusic.synth_effects).
+"""Tests of the recording effects of the synthetic generator (speechmusic.data.synth.effects).
 
 Each effect is checked on its own against a property one can measure: the decay time of a room,
 the power ratio of a mix, the band of a telephone line, the coding noise and holes of real codecs.
@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import scipy.signal
 
-from speechmusic import synth_effects as fx
-from speechmusic.errors import ParameterError
+from speechmusic.core.errors import ParameterError
+from speechmusic.data.synth import effects as fx
 
 SR = 22050
 

@@ -8,20 +8,22 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from speechmusic import synth, synth_prosody, synth_styles
-from speechmusic.synth_conditions import WORLD
+from speechmusic.data import synth
+from speechmusic.data.synth import prosody as synth_prosody
+from speechmusic.data.synth import styles as synth_styles
+from speechmusic.data.synth.conditions import WORLD
 
 SR = 22050
 N = 66150
 
 
 def _plans_with_rhythm(monkeypatch, name: str, count: int = 6):
-    monkeypatch.setattr(synth, "random_rhythm", lambda rng, weights=None: synth_prosody.RHYTHMS[name])
+    monkeypatch.setattr(synth.voice, "random_rhythm", lambda rng, weights=None: synth_prosody.RHYTHMS[name])
     plans = []
     for i in range(count):
         rng = np.random.default_rng([11, i])
-        plan = synth._plan_speech(rng, N, SR)
-        synth._pitch_track(rng, plan)
+        plan = synth.voice._plan_speech(rng, N, SR)
+        synth.voice._pitch_track(rng, plan)
         plans.append(plan)
     return plans
 
@@ -47,7 +49,7 @@ def _within_syllable_movement(plan) -> float:
     for start, end in plan.phrases:
         times = [t for t in plan.syllable_times if start <= t < end] + [end]
         for a, b in zip(times[:-1], times[1:]):
-            first, last = int(a * SR / synth._HOP) + 2, int(b * SR / synth._HOP) - 2
+            first, last = int(a * SR / synth.common._HOP) + 2, int(b * SR / synth.common._HOP) - 2
             if 0 <= first < last < plan.n_frames:
                 moves.append(abs(st[last] - st[first]))
     return float(np.mean(moves))
@@ -91,14 +93,14 @@ def test_song_holds_quantised_notes_where_speech_glides():
     import librosa
 
     rng = np.random.default_rng(5)
-    timbre = synth._random_timbre(rng, "voice")
+    timbre = synth.music._random_timbre(rng, "voice")
     notes, t = [], 0.0
     while t < 3.0:
         length = rng.uniform(0.4, 0.8)
         notes.append((t, length * 0.95, float(60 + rng.choice([0, 2, 4, 5, 7, 9]) - 12), 0.8))
         t += length
-    sung = synth._render_singing(rng, notes, timbre, 0.0, N, SR, 8000.0)
-    spoken, plan = synth._dry_speech(np.random.default_rng(6), N, SR)
+    sung = synth.music._render_singing(rng, notes, timbre, 0.0, N, SR, 8000.0)
+    spoken, plan = synth.voice._dry_speech(np.random.default_rng(6), N, SR)
     hop = 256
     shares = {}
     for name, y in (("sung", sung), ("spoken", spoken)):
@@ -115,17 +117,17 @@ def test_speech_over_music_is_speech_with_a_quieter_music_bed(monkeypatch):
     with_bed = []
     for i in range(40):
         rng = synth.clip_rng(0, "train", "speech", i, "world")
-        _, plan = synth._render_speech(rng, N, SR, WORLD)
+        _, plan = synth.clips._render_speech(rng, N, SR, WORLD)
         if plan.music_bed_db is not None:
             with_bed.append((i, plan.music_bed_db))
     assert 1 <= len(with_bed) <= 12  # about 12 %
     index, bed_db = with_bed[0]
     assert WORLD.music_bed_db[0] <= bed_db <= WORLD.music_bed_db[1]
     # Measured before the room, noise and channel (which differ with the bed's level).
-    monkeypatch.setattr(synth, "recording_chain", lambda y, rng, sr, settings, voice=None, record=None: y)
+    monkeypatch.setattr(synth.clips, "recording_chain", lambda y, rng, sr, settings, voice=None, record=None: y)
     clip = synth.synthesize_clip(0, "train", "speech", index, conditions="world").astype(np.float64)
     # The same clip with the bed muted: every other random choice is the same.
-    monkeypatch.setattr(synth, "_dry_music", lambda rng, n, sr, cond: (np.zeros(n), {}))
+    monkeypatch.setattr(synth.clips, "_dry_music", lambda rng, n, sr, cond: (np.zeros(n), {}))
     voice_only = synth.synthesize_clip(0, "train", "speech", index, conditions="world").astype(np.float64)
     gain = np.dot(clip, voice_only) / np.dot(voice_only, voice_only)
     residual = clip - gain * voice_only
@@ -136,23 +138,23 @@ def test_speech_over_music_is_speech_with_a_quieter_music_bed(monkeypatch):
 def test_world_style_keeps_to_its_mode_over_a_drone():
     found = 0
     for i in range(150):
-        plan = synth._plan_music(synth.clip_rng(1, "train", "music", i, "world"), 3.0, WORLD)
-        if plan["style"] != "world":
+        plan = synth.music._plan_music(synth.clip_rng(1, "train", "music", i, "world"), 3.0, WORLD)
+        if plan.style != "world":
             continue
         found += 1
-        allowed = {(plan["tonic"] + step) % 12 for step in synth_styles.WORLD_SCALES[plan["scale"]]}
-        for _, notes, _ in plan["parts"]:
+        allowed = {(plan.tonic + step) % 12 for step in synth_styles.WORLD_SCALES[plan.scale]}
+        for _, notes, _ in plan.parts:
             assert all(int(midi) % 12 in allowed for _, _, midi, _ in notes)
-        melody, drone = plan["parts"][0][1], plan["parts"][1][1]
-        assert {int(m) % 12 for _, _, m, _ in drone} == {plan["tonic"] % 12, (plan["tonic"] + 7) % 12}
+        melody, drone = plan.parts[0][1], plan.parts[1][1]
+        assert {int(m) % 12 for _, _, m, _ in drone} == {plan.tonic % 12, (plan.tonic + 7) % 12}
         assert len(melody) > 0
     assert found >= 4
 
 
 def test_the_lab_preset_has_neither_world_music_nor_other_languages():
     for i in range(60):
-        assert synth._plan_music(synth.clip_rng(0, "train", "music", i), 3.0)["style"] != "world"
-        plan = synth._plan_speech(synth.clip_rng(0, "train", "speech", i), N, SR)
+        assert synth.music._plan_music(synth.clip_rng(0, "train", "music", i), 3.0).style != "world"
+        plan = synth.voice._plan_speech(synth.clip_rng(0, "train", "speech", i), N, SR)
         assert {voice.rhythm.name for _, _, voice in plan.voices} <= {"stress"}
 
 

@@ -4,12 +4,12 @@ import tracemalloc
 
 import numpy as np
 import pytest
-
 from conftest import SR, noise, tone, write_audio
-from speechmusic.config import DEFAULT_PARAMS, FeatureParams
-from speechmusic.errors import AudioError, ParameterError
-from speechmusic.features import batch_features
-from speechmusic.windows import SlidingWindows, hop_in_samples, open_blocks, window_features
+
+from speechmusic.apps.windows import SlidingWindows, hop_in_samples, open_blocks, window_features
+from speechmusic.core.config import DEFAULT_PARAMS, FeatureParams
+from speechmusic.core.errors import AudioError, ParameterError
+from speechmusic.core.features import batch_features
 
 W = DEFAULT_PARAMS.n_samples
 

@@ -44,9 +44,9 @@ def main() -> int:
     if not have_real_world(args.real_world):
         print(f"{args.real_world} is not present: nothing to measure")
         return 0
-    import speechmusic.segmentation as seg
-    from speechmusic import default_model as dm
-    from speechmusic.evaluation import load_synthetic_training_set
+    import speechmusic.apps.segmentation as seg
+    from speechmusic.apps import default_model as dm
+    from speechmusic.apps.evaluation import load_synthetic_training_set
 
     args.work.mkdir(parents=True, exist_ok=True)
     real = dm.load_real_set(args.real_world)

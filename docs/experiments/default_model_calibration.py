@@ -36,11 +36,11 @@ def main() -> None:
     sys.path.insert(0, str(REPO))
     warnings.simplefilter("ignore")
     from benchmarks import bench_programme as bp
-    from speechmusic import default_model as dm
-    from speechmusic.calibration import PlattCalibration, expected_calibration_error, fit_platt, log_loss
-    from speechmusic.features import to_vectors
-    from speechmusic.model import sigmoid
-    from speechmusic.segmentation import segment_signal
+    from speechmusic.apps import default_model as dm
+    from speechmusic.apps.calibration import PlattCalibration, expected_calibration_error, fit_platt, log_loss
+    from speechmusic.apps.segmentation import segment_signal
+    from speechmusic.core.features import to_vectors
+    from speechmusic.core.model import sigmoid
 
     if not (SHARED / "manifest.csv").is_file():
         sys.exit(f"{SHARED} is not present")
@@ -77,7 +77,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for name, options in choices.items():
         def calibration(key):
-            return PlattCalibration(1.0, 0.0) if options is None else fit(inner[key], **options)
+            return PlattCalibration(1.0, 0.0) if options is None else fit(inner[key], **options)  # noqa: B023 (used in this iteration)
 
         cells = []
         sets = []

@@ -47,12 +47,12 @@ MAX_SHIFT_S = 0.040
 
 def main() -> None:
     import soundfile as sf
-
     from sources.archive_server import LocalServer
-    from speechmusic.default_model import build_default_model, load_real_set
-    from speechmusic.evaluation import load_clip_windows
-    from speechmusic.pipeline import load_classifier
-    from speechmusic.sources import real_world
+
+    from speechmusic.apps.default_model import build_default_model
+    from speechmusic.apps.evaluation import load_clip_windows
+    from speechmusic.apps.pipeline import load_classifier
+    from speechmusic.data.sources import real_world, real_world_folder
 
     if not (SHARED / "manifest.csv").is_file():
         sys.exit(f"{SHARED} is not present")
@@ -69,7 +69,7 @@ def main() -> None:
             for e in entries:
                 if e.id in whole:
                     server.add_raw(e.repo, e.commit, e.path, clips[e.id].read_bytes())
-            report = real_world.build_real_world_folder(tmp / "downloaded", base_url=server.base, progress=False,
+            report = real_world_folder.build_real_world_folder(tmp / "downloaded", base_url=server.base, progress=False,
                                                         allow_missing=True)
         same = sum((tmp / "downloaded" / e.label / clips[e.id].name).is_file()
                    and (tmp / "downloaded" / e.label / clips[e.id].name).read_bytes() == clips[e.id].read_bytes()
@@ -111,7 +111,7 @@ def main() -> None:
                 continue
             windows = load_clip_windows(root) if (root / "manifest.csv").is_file() else None
             if windows is None:
-                from speechmusic.evaluation import load_clip_windows as lcw
+                from speechmusic.apps.evaluation import load_clip_windows as lcw
 
                 windows = lcw(root)
             pa, pb = a.speech_probability(windows.features), b.speech_probability(windows.features)

@@ -1,6 +1,6 @@
 """Which training pool should the shipped default model use? Measured by leave-one-source-out.
 
-Variants of the default model's recipe (:mod:`speechmusic.default_model`), each measured the same
+Variants of the default model's recipe (:mod:`speechmusic.apps.default_model`), each measured the same
 way, with no calibration (label = p > 0.5 of the model itself):
 
 * leave-one-source-out (29 folds) on the real clips as they are and on degraded copies of the
@@ -39,8 +39,8 @@ N_FOLDS = 4
 
 def mix_tests(real, dm, folds, kind):
     """Held-out mixes per fold: every speech clip of the fold over a music clip of the same fold, at each level."""
-    from speechmusic.augment import loop_to_length, speech_over_music
-    from speechmusic.features import to_vectors
+    from speechmusic.apps.augment import loop_to_length, speech_over_music
+    from speechmusic.core.features import to_vectors
 
     out = []
     for f, fold in enumerate(folds):
@@ -63,9 +63,9 @@ def mix_tests(real, dm, folds, kind):
 def main() -> None:
     warnings.simplefilter("ignore")
     sys.path.insert(0, str(REPO / "src"))
-    from speechmusic import default_model as dm
-    from speechmusic.evaluation import load_synthetic_training_set
-    from speechmusic.features import to_vectors
+    from speechmusic.apps import default_model as dm
+    from speechmusic.apps.evaluation import load_synthetic_training_set
+    from speechmusic.core.features import to_vectors
 
     if not (SHARED / "manifest.csv").is_file():
         sys.exit(f"{SHARED} is not present")
@@ -113,7 +113,7 @@ def main() -> None:
               + ["programmes: time right", "music alone", "speech over music", "boundaries ≤ 1 s"])
     sys.path.insert(0, str(REPO))
     from benchmarks import bench_programme as bp
-    from speechmusic.segmentation import segment_signal
+    from speechmusic.apps.segmentation import segment_signal
 
     programmes = [bp.programmes_of_fold(real, fold, seed=1000 + f) for f, fold in enumerate(folds)]
     calibration_mixes = dm.calibration_mixes(real, base)

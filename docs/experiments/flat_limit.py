@@ -26,9 +26,9 @@ import argparse
 import numpy as np
 from joblib import Parallel, delayed
 
-from speechmusic import synth
-from speechmusic.features import batch_features, flatten_features, pooled_features
-from speechmusic.model import LogisticRegression
+from speechmusic.core.features import batch_features, flatten_features, pooled_features
+from speechmusic.core.model import LogisticRegression
+from speechmusic.data import synth
 
 
 def render(seed: int, split: str, per_class: int) -> tuple[np.ndarray, np.ndarray]:

@@ -30,7 +30,8 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
 
 from sources.archive_server import LocalServer  # noqa: E402
-from speechmusic.sources import real_world  # noqa: E402
+
+from speechmusic.data.sources import real_world, real_world_folder  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "real-world"
 
@@ -69,7 +70,7 @@ def main() -> None:
                              cache_dir=tmp / "data" / ".cache" / "downloads")
             warm = time.perf_counter() - start
             start = time.perf_counter()
-            folder = real_world.build_real_world_folder(tmp / "folder", base_url=server.base, progress=False,
+            folder = real_world_folder.build_real_world_folder(tmp / "folder", base_url=server.base, progress=False,
                                                         allow_missing=True)
             build = time.perf_counter() - start
         lab_bytes = sum(p.stat().st_size for p in (tmp / "data").rglob("realworld-*.wav"))

@@ -30,7 +30,7 @@ def make_programme(path: Path, minutes: float, seed: int = 0):
     import soundfile as sf
     import soxr
 
-    from speechmusic.synth import synthesize_music, synthesize_speech
+    from speechmusic.data.synth import synthesize_music, synthesize_speech
 
     rng = np.random.default_rng(seed)
     total, t, label, truth = minutes * 60.0, 0.0, "speech", []
@@ -54,9 +54,9 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/segment-speed"))
     args = parser.parse_args()
 
-    from speechmusic.dataset import load_split
-    from speechmusic.pipeline import save_classifier, train_classifier
-    from speechmusic.segmentation import segment_file
+    from speechmusic.apps.pipeline import save_classifier, train_classifier
+    from speechmusic.apps.segmentation import segment_file
+    from speechmusic.data.dataset import load_split
 
     args.work.mkdir(parents=True, exist_ok=True)
     recording = args.work / f"programme-{args.minutes:g}min.flac"

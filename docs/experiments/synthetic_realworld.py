@@ -12,9 +12,9 @@ For each seed and training-set size, renders the synthetic *training* clips of a
 16-bit WAV), trains the classifier ``speechmusic train`` makes (``pipeline.train_classifier``
 with the kind's defaults; ``--kind`` default: ``train``'s default kind) and scores every clip of
 ``../shared/real-world`` the way ``speechmusic predict`` does
-(:func:`speechmusic.evaluation.score_clips`). Prints balanced accuracy, speech and music recall,
+(:func:`speechmusic.apps.evaluation.score_clips`). Prints balanced accuracy, speech and music recall,
 AUC, and the misses per category and per language group, summed over the seeds.
-:func:`speechmusic.evaluation.synthetic_to_real` gives the seed-0, 60-per-class figure through
+:func:`speechmusic.apps.evaluation.synthetic_to_real` gives the seed-0, 60-per-class figure through
 the files on disk; this script repeats it over seeds and sizes without writing anything.
 
 The clips of a seed are rendered once for the largest size; a smaller size takes the first clips
@@ -49,8 +49,8 @@ from pathlib import Path
 import numpy as np
 from joblib import Parallel, delayed
 
-from speechmusic import synth
-from speechmusic.features import batch_features
+from speechmusic.core.features import batch_features
+from speechmusic.data import synth
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REAL_WORLD = REPO_ROOT / ".." / "shared" / "real-world"
@@ -79,8 +79,8 @@ def synthetic_split(seed: int, split: str, per_class: int, conditions: str = "la
 
 def lab_accuracies(seed: int) -> dict:
     """The lab's check (benchmark 5, the demo): 60 + 20 clips per class, lr 0.005, 2000 steps."""
-    from speechmusic.features import flatten_features, pooled_features
-    from speechmusic.model import LogisticRegression
+    from speechmusic.core.features import flatten_features, pooled_features
+    from speechmusic.core.model import LogisticRegression
 
     (xa, ya), (xb, yb) = synthetic_split(seed, "train", 60), synthetic_split(seed, "test", 20)
     result = {}
@@ -121,8 +121,8 @@ def build_stress_sets(root: Path, out: Path) -> dict[str, Path]:
 
     import soundfile as sf
 
-    from speechmusic.audio import decode
-    from speechmusic.synth_effects import codec_roundtrip, mix_at_snr
+    from speechmusic.core.audio import decode
+    from speechmusic.data.synth.effects import codec_roundtrip, mix_at_snr
 
     sr = 22050
     rows = list(csv.DictReader(open(root / "manifest.csv", newline="")))
@@ -166,8 +166,8 @@ def build_stress_sets(root: Path, out: Path) -> dict[str, Path]:
 
 
 def main(argv=None) -> int:
-    from speechmusic.evaluation import load_clip_windows, score_clips
-    from speechmusic.pipeline import DEFAULT_FEATURE_KIND, train_classifier
+    from speechmusic.apps.evaluation import load_clip_windows, score_clips
+    from speechmusic.apps.pipeline import DEFAULT_FEATURE_KIND, train_classifier
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", default="0,1,2")

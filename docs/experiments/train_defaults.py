@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from speechmusic.dataset import load_split
-from speechmusic.ingest import read_manifest
-from speechmusic.pipeline import train_classifier
+from speechmusic.apps.pipeline import train_classifier
+from speechmusic.data.dataset import load_split
+from speechmusic.data.ingest import read_manifest
 
 
 def balanced(y, pred):

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from speechmusic.dataset import load_split
-from speechmusic.pipeline import train_classifier
-from speechmusic.windows import SlidingWindows, hop_in_samples, open_blocks
+from speechmusic.apps.pipeline import train_classifier
+from speechmusic.apps.windows import SlidingWindows, hop_in_samples, open_blocks
+from speechmusic.data.dataset import load_split
 
 
 def windows_of(path: Path) -> np.ndarray:

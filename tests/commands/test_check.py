@@ -6,10 +6,11 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import REPO_ROOT, tone, write_audio
-from speechmusic import cli, setup_check
-from speechmusic.setup_check import FAIL, OK, SKIP, WARN, run_checks
+
+from speechmusic import cli
+from speechmusic.teaching import setup_check
+from speechmusic.teaching.setup_check import FAIL, OK, SKIP, WARN, run_checks
 
 
 def by_name(results):
@@ -58,7 +59,7 @@ def test_missing_required_package_fails_and_optional_warns(tiny_dataset, monkeyp
 
 
 def test_out_of_range_features_fail(tiny_dataset, monkeypatch):
-    import speechmusic.dataset as dataset
+    import speechmusic.data.dataset as dataset
 
     real = dataset.load_dataset
 

@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 
 from speechmusic import cli
-from speechmusic.audio import find_audio_files
 from speechmusic.commands.common import expand_folders
 from speechmusic.commands.grade import notebooks_in
-from speechmusic.errors import ParameterError
+from speechmusic.core.audio import find_audio_files
+from speechmusic.core.errors import ParameterError
 
 
 def touch(path: Path) -> Path:

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from conftest import REPO_ROOT, copy_dataset
-from speechmusic import cli, grading
-from speechmusic.grading import grade_notebook, grade_notebooks
+
+from speechmusic import cli
+from speechmusic.teaching import grading
+from speechmusic.teaching.grading import grade_notebook, grade_notebooks
 
 EXERCISES = ("dimensions", "flatten", "sigmoid", "initialize_with_zeros", "propagate", "optimize", "predict", "model")
 
@@ -72,14 +73,14 @@ def lab_dir(tmp_path_factory):
     """A lab folder: the notebook's imports must work from the kernel."""
     folder = tmp_path_factory.mktemp("lab")
     (folder / "audio_utils.py").write_text("LAB_MARKER = 'audio_utils from the lab folder'\n")
-    (folder / "public_tests.py").write_text("from speechmusic.lab.public_tests import *\n")
+    (folder / "public_tests.py").write_text("from speechmusic.teaching.public_tests import *\n")
     return folder
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, lab_dir):
     """Grade a batch of submissions once (two at a time); tests below read the reports."""
-    pytest.importorskip("speechmusic.lab.checks")
+    pytest.importorskip("speechmusic.teaching.checks")
     root = tmp_path_factory.mktemp("submissions")
     data_dir = root / "my-data"
     data_dir.mkdir()
@@ -176,7 +177,7 @@ def test_reports_are_json_ready(graded):
 
 @pytest.mark.slow
 def test_a_notebook_that_never_finishes_is_interrupted_and_still_graded(tmp_path, lab_dir):
-    pytest.importorskip("speechmusic.lab.checks")
+    pytest.importorskip("speechmusic.teaching.checks")
     path = write_notebook(tmp_path / "hang.ipynb", SOLUTION[:3] + ["while True:\n    pass"] + SOLUTION[3:])
     report = grade_notebook(path, timeout=8, check_timeout=5, lab_dir=lab_dir)
     assert report.status == "timeout"
@@ -218,7 +219,7 @@ def test_a_worker_that_crashes_gets_a_report(tmp_path, lab_dir):
 
 
 def test_lab_dir_must_hold_the_lab_files(tmp_path):
-    from speechmusic.errors import SpeechMusicError
+    from speechmusic.core.errors import SpeechMusicError
 
     with pytest.raises(SpeechMusicError, match="audio_utils.py"):
         grading.find_lab_dir(tmp_path)
@@ -226,7 +227,7 @@ def test_lab_dir_must_hold_the_lab_files(tmp_path):
 
 @pytest.mark.slow
 def test_grade_command_json_and_text(tmp_path, lab_dir, capsys):
-    pytest.importorskip("speechmusic.lab.checks")
+    pytest.importorskip("speechmusic.teaching.checks")
     good = write_notebook(tmp_path / "good.ipynb", SOLUTION)
     blank = write_notebook(tmp_path / "blank.ipynb", ["x = 1"])
     code = cli.main(["grade", str(good), str(blank), "--lab-dir", str(lab_dir), "--json", "--jobs", "2", "--quiet"])

@@ -4,12 +4,12 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import SR, noise, tone, write_audio
 from model_helpers import alternating_recording, save_model, write_recording
+
 from speechmusic import cli
-from speechmusic.pipeline import load_classifier
-from speechmusic.segmentation import read_segments_csv
+from speechmusic.apps.pipeline import load_classifier
+from speechmusic.apps.segment_formats import read_segments_csv
 
 
 def run(capsys, *argv):
@@ -77,7 +77,7 @@ def test_train_validation_holds_out_whole_recordings(tiny_dataset, tmp_path, cap
 
 
 def test_validation_keeps_clips_of_one_recording_together(tmp_path):
-    from speechmusic.commands.train import validation_mask
+    from speechmusic.data.splits import validation_mask
 
     labels = np.array([0] * 6 + [1] * 6)
     groups = ["a", "a", "a", "b", "b", "c", "d", "d", "e", "e", "f", "f"]

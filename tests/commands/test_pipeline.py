@@ -4,14 +4,20 @@ import json
 
 import numpy as np
 import pytest
-
 from model_helpers import tones_vs_noise_classifier
-from speechmusic.config import DEFAULT_PARAMS, FeatureParams
-from speechmusic.dataset import load_split
-from speechmusic.errors import ParameterError, SpeechMusicError
-from speechmusic.pipeline import (
-    Classifier, ModelFileError, feature_length, load_classifier, params_from_dict, save_classifier, train_classifier,
+
+from speechmusic.apps.pipeline import (
+    Classifier,
+    ModelFileError,
+    feature_length,
+    load_classifier,
+    params_from_dict,
+    save_classifier,
+    train_classifier,
 )
+from speechmusic.core.config import DEFAULT_PARAMS, FeatureParams
+from speechmusic.core.errors import ParameterError, SpeechMusicError
+from speechmusic.data.dataset import load_split
 
 
 def _rewrite(path, out, *, meta_update=None, arrays_update=None, drop=()):

@@ -11,11 +11,11 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import SR, copy_dataset, write_audio
+
 from speechmusic import cli
-from speechmusic.audio import decode
-from speechmusic.segmentation import read_segments_csv
+from speechmusic.apps.segment_formats import read_segments_csv
+from speechmusic.core.audio import decode
 
 pytestmark = [pytest.mark.slow, pytest.mark.real_audio]
 
@@ -106,7 +106,7 @@ def _programme(real_audio, name):
 
 @pytest.fixture(scope="module")
 def shipped_model():
-    from speechmusic.pipeline import load_default_classifier
+    from speechmusic.apps.pipeline import load_default_classifier
 
     return load_default_classifier()
 
@@ -116,8 +116,8 @@ def shipped_model():
 @pytest.mark.parametrize("which, name", [("synthetic-only", n) for n in PROGRAMMES if n != "8-s jingle inside speech"]
                          + [("shipped", n) for n in PROGRAMMES if n != "8-s jingle inside speech"])
 def test_segment_real_programmes_of_several_shapes(real_audio, synthetic_model, shipped_model, which, name):
-    from speechmusic.pipeline import load_classifier
-    from speechmusic.segmentation import segment_signal
+    from speechmusic.apps.pipeline import load_classifier
+    from speechmusic.apps.segmentation import segment_signal
 
     y, edges = _programme(real_audio, name)
     classifier = load_classifier(synthetic_model) if which == "synthetic-only" else shipped_model
@@ -138,7 +138,7 @@ def test_a_drum_and_bass_jingle_between_speech(real_audio, shipped_model):
     (docs/model-card.md, known failures); with --switch-penalty 1 it is a segment of its own, and the
     boundary refinement puts its edges within 1 s of the cuts.
     """
-    from speechmusic.segmentation import segment_signal
+    from speechmusic.apps.segmentation import segment_signal
 
     y, edges = _programme(real_audio, "8-s jingle inside speech")
     result = segment_signal(y, shipped_model, switch_penalty=1.0)

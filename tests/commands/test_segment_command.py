@@ -7,9 +7,9 @@ import io
 import json
 
 import pytest
-
 from model_helpers import save_model, write_recording
 from segment_readers import parse_audacity, parse_textgrid
+
 from speechmusic import cli
 
 PARTS = [("speech", 8.0), ("music", 10.0), ("speech", 7.0)]

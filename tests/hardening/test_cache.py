@@ -11,12 +11,11 @@ import warnings
 
 import numpy as np
 import pytest
-
-from speechmusic import dataset, feature_store
-from speechmusic.config import DEFAULT_PARAMS
-
 from conftest import make_dataset
 from hostile import snapshot
+
+from speechmusic.core.config import DEFAULT_PARAMS
+from speechmusic.data import dataset, feature_store
 
 
 @pytest.fixture

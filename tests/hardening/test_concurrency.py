@@ -9,17 +9,16 @@ import time
 
 import numpy as np
 import pytest
-
-from speechmusic import dataset, feature_store, ingest
-from speechmusic.config import DEFAULT_PARAMS
-
 from conftest import REPO_ROOT, make_dataset, noise
+
+from speechmusic.core.config import DEFAULT_PARAMS
+from speechmusic.data import dataset, feature_store, ingest
 
 LOADER = r"""
 import sys, time
 from pathlib import Path
 import numpy as np
-from speechmusic.dataset import load_dataset
+from speechmusic.data.dataset import load_dataset
 
 root, ready, go, out, n_jobs = sys.argv[1:6]
 Path(ready).touch()                      # imports done

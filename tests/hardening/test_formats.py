@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import soundfile as sf
-
-from speechmusic import audio, dataset, features
-
 from conftest import write_audio
 from hostile import check_features
+
+from speechmusic.core import audio, features
+from speechmusic.data import dataset
 
 SECONDS = 3.0
 

@@ -10,12 +10,12 @@ import warnings
 import numpy as np
 import pytest
 import soundfile as sf
-
-from speechmusic import audio, dataset, ingest
-from speechmusic.errors import AudioError
-
 from conftest import make_dataset, noise, write_audio
 from hostile import damaged_but_readable, reference_signal, snapshot, unreadable_files
+
+from speechmusic.core import audio
+from speechmusic.core.errors import AudioError
+from speechmusic.data import dataset, ingest
 
 UNREADABLE = unreadable_files()
 DAMAGED = damaged_but_readable()
@@ -80,7 +80,7 @@ def test_a_file_that_disappears_during_loading_is_skipped_with_a_warning(tmp_pat
 
 def test_ingest_reports_hostile_files_and_writes_clips_only_for_good_ones(tmp_path):
     source = tmp_path / "source"
-    for i, (kind, data) in enumerate(sorted(UNREADABLE.items())):
+    for i, (_kind, data) in enumerate(sorted(UNREADABLE.items())):
         (source / f"bad {i}.wav").parent.mkdir(parents=True, exist_ok=True)
         (source / f"bad {i}.wav").write_bytes(data)
     write_audio(source / "good.wav", noise(3.5))

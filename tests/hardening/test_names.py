@@ -9,13 +9,13 @@ import warnings
 
 import numpy as np
 import pytest
-
-from speechmusic import audio, dataset, ingest
-from speechmusic.cli import main as cli_main
-from speechmusic.errors import AudioError
-
 from conftest import noise, tone, write_audio
 from hostile import check_features, snapshot
+
+from speechmusic.cli import main as cli_main
+from speechmusic.core import audio
+from speechmusic.core.errors import AudioError
+from speechmusic.data import dataset, ingest
 
 NAMES = [
     "with space.wav",

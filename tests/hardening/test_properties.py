@@ -10,14 +10,13 @@ import warnings
 import numpy as np
 import pytest
 import soundfile as sf
+from hostile import check_features
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from speechmusic import audio, features
-from speechmusic.config import DEFAULT_PARAMS
-from speechmusic.errors import AudioError, ParameterError
-
-from hostile import check_features
+from speechmusic.core import audio, features
+from speechmusic.core.config import DEFAULT_PARAMS
+from speechmusic.core.errors import AudioError, ParameterError
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 COMMON_RATES = [8000, 11025, 16000, 22050, 32000, 44100, 48000, 88200, 96000]

@@ -20,12 +20,11 @@ import warnings
 
 import numpy as np
 import pytest
-
-from speechmusic import dataset, ingest
-from speechmusic.cli import main as cli_main
-
 from conftest import make_dataset, noise, write_audio
 from hostile import snapshot
+
+from speechmusic.cli import main as cli_main
+from speechmusic.data import dataset, ingest
 
 
 def load_all(root, cache=True):

@@ -7,12 +7,12 @@ import warnings
 
 import numpy as np
 import pytest
-
-from speechmusic import audio, dataset, features, ingest
-from speechmusic.config import DEFAULT_PARAMS
-
 from conftest import noise, tone, write_audio
 from hostile import check_features
+
+from speechmusic.core import audio, features
+from speechmusic.core.config import DEFAULT_PARAMS
+from speechmusic.data import dataset, ingest
 
 SR = 22050
 N = DEFAULT_PARAMS.n_samples
@@ -129,7 +129,7 @@ def test_long_recording_only_its_middle_is_decoded_and_features_are_valid(tmp_pa
 
 
 def test_fit_to_clip_and_features_reject_wrong_shapes_clearly():
-    from speechmusic.errors import ParameterError
+    from speechmusic.core.errors import ParameterError
 
     with pytest.raises(ParameterError):
         audio.fit_to_clip(np.zeros((2, 100), np.float32))

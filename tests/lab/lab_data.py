@@ -1,6 +1,6 @@
 """A dataset for running the lab notebook in tests.
 
-Uses the project's synthetic generator (``speechmusic.synth.build_synthetic_dataset``) when it is
+Uses the project's synthetic generator (``speechmusic.data.synth.build_synthetic_dataset``) when it is
 installed; otherwise writes a small stand-in with the same layout: "music" = sustained harmonic
 chords that change every half second, "speech" = syllable-rate bursts of a buzzy voiced sound
 through two moving resonances, with short noise fricatives and pauses.
@@ -81,8 +81,8 @@ def write_standin_dataset(data_dir: Path, n_train: int = 60, n_test: int = 20, s
 def make_lab_dataset(data_dir: Path, n_train: int = 60, n_test: int = 20, seed: int = 0) -> tuple[Path, str]:
     """The synthetic dataset for notebook runs; returns (folder, which generator was used)."""
     try:
-        from speechmusic.synth import build_synthetic_dataset
+        from speechmusic.data.synth import build_synthetic_dataset
     except ImportError:
         return write_standin_dataset(data_dir, n_train, n_test, seed), "stand-in"
     build_synthetic_dataset(data_dir, n_train=n_train, n_test=n_test, seed=seed)
-    return Path(data_dir), "speechmusic.synth"
+    return Path(data_dir), "speechmusic.data.synth"

@@ -24,11 +24,11 @@ import io
 import math
 import re
 import types
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
-
 from lab_reference import fake_dataset, solution_functions
 
 _SOLUTION = solution_functions()
@@ -981,7 +981,7 @@ def optimize_renamed_parameter(w, b, X, Y, iterations=100, alpha=0.009, print_co
 @mistake("optimize_test", "optimize.unwritten")
 def optimize_unwritten(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=False):
     costs = []
-    for i in range(num_iterations):
+    for _i in range(num_iterations):
         # YOUR CODE STARTS HERE
 
         # YOUR CODE ENDS HERE
@@ -2057,7 +2057,6 @@ def summary(outcomes: list[Outcome]) -> dict[str, dict[str, Any]]:
 
 def _load_module(path: str):
     import importlib.util
-
     import sys
 
     spec = importlib.util.spec_from_file_location("measured_public_tests", path)
@@ -2071,13 +2070,13 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(description="Measure how often the exercise tests name the actual cause.")
-    parser.add_argument("--module", help="a public_tests.py file to measure (default: speechmusic.lab.public_tests)")
+    parser.add_argument("--module", help="a public_tests.py file to measure (default: speechmusic.teaching.public_tests)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every mistake whose cause is not named")
     args = parser.parse_args(argv)
     if args.module:
         module = _load_module(args.module)
     else:
-        import speechmusic.lab.public_tests as module
+        import speechmusic.teaching.public_tests as module
     outcomes = measure(module)
     print(f"{'test':32} {'mistakes':>8} {'rejected':>9} {'named':>7}")
     for name, row in summary(outcomes).items():

@@ -1,6 +1,6 @@
 """A blind, held-out batch of 50 learner mistakes (issue 13, item 8).
 
-Written *before* reading the diagnoses of ``speechmusic.lab.public_tests`` or the entries of
+Written *before* reading the diagnoses of ``speechmusic.teaching.public_tests`` or the entries of
 ``lab_mistakes.py``: only the lab's exercises (as a learner sees them) and the names of the test
 functions were known. Each mistake is what a learner of the classic logistic-regression lab
 typically writes; its cause is stated in one plain sentence (``CAUSE_SENTENCES``) and turned into
@@ -18,15 +18,13 @@ message; a message naming :data:`~lab_mistakes.SHOTGUN` or more causes of its ex
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 
 import numpy as np
-
 from lab_mistakes import SHOTGUN, Cause, Mistake, Outcome, _with_globals, explanation, summary
 from lab_reference import fake_dataset, solution_functions
-
-import contextlib
-import io
 
 _SOLUTION = solution_functions()
 sigmoid = _SOLUTION["sigmoid"]
@@ -855,13 +853,13 @@ def main(argv: list[str] | None = None) -> int:
     from lab_mistakes import _load_module
 
     parser = argparse.ArgumentParser(description="Measure the blind batch against a public-tests module.")
-    parser.add_argument("--module", help="a public_tests.py file to measure (default: speechmusic.lab.public_tests)")
+    parser.add_argument("--module", help="a public_tests.py file to measure (default: speechmusic.teaching.public_tests)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every mistake whose cause is not named")
     args = parser.parse_args(argv)
     if args.module:
         module = _load_module(args.module)
     else:
-        import speechmusic.lab.public_tests as module
+        import speechmusic.teaching.public_tests as module
     outcomes = measure(module)
     print(f"{'test':32} {'mistakes':>8} {'rejected':>9} {'named':>7}")
     for name, row in summary(outcomes).items():

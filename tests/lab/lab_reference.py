@@ -1,6 +1,6 @@
 """The notebook's own solution code, taken from the lab source, for tests that need a correct answer.
 
-Executing the exercise cells of ``lab/audio_classification_logreg.py`` (solution variant) means
+Executing the exercise cells of ``notebook_source/audio_classification_logreg.py`` (solution variant) means
 the tests check the very code the solution notebook contains, not a copy that could drift.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from speechmusic.lab.build import SOURCE, parse_percent, render_code
+from speechmusic.teaching.build import SOURCE, parse_percent, render_code
 
 REPO = Path(__file__).resolve().parents[2]
 FUNCTION_NAMES = ("sigmoid", "initialize_with_zeros", "propagate", "optimize", "predict", "model", "pool_features")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
-from scipy.special import expit
-
 from lab_reference import solution_functions
+from scipy.special import expit
 
 _SOLUTION = solution_functions()
 sigmoid = _SOLUTION["sigmoid"]

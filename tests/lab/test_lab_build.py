@@ -9,10 +9,10 @@ import shutil
 
 import nbformat
 import pytest
-
-from speechmusic.lab import build
-from speechmusic.lab.build import BuildError, parse_percent, render, render_code
 from lab_reference import REPO
+
+from speechmusic.teaching import build
+from speechmusic.teaching.build import BuildError, parse_percent, render, render_code
 
 SOURCE_TEXT = (REPO / build.SOURCE).read_text(encoding="utf-8")
 
@@ -223,7 +223,7 @@ def test_the_source_reads_the_same_in_jupytext():
 
 @pytest.fixture
 def repo_copy(tmp_path):
-    (tmp_path / "lab").mkdir()
+    (tmp_path / "notebook_source").mkdir()
     shutil.copy(REPO / build.SOURCE, tmp_path / build.SOURCE)
     return tmp_path
 

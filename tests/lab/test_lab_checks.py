@@ -6,11 +6,11 @@ import json
 
 import numpy as np
 import pytest
-
-from speechmusic.lab import EXERCISES
-from speechmusic.lab.checks import check_namespace
 from lab_mistakes import CATALOGUE
 from lab_reference import fake_dataset, solution_namespace
+
+from speechmusic.teaching import EXERCISES
+from speechmusic.teaching.checks import check_namespace
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 
+import lab_mistakes_blind as blind
 import numpy as np
 import pytest
+from lab_mistakes import CATALOGUE, CAUSES, SHOTGUN, Mistake, explanation, measure, measure_one, summary
 
-import speechmusic.lab.public_tests as pt
-from lab_mistakes import CATALOGUE, CAUSES, SHOTGUN, explanation, measure, measure_one, summary, Mistake
-import lab_mistakes_blind as blind
+import speechmusic.teaching.public_tests as pt
 
 #: The floor this project promises (issue 13): the right cause named in at least 80 % of the
 #: catalogue, at least 99 % rejected.

@@ -20,9 +20,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from speechmusic.lab import build
 from lab_reference import REPO
+
+from speechmusic.teaching import build
 
 STUDENT = build.TARGETS["student"]
 SOLUTION = build.TARGETS["solution"]
@@ -137,7 +137,7 @@ def test_a_source_edit_without_rebuild_is_caught_on_a_clean_clone(clone, capsys)
     change_the_source(clone)
     assert _check(clone) == 1
     assert _check(clone, "--strict") == 1
-    assert ".venv/bin/python -m speechmusic.lab.build" in capsys.readouterr().err
+    assert ".venv/bin/python -m speechmusic.teaching.build" in capsys.readouterr().err
 
 
 def test_strict_check_catches_a_notebook_edited_by_hand(clone, capsys):
@@ -245,11 +245,11 @@ def test_a_file_that_is_not_a_notebook_is_not_replaced(clone, capsys):
 
 
 def test_without_root_the_build_writes_into_the_repository_of_the_current_folder(tmp_path, monkeypatch, capsys):
-    (tmp_path / "lab").mkdir()
+    (tmp_path / "notebook_source").mkdir()
     shutil.copy(REPO / build.SOURCE, tmp_path / build.SOURCE)
-    (tmp_path / "lab" / "nested").mkdir()
+    (tmp_path / "notebook_source" / "nested").mkdir()
     installed = {relative: (REPO / relative).stat().st_mtime_ns for relative in (STUDENT, SOLUTION)}
-    monkeypatch.chdir(tmp_path / "lab" / "nested")  # anywhere inside the repository
+    monkeypatch.chdir(tmp_path / "notebook_source" / "nested")  # anywhere inside the repository
     assert build.main([]) == 0
     for relative in (STUDENT, SOLUTION):
         assert (tmp_path / relative).is_file()

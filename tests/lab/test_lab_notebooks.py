@@ -13,12 +13,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
-from speechmusic.lab import EXERCISES
-from speechmusic.lab.build import TARGETS
 from conftest import copy_dataset
 from lab_data import make_lab_dataset
 from lab_reference import REPO
+
+from speechmusic.teaching import EXERCISES
+from speechmusic.teaching.build import TARGETS
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +26,7 @@ nbclient = pytest.importorskip("nbclient")
 
 CHECK_CELL = (
     "import json as _json\n"
-    "from speechmusic.lab.checks import check_namespace as _check_namespace\n"
+    "from speechmusic.teaching.checks import check_namespace as _check_namespace\n"
     "print('CHECKS ' + _json.dumps(_check_namespace(globals())))\n"
 )
 ACCURACY_LINE = re.compile(r"^test accuracy: (\d+\.\d) %$", re.MULTILINE)
@@ -37,7 +37,7 @@ POOLED_ACCURACY_LINE = re.compile(r"^pooled model test accuracy: (\d+\.\d) %$", 
 def lab_data(tmp_path_factory, request) -> Path:
     dest = tmp_path_factory.mktemp("lab") / "data"
     try:
-        import speechmusic.synth  # noqa: F401
+        import speechmusic.data.synth  # noqa: F401
     except ImportError:
         return make_lab_dataset(dest, n_train=60, n_test=20, seed=0)[0]
     # The session's synthetic set (seed 0, 60 + 20 per class: what make_lab_dataset generates),

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from lab_data import make_lab_dataset
 from lab_reference import REPO
 

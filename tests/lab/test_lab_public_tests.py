@@ -6,16 +6,15 @@ How often a typical mistake's actual cause is named is measured in ``test_lab_di
 from __future__ import annotations
 
 import importlib.util
-import re
 import sys
 
 import numpy as np
 import pytest
-
-import speechmusic.lab.public_tests as pt
 from lab_mistakes import CATALOGUE
 from lab_reference import REPO, fake_dataset, solution_functions, solution_namespace
 from lab_variants import VARIANTS
+
+import speechmusic.teaching.public_tests as pt
 
 GREEN_PASSED = "\033[92mAll tests passed!\033[0m"
 SOLUTION = solution_functions()

@@ -21,7 +21,6 @@ from urllib.parse import unquote
 import numpy as np
 import soundfile as sf
 
-
 # --- audio ------------------------------------------------------------------------------------
 
 

@@ -26,7 +26,7 @@ def local_network_only(monkeypatch):
 @pytest.fixture(autouse=True)
 def no_backoff(monkeypatch):
     """Retries happen at once: tests check that they happen, not how long they wait."""
-    from speechmusic.sources import download
+    from speechmusic.data.sources import download
 
     monkeypatch.setattr(download, "_sleep", lambda seconds: None)
 

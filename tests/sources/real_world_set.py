@@ -18,7 +18,7 @@ import numpy as np
 import soundfile as sf
 
 from sources.archive_server import melody, voice
-from speechmusic.sources.real_world import FIELDS
+from speechmusic.data.sources.real_world import FIELDS
 
 
 @dataclass(frozen=True)

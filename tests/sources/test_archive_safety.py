@@ -12,7 +12,7 @@ import pytest
 
 from sources.archive_server import clips_under, encode, files_under, hostile_tar, librispeech_tar, voice, zip_with
 from speechmusic.cli import main as cli
-from speechmusic.sources.archive import (
+from speechmusic.data.sources.archive import (
     ArchiveError,
     ArchiveLimits,
     UnsafeArchiveError,

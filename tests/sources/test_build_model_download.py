@@ -8,12 +8,12 @@ import pytest
 from sources.archive_server import LocalServer
 from sources.real_world_set import originals, serve, write_manifest
 from speechmusic import cli
-from speechmusic import default_model as dm
+from speechmusic.apps import default_model as dm
 
 
 @pytest.mark.slow
 def test_build_model_from_downloaded_originals(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(dm, "DEFAULT_RECIPE", dataclasses.replace(dm.DEFAULT_RECIPE, synthetic_per_class=2))
+    monkeypatch.setattr(dm.build, "DEFAULT_RECIPE", dataclasses.replace(dm.DEFAULT_RECIPE, synthetic_per_class=2))
     files = originals()
     listing = write_manifest(tmp_path / "list.csv", files)
     with LocalServer() as server:
@@ -27,7 +27,7 @@ def test_build_model_from_downloaded_originals(tmp_path, monkeypatch, capsys):
     assert (folder / "manifest.csv").is_file() and (folder / "ATTRIBUTION.md").is_file()
     assert summary["data"]["real_clips"] == 8 and summary["data"]["sources"] == 7
     assert summary["data"]["differences_from_list"]  # not the packaged list: recorded in the model
-    from speechmusic.pipeline import load_classifier
+    from speechmusic.apps.pipeline import load_classifier
 
     model = load_classifier(tmp_path / "m.npz")
     assert model.calibration is not None and model.metadata["data"]["fingerprint"] == summary["data"]["fingerprint"]

@@ -7,19 +7,19 @@ import hashlib
 import pytest
 
 from sources.archive_server import closed_port_url
-from speechmusic.errors import ParameterError
-from speechmusic.sources.download import (
+from speechmusic.core.errors import ParameterError
+from speechmusic.data.sources.download import (
     ArchiveSpec,
     Checksum,
     ChecksumError,
     DownloadError,
-    RemoteStream,
     download_archive,
     expected_checksum,
     find_cached,
     manual_instructions,
     parse_sha256,
 )
+from speechmusic.data.sources.streaming import RemoteStream
 
 PAYLOAD = bytes(range(256)) * 4096  # 1 MiB, recognisable at every offset
 SHA = hashlib.sha256(PAYLOAD).hexdigest()

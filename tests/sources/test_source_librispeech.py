@@ -10,10 +10,10 @@ import pytest
 import soundfile as sf
 
 from sources.archive_server import clips_under, closed_port_url
-from speechmusic.audio import frame_energy_db
 from speechmusic.cli import main as cli
-from speechmusic.sources import librispeech
-from speechmusic.sources.engine import collect
+from speechmusic.core.audio import frame_energy_db
+from speechmusic.data.sources import librispeech
+from speechmusic.data.sources.engine import collect
 
 DEV_CLEAN_SPEAKERS = {"84", "174", "251", "422", "652", "777", "1272", "1462"}
 
@@ -228,7 +228,7 @@ def test_short_utterances_are_not_padded(server, tmp_path):
 
 
 def test_invalid_counts_are_rejected(tmp_path):
-    from speechmusic.errors import ParameterError
+    from speechmusic.core.errors import ParameterError
 
     with pytest.raises(ParameterError):
         collect(librispeech.source(), tmp_path, n_train=-1, n_test=1)
@@ -256,7 +256,7 @@ def test_connection_lost_for_good_mid_stream_keeps_nothing(server, tmp_path, lib
 
 
 def test_interruption_while_making_clips_keeps_nothing(server, tmp_path, libri_dev, monkeypatch):
-    from speechmusic.sources import engine
+    from speechmusic.data.sources import engine
 
     calls = []
     real_decode = engine.decode
@@ -276,7 +276,7 @@ def test_interruption_while_making_clips_keeps_nothing(server, tmp_path, libri_d
 
 
 def test_failure_while_moving_clips_in_removes_the_ones_already_moved(server, tmp_path, libri_dev, monkeypatch):
-    from speechmusic.ingest import ClipWriter
+    from speechmusic.data.ingest import ClipWriter
 
     data = tmp_path / "data"
     url = server.add("dev-clean.tar.gz", libri_dev)
@@ -303,7 +303,7 @@ def test_failure_while_moving_clips_in_removes_the_ones_already_moved(server, tm
 
 
 def test_speech_and_pitch_shift_sources_select_utterances_alike():
-    from speechmusic.sources import pitchshift
+    from speechmusic.data.sources import pitchshift
 
     speech, shifted = librispeech.source("dev-clean"), pitchshift.source("test-clean")
     for src in (speech, shifted):

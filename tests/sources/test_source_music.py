@@ -13,7 +13,7 @@ import soundfile as sf
 
 from sources.archive_server import _add_bytes, clips_under, closed_port_url, encode, gtzan_zip
 from speechmusic.cli import main as cli
-from speechmusic.sources import fetch, gtzan, musan, pitchshift, quickstart
+from speechmusic.data.sources import fetch, gtzan, musan, pitchshift, quickstart
 
 
 def manifest(data: Path) -> list[dict]:

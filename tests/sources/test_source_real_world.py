@@ -20,18 +20,18 @@ import soundfile as sf
 
 from sources.archive_server import clips_under, closed_port_url, files_under
 from sources.real_world_set import CLIPS, originals, serve, write_manifest
-from speechmusic.audio import decode
 from speechmusic.cli import main as cli
-from speechmusic.errors import ParameterError
-from speechmusic.sources import ChecksumError, DownloadError, NotFoundError, fetch, real_world
-from speechmusic.sources.real_world import (
+from speechmusic.core.audio import decode
+from speechmusic.core.errors import ParameterError
+from speechmusic.data.sources import ChecksumError, DownloadError, NotFoundError, fetch, real_world
+from speechmusic.data.sources.real_world import (
     ATTRIBUTION_NAME,
     FOLDER_FIELDS,
     assign_splits,
-    build_real_world_folder,
     licence_family,
     load_manifest,
 )
+from speechmusic.data.sources.real_world_folder import build_real_world_folder
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "real-world"
 
@@ -288,7 +288,7 @@ def test_attribution_file(server, tmp_path, files, manifest):
     data = tmp_path / "data"
     assert run_lab(server, data, manifest, "--train", "20", "--test", "20") == 0
     text = (data / ATTRIBUTION_NAME).read_text()
-    for clip_id, label, name, start, duration, licence, attribution in CLIPS:
+    for clip_id, _label, _name, _start, _duration, licence, attribution in CLIPS:
         assert f"`{clip_id}`" in text and attribution in text and licence in text
     for heading in ("## CC0 (https://creativecommons.org/publicdomain/zero/1.0/)", "## CC BY-SA 4.0",
                     "## CC BY (version not stated)", "## MIT", "## Apache-2.0"):

@@ -7,8 +7,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from ..cli import HelpFormatter
-from .common import is_stream, print_json, refuse_existing
+from speechmusic.commands.common import HelpFormatter, is_stream, print_json, refuse_existing
 
 EXAMPLES = """\
 examples:
@@ -66,8 +65,8 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     import warnings
 
-    from ..default_model import attribution_path, build_default_model
-    from ..errors import ParameterError
+    from speechmusic.apps.default_model import attribution_path, build_default_model
+    from speechmusic.core.errors import ParameterError
 
     if args.report is not None and args.no_measure:
         raise ParameterError("--report needs the measurements: drop --no-measure")
@@ -80,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     say = (lambda text: None) if args.quiet else (lambda text: print(text, file=sys.stderr, flush=True))
     folder = args.real_world
     if args.download is not None:
-        from ..sources.real_world import build_real_world_folder
+        from speechmusic.data.sources.real_world_folder import build_real_world_folder
 
         report = build_real_world_folder(args.download, manifest=args.real_world_manifest, base_url=args.mirror,
                                          progress=not args.quiet, log=say)

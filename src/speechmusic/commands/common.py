@@ -1,13 +1,70 @@
-"""Small helpers shared by the train / evaluate / predict / segment / grade / check commands."""
+"""What every command shares: the help formatter, the warning/error wrapper, argument helpers.
+
+One home for the command line's conventions: :class:`HelpFormatter` (every parser),
+:func:`run_guarded` (one line ``error: ...`` and exit code 2 for the errors the package raises on
+purpose, 130 on Ctrl-C, warnings as ``warning: ...`` lines) and small argument and output helpers.
+"""
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
+import warnings
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
-from ..errors import ParameterError, SpeechMusicError
+from speechmusic.core.errors import ParameterError, SpeechMusicError
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """Keeps the examples in descriptions as written and shows meaningful defaults.
+
+    Options whose default is None, False or empty, or whose help already names the default, are
+    shown without a "(default: ...)" suffix; numbers are shown as written (600, not 600.0).
+    """
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        default = action.default
+        if default is None or default is False or default == "" or default is argparse.SUPPRESS or "default" in text or (
+            default is True and action.const is False  # a --no-X switch
+        ):
+            return text
+        if isinstance(default, float):
+            return f"{text} (default: {default:g})"
+        return super()._get_help_string(action)
+
+
+def show_warning(message, category, filename, lineno, file=None, line=None):
+    """``warnings.showwarning`` for the command line: one ``warning: ...`` line on stderr."""
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def run_guarded(run: Callable[[], int | None], *, debug: bool = False,
+                interrupted: str = "interrupted") -> int:
+    """Run a command and turn what it raises into an exit code.
+
+    Warnings print as one ``warning: ...`` line (unless ``debug``); an error the package raises on
+    purpose (:class:`~speechmusic.core.errors.SpeechMusicError`) or an ``OSError`` (disk full,
+    permissions, a file that exists ...) prints one ``error: ...`` line and gives 2 (``debug``
+    re-raises it for the traceback); Ctrl-C prints ``interrupted`` and gives 130.
+    """
+    previous = warnings.showwarning
+    if not debug:
+        warnings.showwarning = show_warning
+    try:
+        return int(run() or 0)
+    except KeyboardInterrupt:
+        print(interrupted, file=sys.stderr)
+        return 130
+    except (SpeechMusicError, OSError) as error:
+        if debug:
+            raise
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        warnings.showwarning = previous
 
 
 def add_data_dir(parser, *, help_text: str = "dataset folder (default: $SPEECHMUSIC_DATA or ./data)") -> None:
@@ -33,7 +90,6 @@ def add_model_or_default(parser) -> None:
 
 def _number_parser(kind: type, minimum: float, inclusive: bool):
     """An argparse ``type`` accepting finite numbers of ``kind`` above (or at) ``minimum``."""
-    import argparse
     import math
 
     noun = "a number" if kind is float else "a whole number"
@@ -71,7 +127,7 @@ def expand_folders(paths: Iterable[Path], *, find: Callable[[Path], list[Path]],
         Files and folders in the order given.
     find : callable
         ``folder -> list of Path``: the inputs a folder stands for, in the order to process them
-        (:func:`speechmusic.audio.find_audio_files` for recordings).
+        (:func:`speechmusic.core.audio.find_audio_files` for recordings).
     what : str
         What ``find`` looks for, for the error message: ``"audio files"``, ``".ipynb files"``.
 
@@ -87,7 +143,7 @@ def expand_folders(paths: Iterable[Path], *, find: Callable[[Path], list[Path]],
 
     Examples
     --------
-    >>> from speechmusic.audio import find_audio_files
+    >>> from speechmusic.core.audio import find_audio_files
     >>> expand_folders([Path("talk.wav"), Path("recordings")], find=find_audio_files,
     ...                what="audio files")                      # doctest: +SKIP
     [PosixPath('talk.wav'), PosixPath('recordings/a.flac'), PosixPath('recordings/b/c.mp3')]

@@ -8,15 +8,13 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
-
-from ..config import CLASS_NAMES, DEFAULT_PARAMS, SPLITS
-from ..dataset import load_dataset, resolve_data_dir
-from ..errors import DatasetError, SpeechMusicError
-from ..features import flatten_features, pooled_features
-from ..fileio import write_text
-from ..model import LogisticRegression
-from .common import add_data_dir, counted, non_negative_int, positive_float
+from speechmusic.commands.common import HelpFormatter, add_data_dir, counted, non_negative_int, positive_float
+from speechmusic.core.config import CLASS_NAMES, DEFAULT_PARAMS, SPLITS
+from speechmusic.core.errors import DatasetError, SpeechMusicError
+from speechmusic.core.features import flatten_features, pooled_features
+from speechmusic.core.fileio import write_text
+from speechmusic.core.model import LogisticRegression
+from speechmusic.data.dataset import load_dataset, resolve_data_dir
 
 EXAMPLES = """\
 examples:
@@ -39,8 +37,7 @@ WRITTEN_BY = "speechmusic demo"
 
 
 def register(subparsers) -> None:
-    from ..cli import HelpFormatter
-
+    
     parser = subparsers.add_parser(
         "demo",
         help="build the offline dataset if needed, train the lab's model, write a report",
@@ -121,7 +118,7 @@ def check_output_folder(out: Path, *, overwrite: bool = False) -> list[str]:
 
 
 def _has_any_audio(data_dir: Path) -> bool:
-    from ..audio import is_audio_path
+    from speechmusic.core.audio import is_audio_path
 
     for split in SPLITS:
         for name in CLASS_NAMES:
@@ -131,6 +128,7 @@ def _has_any_audio(data_dir: Path) -> bool:
     return False
 
 
+# long: the demo's steps in the order they print (data, features, training, report).
 def run_demo(
     data_dir: Path | None = None,
     out: Path = Path("demo_output"),
@@ -147,7 +145,7 @@ def run_demo(
     Files in ``out`` are replaced only when an earlier demo run wrote them (see
     :func:`check_output_folder`), or with ``overwrite``; nothing else in ``out`` is touched.
     """
-    from .. import plots
+    from speechmusic.apps import plots
 
     out = Path(out)
     replaced = check_output_folder(out, overwrite=overwrite)
@@ -155,7 +153,7 @@ def run_demo(
     timings = {}
     generated = False
     if not _has_any_audio(data_dir):
-        from ..synth import build_synthetic_dataset
+        from speechmusic.data.synth import build_synthetic_dataset
 
         log(f"{data_dir} holds no audio yet: generating the synthetic dataset (seed {seed}) ...")
         start = time.perf_counter()

@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..dataset import resolve_data_dir
+from speechmusic.commands.common import HelpFormatter
+from speechmusic.data.dataset import resolve_data_dir
 
 EXAMPLES = """\
 sources:
@@ -41,8 +42,8 @@ Files placed in DATA_DIR/.cache/downloads/ are used without the network. Offline
 
 def add_download_arguments(parser: argparse.ArgumentParser, *, source_required: bool = True) -> None:
     """The options shared by ``speechmusic download`` and ``download_samples.py``."""
-    from ..sources import SOURCE_NAMES
-    from ..sources.download import DEFAULT_RETRIES
+    from speechmusic.data.sources import SOURCE_NAMES
+    from speechmusic.data.sources.download import DEFAULT_RETRIES
 
     parser.add_argument("--source", choices=SOURCE_NAMES, required=source_required, help="where the clips come from")
     parser.add_argument("--data-dir", type=Path, default=None, help="dataset folder (default: $SPEECHMUSIC_DATA or ./data)")
@@ -98,8 +99,7 @@ def _positive(text: str) -> int:
 
 
 def register(subparsers) -> None:
-    from ..cli import HelpFormatter
-
+    
     parser = subparsers.add_parser(
         "download",
         help="get real (LibriSpeech, GTZAN, MUSAN, real-world) or synthetic clips into the data folder",
@@ -113,7 +113,7 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the download the parsed options describe; errors propagate (the caller prints them)."""
-    from ..sources import fetch
+    from speechmusic.data.sources import fetch
 
     data_dir = resolve_data_dir(args.data_dir)
     reports = fetch(

@@ -6,11 +6,18 @@ import argparse
 
 import numpy as np
 
-from ..config import CLASS_NAMES
-from ..dataset import load_split, resolve_data_dir
-from ..pipeline import resolve_classifier
-from ..cli import HelpFormatter
-from .common import add_data_dir, add_model_or_default, counted, non_negative_int, print_json
+from speechmusic.apps.pipeline import resolve_classifier
+from speechmusic.commands.common import (
+    HelpFormatter,
+    add_data_dir,
+    add_model_or_default,
+    counted,
+    non_negative_int,
+    print_json,
+)
+from speechmusic.core.config import CLASS_NAMES
+from speechmusic.core.model import labels_from_probability
+from speechmusic.data.dataset import load_split, resolve_data_dir
 
 EXAMPLES = """\
 examples:
@@ -99,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     X, y, paths = load_split(data_dir, "test", cache=not args.no_cache, params=classifier.params,
                              dtype=np.float32, progress=not args.quiet)
     probability = classifier.speech_probability(X)
-    predicted = (probability > 0.5).astype(np.int64)
+    predicted = labels_from_probability(probability)
     report = classification_report(y, predicted, classifier.class_names)
     wrong = np.flatnonzero(predicted != y)
     report.update(

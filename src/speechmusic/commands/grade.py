@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..errors import ParameterError
-from ..grading import DEFAULT_CHECK_TIMEOUT, DEFAULT_TIMEOUT, grade_notebooks
-from ..cli import HelpFormatter
-from .common import counted, expand_folders, positive_float, positive_int, print_json
+from speechmusic.commands.common import HelpFormatter, counted, expand_folders, positive_float, positive_int, print_json
+from speechmusic.core.errors import ParameterError
+from speechmusic.teaching.grading import DEFAULT_CHECK_TIMEOUT, DEFAULT_TIMEOUT, grade_notebooks
 
 EXAMPLES = """\
 examples:

@@ -6,11 +6,18 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..audio import find_audio_files
-from ..errors import AudioError, ParameterError
-from ..pipeline import SILENCE, predict_file, resolve_classifier
-from ..cli import HelpFormatter
-from .common import add_model_or_default, counted, expand_folders, positive_float, print_json, write_stdout
+from speechmusic.apps.pipeline import SILENCE, predict_file, resolve_classifier
+from speechmusic.commands.common import (
+    HelpFormatter,
+    add_model_or_default,
+    counted,
+    expand_folders,
+    positive_float,
+    print_json,
+    write_stdout,
+)
+from speechmusic.core.audio import find_audio_files
+from speechmusic.core.errors import AudioError, ParameterError
 
 EXAMPLES = """\
 examples:

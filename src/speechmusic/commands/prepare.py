@@ -6,10 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..config import CLASS_NAMES, SPLITS
-from ..dataset import resolve_data_dir
-from ..ingest import prepare_from_folder
-from .common import add_data_dir, counted, positive_int
+from speechmusic.commands.common import HelpFormatter, add_data_dir, counted, positive_int
+from speechmusic.core.config import CLASS_NAMES, SPLITS
+from speechmusic.data.dataset import resolve_data_dir
+from speechmusic.data.ingest import prepare_from_folder
 
 EXAMPLES = """\
 examples:
@@ -28,8 +28,7 @@ an error (message on stderr).
 
 
 def register(subparsers) -> None:
-    from ..cli import HelpFormatter
-
+    
     parser = subparsers.add_parser(
         "prepare",
         help="cut your own recordings into 3-s clips in the dataset layout",

@@ -6,16 +6,20 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..errors import ParameterError
-from ..pipeline import resolve_classifier
-from ..segmentation import (
-    DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, SEGMENT_FORMATS, format_segments, plot_segmentation, segment_file,
-    write_segments,
+from speechmusic.apps.pipeline import resolve_classifier
+from speechmusic.apps.segment_formats import SEGMENT_FORMATS, format_segments, write_segments
+from speechmusic.apps.segmentation import DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, plot_segmentation, segment_file
+from speechmusic.commands.common import (
+    HelpFormatter,
+    add_model_or_default,
+    counted,
+    non_negative_float,
+    positive_float,
+    print_json,
+    refuse_existing,
+    write_stdout,
 )
-from ..cli import HelpFormatter
-from .common import (
-    add_model_or_default, counted, non_negative_float, positive_float, print_json, refuse_existing, write_stdout,
-)
+from speechmusic.core.errors import ParameterError
 
 EXAMPLES = """\
 examples:
@@ -129,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
         write_segments(result, path, fmt, overwrite=args.overwrite, **about)
     n_segments = counted(len(result.segments), "segment")
     if args.plot is not None:
-        from ..plots import save_figure
+        from speechmusic.apps.plots import save_figure
 
         figure = plot_segmentation(result, title=f"{args.file.name}: {n_segments}")
         save_figure(figure, args.plot, overwrite=args.overwrite)

@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
-from ..config import CLASS_NAMES
-from ..dataset import load_split, resolve_data_dir
-from ..errors import DatasetError, ParameterError
-from ..features import FEATURE_KINDS
-from ..pipeline import DEFAULT_FEATURE_KIND, TRAINING_DEFAULTS, save_classifier, train_classifier
-from ..cli import HelpFormatter
-from .common import (
-    add_data_dir, counted, is_stream, non_negative_float, positive_float, non_negative_int, print_json, refuse_existing,
+from speechmusic.apps.pipeline import DEFAULT_FEATURE_KIND, TRAINING_DEFAULTS, save_classifier, train_classifier
+from speechmusic.commands.common import (
+    HelpFormatter,
+    add_data_dir,
+    counted,
+    is_stream,
+    non_negative_float,
+    non_negative_int,
+    positive_float,
+    print_json,
+    refuse_existing,
 )
+from speechmusic.core.config import CLASS_NAMES
+from speechmusic.core.errors import ParameterError
+from speechmusic.core.features import FEATURE_KINDS
+from speechmusic.data.dataset import load_split, resolve_data_dir
+from speechmusic.data.splits import recording_groups, validation_mask
 
 EXAMPLES = f"""\
 examples:
@@ -87,45 +94,6 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
-def recording_groups(paths: list[Path], data_dir: Path) -> list[str]:
-    """Which recording each clip came from (manifest's ``original``), else the clip itself.
-
-    Clips cut from one recording must stay on one side of a validation split, or the score
-    measures memory of that recording rather than generalisation.
-    """
-    from ..ingest import read_manifest
-
-    origin = {}
-    for record in read_manifest(data_dir):
-        origin[(data_dir / record.path).resolve()] = f"{record.source}:{record.original}"
-    return [origin.get(Path(p).resolve(), str(p)) for p in paths]
-
-
-def validation_mask(labels: np.ndarray, groups: list[str], fraction: float, seed: int) -> np.ndarray:
-    """Boolean mask of held-out clips: about ``fraction`` of each class's recordings, chosen by ``seed``.
-
-    Each class keeps at least one recording on each side.
-    """
-    if not 0 < fraction < 1:
-        raise ParameterError(f"--validation must be between 0 and 1 (exclusive), got {fraction}")
-    rng = np.random.default_rng(seed)
-    held = np.zeros(len(labels), dtype=bool)
-    for label in (0, 1):
-        by_group: dict[str, list[int]] = defaultdict(list)
-        for i in np.flatnonzero(labels == label):
-            by_group[groups[i]].append(int(i))
-        names = sorted(by_group)
-        if len(names) < 2:
-            raise DatasetError(
-                f"--validation needs at least two {CLASS_NAMES[label]} recordings in the training split, "
-                f"found {len(names)}"
-            )
-        count = min(len(names) - 1, max(1, int(round(fraction * len(names)))))
-        for name in rng.choice(names, size=count, replace=False):
-            held[by_group[name]] = True
-    return held
-
-
 def run(args: argparse.Namespace) -> int:
     if is_stream(args.model):
         raise ParameterError(f"{args.model} is not a regular file: a model must be saved as a file (.npz)")
@@ -159,9 +127,9 @@ def run(args: argparse.Namespace) -> int:
         standardize=args.standardize,
     )
     seconds = time.perf_counter() - start
-    train_accuracy = float(np.mean((classifier.speech_probability(X_fit) > 0.5) == y_fit))
+    train_accuracy = classifier.score(X_fit, y_fit)
     if held.any():
-        validation_accuracy = float(np.mean((classifier.speech_probability(X[held]) > 0.5) == y[held]))
+        validation_accuracy = classifier.score(X[held], y[held])
     model = classifier.model
     summary.update(
         learning_rate=model.learning_rate,

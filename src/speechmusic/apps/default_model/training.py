@@ -1,0 +1,281 @@
+"""Training the recipe: models without some sources, out-of-fold log-odds, calibration data."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from speechmusic.apps.calibration import (
+    PlattCalibration,
+    fit_platt,
+)
+from speechmusic.apps.default_model.pool import Pool, RealSet, mix_signal, signal_windows
+from speechmusic.apps.default_model.recipe import DEFAULT_RECIPE, Recipe
+from speechmusic.apps.evaluation import ClipWindows, fit_vectors
+from speechmusic.core.config import LABELS
+from speechmusic.core.errors import DatasetError, ParameterError
+from speechmusic.core.features import to_vectors
+
+# --------------------------------------------------------------------------------- training
+
+def fit_pool(pool: Pool, recipe: Recipe, *, exclude: Sequence[str] = ()):
+    """The recipe's logistic regression on every example of ``pool`` not made from ``exclude``."""
+    keep = pool.without(exclude)
+    y = pool.labels[keep]
+    if len(np.unique(y)) < 2:
+        raise DatasetError("the training examples left hold only one class")
+    return fit_vectors(pool.vectors[keep], y, feature_kind=recipe.feature_kind)
+
+
+def _test_vectors(windows: ClipWindows, kind: str) -> np.ndarray:
+    return to_vectors(windows.features, kind=kind, params=windows.params)
+
+
+@dataclass
+class OutOfFold:
+    """Log-odds of every test window, each from the model that did not see the window's source."""
+
+    log_odds: np.ndarray  # (n_windows,), NaN for silent windows and for sources not scored
+    windows: ClipWindows
+    fold: list[str] = field(default_factory=list)  # per clip: the held-out source that scored it
+
+
+def out_of_fold_log_odds(
+    pool: Pool,
+    recipe: Recipe,
+    tests: dict[str, tuple[np.ndarray, ClipWindows]],
+    *,
+    sources: Sequence[str],
+    exclude: Sequence[str] = (),
+    progress: Callable | None = None,
+) -> dict[str, OutOfFold]:
+    """Leave-one-source-out over ``sources``: each one's test windows scored by a model trained without it.
+
+    Parameters
+    ----------
+    pool : Pool
+    recipe : Recipe
+    tests : {name: (vectors, windows)}
+        Test windows (every condition of the same clips) and their vectors.
+    sources : sequence of str
+        The sources to hold out in turn.
+    exclude : sequence of str
+        Sources left out of every model as well (the outer held-out source of a nested run).
+    progress : callable or None
+        Called with each source once it is done.
+    """
+    out = {name: OutOfFold(log_odds=np.full(len(w.clip_index), np.nan), windows=w, fold=[""] * len(w.clips))
+           for name, (_, w) in tests.items()}
+    for source in sources:
+        model = fit_pool(pool, recipe, exclude=[source, *exclude])
+        for name, (vectors, windows) in tests.items():
+            clip_source = np.array([c.source for c in windows.clips])
+            rows = (clip_source[windows.clip_index] == source) & ~windows.silent
+            if rows.any():
+                out[name].log_odds[rows] = model.decision_function(vectors[rows])
+            for i in np.flatnonzero(clip_source == source):
+                out[name].fold[i] = source
+        if progress is not None:
+            progress(source)
+    return out
+
+
+def source_folds(real: RealSet, n_folds: int) -> list[list[str]]:
+    """The sources dealt into ``n_folds`` groups, each with speech and music sources (deterministic).
+
+    Sources are taken in the order of the sha256 of their name, speech-only sources first, then
+    music-only ones, then those with both, and dealt in turn; so every fold gets sources of both
+    classes whenever there are at least ``n_folds`` of each.
+    """
+    if n_folds < 2:
+        raise ParameterError(f"n_folds must be at least 2, got {n_folds}")
+    labels: dict[str, set] = {}
+    for clip in real.clips:
+        labels.setdefault(clip.source, set()).add(clip.label)
+    order = lambda s: hashlib.sha256(s.encode("utf-8")).hexdigest()  # noqa: E731
+    groups = [sorted((s for s, ls in labels.items() if ls == {LABELS["speech"]}), key=order),
+              sorted((s for s, ls in labels.items() if ls == {LABELS["music"]}), key=order),
+              sorted((s for s, ls in labels.items() if len(ls) == 2), key=order)]
+    folds: list[list[str]] = [[] for _ in range(n_folds)]
+    turn = 0
+    for group in groups:
+        for source in group:
+            folds[turn % n_folds].append(source)
+            turn += 1
+    return [sorted(f) for f in folds]
+
+
+def _clip_weights(clip_index: np.ndarray) -> np.ndarray:
+    """1 / (windows of the same recording): every recording counts once."""
+    counts = np.bincount(clip_index)
+    return 1.0 / counts[clip_index]
+
+
+def _order(name: str) -> str:
+    return hashlib.sha256(name.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class CalibrationMixes:
+    """Held-out speech over music for the calibration: one mix per real speech clip.
+
+    Each speech source is paired with one music source (a fixed matching, :func:`calibration_mixes`);
+    a mix of the pair (a, b) is scored by a model trained without *both* a and b, so it is as
+    new to that model as a held-out clip is in leave-one-source-out.
+
+    Attributes
+    ----------
+    vectors : np.ndarray
+        ``(n_windows, n_features)`` of the mixes' windows (cut as ``predict`` cuts a file).
+    mix_index : np.ndarray
+        ``(n_windows,)``: which mix each window belongs to.
+    pairs : list of (str, str)
+        ``(speech source, music source)`` of each mix.
+    items : list of dict
+        What each mix is (:func:`plan_mixes` items).
+    """
+
+    vectors: np.ndarray
+    mix_index: np.ndarray
+    pairs: list
+    items: list
+
+
+def calibration_mixes(real: RealSet, recipe: Recipe = DEFAULT_RECIPE) -> CalibrationMixes:
+    """One mix per speech clip over music of its speech source's partner, at -5..-20 dB in turn (deterministic).
+
+    Speech sources and music sources are each taken in the order of the sha256 of their name; the
+    i-th speech source is paired with the i-th music source (cycling, never with itself). Every
+    speech clip of a source is laid over a music clip of its partner, the levels of
+    ``recipe.mix_levels_db`` in turn, at a random offset of the music. No mix is made when
+    ``recipe.mixes_per_speech_clip`` is 0 (the recipe then does not use the convention).
+    """
+    kind = recipe.feature_kind
+    has: dict[str, set] = {}
+    for clip in real.clips:
+        has.setdefault(clip.source, set()).add(clip.label)
+    speech_sources = sorted((s for s, ls in has.items() if LABELS["speech"] in ls), key=_order)
+    music_sources = sorted((s for s, ls in has.items() if LABELS["music"] in ls), key=_order)
+    rng = np.random.default_rng([recipe.seed, 3])
+    items, pairs, vectors, index = [], [], [], []
+    if recipe.mixes_per_speech_clip > 0 and music_sources:
+        turn = 0
+        for i, source in enumerate(speech_sources):
+            partners = [m for m in music_sources if m != source]
+            if not partners:
+                continue
+            partner = partners[i % len(partners)]
+            music = [k for k, c in enumerate(real.clips) if c.source == partner and c.label == LABELS["music"]]
+            for k, clip in enumerate(real.clips):
+                if clip.source != source or clip.label != LABELS["speech"]:
+                    continue
+                item = {"speech": k, "music": music[int(rng.integers(len(music)))],
+                        "level_db": float(recipe.mix_levels_db[turn % len(recipe.mix_levels_db)]),
+                        "offset": float(rng.random())}
+                turn += 1
+                features, silent = signal_windows(mix_signal(real, item), params=real.params)
+                if (~silent).any():
+                    vectors.append(to_vectors(features[~silent], kind=kind, params=real.params))
+                    index.append(np.full(int((~silent).sum()), len(items), dtype=np.int64))
+                    items.append(item)
+                    pairs.append((source, partner))
+    n_features = to_vectors(real.test.features[:1], kind=kind, params=real.params).shape[1]
+    return CalibrationMixes(
+        vectors=np.concatenate(vectors) if vectors else np.empty((0, n_features)),
+        mix_index=np.concatenate(index) if index else np.empty(0, dtype=np.int64), pairs=pairs, items=items)
+
+
+@dataclass
+class CalibrationData:
+    """Held-out log-odds with their labels and weights: what Platt scaling is fitted on."""
+
+    log_odds: np.ndarray
+    labels: np.ndarray
+    weights: np.ndarray  # every recording (clip or mix) counts once
+    kind: np.ndarray  # "clip" or "mix"
+
+    def fit(self) -> PlattCalibration:
+        """Platt scaling on every held-out window, the two classes weighing the same.
+
+        Windows rather than recordings are the unit because windows are what the model scores
+        (``segment`` uses them one by one; ``predict`` averages them); the classes are balanced so
+        that p = 0.5 stays the point of equal odds whatever the share of speech in this set
+        (speech over music counts as speech).
+        """
+        w = np.ones_like(self.log_odds)
+        speech, music = w[self.labels == 1].sum(), w[self.labels == 0].sum()
+        if speech > 0 and music > 0:
+            w[self.labels == 1] *= music / speech
+        return fit_platt(self.log_odds, self.labels, sample_weight=w)
+
+
+def mix_log_odds(pool: Pool, recipe: Recipe, mixes: CalibrationMixes, *, exclude: Sequence[str] = ()
+                 ) -> np.ndarray:
+    """Log-odds of every calibration-mix window, each by a model trained without both sources of its mix.
+
+    Mixes made from a source in ``exclude`` are not scored (NaN).
+    """
+    out = np.full(len(mixes.mix_index), np.nan)
+    excluded = set(exclude)
+    for pair in sorted(set(mixes.pairs)):
+        if excluded & set(pair):
+            continue
+        model = fit_pool(pool, recipe, exclude=[*pair, *exclude])
+        rows = np.isin(mixes.mix_index, [i for i, p in enumerate(mixes.pairs) if p == pair])
+        out[rows] = model.decision_function(mixes.vectors[rows])
+    return out
+
+
+def calibration_data(clean: OutOfFold, mixes: CalibrationMixes | None, mix_z: np.ndarray | None) -> CalibrationData:
+    """The real clips' out-of-fold log-odds and, when given, the held-out mixes', in one set."""
+    keep = np.isfinite(clean.log_odds)
+    index = clean.windows.clip_index[keep]
+    parts = [(clean.log_odds[keep], np.array([c.label for c in clean.windows.clips])[index],
+              _clip_weights(clean.windows.clip_index)[keep], "clip")]
+    if mixes is not None and mix_z is not None and np.isfinite(mix_z).any():
+        use = np.isfinite(mix_z)
+        parts.append((mix_z[use], np.ones(int(use.sum()), dtype=np.int64), _clip_weights(mixes.mix_index)[use], "mix"))
+    return CalibrationData(log_odds=np.concatenate([p[0] for p in parts]),
+                           labels=np.concatenate([p[1] for p in parts]).astype(np.int64),
+                           weights=np.concatenate([p[2] for p in parts]),
+                           kind=np.concatenate([np.full(p[0].size, p[3]) for p in parts]))
+
+
+def train_recipe(
+    pool: Pool,
+    real: RealSet,
+    recipe: Recipe = DEFAULT_RECIPE,
+    *,
+    exclude: Sequence[str] = (),
+    mixes: CalibrationMixes | None = None,
+    clean: tuple[np.ndarray, ClipWindows] | None = None,
+    progress: Callable | None = None,
+):
+    """The recipe's model and its calibration, trained without ``exclude``.
+
+    The calibration is fitted on held-out real data of every remaining source: the real clips'
+    leave-one-source-out log-odds and the calibration mixes' leave-pair-out log-odds
+    (:func:`calibration_mixes`; computed here when ``mixes`` is None), both without ``exclude``.
+
+    Returns
+    -------
+    Classifier
+        With its :class:`~speechmusic.apps.calibration.PlattCalibration`.
+    CalibrationData
+        What the calibration was fitted on.
+    """
+    from speechmusic.apps.pipeline import Classifier
+
+    clean = clean or (_test_vectors(real.test, recipe.feature_kind), real.test)
+    mixes = calibration_mixes(real, recipe) if mixes is None else mixes
+    remaining = [s for s in real.sources if s not in set(exclude)]
+    oof = out_of_fold_log_odds(pool, recipe, {"clean": clean}, sources=remaining, exclude=exclude,
+                               progress=progress)["clean"]
+    data = calibration_data(oof, mixes, mix_log_odds(pool, recipe, mixes, exclude=exclude))
+    model = fit_pool(pool, recipe, exclude=exclude)
+    classifier = Classifier(model=model, params=real.params, feature_kind=recipe.feature_kind,
+                            calibration=data.fit())
+    return classifier, data

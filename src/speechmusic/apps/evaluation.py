@@ -1,0 +1,667 @@
+"""Measure classifiers on labelled real recordings: clip verdicts, leave-one-source-out, synthetic-to-real.
+
+A *clip folder* is laid out like ``../shared/real-world``::
+
+    <root>/speech/<id>.<ext>     <root>/music/<id>.<ext>     <root>/manifest.csv (optional)
+
+One file is one labelled recording (any length, rate, channel count or format that
+:mod:`speechmusic.core.audio` decodes). ``manifest.csv``, when present, gives each ``id`` its ``label``
+and the columns used here: ``repo`` (the *source*: the public repository the clip comes from),
+``category`` and ``language``. Without a manifest every file is its own source.
+
+How a recording is scored is exactly how ``speechmusic predict`` scores it
+(:func:`speechmusic.apps.pipeline.predict_file`): non-overlapping windows of the model's clip length
+(3 s), one more aligned with the end when the length is not a multiple, a recording shorter than
+a window zero-padded; the recording's probability of speech is the mean over its windows, windows
+of digital silence left out. The files are decoded and windowed once
+(:func:`load_clip_windows`); every model is then scored on the same spectrograms.
+
+Leave-one-source-out (:func:`leave_one_source_out`): each source in turn is held out, a model is
+trained on the windows of every other source's recordings and scores the held-out recordings.
+Sources, not files, are held out because recordings of one source share speakers, microphones,
+rooms, instruments and production: a split by file would partly measure memory of the source.
+
+Synthetic-to-real (:func:`synthetic_to_real`): the model ``speechmusic train`` makes from the
+synthetic set made for real recordings (``download_samples.py --source synthetic --conditions
+world --train 400``: :data:`SYNTHETIC_CONDITIONS`, :data:`SYNTHETIC_PER_CLASS`) scores every real
+recording.
+
+Scores (:class:`ClipScores`): balanced accuracy (the mean of the speech and music recalls: the
+target figure), accuracy, ranking quality (AUC), and tables by category and language.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from speechmusic.core.config import CLASS_NAMES, DEFAULT_PARAMS, LABELS, FeatureParams
+from speechmusic.core.errors import AudioError, DatasetError, ParameterError
+from speechmusic.core.model import labels_from_probability
+
+#: Name of the optional manifest of a clip folder.
+MANIFEST_NAME = "manifest.csv"
+#: Manifest column naming a recording's source (the unit held out by leave-one-source-out).
+SOURCE_COLUMN = "repo"
+#: The synthetic set of the synthetic-only model: its preset (speechmusic.data.synth.conditions) and
+#: training clips per class (docs/synthetic.md, "How realistic is it?").
+SYNTHETIC_CONDITIONS = "world"
+SYNTHETIC_PER_CLASS = 400
+
+
+@dataclass(frozen=True)
+class ClipInfo:
+    """One labelled recording of a clip folder.
+
+    Attributes
+    ----------
+    id : str
+        File stem (the manifest's ``id``).
+    path : str
+        The file.
+    label : int
+        Music 0, speech 1.
+    source : str
+        Where it comes from (the manifest's ``repo``; the file stem without a manifest).
+    category, language : str
+        From the manifest (empty without one).
+    duration : float
+        Seconds of audio decoded.
+    """
+
+    id: str
+    path: str
+    label: int
+    source: str
+    category: str = ""
+    language: str = ""
+    duration: float = 0.0
+
+    @property
+    def label_name(self) -> str:
+        return CLASS_NAMES[self.label]
+
+
+@dataclass
+class ClipWindows:
+    """The windows of every recording of a clip folder, with their spectrograms.
+
+    Attributes
+    ----------
+    features : np.ndarray
+        float32 ``(n_windows, n_mels, n_frames)``: each window's normalised mel-spectrogram.
+    clip_index : np.ndarray
+        int64 ``(n_windows,)``: which recording (index into ``clips``) each window belongs to.
+    silent : np.ndarray
+        bool ``(n_windows,)``: windows of digital silence (no evidence; left out of verdicts and
+        of training).
+    clips : list of ClipInfo
+    params : FeatureParams
+        Parameters of ``features``.
+    """
+
+    features: np.ndarray
+    clip_index: np.ndarray
+    silent: np.ndarray
+    clips: list[ClipInfo]
+    params: FeatureParams = DEFAULT_PARAMS
+
+    @property
+    def labels(self) -> np.ndarray:
+        """Label of each recording, ``(n_clips,)``."""
+        return np.array([c.label for c in self.clips], dtype=np.int64)
+
+    @property
+    def sources(self) -> np.ndarray:
+        """Source of each recording, ``(n_clips,)``."""
+        return np.array([c.source for c in self.clips])
+
+    @property
+    def window_labels(self) -> np.ndarray:
+        """Label of each window, ``(n_windows,)``."""
+        return self.labels[self.clip_index]
+
+    def windows_per_clip(self) -> np.ndarray:
+        """Number of windows that carry sound in each recording, ``(n_clips,)``."""
+        return np.bincount(self.clip_index[~self.silent], minlength=len(self.clips))
+
+
+def _read_manifest(root: Path) -> list[dict] | None:
+    path = root / MANIFEST_NAME
+    if not path.is_file():
+        return None
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    for column in ("id", "label"):
+        if rows and column not in rows[0]:
+            raise DatasetError(f"{path}: has no {column!r} column (expected id,label,...,{SOURCE_COLUMN},...)")
+    return rows
+
+
+def _find_recordings(root: Path) -> list[dict]:
+    """One row per recording: from the manifest when there is one, else from the class folders."""
+    from speechmusic.core.audio import find_audio_files, is_audio_path
+
+    rows = _read_manifest(root)
+    found = []
+    if rows is None:
+        for name in CLASS_NAMES:
+            for path in find_audio_files(root / name) if (root / name).is_dir() else []:
+                found.append({"id": path.stem, "label": name, "path": path, SOURCE_COLUMN: path.stem})
+        return found
+    by_stem: dict[str, dict[str, list[Path]]] = {}
+    for name in CLASS_NAMES:
+        folder = root / name
+        files = sorted(p for p in folder.iterdir() if p.is_file() and is_audio_path(p)) if folder.is_dir() else []
+        by_stem[name] = {}
+        for path in files:
+            by_stem[name].setdefault(path.stem, []).append(path)
+    for row in rows:
+        label = row.get("label", "")
+        if label not in LABELS:
+            warnings.warn(f"{root / MANIFEST_NAME}: skipped {row.get('id')!r}: label {label!r} is neither "
+                          f"{' nor '.join(CLASS_NAMES)}", RuntimeWarning, stacklevel=3)
+            continue
+        folder = root / label
+        matches = by_stem[label].get(row["id"], [])
+        if not matches:
+            warnings.warn(f"{folder}: no audio file for {row['id']!r} of {MANIFEST_NAME}; skipped",
+                          RuntimeWarning, stacklevel=3)
+            continue
+        found.append({**row, "path": matches[0]})
+    return found
+
+
+def load_clip_windows(
+    root: str | os.PathLike,
+    *,
+    params: FeatureParams = DEFAULT_PARAMS,
+    hop: float | None = None,
+) -> ClipWindows:
+    """Decode every recording of a clip folder and cut it into windows, as ``predict`` does.
+
+    Parameters
+    ----------
+    root : path-like
+        A clip folder (see the module notes): ``speech/``, ``music/`` and optionally
+        ``manifest.csv``. Files are only read.
+    params : FeatureParams
+        Feature parameters (window length = ``params.duration``).
+    hop : float or None
+        Seconds between window starts; None: the window length, as ``predict`` scores a file.
+        Smaller hops give more (overlapping) training windows.
+
+    Returns
+    -------
+    ClipWindows
+
+    Raises
+    ------
+    DatasetError
+        ``root`` is missing, or a class has no readable recording. Recordings that cannot be
+        decoded are skipped with a ``RuntimeWarning`` naming them.
+
+    Examples
+    --------
+    >>> data = load_clip_windows("../shared/real-world")          # doctest: +SKIP
+    >>> len(data.clips), data.features.shape[1:]                   # doctest: +SKIP
+    (124, (128, 130))
+    """
+    from speechmusic.apps.windows import SlidingWindows, hop_in_samples, open_blocks
+
+    root = Path(root)
+    if not root.is_dir():
+        raise DatasetError(f"{root}: no such folder (expected speech/, music/ and optionally {MANIFEST_NAME})")
+    hop_samples = hop_in_samples(params.duration if hop is None else hop, params, align=False)
+    feature_parts, clip_index, clips = [], [], []
+    for row in _find_recordings(root):
+        path = row["path"]
+        try:
+            blocks, _ = open_blocks(path, sample_rate=params.sample_rate)
+            windows = SlidingWindows(blocks, params=params, hop_samples=hop_samples)
+            parts = [batch.features for batch in windows]
+        except AudioError as error:
+            warnings.warn(f"skipped {error}", RuntimeWarning, stacklevel=2)
+            continue
+        if not parts:
+            warnings.warn(f"skipped {path}: contains no audio samples", RuntimeWarning, stacklevel=2)
+            continue
+        index = len(clips)
+        clips.append(ClipInfo(
+            id=row["id"], path=str(path), label=LABELS[row["label"]],
+            source=row.get(SOURCE_COLUMN) or row["id"], category=row.get("category", "") or "",
+            language=row.get("language", "") or "", duration=windows.n_samples / params.sample_rate,
+        ))
+        for part in parts:
+            feature_parts.append(part)
+            clip_index.append(np.full(len(part), index, dtype=np.int64))
+    for label, name in enumerate(CLASS_NAMES):
+        if not any(c.label == label for c in clips):
+            raise DatasetError(f"{root / name}: no readable {name} recording; a clip folder needs speech/ and music/")
+    features = np.concatenate(feature_parts)
+    silent = ~features.reshape(features.shape[0], -1).any(axis=1)
+    return ClipWindows(features=features, clip_index=np.concatenate(clip_index), silent=silent, clips=clips,
+                       params=params)
+
+
+# ---------------------------------------------------------------------------------------- scores
+
+def clip_probabilities(window_probability: np.ndarray, clip_index: np.ndarray, silent: np.ndarray,
+                       n_clips: int) -> np.ndarray:
+    """Probability of speech of each recording: the mean over its windows, silent windows left out.
+
+    This is ``predict``'s verdict (:func:`speechmusic.apps.pipeline.predict_file`). A recording whose
+    every window is silent gets NaN (``predict`` labels it "silence").
+
+    Examples
+    --------
+    >>> clip_probabilities(np.array([0.9, 0.7, 0.1, 0.5]), np.array([0, 0, 1, 1]),
+    ...                    np.array([False, False, False, True]), 2)
+    array([0.8, 0.1])
+    """
+    window_probability = np.asarray(window_probability, dtype=np.float64)
+    keep = ~np.asarray(silent, dtype=bool)
+    total = np.bincount(clip_index[keep], weights=window_probability[keep], minlength=n_clips)
+    count = np.bincount(clip_index[keep], minlength=n_clips)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Mean of the per-class recalls (classes present in ``y_true``).
+
+    Examples
+    --------
+    >>> balanced_accuracy(np.array([0, 0, 0, 1]), np.array([0, 0, 0, 0]))
+    0.5
+    """
+    y_true, y_pred = np.asarray(y_true).reshape(-1), np.asarray(y_pred).reshape(-1)
+    recalls = [np.mean(y_pred[y_true == c] == c) for c in np.unique(y_true)]
+    return float(np.mean(recalls)) if recalls else float("nan")
+
+
+def roc_auc(y_true: np.ndarray, scores: np.ndarray) -> float:
+    """Area under the ROC curve: the chance that a random speech item outscores a random music item.
+
+    Ties count half (the Mann-Whitney statistic). NaN when a class is missing.
+
+    Examples
+    --------
+    >>> roc_auc(np.array([0, 0, 1, 1]), np.array([0.1, 0.6, 0.4, 0.9]))
+    0.75
+    """
+    y_true = np.asarray(y_true).reshape(-1)
+    scores = np.asarray(scores, dtype=np.float64).reshape(-1)
+    positive, negative = scores[y_true == 1], scores[y_true == 0]
+    if positive.size == 0 or negative.size == 0:
+        return float("nan")
+    from scipy.stats import rankdata
+
+    ranks = rankdata(np.concatenate([positive, negative]))
+    u = ranks[: positive.size].sum() - positive.size * (positive.size + 1) / 2
+    return float(u / (positive.size * negative.size))
+
+
+@dataclass
+class ClipScores:
+    """Verdicts on labelled recordings, and the figures computed from them.
+
+    Attributes
+    ----------
+    clips : list of ClipInfo
+    probability : np.ndarray
+        Probability of speech of each recording (NaN: every window silent; counted as wrong).
+    fold : list of str
+        Which model scored each recording (the held-out source; "all" for a single model).
+    """
+
+    clips: list[ClipInfo]
+    probability: np.ndarray
+    fold: list[str] = field(default_factory=list)
+    #: Probability of speech of each window (NaN for silent windows), when known, and its recording.
+    window_probability: np.ndarray | None = None
+    window_clip: np.ndarray | None = None
+
+    @property
+    def labels(self) -> np.ndarray:
+        return np.array([c.label for c in self.clips], dtype=np.int64)
+
+    @property
+    def predicted(self) -> np.ndarray:
+        """0/1 verdicts (speech when the probability exceeds :data:`DECISION_THRESHOLD`; -1 for an all-silent recording)."""
+        p = self.probability
+        return np.where(np.isnan(p), -1, labels_from_probability(np.nan_to_num(p)))
+
+    @property
+    def correct(self) -> np.ndarray:
+        return self.predicted == self.labels
+
+    def balanced_accuracy(self) -> float:
+        return balanced_accuracy(self.labels, self.predicted)
+
+    def accuracy(self) -> float:
+        return float(np.mean(self.correct))
+
+    def auc(self) -> float:
+        return roc_auc(self.labels, np.nan_to_num(self.probability, nan=0.5))
+
+    def recall(self, label: int) -> float:
+        """Share of recordings of class ``label`` classified right."""
+        return float(np.mean(self.correct[self.labels == label]))
+
+    def table(self, by: str = "category") -> list[dict]:
+        """Per-group counts: ``[{"label", by, "clips", "right", "accuracy"}]``, sorted by class then size.
+
+        ``by`` is a :class:`ClipInfo` attribute: ``"category"``, ``"language"`` or ``"source"``.
+        Language is only meaningful for speech; it is still reported for both classes.
+        """
+        groups: dict[tuple[str, str], list[bool]] = {}
+        for clip, right in zip(self.clips, self.correct):
+            groups.setdefault((clip.label_name, getattr(clip, by)), []).append(bool(right))
+        rows = [{"label": label, by: value, "clips": len(r), "right": int(sum(r)), "accuracy": float(np.mean(r))}
+                for (label, value), r in groups.items()]
+        return sorted(rows, key=lambda r: (r["label"], -r["clips"], str(r[by])))
+
+    def wrong(self) -> list[dict]:
+        """The misclassified recordings: id, label, category, source, probability of speech."""
+        return [{"id": c.id, "label": c.label_name, "category": c.category, "source": c.source,
+                 "probability_speech": None if np.isnan(p) else round(float(p), 4)}
+                for c, p, ok in zip(self.clips, self.probability, self.correct) if not ok]
+
+    def window_balanced_accuracy(self) -> float:
+        """Balanced accuracy of the single windows (as ``segment`` sees them; silent windows left out)."""
+        if self.window_probability is None:
+            return float("nan")
+        keep = ~np.isnan(self.window_probability)
+        truth = self.labels[self.window_clip[keep]]
+        return balanced_accuracy(truth, labels_from_probability(self.window_probability[keep]))
+
+    def summary(self) -> dict:
+        """The headline figures as a JSON-friendly dictionary."""
+        return {
+            "clips": len(self.clips),
+            "balanced_accuracy": self.balanced_accuracy(),
+            "accuracy": self.accuracy(),
+            "auc": self.auc(),
+            "speech_recall": self.recall(LABELS["speech"]),
+            "music_recall": self.recall(LABELS["music"]),
+            "speech_right": int(self.correct[self.labels == 1].sum()),
+            "speech_clips": int(np.sum(self.labels == 1)),
+            "music_right": int(self.correct[self.labels == 0].sum()),
+            "music_clips": int(np.sum(self.labels == 0)),
+            "window_balanced_accuracy": self.window_balanced_accuracy(),
+        }
+
+
+def score_clips(classifier, data: ClipWindows, *, fold: str = "all") -> ClipScores:
+    """Score every recording of ``data`` with one trained classifier (``predict``'s verdicts).
+
+    Parameters
+    ----------
+    classifier : speechmusic.apps.pipeline.Classifier
+        A trained or loaded model; its feature parameters must be those of ``data``.
+    data : ClipWindows
+    fold : str
+        Recorded in :attr:`ClipScores.fold`.
+    """
+    if classifier.params != data.params:
+        raise ParameterError("the classifier was trained with other feature parameters than these windows")
+    window_p = classifier.speech_probability(data.features)
+    probability = clip_probabilities(window_p, data.clip_index, data.silent, len(data.clips))
+    return ClipScores(clips=list(data.clips), probability=probability, fold=[fold] * len(data.clips),
+                      window_probability=np.where(data.silent, np.nan, window_p), window_clip=data.clip_index)
+
+
+# ------------------------------------------------------------------------------------- training
+
+def _window_weights(clip_index: np.ndarray, weighting: str) -> np.ndarray | None:
+    """Training weight of each window: None (every window counts once) or 1 / windows of its recording."""
+    if weighting == "window":
+        return None
+    if weighting == "clip":
+        counts = np.bincount(clip_index)
+        return 1.0 / counts[clip_index]
+    raise ParameterError(f"weighting must be 'window' or 'clip', got {weighting!r}")
+
+
+def fit_vectors(vectors: np.ndarray, labels: np.ndarray, *, feature_kind: str, sample_weight=None,
+                learning_rate: float | None = None, num_iterations: int | None = None):
+    """The project's logistic regression with ``speechmusic train``'s defaults for ``feature_kind``, fitted.
+
+    ``vectors`` are already the kind's feature vectors (:func:`speechmusic.core.features.to_vectors`).
+    """
+    from speechmusic.apps.pipeline import TRAINING_DEFAULTS
+    from speechmusic.core.model import LogisticRegression
+
+    rate, iterations, standardize = TRAINING_DEFAULTS[feature_kind]
+    model = LogisticRegression(learning_rate=rate if learning_rate is None else learning_rate,
+                               num_iterations=iterations if num_iterations is None else num_iterations,
+                               standardize=standardize)
+    if sample_weight is None:
+        return model.fit(vectors, labels)
+    return model.fit(vectors, labels, sample_weight=sample_weight)
+
+
+def leave_one_source_out_vectors(
+    vectors: np.ndarray,
+    data: ClipWindows,
+    *,
+    feature_kind: str,
+    weighting: str = "window",
+    extra: tuple[np.ndarray, np.ndarray] | None = None,
+    learning_rate: float | None = None,
+    num_iterations: int | None = None,
+    test: tuple[np.ndarray, ClipWindows] | None = None,
+) -> ClipScores:
+    """:func:`leave_one_source_out` on precomputed window vectors (one row per window of ``data``).
+
+    Useful to compare feature sets without recomputing anything: ``vectors`` may be any function
+    of the windows' spectrograms; the model is trained with the defaults of ``feature_kind``.
+    ``extra`` = (vectors, labels) of further training examples added to every fold (for example
+    the synthetic set). ``test`` = (vectors, windows) of another rendering of the same recordings
+    (same clips in the same order, e.g. degraded copies): each fold then scores those instead.
+    """
+    vectors = np.asarray(vectors)
+    if vectors.shape[0] != data.features.shape[0]:
+        raise ParameterError(f"{vectors.shape[0]} vectors for {data.features.shape[0]} windows")
+    test_vectors, test_data = (vectors, data) if test is None else (np.asarray(test[0]), test[1])
+    if [c.id for c in test_data.clips] != [c.id for c in data.clips]:
+        raise ParameterError("the test windows must come from the same recordings, in the same order")
+    sources = data.sources
+    window_source = sources[data.clip_index]
+    window_labels = data.window_labels
+    probability = np.full(len(data.clips), np.nan)
+    window_probability = np.full(len(test_data.clip_index), np.nan)
+    test_source = sources[test_data.clip_index]
+    fold = [""] * len(data.clips)
+    for held_out in sorted(set(sources)):
+        train = (window_source != held_out) & ~data.silent
+        X, y = vectors[train], window_labels[train]
+        weights = _window_weights(data.clip_index[train], weighting)
+        if extra is not None:
+            X = np.concatenate([X, extra[0]])
+            y = np.concatenate([y, np.asarray(extra[1]).reshape(-1)])
+            if weights is not None:
+                # The extra examples (one clip each) count as much as one real recording each.
+                weights = np.concatenate([weights, np.ones(len(extra[1]))])
+        if len(np.unique(y)) < 2:
+            continue  # nothing to learn without both classes (only in toy folders)
+        model = fit_vectors(X, y, feature_kind=feature_kind, sample_weight=weights,
+                            learning_rate=learning_rate, num_iterations=num_iterations)
+        rows = test_source == held_out
+        clips = np.flatnonzero(sources == held_out)
+        window_p = model.predict_proba(test_vectors[rows])[:, 1]
+        window_probability[rows] = np.where(test_data.silent[rows], np.nan, window_p)
+        local = np.searchsorted(clips, test_data.clip_index[rows])
+        probability[clips] = clip_probabilities(window_p, local, test_data.silent[rows], clips.size)
+        for i in clips:
+            fold[i] = held_out
+    return ClipScores(clips=list(data.clips), probability=probability, fold=fold,
+                      window_probability=window_probability, window_clip=test_data.clip_index)
+
+
+def leave_one_source_out(
+    data: ClipWindows,
+    *,
+    feature_kind: str | None = None,
+    weighting: str = "window",
+    extra: tuple[np.ndarray, np.ndarray] | None = None,
+    learning_rate: float | None = None,
+    num_iterations: int | None = None,
+) -> ClipScores:
+    """Leave-one-source-out evaluation of the project's classifier on a clip folder's windows.
+
+    For each source (manifest ``repo``) in turn, the logistic regression is trained (with
+    ``speechmusic train``'s defaults for ``feature_kind``) on every sounding window of the other
+    sources' recordings, and scores the held-out source's recordings as ``predict`` would.
+
+    Parameters
+    ----------
+    data : ClipWindows
+        From :func:`load_clip_windows`.
+    feature_kind : str or None
+        A kind of :data:`speechmusic.core.features.FEATURE_KINDS`; None: ``train``'s default.
+    weighting : {"window", "clip"}
+        "window": every training window counts once (long recordings weigh more); "clip": each
+        recording's windows share one unit of weight.
+    extra : (spectrograms, labels) or None
+        Further training clips added to every fold, e.g. the synthetic set (spectrograms
+        ``(k, n_mels, n_frames)`` and labels ``(k,)``).
+    learning_rate, num_iterations : optional
+        Override ``train``'s defaults.
+
+    Returns
+    -------
+    ClipScores
+        Every recording scored once, by the model that did not see its source.
+    """
+    from speechmusic.apps.pipeline import DEFAULT_FEATURE_KIND
+    from speechmusic.core.features import to_vectors
+
+    kind = feature_kind or DEFAULT_FEATURE_KIND
+    vectors = to_vectors(data.features, kind=kind)
+    extra_vectors = None
+    if extra is not None:
+        extra_vectors = (to_vectors(np.asarray(extra[0]), kind=kind), np.asarray(extra[1]).reshape(-1))
+    return leave_one_source_out_vectors(vectors, data, feature_kind=kind, weighting=weighting,
+                                        extra=extra_vectors, learning_rate=learning_rate,
+                                        num_iterations=num_iterations)
+
+
+def load_synthetic_training_set(
+    data_dir: str | os.PathLike | None = None,
+    *,
+    seed: int = 0,
+    n_train: int = SYNTHETIC_PER_CLASS,
+    params: FeatureParams = DEFAULT_PARAMS,
+    progress: bool = False,
+    conditions: str = SYNTHETIC_CONDITIONS,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Spectrograms and labels of the synthetic set's training split, as ``speechmusic train`` reads it.
+
+    Parameters
+    ----------
+    data_dir : path-like or None
+        A synthetic dataset folder (``download_samples.py --source synthetic --conditions
+        world``); missing clips of ``seed``/``n_train`` are generated into it (existing files are
+        never overwritten). None: generate into a temporary folder, deleted afterwards.
+    seed, n_train : int
+        The synthetic set's seed and training clips per class.
+    conditions : {"lab", "world"}
+        The synthetic set's preset (:mod:`speechmusic.data.synth.conditions`).
+    """
+    from speechmusic.data.dataset import load_split
+    from speechmusic.data.synth import build_synthetic_dataset
+
+    def load(folder: Path):
+        build_synthetic_dataset(folder, n_train=n_train, n_test=0, seed=seed, progress=progress,
+                                conditions=conditions)
+        X, y, _ = load_split(folder, "train", params=params, dtype=np.float32, progress=progress)
+        return X, y
+
+    if data_dir is not None:
+        return load(Path(data_dir))
+    with tempfile.TemporaryDirectory(prefix="speechmusic-synthetic-") as folder:
+        return load(Path(folder))
+
+
+def synthetic_to_real(
+    real: ClipWindows | str | os.PathLike,
+    *,
+    synthetic_dir: str | os.PathLike | None = None,
+    seed: int = 0,
+    n_train: int = SYNTHETIC_PER_CLASS,
+    feature_kind: str | None = None,
+    progress: bool = False,
+    conditions: str = SYNTHETIC_CONDITIONS,
+) -> ClipScores:
+    """Train ``speechmusic train``'s default model on the synthetic set and score every real recording.
+
+    This is the "synthetic-only" figure: how well what is learnt from generated audio
+    (:mod:`speechmusic.data.synth`) carries over to real recordings. The training set is the synthetic
+    set's train split as ``download_samples.py --source synthetic --conditions world --train 400``
+    makes it (seed 0), trained exactly as ``speechmusic train --data-dir DATA --model M`` does
+    (default feature kind and settings); every real recording is then scored as ``predict`` would.
+
+    Parameters
+    ----------
+    real : ClipWindows or path-like
+        Real recordings: windows from :func:`load_clip_windows`, or a clip folder to load
+        (e.g. ``../shared/real-world``).
+    synthetic_dir : path-like or None
+        Where the synthetic set is (or is generated); None: a temporary folder.
+    seed, n_train : int
+        Synthetic set seed and training clips per class.
+    feature_kind : str or None
+        None: ``train``'s default.
+    conditions : {"lab", "world"}
+        The synthetic set's preset.
+
+    Returns
+    -------
+    ClipScores
+        ``.balanced_accuracy()`` is the headline figure (target >= 0.92 on ``../shared/real-world``).
+
+    Examples
+    --------
+    >>> scores = synthetic_to_real("../shared/real-world")          # doctest: +SKIP
+    >>> round(scores.balanced_accuracy(), 3), scores.table("category")[:1]   # doctest: +SKIP
+    """
+    from speechmusic.apps.pipeline import DEFAULT_FEATURE_KIND, train_classifier
+
+    if not isinstance(real, ClipWindows):
+        real = load_clip_windows(real)
+    X, y = load_synthetic_training_set(synthetic_dir, seed=seed, n_train=n_train, params=real.params,
+                                       progress=progress, conditions=conditions)
+    classifier = train_classifier(X, y, feature_kind=feature_kind or DEFAULT_FEATURE_KIND, params=real.params)
+    return score_clips(classifier, real, fold="synthetic")
+
+
+def scores_markdown(scores: ClipScores, *, by: str = "category") -> str:
+    """A markdown table of :meth:`ClipScores.table` (for reports)."""
+    lines = [f"| class | {by} | clips | right | accuracy |", "|---|---|---|---|---|"]
+    for row in scores.table(by):
+        lines.append(f"| {row['label']} | {row[by] or '–'} | {row['clips']} | {row['right']} | {row['accuracy']:.2f} |")
+    return "\n".join(lines)
+
+
+def format_summary(scores: ClipScores) -> str:
+    """One line: balanced accuracy, accuracy, AUC and per-class counts."""
+    s = scores.summary()
+    auc = "n/a" if math.isnan(s["auc"]) else f"{s['auc']:.3f}"
+    return (f"balanced accuracy {s['balanced_accuracy']:.3f}, accuracy {s['accuracy']:.3f}, AUC {auc}; "
+            f"speech {s['speech_right']}/{s['speech_clips']}, music {s['music_right']}/{s['music_clips']}")
+
+
+__all__ = [
+    "ClipInfo", "ClipWindows", "ClipScores", "load_clip_windows", "clip_probabilities", "balanced_accuracy",
+    "roc_auc", "score_clips", "fit_vectors", "leave_one_source_out", "leave_one_source_out_vectors",
+    "load_synthetic_training_set", "synthetic_to_real", "scores_markdown", "format_summary",
+]

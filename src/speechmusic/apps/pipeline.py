@@ -1,0 +1,519 @@
+"""Features + model in one object: what ``train`` saves and ``evaluate``/``predict``/``segment`` load.
+
+A :class:`Classifier` is the reference :class:`~speechmusic.core.model.LogisticRegression` together
+with everything needed to turn audio into the inputs it was trained on: the feature parameters
+(sample rate, clip length, mel settings, normalisation range), the feature kind (``"flat"``
+spectrogram pixels, ``"pooled"`` band statistics or ``"dynamics"``, how the sound moves) and the
+label names. A model file saved by
+:func:`save_classifier` therefore classifies new recordings exactly the way the training data was
+processed, on any machine.
+
+Model file (``.npz``, written atomically): arrays ``coef``, ``intercept``, optional ``mean`` and
+``scale`` (standardisation), and a JSON record ``meta`` with at least::
+
+    format            model file format version (refused when this code does not know it)
+    package_version   speechmusic version that wrote it
+    feature_kind      "flat", "pooled" or "dynamics" (files of earlier versions: flat or pooled)
+    feature_params    FeatureParams.as_dict(): sample_rate, duration, n_mels, n_fft,
+                      hop_length, top_db, fmin, fmax
+    class_names       ["music", "speech"]: label 0 and label 1
+    learning_rate, num_iterations, standardize, costs, and what ``train`` adds (data, accuracy)
+    calibration       optional: {"method": "platt", "a": ..., "b": ...}; probabilities are then
+                      sigmoid(a * log-odds + b) (:mod:`speechmusic.apps.calibration`). Files without
+                      it give the model's own probabilities, as before.
+    model_name        optional: how commands name the model (the shipped default model has one)
+
+:func:`load_classifier` refuses, with one clear sentence, a file it cannot honour: unknown format
+version, unknown feature kind, feature parameters this version does not have or cannot use,
+other label names, or weights whose length does not match the features.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from speechmusic.apps.calibration import PlattCalibration
+from speechmusic.core.config import CLASS_NAMES, DEFAULT_PARAMS, FeatureParams, params_from_dict  # noqa: F401 (re-exported)
+from speechmusic.core.errors import ModelFileError, ParameterError, SpeechMusicError
+from speechmusic.core.features import FEATURE_KINDS, dynamics_length, to_vectors
+from speechmusic.core.model import DECISION_THRESHOLD, MODEL_FORMAT, LogisticRegression, labels_from_probability
+
+#: The feature kind ``train`` uses unless told otherwise: it generalises best to real recordings of
+#: sources never seen in training (leave-one-source-out on ../shared/real-world, docs/features.md).
+DEFAULT_FEATURE_KIND = "dynamics"
+#: Training defaults per feature kind: (learning_rate, num_iterations, standardize).
+#: Dynamics and pooled features are standardised, so a large step converges quickly (dynamics:
+#: the same leave-one-source-out accuracy from 250 to 4000 iterations); flat spectrogram pixels
+#: are the lab's raw [0, 1] inputs and need the lab's small step.
+TRAINING_DEFAULTS: dict[str, tuple[float, int, bool]] = {
+    "dynamics": (0.1, 1000, True),
+    "pooled": (0.1, 1000, True),
+    "flat": (0.005, 2000, False),
+}
+#: Kinds whose vectors are statistics over time, so they exist for windows of any length.
+ANY_WINDOW_KINDS = ("pooled", "dynamics")
+
+
+
+def feature_length(kind: str, params: FeatureParams = DEFAULT_PARAMS) -> int:
+    """Length of one feature vector of ``kind`` for clips described by ``params``.
+
+    Examples
+    --------
+    >>> feature_length("flat"), feature_length("pooled"), feature_length("dynamics")
+    (16640, 256, 42)
+    """
+    if kind == "flat":
+        return params.n_mels * params.n_frames
+    if kind == "pooled":
+        return 2 * params.n_mels
+    if kind == "dynamics":
+        return dynamics_length()
+    raise ParameterError(f"unknown feature kind {kind!r}; choose one of {', '.join(FEATURE_KINDS)}")
+
+
+@dataclass
+class Classifier:
+    """A trained model plus the recipe that turns audio into its inputs.
+
+    Parameters
+    ----------
+    model : LogisticRegression
+        Trained estimator (label 1 = speech).
+    params : FeatureParams
+        Feature parameters of the training clips.
+    feature_kind : {"flat", "pooled", "dynamics"}
+        How spectrograms become vectors (:func:`speechmusic.core.features.to_vectors`).
+    class_names : tuple of str
+        Name of label 0 and label 1.
+    metadata : dict
+        Everything else stored in the model file.
+    calibration : PlattCalibration or None
+        Applied to the model's log-odds by :meth:`speech_probability` (None: the model's own
+        probabilities).
+    path : str
+        The file it was loaded from ("" for a classifier made in memory).
+    is_default : bool
+        True for the model shipped with the package (:func:`load_default_classifier`).
+
+    Examples
+    --------
+    >>> clf = load_classifier("model.npz")                     # doctest: +SKIP
+    >>> clf.speech_probability(spectrograms)                   # doctest: +SKIP
+    array([0.97, 0.03])
+    """
+
+    model: LogisticRegression
+    params: FeatureParams = DEFAULT_PARAMS
+    feature_kind: str = DEFAULT_FEATURE_KIND
+    class_names: tuple[str, str] = CLASS_NAMES
+    metadata: dict = field(default_factory=dict)
+    calibration: PlattCalibration | None = None
+    path: str = ""
+    is_default: bool = False
+
+    def vectors(self, spectrograms: np.ndarray) -> np.ndarray:
+        """Classifier inputs ``(m, n_features)`` from spectrograms ``(m, n_mels, frames)``."""
+        return to_vectors(np.asarray(spectrograms), kind=self.feature_kind, params=self.params)
+
+    def speech_probability(self, spectrograms: np.ndarray) -> np.ndarray:
+        """Probability of label 1 (speech) for each spectrogram, shape ``(m,)``."""
+        X = np.asarray(spectrograms)
+        if X.ndim == 2:
+            X = X[np.newaxis]
+        if X.shape[0] == 0:
+            return np.empty(0)
+        if self.calibration is not None:
+            return self.calibration.probability(self.model.decision_function(self.vectors(X)))
+        return self.model.predict_proba(self.vectors(X))[:, 1]
+
+    # scikit-learn's estimator vocabulary, on spectrograms (m, n_mels, frames); label 1 = speech.
+    def predict_proba(self, spectrograms: np.ndarray) -> np.ndarray:
+        """Probabilities ``(m, 2)``: column 0 for music (label 0), column 1 for speech (label 1).
+
+        Calibrated when the classifier carries a calibration (as :meth:`speech_probability`).
+        """
+        p = self.speech_probability(spectrograms)
+        return np.column_stack([1 - p, p])
+
+    def predict(self, spectrograms: np.ndarray) -> np.ndarray:
+        """0/1 labels ``(m,)``: 1 (speech) where the probability of speech exceeds
+        :data:`~speechmusic.core.model.DECISION_THRESHOLD`."""
+        return labels_from_probability(self.speech_probability(spectrograms))
+
+    def decision_function(self, spectrograms: np.ndarray) -> np.ndarray:
+        """The model's own log-odds of speech ``(m,)`` (the same as :meth:`log_odds`)."""
+        return self.log_odds(spectrograms)
+
+    def score(self, spectrograms: np.ndarray, labels: np.ndarray) -> float:
+        """Accuracy of :meth:`predict` against ``labels`` (0 music, 1 speech)."""
+        labels = np.asarray(labels).reshape(-1)
+        if labels.shape[0] == 0:
+            raise ParameterError("cannot score on zero examples")
+        return float(np.mean(self.predict(spectrograms) == labels))
+
+    def log_odds(self, spectrograms: np.ndarray) -> np.ndarray:
+        """The model's own (uncalibrated) log-odds of speech for each spectrogram, shape ``(m,)``."""
+        X = np.asarray(spectrograms)
+        if X.ndim == 2:
+            X = X[np.newaxis]
+        if X.shape[0] == 0:
+            return np.empty(0)
+        return self.model.decision_function(self.vectors(X))
+
+    @staticmethod
+    def silent(spectrograms: np.ndarray) -> np.ndarray:
+        """True for each spectrogram of digital silence (all zeros), shape ``(m,)``.
+
+        Features are measured relative to each clip's own peak, so only a window without a single
+        non-zero sample comes out all zeros; the model has never seen such a clip and would still
+        give it a confident (and meaningless) probability. Callers treat these as "no evidence".
+        """
+        X = np.asarray(spectrograms)
+        if X.ndim == 2:
+            X = X[np.newaxis]
+        return ~X.reshape(X.shape[0], -1).any(axis=1)
+
+    def window_params(self, window: float | None = None) -> FeatureParams:
+        """Feature parameters for windows of ``window`` seconds (None: the training clip length).
+
+        Pooled and dynamics features are statistics over time, so they exist for any window
+        length; a flattened spectrogram has one weight per frame, so a flat model only accepts
+        windows of exactly its training clip length.
+        """
+        if window is None or abs(window - self.params.duration) < 1e-9:
+            return self.params
+        if not (np.isfinite(window) and window > 0):
+            raise ParameterError(f"window must be a positive number of seconds, got {window}")
+        if self.feature_kind not in ANY_WINDOW_KINDS:
+            raise ParameterError(
+                f"this model uses {self.feature_kind!r} features, which only exist for windows of "
+                f"{self.params.duration:g} s (its training clip length); got --window {window:g}. "
+                f"Use the default window or a model trained with --features {' or '.join(ANY_WINDOW_KINDS)}"
+            )
+        params = dataclasses.replace(self.params, duration=float(window))
+        if params.n_samples < params.n_fft:
+            raise ParameterError(f"window {window:g} s is shorter than one FFT frame ({params.n_fft} samples)")
+        return params
+
+    def label_of(self, probability: float) -> str:
+        """Class name for a probability of speech (:data:`DECISION_THRESHOLD`, as :meth:`predict`)."""
+        return self.class_names[int(probability > DECISION_THRESHOLD)]
+
+    def describe(self) -> str:
+        """One line: kind, parameters and training summary."""
+        p = self.params
+        trained = self.metadata.get("train_accuracy")
+        extra = f", train accuracy {100 * trained:.1f} %" if isinstance(trained, (int, float)) else ""
+        if self.metadata.get("trained_on"):
+            extra += f", trained on {self.metadata['trained_on']}"
+        if self.calibration is not None:
+            extra += ", calibrated probabilities"
+        return (
+            f"{self.feature_kind} features, {p.duration:g} s clips at {p.sample_rate} Hz, "
+            f"{p.n_mels} mels{extra}"
+        )
+
+    @property
+    def name(self) -> str:
+        """How commands call the model: its recorded ``model_name``, else its file name."""
+        return str(self.metadata.get("model_name") or (Path(self.path).name if self.path else "model in memory"))
+
+    def identity(self) -> dict:
+        """Which model this is, for JSON output: ``{"path", "name", "default", "calibrated"}``."""
+        return {"path": self.path, "name": self.name, "default": self.is_default,
+                "calibrated": self.calibration is not None}
+
+    def headline(self) -> str:
+        """The line commands print to say which model they used."""
+        if self.is_default:
+            return f"model: {self.name}, shipped with speechmusic ({self.path}; {self.describe()})"
+        return f"model: {self.path or self.name} ({self.describe()})"
+
+
+def train_classifier(
+    spectrograms: np.ndarray,
+    labels: np.ndarray,
+    *,
+    feature_kind: str = DEFAULT_FEATURE_KIND,
+    learning_rate: float | None = None,
+    num_iterations: int | None = None,
+    standardize: bool | None = None,
+    params: FeatureParams = DEFAULT_PARAMS,
+) -> Classifier:
+    """Train the reference logistic regression on spectrograms.
+
+    Parameters
+    ----------
+    spectrograms : np.ndarray
+        ``(m, n_mels, frames)`` features of the training clips.
+    labels : np.ndarray
+        ``(m,)`` or ``(1, m)`` labels, music 0 and speech 1.
+    feature_kind : {"dynamics", "pooled", "flat"}
+        Vectors the classifier sees.
+    learning_rate, num_iterations, standardize : optional
+        None uses :data:`TRAINING_DEFAULTS` for the kind.
+    params : FeatureParams
+        Parameters the spectrograms were computed with (stored with the model).
+
+    Returns
+    -------
+    Classifier
+    """
+    if feature_kind not in TRAINING_DEFAULTS:
+        raise ParameterError(f"unknown feature kind {feature_kind!r}; choose one of {', '.join(FEATURE_KINDS)}")
+    default_rate, default_iterations, default_standardize = TRAINING_DEFAULTS[feature_kind]
+    spectrograms = np.asarray(spectrograms)
+    if spectrograms.ndim != 3 or spectrograms.shape[1:] != params.shape:
+        raise ParameterError(f"expected spectrograms of shape (m, {params.shape[0]}, {params.shape[1]}), got {spectrograms.shape}")
+    labels = np.asarray(labels).reshape(-1)
+    model = LogisticRegression(
+        learning_rate=default_rate if learning_rate is None else float(learning_rate),
+        num_iterations=default_iterations if num_iterations is None else int(num_iterations),
+        standardize=default_standardize if standardize is None else bool(standardize),
+    )
+    model.fit(to_vectors(spectrograms, kind=feature_kind, params=params), labels)
+    return Classifier(model=model, params=params, feature_kind=feature_kind)
+
+
+def save_classifier(
+    classifier: Classifier, path: str | os.PathLike, *, overwrite: bool = False, **metadata
+) -> Path:
+    """Save a classifier as a model file (atomically; never over an existing file unless ``overwrite``).
+
+    Extra keyword arguments are stored in the JSON metadata (they must be JSON-serialisable).
+    """
+    record = {k: v for k, v in classifier.metadata.items() if k not in _RESERVED_META}
+    record.update(metadata)
+    if classifier.calibration is not None:
+        record["calibration"] = classifier.calibration.as_dict()
+    return classifier.model.save(
+        path,
+        overwrite=overwrite,
+        feature_kind=classifier.feature_kind,
+        feature_params=classifier.params.as_dict(),
+        feature_params_key=classifier.params.key(),
+        class_names=list(classifier.class_names),
+        **record,
+    )
+
+
+_RESERVED_META = {
+    "format", "package_version", "learning_rate", "num_iterations", "standardize", "record_every",
+    "costs", "feature_kind", "feature_params", "feature_params_key", "class_names", "calibration",
+}
+
+
+def load_classifier(path: str | os.PathLike) -> Classifier:
+    """Load a model file written by :func:`save_classifier` (``speechmusic train``).
+
+    Raises
+    ------
+    ModelFileError
+        (a :class:`~speechmusic.core.errors.SpeechMusicError`) when the file is missing, not a model
+        file, of a newer or unknown format, or describes features or labels this version cannot
+        reproduce. The message names the file and says what to do.
+    """
+    path = Path(path)
+    try:
+        model, meta = LogisticRegression.load(path)
+    except SpeechMusicError as error:
+        message = str(error)
+        raise ModelFileError(message) from None
+    retrain = "retrain it with this version: .venv/bin/speechmusic train --data-dir DATA_DIR --model MODEL"
+    written_by = f" (written by speechmusic {meta.get('package_version', '?')})"
+    fmt = meta.get("format")
+    if isinstance(fmt, int) and fmt > MODEL_FORMAT:  # pragma: no cover - LogisticRegression.load refuses first
+        raise ModelFileError(f"{path}: model format {fmt} is newer than this version understands; upgrade speechmusic")
+
+    kind = meta.get("feature_kind")
+    if kind not in FEATURE_KINDS:
+        raise ModelFileError(
+            f"{path}: unknown feature kind {kind!r}{written_by}; this version knows "
+            f"{', '.join(FEATURE_KINDS)}: upgrade speechmusic or {retrain}"
+        )
+    try:
+        params = params_from_dict(meta.get("feature_params", {}))
+    except ParameterError as error:
+        raise ModelFileError(f"{path}: cannot reproduce its features{written_by}: {error}; {retrain}") from None
+
+    names = tuple(meta.get("class_names", ()))
+    if names != CLASS_NAMES:
+        raise ModelFileError(
+            f"{path}: its labels are {list(names)}, this version classifies {list(CLASS_NAMES)} "
+            f"(label 0, label 1); {retrain}"
+        )
+
+    expected = feature_length(kind, params)
+    if model.coef_.shape != (expected,):
+        raise ModelFileError(
+            f"{path}: has {model.coef_.size} weights but {kind} features with its parameters have "
+            f"{expected} values: the file is inconsistent; {retrain}"
+        )
+    for name, array in (("mean", model.mean_), ("scale", model.scale_)):
+        if array is not None and np.shape(array) != (expected,):
+            raise ModelFileError(f"{path}: standardisation '{name}' has shape {np.shape(array)}, expected ({expected},); {retrain}")
+    if (model.mean_ is None) != (model.scale_ is None):
+        raise ModelFileError(f"{path}: standardisation is incomplete (mean and scale must both be present); {retrain}")
+    numbers = [model.coef_, np.array([model.intercept_])]
+    numbers += [a for a in (model.mean_, model.scale_) if a is not None]
+    if not all(np.isfinite(a).all() for a in numbers) or (model.scale_ is not None and np.any(model.scale_ <= 0)):
+        raise ModelFileError(f"{path}: contains non-finite weights or a zero scale; {retrain}")
+    calibration = None
+    if meta.get("calibration") is not None:
+        try:
+            calibration = PlattCalibration.from_dict(meta["calibration"])
+        except ParameterError as error:
+            raise ModelFileError(f"{path}: cannot apply its calibration{written_by}: {error}; upgrade speechmusic or {retrain}") from None
+    return Classifier(model=model, params=params, feature_kind=kind, class_names=names, metadata=meta,
+                      calibration=calibration, path=str(path))
+
+
+def default_model_path() -> Path:
+    """The model file shipped inside the package (``speechmusic/models/default.npz``)."""
+    from importlib import resources
+
+    return Path(str(resources.files("speechmusic").joinpath("models").joinpath("default.npz")))
+
+
+def load_default_classifier() -> Classifier:
+    """The model shipped with speechmusic (what predict, segment and evaluate use without ``--model``).
+
+    Its recipe, data, licences and measured accuracy are in docs/model-card.md; it is rebuilt by
+    ``.venv/bin/speechmusic build-model``.
+
+    Raises
+    ------
+    ModelFileError
+        The file is missing from this installation (or damaged).
+    """
+    path = default_model_path()
+    if not path.is_file():
+        raise ModelFileError(
+            f"the default model is missing from this installation ({path}); reinstall speechmusic, "
+            "rebuild it with .venv/bin/speechmusic build-model, or pass --model MODEL"
+        )
+    classifier = load_classifier(path)
+    classifier.is_default = True
+    return classifier
+
+
+def resolve_classifier(path: str | os.PathLike | None) -> Classifier:
+    """``load_classifier(path)``, or the shipped default model when ``path`` is None."""
+    return load_default_classifier() if path is None else load_classifier(path)
+
+
+#: Label of a window (or a whole recording) of digital silence in :func:`predict_file`.
+SILENCE = "silence"
+
+
+@dataclass
+class FilePrediction:
+    """What :func:`predict_file` says about one recording.
+
+    Attributes
+    ----------
+    path : str
+    duration : float
+        Seconds.
+    probability_speech : float or None
+        For a recording of at most one clip: the probability of its clip. For a longer one: the
+        mean of its windows' probabilities, leaving out windows of digital silence. None when the
+        whole recording is digital silence.
+    label : str
+        ``"speech"`` when ``probability_speech`` exceeds :data:`~speechmusic.core.model.DECISION_THRESHOLD`
+        (0.5), ``"music"`` when it is at most that,
+        ``"silence"`` when it is None.
+    windows : list of dict
+        For recordings longer than one clip: ``{"start", "end", "label", "probability_speech"}``
+        per window (seconds; a window of digital silence has label ``"silence"`` and probability
+        None); empty otherwise.
+    """
+
+    path: str
+    duration: float
+    probability_speech: float | None
+    label: str
+    windows: list = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.path,
+            "label": self.label,
+            "probability_speech": None if self.probability_speech is None else round(self.probability_speech, 6),
+            "duration": round(self.duration, 3),
+            "windows": self.windows,
+        }
+
+
+def predict_file(
+    path: str | os.PathLike,
+    classifier: Classifier,
+    *,
+    hop: float | None = None,
+    block_duration: float | None = None,
+) -> FilePrediction:
+    """Classify a recording of any length, and each of its windows when it is longer than a clip.
+
+    Parameters
+    ----------
+    path : path-like
+        The recording (read in blocks: memory does not grow with its length).
+    classifier : Classifier
+        A loaded model.
+    hop : float or None
+        Seconds between window starts for long recordings (None: the clip length, so windows do
+        not overlap).
+    block_duration : float or None
+        Seconds decoded per block (None: the default of :mod:`speechmusic.apps.windows`).
+
+    Returns
+    -------
+    FilePrediction
+
+    Raises
+    ------
+    AudioError
+        The file is missing or cannot be decoded.
+    """
+    from speechmusic.apps.windows import DEFAULT_BLOCK_SECONDS, SlidingWindows, hop_in_samples, open_blocks
+
+    params = classifier.params
+    # Windows start on exact multiples of the hop here (the time stamps users read); aligning
+    # the hop to spectrogram frames only pays off for the heavily overlapping windows of ``segment``.
+    hop_samples = hop_in_samples(params.duration if hop is None else hop, params, align=False)
+    blocks, _ = open_blocks(path, sample_rate=params.sample_rate, block_duration=block_duration or DEFAULT_BLOCK_SECONDS)
+    windows = SlidingWindows(blocks, params=params, hop_samples=hop_samples)
+    starts, probabilities, silences = [], [], []
+    for batch in windows:
+        starts.append(batch.starts)
+        probabilities.append(classifier.speech_probability(batch.features))
+        silences.append(classifier.silent(batch.features))
+    if not windows.n_samples:
+        from speechmusic.core.errors import AudioError
+
+        raise AudioError(f"{path}: contains no audio samples")
+    starts = np.concatenate(starts)
+    probability = np.concatenate(probabilities)
+    silent = np.concatenate(silences)
+    sr = params.sample_rate
+    duration = windows.n_samples / sr
+    # Digital silence carries no evidence either way: left out of the recording's verdict, so
+    # that a talk padded with a long silence is not pulled towards whatever silence scores.
+    overall = None if silent.all() else float(probability[~silent].mean())
+    items = []
+    if probability.size > 1:
+        for start, p, quiet in zip(starts, probability, silent):
+            items.append({
+                "start": round(start / sr, 3),
+                "end": round(min(start / sr + params.duration, duration), 3),
+                "label": SILENCE if quiet else classifier.label_of(float(p)),
+                "probability_speech": None if quiet else round(float(p), 6),
+            })
+    return FilePrediction(path=str(path), duration=duration, probability_speech=overall,
+                          label=SILENCE if overall is None else classifier.label_of(overall), windows=items)

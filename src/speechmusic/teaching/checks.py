@@ -1,0 +1,181 @@
+"""Check the eight exercises of an executed notebook: what the instructor's grader runs.
+
+``speechmusic grade`` executes a submitted notebook and hands its global namespace to
+:func:`check_namespace`, which runs the same tests the learner sees (:mod:`.public_tests`) on the
+functions and variables the notebook defined, and never raises.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import signal
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from speechmusic.teaching import EXERCISES
+from speechmusic.teaching import public_tests as pt
+
+#: Seconds one exercise's checks may take before they count as failed (the tests themselves
+#: take milliseconds; this only catches endless loops).
+DEFAULT_TIMEOUT = 30.0
+#: Longest message kept per exercise.
+MAX_MESSAGE = 4000
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+#: What each exercise needs from the notebook, and how to describe a missing name.
+_DATA_NAMES = ("train_set_x_orig", "test_set_x_orig")
+_VARIABLES = {
+    "dimensions": ("m_train", "m_test", "n_mels", "time_steps"),
+    "flatten": ("train_set_x_flatten", "test_set_x_flatten"),
+}
+_FUNCTION_TESTS: dict[str, tuple[Callable, ...]] = {
+    "sigmoid": (pt.sigmoid_test,),
+    "initialize_with_zeros": (pt.initialize_with_zeros_test_1, pt.initialize_with_zeros_test_2),
+    "propagate": (pt.propagate_test,),
+    "optimize": (pt.optimize_test,),
+    "predict": (pt.predict_test,),
+    "model": (pt.model_test,),
+}
+_NUMBERS = {name: i + 1 for i, name in enumerate(EXERCISES)}
+
+
+class _Timeout(BaseException):
+    """Raised by the alarm; a BaseException so that learner code's ``except Exception`` cannot swallow it."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None):
+    """Interrupt the block after ``seconds`` (POSIX main thread only; elsewhere no limit)."""
+    usable = (seconds is not None and seconds > 0 and hasattr(signal, "setitimer")
+              and threading.current_thread() is threading.main_thread())
+    if not usable:
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise _Timeout()
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    started = time.monotonic()
+    outer_delay, outer_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer_delay > 0:  # someone else's timer was running: give it back what is left of it
+            remaining = max(outer_delay - (time.monotonic() - started), 1e-3)
+            signal.setitimer(signal.ITIMER_REAL, remaining, outer_interval)
+
+
+def _clean(text: str) -> str:
+    text = _ANSI.sub("", str(text)).strip()
+    if len(text) > MAX_MESSAGE:
+        text = text[: MAX_MESSAGE - 20].rstrip() + "\n... (message cut)"
+    return text
+
+
+def _missing(exercise: str, names: list[str], *, data: bool = False) -> str:
+    listed = ", ".join(names)
+    if data:
+        return (f"{listed} not defined: the notebook's data-loading cell did not run (or failed), so "
+                f"exercise {_NUMBERS[exercise]} ({exercise}) cannot be checked.")
+    return (f"{listed} not defined: exercise {_NUMBERS[exercise]} ({exercise}) was not done, or its cell "
+            "did not run (an error in an earlier cell stops the cells after it).")
+
+
+def _run(test: Callable[[], Any], timeout: float | None) -> tuple[bool, str]:
+    """Run one test call; (passed, message) whatever happens inside."""
+    out = io.StringIO()
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+                with _time_limit(timeout):
+                    test()
+    except AssertionError as failure:
+        return False, _clean(failure) or "the test failed without a message"
+    except _Timeout:
+        return False, (f"the checks did not finish within {timeout:g} s: the code probably loops forever "
+                       "(e.g. a while loop whose condition never changes).")
+    except (Exception, SystemExit) as error:  # learner code reached in an unforeseen way
+        return False, _clean(f"the checks raised {type(error).__name__}: {error}")
+    return True, _clean(out.getvalue()) or pt.PASSED
+
+
+def check_namespace(ns: dict, *, timeout: float | None = DEFAULT_TIMEOUT) -> dict[str, dict]:
+    """Check each exercise against the functions and variables of an executed notebook.
+
+    Parameters
+    ----------
+    ns : dict
+        The notebook's global namespace after execution (its ``globals()``).
+    timeout : float or None
+        Seconds allowed per exercise (enforced with ``SIGALRM`` in the main thread on POSIX;
+        None: no limit).
+
+    Returns
+    -------
+    dict
+        ``{exercise: {"passed": bool, "message": str}}`` for the eight exercises in notebook order
+        (``"dimensions"``, ``"flatten"``, ``"sigmoid"``, ``"initialize_with_zeros"``,
+        ``"propagate"``, ``"optimize"``, ``"predict"``, ``"model"``). The message is the test's
+        explanation on failure and "All tests passed!" (plus any note) on success. Plain Python
+        types only, so the result can be passed to :func:`json.dumps`. Never raises (except
+        ``KeyboardInterrupt``).
+
+    Examples
+    --------
+    >>> results = check_namespace({})
+    >>> results["sigmoid"]["passed"], results["sigmoid"]["message"][:30]
+    (False, 'sigmoid not defined: exercise ')
+    """
+    if not isinstance(ns, dict):
+        ns = {}
+    results: dict[str, dict] = {}
+    for exercise in EXERCISES:
+        try:
+            passed, message = _check_one(exercise, ns, timeout)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # the promise is to never raise
+            passed, message = False, _clean(f"the checks raised {type(error).__name__}: {error}")
+        results[exercise] = {"passed": bool(passed), "message": str(message)}
+    return results
+
+
+def _check_one(exercise: str, ns: dict, timeout: float | None) -> tuple[bool, str]:
+    if exercise in _VARIABLES:
+        missing_data = [name for name in _DATA_NAMES if name not in ns]
+        if missing_data:
+            return False, _missing(exercise, missing_data, data=True)
+        needed = _VARIABLES[exercise]
+        missing = [name for name in needed if name not in ns]
+        if missing:
+            return False, _missing(exercise, missing)
+        data = [ns[name] for name in _DATA_NAMES]
+        values = [ns[name] for name in needed]
+        test = pt.dimensions_test if exercise == "dimensions" else pt.flatten_test
+        return _run(lambda: test(*data, *values), timeout)
+
+    function = ns.get(exercise)
+    if function is None:
+        return False, _missing(exercise, [exercise])
+    if not callable(function):
+        return False, (f"{exercise} is {pt.show(function)}, not a function: a variable named {exercise!r} "
+                       f"replaced the function of exercise {_NUMBERS[exercise]}.")
+    messages = []
+    for test in _FUNCTION_TESTS[exercise]:
+        passed, message = _run(lambda: test(function), timeout)  # noqa: B023 (called within this iteration)
+        if not passed:
+            return False, message
+        messages.append(message)
+    return True, "\n".join(dict.fromkeys(messages))
