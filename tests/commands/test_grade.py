@@ -103,7 +103,9 @@ def graded(tmp_path_factory, lab_dir):
     notebooks["broken"] = root / "broken.ipynb"
     notebooks["missing"] = root / "missing.ipynb"
     before = {name: (p.read_bytes(), p.stat().st_mtime_ns) for name, p in notebooks.items() if p.exists()}
-    reports = grade_notebooks(list(notebooks.values()), jobs=2, timeout=120, check_timeout=10,
+    # The command's default per-exercise limit (30 s): with 10 s, a machine loaded by other work
+    # (load average 7 on 2 cores, measured) timed out a correct exercise's check.
+    reports = grade_notebooks(list(notebooks.values()), jobs=2, timeout=120, check_timeout=30,
                               data_dir=data_dir, lab_dir=lab_dir)
     return {"root": root, "before": before, "paths": notebooks,
             "reports": dict(zip(notebooks, reports))}
