@@ -231,7 +231,7 @@ def extract_features(
     cache : FeatureStore or None
         The split's cache to read and fill (None: no cache).
     n_jobs : int or None
-        Local workers for decoding (None: every core; 1: in this thread only). Up to
+        Local workers for decoding (None or -1: every core; 1: in this thread only). Up to
         :data:`PARALLEL_MIN_FILES` files they are threads, from there on processes.
     progress : bool
         Show a progress bar when many files have to be decoded.
@@ -278,7 +278,7 @@ def extract_features(
     computed: set[int] = set()
 
     if todo:
-        if n_jobs is None:
+        if n_jobs is None or n_jobs < 0:  # -1, as in joblib: every core
             n_jobs = os.cpu_count() or 1
         n_jobs = max(1, min(n_jobs, -(-len(todo) // CHUNK_FILES)))
         chunks = [todo[k : k + CHUNK_FILES] for k in range(0, len(todo), CHUNK_FILES)]
@@ -296,7 +296,9 @@ def extract_features(
                 delayed(_decode_many_on_one_core)(chunk, params) for chunk in names)
         bar = tqdm(total=len(todo), desc="features", unit="file",
                    disable=not progress or len(todo) < PARALLEL_MIN_FILES)
-        with bar:
+        with bar, contextlib.closing(iter(outputs)) if hasattr(outputs, "close") else contextlib.nullcontext():
+            # closing(): a generator's clean-up (the Dask client, joblib's pool) runs now, not when
+            # it is garbage-collected
             for chunk, output in zip(chunks, outputs):
                 for i, (feature, error, notes) in zip(chunk, output):
                     for note in notes:
