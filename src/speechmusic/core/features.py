@@ -8,6 +8,8 @@ parameters to float32 precision; the test suite checks that.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from functools import lru_cache
 
 import numpy as np
@@ -26,6 +28,21 @@ AMIN = 1e-10
 FEATURE_KINDS = ("flat", "pooled", "dynamics")
 #: Clips with samples louder than this are scaled down (by a power of two) before the FFT.
 LOUDEST_SAMPLE = 2.0**50
+
+
+#: Per-thread FFT worker count (unset: every core); see :func:`fft_on_one_core`.
+_FFT_THREADS = threading.local()
+
+
+@contextlib.contextmanager
+def fft_on_one_core():
+    """Run this thread's spectrogram FFTs on one core: for callers that already run one thread per core."""
+    previous = getattr(_FFT_THREADS, "workers", -1)
+    _FFT_THREADS.workers = 1
+    try:
+        yield
+    finally:
+        _FFT_THREADS.workers = previous
 
 
 @lru_cache(maxsize=8)
@@ -73,7 +90,7 @@ def mel_power(signals: np.ndarray, *, params: FeatureParams = DEFAULT_PARAMS) ->
     pad = params.n_fft // 2
     y = np.pad(y, ((0, 0), (pad, pad)))
     frames = np.lib.stride_tricks.sliding_window_view(y, params.n_fft, axis=1)[:, :: params.hop_length]
-    spectrum = scipy.fft.rfft(frames * _window(params.n_fft), axis=-1, workers=-1)
+    spectrum = scipy.fft.rfft(frames * _window(params.n_fft), axis=-1, workers=getattr(_FFT_THREADS, "workers", -1))
     power = spectrum.real**2 + spectrum.imag**2  # (m, frames, bins), float32
     # The mel filters are triangles: about 2 % of the basis is non-zero. A sparse product does 60x
     # less arithmetic than a dense one and runs in one thread, whereas a multi-threaded BLAS call
