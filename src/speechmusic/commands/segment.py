@@ -133,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
         write_segments(result, path, fmt, overwrite=args.overwrite, **about)
     n_segments = counted(len(result.segments), "segment")
     if args.plot is not None:
-        from speechmusic.apps.plots import save_figure
+        from speechmusic.apps.plots import save_figure  # here: loads matplotlib (heavy), only for --plot
 
         figure = plot_segmentation(result, title=f"{args.file.name}: {n_segments}")
         save_figure(figure, args.plot, overwrite=args.overwrite)

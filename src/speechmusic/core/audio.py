@@ -25,6 +25,7 @@ from typing import BinaryIO
 
 import numpy as np
 import soundfile as sf
+import soxr
 
 from speechmusic.core.config import DEFAULT_PARAMS, FeatureParams
 from speechmusic.core.errors import AudioError, ParameterError
@@ -118,7 +119,7 @@ def _read_soundfile(source: Source, offset: float, duration: float | None) -> tu
 
 def _read_fallback(source: Source, offset: float, duration: float | None) -> tuple[np.ndarray, int]:
     # audioread (behind librosa.load) decodes what libsndfile cannot, given ffmpeg or GStreamer.
-    import librosa
+    import librosa  # here: heavy to import, and only files libsndfile cannot read need it
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -147,8 +148,6 @@ def resample(y: np.ndarray, *, orig_sr: int, target_sr: int) -> np.ndarray:
     y = np.asarray(y, dtype=np.float32)
     if orig_sr == target_sr or y.size == 0:
         return y
-    import soxr
-
     return soxr.resample(y, orig_sr, target_sr, quality="HQ").astype(np.float32, copy=False)
 
 
@@ -414,8 +413,6 @@ def stream(
     """
     if block_duration <= 0:
         raise ParameterError(f"block_duration must be positive, got {block_duration}")
-    import soxr
-
     what = str(path)
     if not Path(path).is_file():
         raise AudioError(f"{what}: no such file")

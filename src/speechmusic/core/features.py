@@ -15,6 +15,8 @@ from functools import lru_cache
 import numpy as np
 import scipy.fft
 import scipy.signal
+import scipy.sparse
+from scipy.ndimage import uniform_filter1d
 
 from speechmusic.core.config import DEFAULT_PARAMS, FeatureParams
 from speechmusic.core.errors import ParameterError
@@ -45,7 +47,7 @@ def fft_on_one_core():
 
 @lru_cache(maxsize=8)
 def _mel_basis(params: FeatureParams) -> np.ndarray:
-    import librosa
+    import librosa  # here and in harmonic_bands: heavy to import, needed once per FeatureParams (cached)
 
     basis = librosa.filters.mel(
         sr=params.sample_rate, n_fft=params.n_fft, n_mels=params.n_mels, fmin=params.fmin, fmax=params.fmax
@@ -55,8 +57,6 @@ def _mel_basis(params: FeatureParams) -> np.ndarray:
 
 @lru_cache(maxsize=8)
 def _sparse_mel_basis(params: FeatureParams):
-    import scipy.sparse
-
     return scipy.sparse.csr_matrix(_mel_basis(params))
 
 
@@ -496,8 +496,6 @@ def harmonic_continuity(X: np.ndarray, *, n_bands: int) -> np.ndarray:
     X = _as_batch(X)
     if not HARMONIC_SMOOTHING_BANDS <= n_bands <= X.shape[1]:
         raise ParameterError(f"n_bands must be between {HARMONIC_SMOOTHING_BANDS} and {X.shape[1]}, got {n_bands}")
-    from scipy.ndimage import uniform_filter1d
-
     sounding = _sounding(X)
     low = X[:, :n_bands].astype(np.float32)
     ripple = low - uniform_filter1d(low, size=HARMONIC_SMOOTHING_BANDS, axis=1, mode="nearest")
@@ -524,7 +522,7 @@ def harmonic_bands(params: FeatureParams = DEFAULT_PARAMS) -> int:
     >>> harmonic_bands()
     38
     """
-    import librosa
+    import librosa  # heavy, see _mel_basis
 
     fmax = params.fmax if params.fmax is not None else params.sample_rate / 2
     centres = librosa.mel_frequencies(n_mels=params.n_mels + 2, fmin=params.fmin, fmax=fmax)[1:-1]

@@ -26,12 +26,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from tqdm.auto import tqdm
 
-from speechmusic.core.audio import find_audio_files, load_clip_from_bytes
+from speechmusic.core.audio import find_audio_files, load_clip, load_clip_from_bytes
 from speechmusic.core.config import (
     CLASS_NAMES,
     DATA_ENV_VAR,
@@ -43,7 +46,7 @@ from speechmusic.core.config import (
     params_from_dict,
 )
 from speechmusic.core.errors import AudioError, DatasetError, ParameterError
-from speechmusic.core.features import batch_features, fft_on_one_core
+from speechmusic.core.features import batch_features, clip_features, fft_on_one_core
 from speechmusic.data.feature_store import (  # noqa: F401  (re-exported: the cache's names, where they always were)
     CACHE_DIR_NAME,
     CACHE_VERSION,
@@ -163,7 +166,7 @@ def map_on_dask_cluster(function, chunks: list, scheduler: str, *args):
         The ``distributed`` package is missing (install ``speechmusic[cluster]``), no scheduler
         answers at ``scheduler``, or a task fails on the cluster (e.g. a worker without speechmusic).
     """
-    try:
+    try:  # here: the optional [cluster] extra, and heavy
         from distributed import Client
     except ImportError:
         raise ParameterError(
@@ -196,9 +199,6 @@ def _decode_in_threads(chunks: list, params: FeatureParams, n_jobs: int) -> list
     takes turns (see :func:`_decode_many`), and the results are returned only when every thread
     is done, so that the caller's warnings are never emitted while a thread records warnings.
     """
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
     lock = threading.Lock()
 
     def work(chunk):
@@ -253,8 +253,6 @@ def extract_features(
         Index into ``paths`` of each row of ``features``. Unreadable files are left out with a
         ``RuntimeWarning`` naming each one.
     """
-    from tqdm.auto import tqdm
-
     n = len(paths)
     dtype = np.dtype(dtype)
     if cache is not None:
@@ -290,7 +288,7 @@ def extract_features(
         elif len(todo) < PARALLEL_MIN_FILES:
             outputs = _decode_in_threads(names, params, n_jobs)
         else:
-            from joblib import Parallel, delayed
+            from joblib import Parallel, delayed  # here: joblib starts its process machinery (loky) on import
 
             outputs = Parallel(n_jobs=n_jobs, return_as="generator")(
                 delayed(_decode_many_on_one_core)(chunk, params) for chunk in names)
@@ -519,9 +517,6 @@ def load_audio_file(file_path: str | os.PathLike, sr=None, duration=None, n_mels
     >>> S.shape                                                                       # doctest: +SKIP
     (128, 130)
     """
-    from speechmusic.core.audio import load_clip
-    from speechmusic.core.features import clip_features
-
     params = apply_lab_keywords(params, "load_audio_file", sr=sr, duration=duration, n_mels=n_mels, n_fft=n_fft,
                                 hop_length=hop_length)
     return clip_features(load_clip(file_path, params=params), params=params).astype(dtype, copy=False)
