@@ -50,6 +50,7 @@ class Sizes:
 
     features_per_class: tuple[int, int]  # (train, test) clips per class: 60/20 -> 160 clips
     large_per_class: tuple[int, int] | None  # None: no large dataset
+    huge_per_class: tuple[int, int] | None  # benchmark 1's very large set of short clips (None: none)
     repeats: int
     isolate: bool  # also run in fresh processes for peak memory
     iterations: int
@@ -65,11 +66,11 @@ class Sizes:
 
 
 MODES = {
-    "full": Sizes((60, 20), (750, 250), 3, True, 2000, 3600.0),
-    "quick": Sizes((60, 20), None, 1, True, 2000, 600.0, synthetic_seeds=1, batch_programmes=50, batch_seconds=30.0,
-                   batch_rounds=1),
+    "full": Sizes((60, 20), (750, 250), (7500, 2500), 3, True, 2000, 3600.0),
+    "quick": Sizes((60, 20), None, None, 1, True, 2000, 600.0, synthetic_seeds=1, batch_programmes=50,
+                   batch_seconds=30.0, batch_rounds=1),
     # For the smoke test only: every code path on tiny inputs, in seconds.
-    "tiny": Sizes((3, 1), None, 1, False, 20, 12.0, {"music": 1, "speech": 1}, synthetic_seeds=1, peer_splits=2,
+    "tiny": Sizes((3, 1), None, (6, 2), 1, False, 20, 12.0, {"music": 1, "speech": 1}, synthetic_seeds=1, peer_splits=2,
                   loso_synthetic_per_class=3, programme_folds=2, batch_programmes=4, batch_seconds=9.0,
                   batch_rounds=1),
 }
@@ -78,8 +79,8 @@ MODES = {
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="smaller inputs: no 2,000-clip run, a 10-minute "
-                        "recording, one repeat, simple generated clips")
+    parser.add_argument("--quick", action="store_true", help="smaller inputs: no 2,000- and 20,000-clip runs, a "
+                        "10-minute recording, one repeat, simple generated clips")
     parser.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # smoke test
     parser.add_argument("--only", default=",".join(BENCHMARKS),
                         help=f"comma-separated subset of: {', '.join(BENCHMARKS)}")
@@ -129,7 +130,7 @@ def run(args: argparse.Namespace) -> tuple[str, list[Section]]:
                         work_dir, quick=quick, large=sizes.large_per_class is not None, kind=kind,
                         small_per_class=sizes.features_per_class,
                         large_per_class=sizes.large_per_class or (0, 0), repeats=sizes.repeats,
-                        isolate=sizes.isolate))
+                        huge_per_class=sizes.huge_per_class, isolate=sizes.isolate))
                 elif name == "training":
                     sections.append(bench_training.run(work_dir, quick=quick, kind=kind,
                                                        per_class=sizes.features_per_class,

@@ -111,23 +111,27 @@ def build_dataset(
     return "simple"
 
 
-def variations(sources: list[Path], root: Path, *, n_train: int, n_test: int, seed: int = 0) -> None:
+def variations(sources: list[Path], root: Path, *, n_train: int, n_test: int, seed: int = 0,
+               seconds: float | None = None) -> None:
     """A large dataset made cheaply from a few clips: each file is a source clip with its own gain
     and a little added noise, so every file has different bytes (and its own cache entry).
 
-    ``sources`` are paths in the lab layout (their class folder gives the label).
+    ``sources`` are paths in the lab layout (their class folder gives the label). ``seconds``: keep
+    only the start of each source clip, to make a very large set small on disk (None: all of it).
     """
     by_label: dict[str, list[np.ndarray]] = {}
     import soundfile as sf
 
     for path in sources:
         y, _ = sf.read(str(path), dtype="float32")
+        if seconds is not None:
+            y = y[: int(round(seconds * SR))]
         by_label.setdefault(path.parent.name, []).append(y)
     rng = np.random.default_rng(seed)
     for split, count in (("train", n_train), ("test", n_test)):
         for label, pool in sorted(by_label.items()):
             for i in range(count):
-                path = root / split / label / f"variation-{label}-{split}-{i:05d}.wav"
+                path = root / split / label / f"variation-{label}-{split}-{i:06d}.wav"
                 if path.exists():
                     continue
                 base = pool[i % len(pool)]

@@ -10,7 +10,7 @@
 
 # %% [markdown] only="solution"
 # > **Solution notebook.** This is the worked solution, generated from
-# > `notebook_source/audio_classification_logreg.py` by `.venv/bin/python -m speechmusic.teaching.build`. Learners work in
+# > `notebook_source/audio_classification_logreg.py` by `.venv/bin/python -m speechmusic.commands.build_notebooks`. Learners work in
 # > `audio_classification_logreg.ipynb` at the top of the repository.
 
 # %% [markdown]

@@ -6,7 +6,7 @@ from conftest import make_dataset, noise, tone, write_audio
 
 from speechmusic.core.config import DEFAULT_PARAMS, FeatureParams
 from speechmusic.core.errors import DatasetError, ParameterError
-from speechmusic.data import dataset
+from speechmusic.data import dataset, feature_store
 
 
 def _tree_digest(root):
@@ -83,15 +83,17 @@ def test_cache_hit_skips_decoding_and_change_invalidates(tiny_dataset, monkeypat
     assert len(decoder.calls) == 8
 
 
-def test_corrupt_cache_entry_is_recomputed(tiny_dataset):
+def test_corrupt_cache_file_is_rebuilt_with_a_warning_naming_it(tiny_dataset):
     reference = dataset.load_dataset(tiny_dataset, progress=False)[0]
-    entries = list((tiny_dataset / ".cache").rglob("*.npy"))
-    assert len(entries) == 16
-    entries[0].write_bytes(b"garbage")
-    entries[1].write_bytes(np.lib.format.__name__.encode())
-    again = dataset.load_dataset(tiny_dataset, progress=False)[0]
+    data_files = sorted((tiny_dataset / ".cache").rglob("*.npy"))
+    assert [p.name.split("-")[0] for p in data_files] == ["test", "train"]  # one file per split
+    train_file = data_files[1]
+    train_file.write_bytes(train_file.read_bytes()[:1000])  # cut short, as by a full disk
+    with pytest.warns(RuntimeWarning, match=f"{train_file.name}.*damaged"):
+        again = dataset.load_dataset(tiny_dataset, progress=False)[0]
     np.testing.assert_array_equal(reference, again)
-    assert np.load(entries[0]).shape == (128, 130)
+    rebuilt = sorted((tiny_dataset / ".cache").rglob("train-*.npy"))
+    assert len(rebuilt) == 1 and np.load(rebuilt[0], mmap_mode="r").shape == (8, 128, 130)
 
 
 def test_parallel_and_serial_agree(tmp_path):
@@ -149,7 +151,8 @@ def test_read_only_cache_warns_once_and_still_loads(tiny_dataset, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(dataset, "save_npy", refuse)
+    monkeypatch.setattr(feature_store, "atomic_path", refuse)
+    monkeypatch.setattr(feature_store, "write_text", refuse)
     with pytest.warns(RuntimeWarning, match="feature cache disabled") as record:
         X, y, _ = dataset.load_split(tiny_dataset, "train", progress=False)
     assert X.shape[0] == 8

@@ -7,6 +7,7 @@ from conftest import SYNTHETIC, copy_dataset
 from PIL import Image
 
 from speechmusic import cli
+from speechmusic.commands import demo
 from speechmusic.commands.demo import run_demo
 from speechmusic.core.errors import DatasetError
 
@@ -38,7 +39,6 @@ def test_demo_on_existing_dataset_writes_metrics_and_figures(tiny_dataset, tmp_p
 @pytest.mark.slow
 def test_demo_main_job_on_an_empty_folder(tmp_path, synthetic_dataset, monkeypatch):
     """The quick start's path: no data -> the synthetic set is generated, trained on, reported."""
-    import speechmusic.data.synth
 
     # The generator is deterministic (each clip depends only on seed, split, class and index, see
     # test_synth), and the session has already run it with the demo's settings: the demo's call
@@ -54,7 +54,7 @@ def test_demo_main_job_on_an_empty_folder(tmp_path, synthetic_dataset, monkeypat
         copy_dataset(synthetic_dataset, Path(data_dir), n_train=SYNTHETIC["n_train"], n_test=SYNTHETIC["n_test"])
         shutil.copy2(synthetic_dataset / "SYNTHETIC_README.txt", Path(data_dir) / "SYNTHETIC_README.txt")
 
-    monkeypatch.setattr(speechmusic.data.synth, "build_synthetic_dataset", generate)
+    monkeypatch.setattr(demo, "build_synthetic_dataset", generate)  # where run_demo looks it up
     data, out = tmp_path / "data", tmp_path / "out"
     lines = []
     metrics = run_demo(data, out, log=lines.append)

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from conftest import REPO_ROOT, make_dataset, noise
 
-from speechmusic.data import dataset, ingest
+from speechmusic.core.config import DEFAULT_PARAMS
+from speechmusic.data import dataset, feature_store, ingest
 
 LOADER = r"""
 import sys, time
@@ -61,13 +62,15 @@ def test_two_processes_loading_with_a_cold_cache_both_succeed_and_leave_a_valid_
     for i in range(2):
         np.testing.assert_allclose(np.load(tmp_path / f"out{i}.npy"), expected, atol=1e-6)
 
-    # the cache: exactly one valid entry per file, no temporary leftovers, and it serves a third load
-    cache = dataset.FeatureCache.for_data_dir(root)
-    files = sorted(p for p in root.rglob("*.wav"))
-    entries = sorted(cache.root.rglob("*.npy"))
-    assert len(entries) == len(files) == 32
-    for path in files:
-        assert cache.get(dataset.file_digest(path.read_bytes())) is not None
+    # the cache: per split one index and the one data file it names, with a row for every file, and
+    # no temporary leftovers; it serves a third load without decoding anything
+    folder = feature_store.store_folder(root, DEFAULT_PARAMS)
+    for split in ("train", "test"):
+        store = feature_store.FeatureStore(root, split, DEFAULT_PARAMS)
+        paths = [p for p, _ in dataset.list_split(root, split)]
+        rows, _, _ = store.lookup(paths)
+        assert sorted(rows.tolist()) == list(range(16))
+        assert [p.name for p in folder.glob(f"{split}-*.npy")] == [store._data_path.name]
     assert not [p for p in (root / dataset.CACHE_DIR_NAME).rglob("*") if p.name.endswith(".part")]
     train_x, _, test_x, _, _ = dataset.load_dataset(root, progress=False)
     np.testing.assert_allclose(np.concatenate([train_x, test_x]), expected, atol=1e-6)

@@ -6,11 +6,14 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 
 import nbformat
 import pytest
 from lab_reference import REPO
 
+from speechmusic.commands import build_notebooks
 from speechmusic.teaching import build
 from speechmusic.teaching.build import BuildError, parse_percent, render, render_code
 
@@ -47,7 +50,7 @@ def test_committed_notebooks_match_a_fresh_build(capsys):
     # learner's machine a notebook they opened, ran or filled in is not drift (see
     # test_lab_learner_work.py), while one built from another version of the source still is.
     strict = ["--strict"] if os.environ.get("CI") else []
-    code = build.main(["--check", "--root", str(REPO), *strict])
+    code = build_notebooks.main(["--check", "--root", str(REPO), *strict])
     captured = capsys.readouterr()
     assert code == 0, f"the notebooks are stale: run {build.COMMAND}\n" + captured.out + captured.err
 
@@ -229,25 +232,39 @@ def repo_copy(tmp_path):
 
 
 def test_build_writes_both_notebooks_then_check_passes(repo_copy, capsys):
-    assert build.main(["--root", str(repo_copy), "--check"]) == 1  # nothing built yet
-    assert build.main(["--root", str(repo_copy)]) == 0
+    assert build_notebooks.main(["--root", str(repo_copy), "--check"]) == 1  # nothing built yet
+    assert build_notebooks.main(["--root", str(repo_copy)]) == 0
     for relative in build.TARGETS.values():
         assert (repo_copy / relative).read_text(encoding="utf-8") == (REPO / relative).read_text(encoding="utf-8")
-    assert build.main(["--root", str(repo_copy), "--check"]) == 0
+    assert build_notebooks.main(["--root", str(repo_copy), "--check"]) == 0
     assert "up to date" in capsys.readouterr().out
 
 
 def test_check_fails_when_the_source_changed(repo_copy, capsys):
-    assert build.main(["--root", str(repo_copy)]) == 0
+    assert build_notebooks.main(["--root", str(repo_copy)]) == 0
     source = repo_copy / build.SOURCE
     source.write_text(source.read_text(encoding="utf-8").replace("# # Speech or music?", "# # Speech, or music?"),
                       encoding="utf-8")
-    assert build.main(["--root", str(repo_copy), "--check"]) == 1
+    assert build_notebooks.main(["--root", str(repo_copy), "--check"]) == 1
     assert "differs from a fresh build" in capsys.readouterr().out
 
 
 def test_a_broken_source_is_a_one_line_error(repo_copy, capsys):
     (repo_copy / build.SOURCE).write_text("# %%\n### BEGIN SOLUTION\nx = 1\n", encoding="utf-8")
-    assert build.main(["--root", str(repo_copy)]) == 2
+    assert build_notebooks.main(["--root", str(repo_copy)]) == 2
     assert "without ### END SOLUTION" in capsys.readouterr().err
     assert not (repo_copy / build.TARGETS["student"]).exists()
+
+
+def test_the_command_runs_as_a_module_and_the_teaching_module_names_it(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "speechmusic.commands.build_notebooks", "--check", "--root", str(REPO)],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "audio_classification_logreg.ipynb: up to date" in done.stdout
+    # the build's module is not the command (teaching may not import the command line): it says
+    # which command to run instead of silently doing nothing, and writes nothing
+    old = subprocess.run([sys.executable, "-m", "speechmusic.teaching.build"], capture_output=True, text=True,
+                         cwd=tmp_path)
+    assert old.returncode == 2
+    assert build.COMMAND in old.stderr and build.COMMAND.endswith("-m speechmusic.commands.build_notebooks")
+    assert list(tmp_path.iterdir()) == []

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from lab_reference import REPO
 
+from speechmusic.commands import build_notebooks
 from speechmusic.teaching import build
 
 STUDENT = build.TARGETS["student"]
@@ -100,7 +101,7 @@ def clone(tmp_path) -> Path:
 
 
 def _check(root: Path, *extra: str) -> int:
-    return build.main(["--check", "--root", str(root), *extra])
+    return build_notebooks.main(["--check", "--root", str(root), *extra])
 
 
 # ----------------------------------------------------------------- the drift check
@@ -137,7 +138,7 @@ def test_a_source_edit_without_rebuild_is_caught_on_a_clean_clone(clone, capsys)
     change_the_source(clone)
     assert _check(clone) == 1
     assert _check(clone, "--strict") == 1
-    assert ".venv/bin/python -m speechmusic.teaching.build" in capsys.readouterr().err
+    assert ".venv/bin/python -m speechmusic.commands.build_notebooks" in capsys.readouterr().err
 
 
 def test_strict_check_catches_a_notebook_edited_by_hand(clone, capsys):
@@ -155,7 +156,7 @@ def test_strict_check_catches_a_notebook_edited_by_hand(clone, capsys):
 def test_the_build_leaves_a_filled_in_notebook_alone(clone, capsys):
     lines = fill_in_the_exercises(clone / STUDENT)
     worked_on = (clone / STUDENT).read_bytes()
-    assert build.main(["--root", str(clone)]) == 0
+    assert build_notebooks.main(["--root", str(clone)]) == 0
     assert (clone / STUDENT).read_bytes() == worked_on
     assert all(line in worked_on.decode() for line in lines)
     assert "written" not in capsys.readouterr().out
@@ -164,7 +165,7 @@ def test_the_build_leaves_a_filled_in_notebook_alone(clone, capsys):
 def test_the_build_leaves_an_opened_notebook_alone(clone):
     run_every_cell(clone / SOLUTION)
     before = (clone / SOLUTION).read_bytes()
-    assert build.main(["--root", str(clone)]) == 0
+    assert build_notebooks.main(["--root", str(clone)]) == 0
     assert (clone / SOLUTION).read_bytes() == before  # outputs kept too
 
 
@@ -172,7 +173,7 @@ def test_after_a_source_change_the_build_refuses_to_replace_a_learners_work(clon
     fill_in_the_exercises(clone / STUDENT)
     worked_on = (clone / STUDENT).read_bytes()
     change_the_source(clone)
-    assert build.main(["--root", str(clone)]) == 2
+    assert build_notebooks.main(["--root", str(clone)]) == 2
     out, err = capsys.readouterr()
     assert f"{STUDENT} holds your own edits" in err
     assert "--backup" in err and "rename" in err  # says what to do
@@ -186,7 +187,7 @@ def test_with_backup_the_learners_notebook_is_copied_beside_it_first(clone, caps
     fill_in_the_exercises(clone / STUDENT)
     worked_on = (clone / STUDENT).read_bytes()
     change_the_source(clone)
-    assert build.main(["--root", str(clone), "--backup"]) == 0
+    assert build_notebooks.main(["--root", str(clone), "--backup"]) == 0
     backups = sorted(clone.glob("audio_classification_logreg.backup-*.ipynb"))
     assert len(backups) == 1
     assert re.fullmatch(r"audio_classification_logreg\.backup-\d{8}-\d{6}\.ipynb", backups[0].name)
@@ -199,14 +200,14 @@ def test_with_backup_the_learners_notebook_is_copied_beside_it_first(clone, caps
     change_the_source_again = (clone / build.SOURCE).read_text(encoding="utf-8").replace("Speech, or music?",
                                                                                           "Speech or music!")
     (clone / build.SOURCE).write_text(change_the_source_again, encoding="utf-8")
-    assert build.main(["--root", str(clone), "--backup"]) == 0
+    assert build_notebooks.main(["--root", str(clone), "--backup"]) == 0
     assert len(list(clone.glob("audio_classification_logreg.backup-*.ipynb"))) == 2
 
 
 def test_an_untouched_outdated_notebook_is_rebuilt_even_after_it_was_run(clone, capsys):
     run_every_cell(clone / SOLUTION)
     change_the_source(clone)
-    assert build.main(["--root", str(clone)]) == 0
+    assert build_notebooks.main(["--root", str(clone)]) == 0
     assert _check(clone, "--strict") == 0
     assert f"{SOLUTION}: written" in capsys.readouterr().out
 
@@ -221,7 +222,7 @@ def test_a_notebook_from_an_older_build_with_blank_exercises_is_rebuilt(clone):
     _strip_digest(clone / STUDENT)  # written before the build recorded what it generated
     run_every_cell(clone / STUDENT)
     change_the_source(clone)
-    assert build.main(["--root", str(clone)]) == 0
+    assert build_notebooks.main(["--root", str(clone)]) == 0
     assert "Speech, or music?" in (clone / STUDENT).read_text(encoding="utf-8")
 
 
@@ -229,14 +230,14 @@ def test_a_notebook_from_an_older_build_with_filled_exercises_is_kept(clone, cap
     _strip_digest(clone / STUDENT)
     fill_in_the_exercises(clone / STUDENT)
     worked_on = (clone / STUDENT).read_bytes()
-    assert build.main(["--root", str(clone)]) == 2
+    assert build_notebooks.main(["--root", str(clone)]) == 2
     assert (clone / STUDENT).read_bytes() == worked_on
     assert "holds your own edits" in capsys.readouterr().err
 
 
 def test_a_file_that_is_not_a_notebook_is_not_replaced(clone, capsys):
     (clone / STUDENT).write_text("{ half a notebook", encoding="utf-8")
-    assert build.main(["--root", str(clone)]) == 2
+    assert build_notebooks.main(["--root", str(clone)]) == 2
     assert (clone / STUDENT).read_text(encoding="utf-8") == "{ half a notebook"
     assert "--backup" in capsys.readouterr().err
 
@@ -250,7 +251,7 @@ def test_without_root_the_build_writes_into_the_repository_of_the_current_folder
     (tmp_path / "notebook_source" / "nested").mkdir()
     installed = {relative: (REPO / relative).stat().st_mtime_ns for relative in (STUDENT, SOLUTION)}
     monkeypatch.chdir(tmp_path / "notebook_source" / "nested")  # anywhere inside the repository
-    assert build.main([]) == 0
+    assert build_notebooks.main([]) == 0
     for relative in (STUDENT, SOLUTION):
         assert (tmp_path / relative).is_file()
         assert (REPO / relative).stat().st_mtime_ns == installed[relative]  # the installed checkout: untouched
@@ -258,7 +259,7 @@ def test_without_root_the_build_writes_into_the_repository_of_the_current_folder
 
 def test_outside_a_repository_the_build_writes_nothing_and_says_what_to_do(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    assert build.main([]) == 2
+    assert build_notebooks.main([]) == 2
     err = capsys.readouterr().err
     assert "--root" in err and str(build.SOURCE) in err
     assert list(tmp_path.iterdir()) == []

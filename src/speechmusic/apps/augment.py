@@ -21,7 +21,10 @@ import io
 import zlib
 
 import numpy as np
+import scipy.signal
+import soundfile as sf
 
+from speechmusic.core.audio import resample
 from speechmusic.core.errors import ParameterError
 
 #: Degraded test conditions of leave-one-source-out, in report order ("clean" = as it is).
@@ -85,10 +88,6 @@ def add_noise(y: np.ndarray, snr_db: float, rng: np.random.Generator, *, exponen
 
 def telephone(y: np.ndarray, sample_rate: int, *, band: tuple[float, float] = TELEPHONE_BAND) -> tuple[np.ndarray, int]:
     """A telephone version of a mono signal: resampled to 8 kHz, band-passed. Returns ``(signal, 8000)``."""
-    import scipy.signal
-
-    from speechmusic.core.audio import resample
-
     narrow = resample(np.asarray(y, dtype=np.float32), orig_sr=sample_rate, target_sr=TELEPHONE_RATE)
     sos = scipy.signal.butter(4, band, btype="bandpass", fs=TELEPHONE_RATE, output="sos")
     return scipy.signal.sosfilt(sos, narrow).astype(np.float32), TELEPHONE_RATE
@@ -96,8 +95,6 @@ def telephone(y: np.ndarray, sample_rate: int, *, band: tuple[float, float] = TE
 
 def _through_wav(y: np.ndarray, sample_rate: int, subtype: str) -> np.ndarray:
     """``y`` written as a WAV of ``subtype`` and read back (the coding a file of that kind applies)."""
-    import soundfile as sf
-
     buffer = io.BytesIO()
     sf.write(buffer, np.clip(y, -1.0, 1.0), sample_rate, subtype=subtype, format="WAV")
     buffer.seek(0)

@@ -49,12 +49,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from tqdm.auto import tqdm
+
+from speechmusic.apps.batch_report import write_report
+from speechmusic.apps.pipeline import resolve_classifier
 from speechmusic.apps.segment_formats import SEGMENT_FORMATS, format_segments
-from speechmusic.apps.segmentation import DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, _check_options
+from speechmusic.apps.segmentation import DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, _check_options, segment_file
 from speechmusic.core.audio import find_audio_files
 from speechmusic.core.errors import ParameterError
 from speechmusic.core.executor import TaskResult, check_backend, run_tasks
-from speechmusic.core.fileio import write_text
+from speechmusic.core.fileio import write_bytes, write_text
 
 #: Columns of ``DIR/summary.csv``, in order.
 SUMMARY_COLUMNS = ("file", "status", "duration_s", "speech_s", "music_s", "segments", "seconds_taken", "worker",
@@ -218,8 +222,6 @@ class SegmentJob:
 
 @functools.lru_cache(maxsize=4)
 def _cached_classifier(model: str | None, stamp: tuple):
-    from speechmusic.apps.pipeline import resolve_classifier
-
     return resolve_classifier(model)
 
 
@@ -250,8 +252,6 @@ def segment_job(job: SegmentJob) -> dict:
         ``result`` (:class:`speechmusic.apps.segments.SegmentationResult` without its overview)
         and ``sha256`` of the input when ``job.hash_input`` (else None).
     """
-    from speechmusic.apps.segmentation import segment_file
-
     result = segment_file(job.path, _worker_classifier(job.model), window=job.window, hop=job.hop,
                           switch_penalty=job.switch_penalty, refine=job.refine, progress=False)
     return {"result": result, "sha256": file_sha256(job.path) if job.hash_input else None}
@@ -442,8 +442,6 @@ def segment_batch(
     paths, folders = expand_inputs(inputs)
     recordings = plan_outputs(paths, folders, fmt=fmt)
 
-    from speechmusic.apps.pipeline import resolve_classifier
-
     classifier = resolve_classifier(model)  # fails now, not in every worker, when the model is bad
     _check_options(classifier, window, hop, switch_penalty)  # so do impossible window/hop/penalty values
     model_path = None if model is None else os.path.abspath(model)
@@ -476,8 +474,6 @@ def segment_batch(
     outcome = BatchOutcome(rows=rows, segments=segments, recordings=recordings)
     outcome.summary_path = write_text(out_dir / SUMMARY_NAME, summary_csv(rows), overwrite=True)
     if report:
-        from speechmusic.apps.batch_report import write_report
-
         outcome.report_path = write_report(out_dir, recordings, rows, segments, title=f"speechmusic segment: {out_dir}",
                                            model=classifier.name)
     outcome.elapsed = time.perf_counter() - began
@@ -547,14 +543,10 @@ def _save_result(task: TaskResult, recording: Recording, fingerprint: dict, sett
                            "output": recording.output, "output_sha256": output_sha, "replaces_sha256": existing,
                            "row": row, "segments": seg})
     if existing != output_sha:
-        from speechmusic.core.fileio import write_bytes
-
         write_bytes(target, data, overwrite=True)
     return row, seg
 
 
 def _progress_bar(total: int, *, enabled: bool):
-    from tqdm.auto import tqdm
-
     return tqdm(total=total, desc="segment", unit="rec", disable=not enabled, file=sys.stderr,
                 bar_format="{l_bar}{bar}| {n}/{total} recordings [{elapsed}<{remaining}{postfix}]")

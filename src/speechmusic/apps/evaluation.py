@@ -42,9 +42,15 @@ from pathlib import Path
 
 import numpy as np
 
+from speechmusic.apps.pipeline import DEFAULT_FEATURE_KIND, TRAINING_DEFAULTS, train_classifier
+from speechmusic.apps.windows import SlidingWindows, hop_in_samples, open_blocks
+from speechmusic.core.audio import find_audio_files, is_audio_path
 from speechmusic.core.config import CLASS_NAMES, DEFAULT_PARAMS, LABELS, FeatureParams
 from speechmusic.core.errors import AudioError, DatasetError, ParameterError
-from speechmusic.core.model import labels_from_probability
+from speechmusic.core.features import to_vectors
+from speechmusic.core.model import LogisticRegression, labels_from_probability
+from speechmusic.data.dataset import load_split
+from speechmusic.data.synth import build_synthetic_dataset
 
 #: Name of the optional manifest of a clip folder.
 MANIFEST_NAME = "manifest.csv"
@@ -147,8 +153,6 @@ def _read_manifest(root: Path) -> list[dict] | None:
 
 def _find_recordings(root: Path) -> list[dict]:
     """One row per recording: from the manifest when there is one, else from the class folders."""
-    from speechmusic.core.audio import find_audio_files, is_audio_path
-
     rows = _read_manifest(root)
     found = []
     if rows is None:
@@ -214,8 +218,6 @@ def load_clip_windows(
     >>> len(data.clips), data.features.shape[1:]                   # doctest: +SKIP
     (124, (128, 130))
     """
-    from speechmusic.apps.windows import SlidingWindows, hop_in_samples, open_blocks
-
     root = Path(root)
     if not root.is_dir():
         raise DatasetError(f"{root}: no such folder (expected speech/, music/ and optionally {MANIFEST_NAME})")
@@ -302,7 +304,7 @@ def roc_auc(y_true: np.ndarray, scores: np.ndarray) -> float:
     positive, negative = scores[y_true == 1], scores[y_true == 0]
     if positive.size == 0 or negative.size == 0:
         return float("nan")
-    from scipy.stats import rankdata
+    from scipy.stats import rankdata  # here: scipy.stats is heavy to import (about a second) and only AUC needs it
 
     ranks = rankdata(np.concatenate([positive, negative]))
     u = ranks[: positive.size].sum() - positive.size * (positive.size + 1) / 2
@@ -437,9 +439,6 @@ def fit_vectors(vectors: np.ndarray, labels: np.ndarray, *, feature_kind: str, s
 
     ``vectors`` are already the kind's feature vectors (:func:`speechmusic.core.features.to_vectors`).
     """
-    from speechmusic.apps.pipeline import TRAINING_DEFAULTS
-    from speechmusic.core.model import LogisticRegression
-
     rate, iterations, standardize = TRAINING_DEFAULTS[feature_kind]
     model = LogisticRegression(learning_rate=rate if learning_rate is None else learning_rate,
                                num_iterations=iterations if num_iterations is None else num_iterations,
@@ -542,9 +541,6 @@ def leave_one_source_out(
     ClipScores
         Every recording scored once, by the model that did not see its source.
     """
-    from speechmusic.apps.pipeline import DEFAULT_FEATURE_KIND
-    from speechmusic.core.features import to_vectors
-
     kind = feature_kind or DEFAULT_FEATURE_KIND
     vectors = to_vectors(data.features, kind=kind)
     extra_vectors = None
@@ -577,9 +573,6 @@ def load_synthetic_training_set(
     conditions : {"lab", "world"}
         The synthetic set's preset (:mod:`speechmusic.data.synth.conditions`).
     """
-    from speechmusic.data.dataset import load_split
-    from speechmusic.data.synth import build_synthetic_dataset
-
     def load(folder: Path):
         build_synthetic_dataset(folder, n_train=n_train, n_test=0, seed=seed, progress=progress,
                                 conditions=conditions)
@@ -634,8 +627,6 @@ def synthetic_to_real(
     >>> scores = synthetic_to_real("../shared/real-world")          # doctest: +SKIP
     >>> round(scores.balanced_accuracy(), 3), scores.table("category")[:1]   # doctest: +SKIP
     """
-    from speechmusic.apps.pipeline import DEFAULT_FEATURE_KIND, train_classifier
-
     if not isinstance(real, ClipWindows):
         real = load_clip_windows(real)
     X, y = load_synthetic_training_set(synthetic_dir, seed=seed, n_train=n_train, params=real.params,

@@ -33,13 +33,15 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from speechmusic.apps.calibration import PlattCalibration
+from speechmusic.apps.windows import DEFAULT_BLOCK_SECONDS, SlidingWindows, hop_in_samples, open_blocks
 from speechmusic.core.config import CLASS_NAMES, DEFAULT_PARAMS, FeatureParams, params_from_dict  # noqa: F401 (re-exported)
-from speechmusic.core.errors import ModelFileError, ParameterError, SpeechMusicError
+from speechmusic.core.errors import AudioError, ModelFileError, ParameterError, SpeechMusicError
 from speechmusic.core.features import FEATURE_KINDS, dynamics_length, to_vectors
 from speechmusic.core.model import DECISION_THRESHOLD, MODEL_FORMAT, LogisticRegression, labels_from_probability
 
@@ -376,8 +378,6 @@ def load_classifier(path: str | os.PathLike) -> Classifier:
 
 def default_model_path() -> Path:
     """The model file shipped inside the package (``speechmusic/models/default.npz``)."""
-    from importlib import resources
-
     return Path(str(resources.files("speechmusic").joinpath("models").joinpath("default.npz")))
 
 
@@ -481,8 +481,6 @@ def predict_file(
     AudioError
         The file is missing or cannot be decoded.
     """
-    from speechmusic.apps.windows import DEFAULT_BLOCK_SECONDS, SlidingWindows, hop_in_samples, open_blocks
-
     params = classifier.params
     # Windows start on exact multiples of the hop here (the time stamps users read); aligning
     # the hop to spectrogram frames only pays off for the heavily overlapping windows of ``segment``.
@@ -495,8 +493,6 @@ def predict_file(
         probabilities.append(classifier.speech_probability(batch.features))
         silences.append(classifier.silent(batch.features))
     if not windows.n_samples:
-        from speechmusic.core.errors import AudioError
-
         raise AudioError(f"{path}: contains no audio samples")
     starts = np.concatenate(starts)
     probability = np.concatenate(probabilities)

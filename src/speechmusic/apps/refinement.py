@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from speechmusic.apps.segments import Segment
+from speechmusic.core.features import _dct_basis, mel_power
 
 # --- boundary refinement ------------------------------------------------------------------------
 # The HMM places a boundary on a cell edge (one hop of resolution), and 3-s windows smear a hard
@@ -147,8 +148,6 @@ def spectral_change_score(excerpt, params, *, context_seconds: float, n_coeffici
     log mel bands: the spectral envelope, insensitive to pitch). Candidates must lie on the frame
     grid (multiples of ``params.hop_length`` apart).
     """
-    from speechmusic.core.features import _dct_basis, mel_power
-
     L = params.hop_length
     half = max(2, int(round(context_seconds * params.sample_rate / L)))
     basis = _dct_basis(params.n_mels, n_coefficients)

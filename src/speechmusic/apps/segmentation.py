@@ -67,6 +67,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from speechmusic.apps.pipeline import Classifier
 from speechmusic.apps.refinement import change_log_likelihood, refine_boundaries, spectral_change_score
@@ -271,8 +272,6 @@ def segment_blocks(
     expected_samples = int(round((expected_duration or 0.0) * sr))
     picture = Overview(sr, expected_samples or sr, params.n_mels, params.hop_length) if overview else None
 
-    from tqdm.auto import tqdm
-
     bar = tqdm(
         total=round(expected_duration, 1) if expected_duration else None,
         desc=f"segment {name}",
@@ -458,6 +457,7 @@ def plot_segmentation(result: SegmentationResult, *, title: str = ""):
     -------
     matplotlib.figure.Figure
     """
+    # here: matplotlib is heavy to import and only the plot needs it
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+import warnings
 from pathlib import Path
 
+from speechmusic.apps.default_model import attribution_path, build_default_model
 from speechmusic.commands.common import HelpFormatter, is_stream, print_json, refuse_existing
+from speechmusic.core.errors import ParameterError
+from speechmusic.data.sources.real_world_folder import build_real_world_folder
 
 EXAMPLES = """\
 examples:
@@ -63,11 +67,6 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import warnings
-
-    from speechmusic.apps.default_model import attribution_path, build_default_model
-    from speechmusic.core.errors import ParameterError
-
     if args.report is not None and args.no_measure:
         raise ParameterError("--report needs the measurements: drop --no-measure")
     for path, what in ((args.model, "model"), (attribution_path(args.model), "attribution file"),
@@ -79,8 +78,6 @@ def run(args: argparse.Namespace) -> int:
     say = (lambda text: None) if args.quiet else (lambda text: print(text, file=sys.stderr, flush=True))
     folder = args.real_world
     if args.download is not None:
-        from speechmusic.data.sources.real_world_folder import build_real_world_folder
-
         report = build_real_world_folder(args.download, manifest=args.real_world_manifest, base_url=args.mirror,
                                          progress=not args.quiet, log=say)
         folder = report.folder

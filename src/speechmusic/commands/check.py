@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -38,8 +39,6 @@ def main(argv: list[str] | None = None, *, prog: str = "speechmusic check") -> i
     try:
         return run(args)
     except BrokenPipeError:  # a reader that stops early (`... | head`) is not an error of the lab
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
 

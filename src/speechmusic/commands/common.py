@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
 import warnings
 from collections.abc import Callable, Iterable
@@ -90,8 +92,6 @@ def add_model_or_default(parser) -> None:
 
 def _number_parser(kind: type, minimum: float, inclusive: bool):
     """An argparse ``type`` accepting finite numbers of ``kind`` above (or at) ``minimum``."""
-    import math
-
     noun = "a number" if kind is float else "a whole number"
     relation = ">=" if inclusive else ">"
 
@@ -192,8 +192,6 @@ def write_stdout(text: str) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
     except BrokenPipeError:
-        import os
-
         # Point stdout at /dev/null so the interpreter's final flush does not fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 

@@ -9,12 +9,14 @@ import time
 from pathlib import Path
 
 from speechmusic.commands.common import HelpFormatter, add_data_dir, counted, non_negative_int, positive_float
+from speechmusic.core.audio import is_audio_path
 from speechmusic.core.config import CLASS_NAMES, DEFAULT_PARAMS, SPLITS
 from speechmusic.core.errors import DatasetError, SpeechMusicError
 from speechmusic.core.features import flatten_features, pooled_features
 from speechmusic.core.fileio import write_text
 from speechmusic.core.model import LogisticRegression
 from speechmusic.data.dataset import load_dataset, resolve_data_dir
+from speechmusic.data.synth import build_synthetic_dataset
 
 EXAMPLES = """\
 examples:
@@ -118,8 +120,6 @@ def check_output_folder(out: Path, *, overwrite: bool = False) -> list[str]:
 
 
 def _has_any_audio(data_dir: Path) -> bool:
-    from speechmusic.core.audio import is_audio_path
-
     for split in SPLITS:
         for name in CLASS_NAMES:
             folder = data_dir / split / name
@@ -145,7 +145,7 @@ def run_demo(
     Files in ``out`` are replaced only when an earlier demo run wrote them (see
     :func:`check_output_folder`), or with ``overwrite``; nothing else in ``out`` is touched.
     """
-    from speechmusic.apps import plots
+    from speechmusic.apps import plots  # here: plots loads matplotlib (heavy), which only the demo's figures need
 
     out = Path(out)
     replaced = check_output_folder(out, overwrite=overwrite)
@@ -153,8 +153,6 @@ def run_demo(
     timings = {}
     generated = False
     if not _has_any_audio(data_dir):
-        from speechmusic.data.synth import build_synthetic_dataset
-
         log(f"{data_dir} holds no audio yet: generating the synthetic dataset (seed {seed}) ...")
         start = time.perf_counter()
         build_synthetic_dataset(data_dir, n_train=60, n_test=20, seed=seed)

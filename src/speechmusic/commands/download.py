@@ -8,6 +8,8 @@ from pathlib import Path
 
 from speechmusic.commands.common import HelpFormatter
 from speechmusic.data.dataset import resolve_data_dir
+from speechmusic.data.sources import SOURCE_NAMES, fetch
+from speechmusic.data.sources.download import DEFAULT_RETRIES
 
 EXAMPLES = """\
 sources:
@@ -42,9 +44,6 @@ Files placed in DATA_DIR/.cache/downloads/ are used without the network. Offline
 
 def add_download_arguments(parser: argparse.ArgumentParser, *, source_required: bool = True) -> None:
     """The options shared by ``speechmusic download`` and ``download_samples.py``."""
-    from speechmusic.data.sources import SOURCE_NAMES
-    from speechmusic.data.sources.download import DEFAULT_RETRIES
-
     parser.add_argument("--source", choices=SOURCE_NAMES, required=source_required, help="where the clips come from")
     parser.add_argument("--data-dir", type=Path, default=None, help="dataset folder (default: $SPEECHMUSIC_DATA or ./data)")
     parser.add_argument("--train", type=_count, default=60, metavar="N", help="training clips per class")
@@ -113,8 +112,6 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the download the parsed options describe; errors propagate (the caller prints them)."""
-    from speechmusic.data.sources import fetch
-
     data_dir = resolve_data_dir(args.data_dir)
     reports = fetch(
         args.source,

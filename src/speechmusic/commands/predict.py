@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from tqdm.auto import tqdm
+
 from speechmusic.apps.pipeline import SILENCE, predict_file, resolve_classifier
 from speechmusic.commands.common import (
     HelpFormatter,
@@ -58,8 +60,6 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tqdm.auto import tqdm
-
     classifier = resolve_classifier(args.model)
     if args.hop is not None and args.hop > classifier.params.duration:
         raise ParameterError(f"--hop ({args.hop:g} s) must not be longer than the clip ({classifier.params.duration:g} s)")

@@ -20,6 +20,7 @@ from speechmusic.commands.common import (
     refuse_existing,
     write_stdout,
 )
+from speechmusic.commands.segment_batch import run_batch
 from speechmusic.core.errors import ParameterError
 
 EXAMPLES = """\
@@ -139,8 +140,6 @@ def output_choice(args: argparse.Namespace) -> tuple[str, Path | None]:
 
 def run(args: argparse.Namespace) -> int:
     if args.out_dir is not None:
-        from speechmusic.commands.segment_batch import run_batch
-
         return run_batch(args)
     if len(args.inputs) != 1:
         raise ParameterError("segment takes one FILE; for several recordings, folders or @LIST files give "
@@ -171,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
         write_segments(result, path, fmt, overwrite=args.overwrite, **about)
     n_segments = counted(len(result.segments), "segment")
     if args.plot is not None:
-        from speechmusic.apps.plots import save_figure
+        from speechmusic.apps.plots import save_figure  # here: loads matplotlib (heavy), only for --plot
 
         figure = plot_segmentation(result, title=f"{args.file.name}: {n_segments}")
         save_figure(figure, args.plot, overwrite=args.overwrite)

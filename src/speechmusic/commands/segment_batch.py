@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from speechmusic.apps.batch import segment_batch
 from speechmusic.commands.common import counted
 from speechmusic.core.errors import ParameterError
 
@@ -26,8 +27,6 @@ def run_batch(args: argparse.Namespace) -> int:
     for attribute, option, why in _SINGLE_ONLY:
         if getattr(args, attribute) not in (None, False):
             raise ParameterError(f"{option} is for one recording, not with --out-dir ({why})")
-    from speechmusic.apps.batch import segment_batch
-
     outcome = segment_batch(
         args.inputs, args.out_dir, model=args.model, fmt=args.format or "csv", window=args.window, hop=args.hop,
         switch_penalty=args.switch_penalty, refine=args.refine, jobs=args.jobs, scheduler=args.scheduler,

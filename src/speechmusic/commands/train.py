@@ -34,6 +34,7 @@ examples:
   .venv/bin/speechmusic train --data-dir data --model pooled.npz --features pooled
   .venv/bin/speechmusic train --data-dir data --model model.npz --validation 0.2 --seed 1 --overwrite
   .venv/bin/speechmusic train --data-dir data --model model.npz --iterations 3000 --learning-rate 0.05 --json
+  .venv/bin/speechmusic train --data-dir /shared/data --model model.npz --scheduler tcp://10.0.0.5:8786 --dtype float32
 
 Defaults per feature kind (learning rate, iterations, standardisation):
   dynamics: {TRAINING_DEFAULTS['dynamics'][0]}, {TRAINING_DEFAULTS['dynamics'][1]}, on    (the default kind: generalises best to real recordings)
@@ -81,6 +82,13 @@ def register(subparsers) -> None:
     parser.add_argument("--seed", type=non_negative_int, default=0, metavar="SEED", help="seed of the --validation choice")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing model file")
     parser.add_argument("--no-cache", action="store_true", help="do not read or write the feature cache")
+    parser.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                        help="precision of the spectrograms in memory: float32 halves it (for a large training "
+                             "set; the model itself still trains in float64, so it saves least with --features flat)")
+    parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                        help="compute the features the cache lacks on a Dask cluster whose scheduler is at "
+                             "ADDRESS (tcp://HOST:PORT); its workers must read DATA_DIR by the same path. "
+                             "Needs the cluster extra: .venv/bin/pip install -e '.[cluster]'")
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     parser.add_argument("--quiet", action="store_true", help="no progress bars or messages on stderr")
     parser.set_defaults(func=run)
@@ -92,12 +100,14 @@ def run(args: argparse.Namespace) -> int:
     refuse_existing(args.model, args.overwrite, "model")
     data_dir = resolve_data_dir(args.data_dir)
     log = (lambda *a: None) if args.quiet or args.json else (lambda *a: print(*a))
-    X, y, paths = load_split(data_dir, "train", cache=not args.no_cache, progress=not args.quiet)
+    X, y, paths = load_split(data_dir, "train", cache=not args.no_cache, progress=not args.quiet,
+                             dtype=np.dtype(args.dtype), scheduler=args.scheduler)
     summary = {
         "model": str(args.model),
         "data_dir": str(data_dir),
         "feature_kind": args.features,
         "n_train": int(len(y)),
+        "dtype": args.dtype,
         "n_per_class": {name: int(np.sum(y == i)) for i, name in enumerate(CLASS_NAMES)},
     }
     validation_accuracy = None

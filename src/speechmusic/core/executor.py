@@ -48,6 +48,7 @@ Examples
 
 from __future__ import annotations
 
+import ctypes
 import os
 import socket
 import time
@@ -118,7 +119,7 @@ def _local_worker_name() -> str:
 def _worker_name() -> str:
     """The Dask worker's address when running inside one, else ``HOST:PID``."""
     try:
-        from distributed import get_worker
+        from distributed import get_worker  # here: the optional Dask package, only on its workers
 
         return str(get_worker().address)
     except (ImportError, ValueError):  # not on a Dask worker
@@ -141,8 +142,6 @@ def relax_malloc_trim() -> bool:
     if _malloc_relaxed:
         return True
     try:
-        import ctypes
-
         libc = ctypes.CDLL("libc.so.6")
         done = bool(libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)) and bool(
             libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD))
@@ -184,7 +183,7 @@ def check_backend(*, jobs: int = 1, scheduler: Any = None) -> None:
     if isinstance(scheduler, str) and "://" not in scheduler:
         raise ParameterError(f"a scheduler address looks like tcp://HOST:PORT, got {scheduler!r}")
     try:
-        import distributed  # noqa: F401
+        import distributed  # noqa: F401  # here: the optional Dask package (speechmusic[cluster]), checked only when asked for
     except ImportError:
         raise ParameterError(
             "running on a Dask cluster needs the 'distributed' package: .venv/bin/pip install -e .[cluster]"
@@ -250,7 +249,7 @@ def run_tasks(
 
 
 def _run_loky(function, items, *, jobs, catch, tune_malloc) -> Iterator[TaskResult]:
-    from joblib import Parallel, delayed
+    from joblib import Parallel, delayed  # here: joblib's process pool, only for jobs > 1
 
     # batch_size=1: items are whole recordings (seconds of work each), so sending them one at a
     # time balances the workers and returns each result as soon as it exists.
@@ -264,7 +263,7 @@ def _run_loky(function, items, *, jobs, catch, tune_malloc) -> Iterator[TaskResu
 
 
 def _run_dask(function, items, *, scheduler, retries, catch, tune_malloc) -> Iterator[TaskResult]:
-    from distributed import Client, as_completed
+    from distributed import Client, as_completed  # here: the optional Dask package, only with a scheduler
 
     try:
         from distributed.scheduler import KilledWorker

@@ -8,11 +8,15 @@ parameters to float32 precision; the test suite checks that.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from functools import lru_cache
 
 import numpy as np
 import scipy.fft
 import scipy.signal
+import scipy.sparse
+from scipy.ndimage import uniform_filter1d
 
 from speechmusic.core.config import DEFAULT_PARAMS, FeatureParams
 from speechmusic.core.errors import ParameterError
@@ -26,9 +30,24 @@ FEATURE_KINDS = ("flat", "pooled", "dynamics")
 LOUDEST_SAMPLE = 2.0**50
 
 
+#: Per-thread FFT worker count (unset: every core); see :func:`fft_on_one_core`.
+_FFT_THREADS = threading.local()
+
+
+@contextlib.contextmanager
+def fft_on_one_core():
+    """Run this thread's spectrogram FFTs on one core: for callers that already run one thread per core."""
+    previous = getattr(_FFT_THREADS, "workers", -1)
+    _FFT_THREADS.workers = 1
+    try:
+        yield
+    finally:
+        _FFT_THREADS.workers = previous
+
+
 @lru_cache(maxsize=8)
 def _mel_basis(params: FeatureParams) -> np.ndarray:
-    import librosa
+    import librosa  # here and in harmonic_bands: heavy to import, needed once per FeatureParams (cached)
 
     basis = librosa.filters.mel(
         sr=params.sample_rate, n_fft=params.n_fft, n_mels=params.n_mels, fmin=params.fmin, fmax=params.fmax
@@ -38,8 +57,6 @@ def _mel_basis(params: FeatureParams) -> np.ndarray:
 
 @lru_cache(maxsize=8)
 def _sparse_mel_basis(params: FeatureParams):
-    import scipy.sparse
-
     return scipy.sparse.csr_matrix(_mel_basis(params))
 
 
@@ -73,7 +90,7 @@ def mel_power(signals: np.ndarray, *, params: FeatureParams = DEFAULT_PARAMS) ->
     pad = params.n_fft // 2
     y = np.pad(y, ((0, 0), (pad, pad)))
     frames = np.lib.stride_tricks.sliding_window_view(y, params.n_fft, axis=1)[:, :: params.hop_length]
-    spectrum = scipy.fft.rfft(frames * _window(params.n_fft), axis=-1, workers=-1)
+    spectrum = scipy.fft.rfft(frames * _window(params.n_fft), axis=-1, workers=getattr(_FFT_THREADS, "workers", -1))
     power = spectrum.real**2 + spectrum.imag**2  # (m, frames, bins), float32
     # The mel filters are triangles: about 2 % of the basis is non-zero. A sparse product does 60x
     # less arithmetic than a dense one and runs in one thread, whereas a multi-threaded BLAS call
@@ -479,8 +496,6 @@ def harmonic_continuity(X: np.ndarray, *, n_bands: int) -> np.ndarray:
     X = _as_batch(X)
     if not HARMONIC_SMOOTHING_BANDS <= n_bands <= X.shape[1]:
         raise ParameterError(f"n_bands must be between {HARMONIC_SMOOTHING_BANDS} and {X.shape[1]}, got {n_bands}")
-    from scipy.ndimage import uniform_filter1d
-
     sounding = _sounding(X)
     low = X[:, :n_bands].astype(np.float32)
     ripple = low - uniform_filter1d(low, size=HARMONIC_SMOOTHING_BANDS, axis=1, mode="nearest")
@@ -507,7 +522,7 @@ def harmonic_bands(params: FeatureParams = DEFAULT_PARAMS) -> int:
     >>> harmonic_bands()
     38
     """
-    import librosa
+    import librosa  # heavy, see _mel_basis
 
     fmax = params.fmax if params.fmax is not None else params.sample_rate / 2
     centres = librosa.mel_frequencies(n_mels=params.n_mels + 2, fmin=params.fmin, fmax=fmax)[1:-1]

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from speechmusic import __version__
 from speechmusic.core.errors import NotFittedError, ParameterError, SpeechMusicError
 from speechmusic.core.fileio import atomic_path
 
@@ -326,8 +327,6 @@ class LogisticRegression:
         Raises ``FileExistsError`` when ``path`` exists and ``overwrite`` is False.
         """
         self._require_fitted()
-        from speechmusic import __version__
-
         meta = {
             "format": MODEL_FORMAT,
             "package_version": __version__,

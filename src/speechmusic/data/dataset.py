@@ -10,34 +10,31 @@ file is one example (its clip is chosen by :func:`speechmusic.core.audio.fit_to_
 never modified. Non-audio files are ignored; undecodable audio files are skipped with a warning
 that names them.
 
-Feature cache: ``<data_dir>/.cache/features-v<N>-<params key>/<ab>/<digest>.npy``, one float32
-array per file, keyed by a BLAKE2 digest of the file's bytes and a hash of every feature
-parameter. Renaming a file keeps its entry; editing it or changing a parameter misses the cache.
-Entries are written atomically, so concurrent loaders and interrupted runs leave only complete
-entries; an unreadable entry is recomputed; a read-only data folder just disables writing.
+Feature cache: one memory-mapped file of float32 features per split and parameter key, with a
+small index (file -> row, content digest, size, times, inode) beside it, under
+``<data_dir>/.cache/features-v<N>-<params key>/``; see :mod:`speechmusic.data.feature_store` for the
+layout and the rules. Renaming a file keeps its features; editing it or changing a parameter
+misses the cache; damaged cache files are rebuilt with a warning naming them; a read-only data
+folder just disables writing.
 
-So that a warm load need not read and hash every recording again, ``digests.json`` in the cache
-folder remembers each file's digest together with its size, modification and status-change times
-and inode; the digest is reused only while all four are unchanged. Any write to a file changes its
-status-change time, even when the modification time is set back afterwards, and a file changed in
-the last few seconds before it was hashed is not remembered (coarse file-system clocks could hide
-a second edit). The memo is an optimisation only: missing, damaged or unwritable, it is ignored.
+Decoding and features of the files the cache does not have run on every core: in threads for a
+few hundred files, in worker processes for more (joblib/loky), or on a Dask cluster
+(``scheduler="tcp://HOST:PORT"``, see :func:`map_on_dask_cluster`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import contextlib
 import os
-import re
-import time
+import threading
 import warnings
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from tqdm.auto import tqdm
 
-from speechmusic.core.audio import find_audio_files, load_clip_from_bytes
+from speechmusic.core.audio import find_audio_files, load_clip, load_clip_from_bytes
 from speechmusic.core.config import (
     CLASS_NAMES,
     DATA_ENV_VAR,
@@ -49,23 +46,25 @@ from speechmusic.core.config import (
     params_from_dict,
 )
 from speechmusic.core.errors import AudioError, DatasetError, ParameterError
-from speechmusic.core.features import batch_features
-from speechmusic.core.fileio import save_npy, write_text
+from speechmusic.core.features import batch_features, clip_features, fft_on_one_core
+from speechmusic.data.feature_store import (  # noqa: F401  (re-exported: the cache's names, where they always were)
+    CACHE_DIR_NAME,
+    CACHE_VERSION,
+    FeatureStore,
+    file_digest,
+    store_folder,
+)
 
-#: Bump when the feature computation changes in a way the parameters do not capture.
-CACHE_VERSION = 1
-CACHE_DIR_NAME = ".cache"
-#: File (in the cache folder) remembering the digest of each recording; see the module notes.
-DIGEST_MEMO_NAME = "digests.json"
-#: Files changed less than this long before they are hashed are not remembered (FAT clocks tick in 2 s).
-DIGEST_MEMO_SETTLE_NS = 3_000_000_000
-_DIGEST_PATTERN = re.compile(r"[0-9a-f]{32}")
-#: Below this many files to decode, a process pool costs more than it saves: starting it takes
-#: about a second (each worker imports numpy, scipy and librosa), while in one process the FFT and
-#: the matrix products already use every core. Measured on 2 cores (benchmarks/, benchmark 1):
-#: the lab's 160 clips load in 0.45 s in one process against 1.3 s with a new pool; a running pool
-#: saves 20-30 %, so it pays off from a few thousand files on a first load.
+#: Below this many files to decode, worker processes cost more than they save: starting them takes
+#: about a second (each imports numpy, scipy and librosa); threads (the decoder, FFT and array
+#: operations release the GIL) use every core from the first file. Measured on 2 cores
+#: (benchmarks/, benchmark 1).
 PARALLEL_MIN_FILES = 500
+#: Files decoded per task: big enough to amortise the hand-off, small enough to keep the FFT's
+#: temporaries in the CPU caches and the progress bar smooth.
+CHUNK_FILES = 8
+#: How long to wait for a Dask scheduler to answer before saying that none does.
+DASK_CONNECT_TIMEOUT = "10s"
 
 GET_DATA_HINT = (
     "Get data first, in the repository folder, for example:\n"
@@ -113,99 +112,19 @@ def list_split(data_dir: str | os.PathLike, split: str) -> list[tuple[Path, int]
     return items
 
 
-@dataclass
-class FeatureCache:
-    """Per-file feature cache under ``<data_dir>/.cache`` (see the module notes)."""
+def _decode_many(paths: list[str], params: FeatureParams,
+                 lock=None) -> list[tuple[np.ndarray | None, str | None, list[str]]]:
+    """Worker: (features, error, warnings) for each path.
 
-    root: Path
-    params: FeatureParams = DEFAULT_PARAMS
-    writable: bool = True
-    _memo: dict | None = field(default=None, repr=False)
-    _memo_changed: bool = field(default=False, repr=False)
-
-    @classmethod
-    def for_data_dir(cls, data_dir: str | os.PathLike, params: FeatureParams = DEFAULT_PARAMS) -> FeatureCache:
-        folder = Path(data_dir) / CACHE_DIR_NAME / f"features-v{CACHE_VERSION}-{params.key()}"
-        return cls(root=folder, params=params)
-
-    def _entry(self, digest: str) -> Path:
-        return self.root / digest[:2] / f"{digest}.npy"
-
-    def get(self, digest: str) -> np.ndarray | None:
-        """The cached features, or None when absent or unusable."""
-        path = self._entry(digest)
-        try:
-            array = np.load(path, allow_pickle=False)
-        except (OSError, ValueError, EOFError):
-            return None
-        if array.shape != self.params.shape or array.dtype != np.float32 or not np.isfinite(array).all():
-            return None
-        if array.min() < 0.0 or array.max() > 1.0:  # features are in [0, 1]: anything else is damage
-            return None
-        return array
-
-    def digest(self, path: Path) -> str:
-        """Content digest of ``path``, read and hashed only when the file changed since last time.
-
-        Raises ``OSError`` when the file cannot be read.
-        """
-        if self._memo is None:
-            try:
-                memo = json.loads((self.root / DIGEST_MEMO_NAME).read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                memo = {}
-            self._memo = memo if isinstance(memo, dict) else {}
-        info = os.stat(path)
-        stamp = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
-        key = os.path.abspath(path)
-        known = self._memo.get(key)
-        if (isinstance(known, list) and len(known) == 2 and known[0] == stamp
-                and isinstance(known[1], str) and _DIGEST_PATTERN.fullmatch(known[1])):
-            return known[1]
-        digest = file_digest(Path(path).read_bytes())
-        if time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) > DIGEST_MEMO_SETTLE_NS:
-            self._memo[key] = [stamp, digest]
-            self._memo_changed = True
-        return digest
-
-    def save_digests(self) -> None:
-        """Write the digest memo if it learnt something (silently skipped when it cannot be written)."""
-        if not self._memo_changed or not self.writable:
-            return
-        memo = {key: value for key, value in self._memo.items() if os.path.exists(key)}
-        try:
-            write_text(self.root / DIGEST_MEMO_NAME, json.dumps(memo), overwrite=True)
-        except OSError:
-            pass  # an optimisation only; put() reports an unwritable cache
-        self._memo_changed = False
-
-    def put(self, digest: str, features: np.ndarray) -> None:
-        """Store features; on an unwritable folder, warn once and stop trying."""
-        if not self.writable:
-            return
-        try:
-            save_npy(self._entry(digest), np.asarray(features, dtype=np.float32), overwrite=True)
-        except OSError as error:
-            self.writable = False
-            warnings.warn(
-                f"feature cache disabled: cannot write to {self.root} ({error.strerror or error}); "
-                "features will be recomputed on every load",
-                RuntimeWarning,
-                stacklevel=3,
-            )
-
-
-def file_digest(data: bytes) -> str:
-    """Content key of a file: BLAKE2b (128 bit) of its bytes."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
-def _decode_many(paths: list[str], params: FeatureParams) -> list[tuple[np.ndarray | None, str | None, list[str]]]:
-    """Worker: (features, error, warnings) for each path. Runs in a separate process for big loads."""
+    The decoder's warnings are collected and returned (a worker process or a cluster cannot show
+    them). ``warnings.catch_warnings`` is process-wide, so threads pass a shared ``lock``: they
+    take turns to decode (with the warnings of each file recorded) and compute the spectrograms,
+    the bigger share of the work, side by side.
+    """
     results = []
     clips, slots = [], []
     for path in paths:
-        with warnings.catch_warnings(record=True) as caught:
+        with lock or contextlib.nullcontext(), warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
                 clip = load_clip_from_bytes(Path(path).read_bytes(), name=path, params=params)
@@ -226,15 +145,82 @@ def _decode_many(paths: list[str], params: FeatureParams) -> list[tuple[np.ndarr
     return [tuple(r) for r in results]
 
 
+def _decode_many_on_one_core(paths: list[str], params: FeatureParams) -> list:
+    """:func:`_decode_many` with its FFTs on one core: for workers that run one task per core
+    (loky processes, Dask workers), where more FFT threads would only compete with each other."""
+    with fft_on_one_core():
+        return _decode_many(paths, params)
+
+
+def map_on_dask_cluster(function, chunks: list, scheduler: str, *args):
+    """Dask backend: ``function(chunk, *args)`` for each chunk on a Dask distributed cluster.
+
+    Yields the results in the order of ``chunks``, as they become available in that order.
+    ``scheduler`` is the scheduler's address (``tcp://HOST:PORT``); the workers must be able to
+    import speechmusic and read the files by the same paths (a shared folder). Tasks lost with a
+    worker are re-run elsewhere by Dask.
+
+    Raises
+    ------
+    ParameterError
+        The ``distributed`` package is missing (install ``speechmusic[cluster]``), no scheduler
+        answers at ``scheduler``, or a task fails on the cluster (e.g. a worker without speechmusic).
+    """
+    try:  # here: the optional [cluster] extra, and heavy
+        from distributed import Client
+    except ImportError:
+        raise ParameterError(
+            "scheduler: the Dask 'distributed' package is not installed; install it with\n"
+            "  .venv/bin/pip install -e '.[cluster]'") from None
+    try:
+        client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
+    except (OSError, TimeoutError) as error:
+        raise ParameterError(f"scheduler: no Dask scheduler answers at {scheduler} ({error})") from None
+    try:
+        # pure=False: a chunk is a list of paths, and the files behind them may have changed.
+        futures = [client.submit(function, chunk, *args, pure=False, retries=2) for chunk in chunks]
+        for future in futures:
+            try:
+                result = future.result()
+            except Exception as error:  # raised on a worker (files are never the cause: they are caught there)
+                raise ParameterError(
+                    f"scheduler {scheduler}: a task failed on the cluster ({type(error).__name__}: {error}); "
+                    "do the workers have speechmusic installed, in the same version?") from None
+            yield result
+    finally:
+        client.close()
+
+
+def _decode_in_threads(chunks: list, params: FeatureParams, n_jobs: int) -> list:
+    """``_decode_many`` of each chunk on ``n_jobs`` threads: the list of results, in chunk order.
+
+    The FFT and numpy's array operations release the GIL, so threads use every core without the
+    second it takes to start worker processes; each thread runs its FFTs on one core. Decoding
+    takes turns (see :func:`_decode_many`), and the results are returned only when every thread
+    is done, so that the caller's warnings are never emitted while a thread records warnings.
+    """
+    lock = threading.Lock()
+
+    def work(chunk):
+        with fft_on_one_core():
+            return _decode_many(chunk, params, lock)
+
+    with ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="speechmusic-decode") as pool:
+        return list(pool.map(work, chunks))
+
+
 def extract_features(
     paths: list[Path],
     *,
     params: FeatureParams = DEFAULT_PARAMS,
-    cache: FeatureCache | None = None,
+    cache: FeatureStore | None = None,
     n_jobs: int | None = None,
     progress: bool = True,
+    dtype=np.float32,
+    scheduler: str | None = None,
+    mmap: bool = False,
 ) -> tuple[np.ndarray, list[int]]:
-    """Features of many files, from the cache where possible, in parallel otherwise.
+    """Features of many files, from the cache where possible, computed on every core otherwise.
 
     Parameters
     ----------
@@ -242,54 +228,75 @@ def extract_features(
         Audio files.
     params : FeatureParams
         Feature parameters.
-    cache : FeatureCache or None
-        Cache to read and fill (None: no cache).
+    cache : FeatureStore or None
+        The split's cache to read and fill (None: no cache).
     n_jobs : int or None
-        Worker processes for decoding (None: all cores when there are many files; 1: in process).
+        Local workers for decoding (None or -1: every core; 1: in this thread only). Up to
+        :data:`PARALLEL_MIN_FILES` files they are threads, from there on processes.
     progress : bool
-        Show a progress bar when files have to be decoded.
+        Show a progress bar when many files have to be decoded.
+    dtype : numpy dtype
+        Dtype of the returned features (float32, as stored, by default).
+    scheduler : str or None
+        ``tcp://HOST:PORT`` of a Dask scheduler: decode on that cluster instead (see
+        :func:`map_on_dask_cluster`).
+    mmap : bool
+        With ``dtype=float32`` and every file in the cache: return a read-only memory-mapped view
+        of the cache file instead of a copy (rows are read from disk as they are used). In any
+        other case the array is in memory, read-only too.
 
     Returns
     -------
     features : np.ndarray
-        float32 ``(k, n_mels, n_frames)`` for the ``k`` files that could be read.
+        ``(k, n_mels, n_frames)`` for the ``k`` files that could be read.
     kept : list of int
         Index into ``paths`` of each row of ``features``. Unreadable files are left out with a
         ``RuntimeWarning`` naming each one.
     """
-    from tqdm.auto import tqdm
-
-    results: list[np.ndarray | None] = [None] * len(paths)
-    digests: list[str | None] = [None] * len(paths)
-    todo: list[int] = []
-    for i, path in enumerate(paths):
-        if cache is not None:
-            try:
-                digests[i] = cache.digest(path)
-            except OSError:
-                pass  # reported by the decoder below
-            else:
-                results[i] = cache.get(digests[i])
-        if results[i] is None:
-            todo.append(i)
+    n = len(paths)
+    dtype = np.dtype(dtype)
+    if cache is not None:
+        rows, digests, stamps = cache.lookup(paths)
+        hits = np.flatnonzero(rows >= 0)
+        if mmap and dtype == np.float32 and len(hits) == n:
+            view = cache.view(rows)
+            if view is not None:
+                return view, list(range(n))
+    else:
+        rows, digests, stamps = np.full(n, -1, dtype=np.int64), [None] * n, [None] * n
+        hits = np.empty(0, dtype=np.int64)
+    out = np.empty((n, *params.shape), dtype=dtype)
+    done = np.zeros(n, dtype=bool)
+    if len(hits):
+        bad = cache.read(rows[hits], out, hits)
+        done[hits] = True
+        done[hits[bad]] = False
+        rows[hits[bad]] = -1
+    todo = np.flatnonzero(~done).tolist()
+    computed: set[int] = set()
 
     if todo:
-        if n_jobs is None:
-            n_jobs = (os.cpu_count() or 1) if len(todo) >= PARALLEL_MIN_FILES else 1
-        n_jobs = max(1, min(n_jobs, len(todo)))
-        # Chunks: big enough to amortise process hand-off, small enough for a smooth progress bar.
-        size = max(1, min(32, -(-len(todo) // (4 * n_jobs))))
-        chunks = [todo[k : k + size] for k in range(0, len(todo), size)]
-        bar = tqdm(total=len(todo), desc="features", unit="file", disable=not progress or len(todo) < PARALLEL_MIN_FILES)
-        if n_jobs == 1:
-            outputs = (_decode_many([str(paths[i]) for i in chunk], params) for chunk in chunks)
+        if n_jobs is None or n_jobs < 0:  # -1, as in joblib: every core
+            n_jobs = os.cpu_count() or 1
+        n_jobs = max(1, min(n_jobs, -(-len(todo) // CHUNK_FILES)))
+        chunks = [todo[k : k + CHUNK_FILES] for k in range(0, len(todo), CHUNK_FILES)]
+        names = [[str(paths[i]) for i in chunk] for chunk in chunks]
+        if scheduler is not None:
+            outputs = map_on_dask_cluster(_decode_many_on_one_core, names, scheduler, params)
+        elif n_jobs == 1:
+            outputs = (_decode_many(chunk, params) for chunk in names)
+        elif len(todo) < PARALLEL_MIN_FILES:
+            outputs = _decode_in_threads(names, params, n_jobs)
         else:
-            from joblib import Parallel, delayed
+            from joblib import Parallel, delayed  # here: joblib starts its process machinery (loky) on import
 
             outputs = Parallel(n_jobs=n_jobs, return_as="generator")(
-                delayed(_decode_many)([str(paths[i]) for i in chunk], params) for chunk in chunks
-            )
-        with bar:
+                delayed(_decode_many_on_one_core)(chunk, params) for chunk in names)
+        bar = tqdm(total=len(todo), desc="features", unit="file",
+                   disable=not progress or len(todo) < PARALLEL_MIN_FILES)
+        with bar, contextlib.closing(iter(outputs)) if hasattr(outputs, "close") else contextlib.nullcontext():
+            # closing(): a generator's clean-up (the Dask client, joblib's pool) runs now, not when
+            # it is garbage-collected
             for chunk, output in zip(chunks, outputs):
                 for i, (feature, error, notes) in zip(chunk, output):
                     for note in notes:
@@ -297,18 +304,17 @@ def extract_features(
                     if error is not None:
                         warnings.warn(f"skipped {error}", RuntimeWarning, stacklevel=2)
                         continue
-                    results[i] = feature
-                    if cache is not None and digests[i] is not None:
-                        cache.put(digests[i], feature)
+                    out[i] = feature
+                    done[i] = True
+                    computed.add(i)
                 bar.update(len(chunk))
-    if cache is not None:
-        cache.save_digests()
 
-    kept = [i for i, r in enumerate(results) if r is not None]
-    if kept:
-        features = np.stack([results[i] for i in kept])
-    else:
-        features = np.empty((0, *params.shape), dtype=np.float32)
+    kept = np.flatnonzero(done).tolist()
+    features = out if len(kept) == n else out[done]
+    if cache is not None:
+        cache.update(paths, rows, digests, stamps, features, kept, computed)
+    if mmap:
+        features.flags.writeable = False
     return features, kept
 
 
@@ -321,8 +327,31 @@ def load_split(
     params: FeatureParams = DEFAULT_PARAMS,
     n_jobs: int | None = None,
     progress: bool = True,
+    scheduler: str | None = None,
+    mmap: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, list[Path]]:
     """Features, labels and paths of one split.
+
+    Parameters
+    ----------
+    data_dir : path-like or None
+        Dataset root (None: ``$SPEECHMUSIC_DATA``, else ``./data``).
+    split : {"train", "test"}
+    cache : bool
+        Use and fill the feature cache under ``<data_dir>/.cache``.
+    dtype : numpy dtype
+        Feature dtype: float64 (default) or float32, which halves the memory.
+    params : FeatureParams
+        Feature parameters.
+    n_jobs : int or None
+        Local workers for decoding (None: every core).
+    progress : bool
+        Show a progress bar while decoding many files.
+    scheduler : str or None
+        ``tcp://HOST:PORT``: compute missing features on that Dask cluster.
+    mmap : bool
+        Return read-only features; with float32 and a warm cache, a memory-mapped view of the
+        cache file (no copy in memory).
 
     Returns
     -------
@@ -340,9 +369,10 @@ def load_split(
     """
     data_dir = resolve_data_dir(data_dir)
     items = list_split(data_dir, split)
-    feature_cache = FeatureCache.for_data_dir(data_dir, params) if cache else None
+    store = FeatureStore(data_dir, split, params) if cache else None
     features, kept = extract_features(
-        [p for p, _ in items], params=params, cache=feature_cache, n_jobs=n_jobs, progress=progress
+        [p for p, _ in items], params=params, cache=store, n_jobs=n_jobs, progress=progress, dtype=dtype,
+        scheduler=scheduler, mmap=mmap,
     )
     labels = np.array([items[i][1] for i in kept], dtype=np.int64)
     for label, name in enumerate(CLASS_NAMES):
@@ -351,7 +381,7 @@ def load_split(
                 f"{data_dir / split / name}: none of its audio files could be read (see the warnings above).\n"
                 + GET_DATA_HINT.format(data_dir=data_dir)
             )
-    return features.astype(dtype, copy=False), labels, [items[i][0] for i in kept]
+    return features, labels, [items[i][0] for i in kept]
 
 
 #: The original lab's keyword arguments for feature settings, and the FeatureParams field each sets.
@@ -379,7 +409,7 @@ def apply_lab_keywords(params: FeatureParams, function: str, **values) -> Featur
 
 def load_dataset(data_path=None, sr=None, duration=None, n_mels=None, *, cache=True, dtype=np.float64,
                  params: FeatureParams = DEFAULT_PARAMS, n_jobs: int | None = None, progress: bool = True,
-                 data_dir=None):
+                 data_dir=None, scheduler: str | None = None, mmap: bool = False):
     """Load the lab's dataset.
 
     The first four parameters are those of the original lab's ``load_dataset(data_path='data',
@@ -397,13 +427,20 @@ def load_dataset(data_path=None, sr=None, duration=None, n_mels=None, *, cache=T
         Use and fill the feature cache under ``<data_dir>/.cache``.
     dtype : numpy dtype
         Feature dtype. float64 (default) matches the float64 weights learners create with
-        ``np.zeros``; float32 features would be converted on every gradient step.
+        ``np.zeros``; float32 features would be converted on every gradient step, but take half
+        the memory (for a large training set, with the pooled or dynamics features).
     params : FeatureParams
         Feature parameters (the lab's by default); ``sr``, ``duration``, ``n_mels`` override theirs.
     n_jobs : int or None
-        Worker processes for decoding (None: automatic).
+        Local workers for decoding (None: every core).
     progress : bool
         Show a progress bar while decoding many files.
+    scheduler : str or None
+        ``tcp://HOST:PORT`` of a Dask scheduler: compute the features the cache lacks on that
+        cluster (needs ``speechmusic[cluster]``; the workers read the files by the same paths).
+    mmap : bool
+        Return read-only arrays; with ``dtype=np.float32`` and a warm cache they are memory-mapped
+        views of the cache files, so even a dataset larger than memory loads at once.
 
     Returns
     -------
@@ -434,7 +471,8 @@ def load_dataset(data_path=None, sr=None, duration=None, n_mels=None, *, cache=T
             raise ParameterError("load_dataset: give the data folder once, as data_path (or data_dir), not both")
         data_path = data_dir
     params = apply_lab_keywords(params, "load_dataset", sr=sr, duration=duration, n_mels=n_mels)
-    options = dict(cache=cache, dtype=dtype, params=params, n_jobs=n_jobs, progress=progress)
+    options = dict(cache=cache, dtype=dtype, params=params, n_jobs=n_jobs, progress=progress,
+                   scheduler=scheduler, mmap=mmap)
     train_x, train_y, _ = load_split(data_path, "train", **options)
     test_x, test_y, _ = load_split(data_path, "test", **options)
     classes = np.array([name.encode() for name in CLASS_NAMES])
@@ -479,9 +517,6 @@ def load_audio_file(file_path: str | os.PathLike, sr=None, duration=None, n_mels
     >>> S.shape                                                                       # doctest: +SKIP
     (128, 130)
     """
-    from speechmusic.core.audio import load_clip
-    from speechmusic.core.features import clip_features
-
     params = apply_lab_keywords(params, "load_audio_file", sr=sr, duration=duration, n_mels=n_mels, n_fft=n_fft,
                                 hop_length=hop_length)
     return clip_features(load_clip(file_path, params=params), params=params).astype(dtype, copy=False)

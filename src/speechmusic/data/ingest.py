@@ -5,8 +5,9 @@ through :class:`ClipWriter`, which
 
 * writes 3-s mono 16-bit WAV files at the lab's rate, atomically (temp file + rename), never over
   an existing file (a taken name gets a ``-2``, ``-3``, ... suffix);
-* records each clip in ``<data_dir>/manifest.csv``: where it came from (source, original file,
-  offset in seconds, licence), so downloads can be attributed and re-runs recognised;
+* records each clip in ``<data_dir>/manifest.csv`` (through :class:`~speechmusic.data.manifest.DatasetManifest`,
+  its one owner): where it came from (source, original file, offset in seconds, licence), so
+  downloads can be attributed and re-runs recognised;
 * skips a clip whose (source, original, offset, split, label) is already in the manifest and whose
   file still exists, so running the same ingest twice adds nothing.
 
@@ -15,93 +16,26 @@ Sources are only ever read.
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import io
 import os
 import re
 import warnings
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from speechmusic.core.audio import active_region, decode, find_audio_files, frame_energy_db
 from speechmusic.core.config import CLASS_NAMES, DEFAULT_PARAMS, SPLITS, FeatureParams
 from speechmusic.core.errors import AudioError, ParameterError
-from speechmusic.core.fileio import unique_path, write_text, write_wav
+from speechmusic.core.fileio import unique_path, write_wav
+from speechmusic.data.manifest import MANIFEST_NAME, DatasetManifest, ManifestRecord, read_manifest
 
-MANIFEST_NAME = "manifest.csv"
 #: A window whose loudest frame is this far below the recording's loudest frame is silence and is
 #: not turned into a clip (a "speech" clip of room tone would teach the model nothing).
 SILENT_WINDOW_DB = 50.0
 #: A final partial window shorter than this fraction of a clip is dropped rather than padded.
 MIN_TAIL_FRACTION = 0.5
-
-
-@dataclass(frozen=True)
-class ManifestRecord:
-    """One row of ``manifest.csv``."""
-
-    path: str  # relative to the data folder, with forward slashes
-    split: str
-    label: str
-    source: str  # "user", "synthetic", "librispeech", "gtzan", ...
-    original: str  # the file or archive member the clip was cut from
-    offset: float  # seconds into the original
-    licence: str
-
-    @property
-    def identity(self) -> tuple:
-        return (self.source, self.original, round(float(self.offset), 3), self.split, self.label)
-
-
-def read_manifest(data_dir: str | os.PathLike) -> list[ManifestRecord]:
-    """Records of ``<data_dir>/manifest.csv`` (empty when there is none).
-
-    A manifest that cannot be parsed is ignored with a warning rather than stopping an ingest.
-    """
-    path = Path(data_dir) / MANIFEST_NAME
-    if not path.is_file():
-        return []
-    try:
-        with path.open(newline="", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
-        return [
-            ManifestRecord(**{**{k: r[k] for k in r if k in {x.name for x in fields(ManifestRecord)}},
-                              "offset": float(r["offset"])})
-            for r in rows
-        ]
-    except (OSError, KeyError, TypeError, ValueError, csv.Error) as error:
-        warnings.warn(f"{path}: unreadable manifest ignored ({error})", RuntimeWarning, stacklevel=2)
-        return []
-
-
-@contextlib.contextmanager
-def _manifest_lock(data_dir: Path):
-    """Hold an exclusive lock on ``<data_dir>/.manifest.lock`` (POSIX; elsewhere no lock)."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: concurrent ingests into one folder are not guarded there
-        yield
-        return
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with open(data_dir / ".manifest.lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _write_manifest(data_dir: Path, records: Iterable[ManifestRecord]) -> None:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=[f.name for f in fields(ManifestRecord)], lineterminator="\n")
-    writer.writeheader()
-    for record in records:
-        writer.writerow(asdict(record))
-    write_text(data_dir / MANIFEST_NAME, buffer.getvalue(), overwrite=True)
 
 
 def safe_stem(text: str, *, max_length: int = 80) -> str:
@@ -144,14 +78,21 @@ class ClipWriter:
     ...                 original="/home/me/talk.wav", offset=0.0, licence="own recording")
     """
 
-    def __init__(self, data_dir: str | os.PathLike, *, params: FeatureParams = DEFAULT_PARAMS):
+    def __init__(self, data_dir: str | os.PathLike, *, params: FeatureParams = DEFAULT_PARAMS,
+                 manifest: DatasetManifest | None = None):
         self.data_dir = Path(data_dir)
         self.params = params
-        self.records = read_manifest(self.data_dir)
-        self._by_identity = {r.identity: r for r in self.records}
-        self._unsaved: list[ManifestRecord] = []
+        # the folder's manifest, loaded once: pass the operation's own to share it
+        self.manifest = manifest if manifest is not None else DatasetManifest.load(self.data_dir)
+        if self.manifest.data_dir.resolve() != self.data_dir.resolve():
+            raise ParameterError(f"the manifest of {self.manifest.data_dir} cannot list clips in {self.data_dir}")
         self.written: list[Path] = []
         self.skipped = 0
+
+    @property
+    def records(self) -> list[ManifestRecord]:
+        """Every clip the folder's manifest lists, with those written and not saved yet."""
+        return self.manifest.records
 
     def __enter__(self) -> ClipWriter:
         return self
@@ -162,24 +103,15 @@ class ClipWriter:
     def flush(self) -> None:
         """Save the manifest now (done automatically on exit).
 
-        The file is re-read under a lock and this writer's new records are added to what is there,
-        so two writers on one data folder (two terminals, say) keep each other's records.
+        Under a lock, this writer's new records are added to what the file holds, so two writers
+        on one data folder (two terminals, say) keep each other's records
+        (:meth:`DatasetManifest.save <speechmusic.data.manifest.DatasetManifest.save>`).
         """
-        if not self._unsaved:
-            return
-        with _manifest_lock(self.data_dir):
-            on_disk = read_manifest(self.data_dir)
-            known = {r.path for r in on_disk}
-            merged = on_disk + [r for r in self._unsaved if r.path not in known]
-            _write_manifest(self.data_dir, merged)
-        self._unsaved = []
-        self.records = merged
-        self._by_identity = {r.identity: r for r in merged}
+        self.manifest.save()
 
     def has(self, *, split: str, label: str, source: str, original: str, offset: float) -> bool:
         """True when that clip was written before and its file is still there."""
-        record = self._by_identity.get((source, original, round(float(offset), 3), split, label))
-        return record is not None and (self.data_dir / record.path).is_file()
+        return self.manifest.has(split=split, label=label, source=source, original=original, offset=offset)
 
     def save(
         self,
@@ -231,9 +163,7 @@ class ClipWriter:
             offset=round(float(offset), 3),
             licence=licence,
         )
-        self.records.append(record)
-        self._by_identity[record.identity] = record
-        self._unsaved.append(record)
+        self.manifest.add(record)
         self.written.append(target)
         return target
 
@@ -267,10 +197,12 @@ def split_into_clips(
         raise ParameterError(f"max_clips must be at least 1, got {max_clips}")
     y = np.asarray(y, dtype=np.float32)
     n = params.n_samples
-    energy = frame_energy_db(y)
+    # frames of the spectrogram's size and hop (``params.n_fft``, ``params.hop_length``)
+    frame, hop = params.n_fft, params.hop_length
+    energy = frame_energy_db(y, frame_length=frame, hop_length=hop)
     if not np.isfinite(energy).any():
         return []  # digital silence
-    start, end = active_region(y)
+    start, end = active_region(y, frame_length=frame, hop_length=hop)
     clips = []
     for first in range(start, end, n):
         window = y[first : first + n]
@@ -280,8 +212,8 @@ def split_into_clips(
             window = np.pad(window, (0, n - window.size))
         # Frame energies relative to the whole recording: a window of only room tone is skipped.
         # Only frames lying wholly inside the window count.
-        f0 = -(-first // 512)
-        f1 = max(f0 + 1, (first + n - 2048) // 512 + 1)
+        f0 = -(-first // hop)
+        f1 = max(f0 + 1, (first + n - frame) // hop + 1)
         if energy[f0:f1].size and energy[f0:f1].max() < -SILENT_WINDOW_DB:
             continue
         clips.append((first / params.sample_rate, window))
@@ -339,8 +271,6 @@ def prepare_from_folder(
     IngestReport
         Counts, and the files that could not be decoded (each also reported as a warning).
     """
-    from tqdm.auto import tqdm
-
     _check_split_label(split, label)
     source_dir = Path(source_dir)
     if not source_dir.is_dir():
@@ -369,3 +299,19 @@ def prepare_from_folder(
                     report.clips_written += 1
                 writer.flush()  # keep the manifest in step with the files after every recording
     return report
+
+
+# the manifest's names live in data/manifest.py; importable from here as before
+__all__ = [
+    "MANIFEST_NAME",
+    "MIN_TAIL_FRACTION",
+    "SILENT_WINDOW_DB",
+    "ClipWriter",
+    "DatasetManifest",
+    "IngestReport",
+    "ManifestRecord",
+    "prepare_from_folder",
+    "read_manifest",
+    "safe_stem",
+    "split_into_clips",
+]

@@ -13,7 +13,7 @@ import numpy as np
 
 from speechmusic.core.config import CLASS_NAMES
 from speechmusic.core.errors import DatasetError, ParameterError
-from speechmusic.data.ingest import read_manifest
+from speechmusic.data.manifest import DatasetManifest
 
 __all__ = ["recording_groups", "validation_mask"]
 
@@ -25,7 +25,7 @@ def recording_groups(paths: list[Path], data_dir: Path) -> list[str]:
     measures memory of that recording rather than generalisation.
     """
     origin = {}
-    for record in read_manifest(data_dir):
+    for record in DatasetManifest.load(data_dir):
         origin[(data_dir / record.path).resolve()] = f"{record.source}:{record.original}"
     return [origin.get(Path(p).resolve(), str(p)) for p in paths]
 

@@ -9,8 +9,9 @@ any Python to say which command to run instead.
   (``from public_tests import *`` at the repository root re-exports them);
 - :mod:`speechmusic.teaching.checks` — :func:`~speechmusic.teaching.checks.check_namespace`, which the
   grader runs on the globals of an executed notebook;
-- :mod:`speechmusic.teaching.build` — ``.venv/bin/python -m speechmusic.teaching.build [--check]`` writes the student
-  and solution notebooks from ``notebook_source/audio_classification_logreg.py``;
+- :mod:`speechmusic.teaching.build` — the build of the student and solution notebooks from
+  ``notebook_source/audio_classification_logreg.py`` (its command:
+  ``.venv/bin/python -m speechmusic.commands.build_notebooks [--check]``);
 - :mod:`speechmusic.teaching.grading` — grading submitted notebooks (``speechmusic grade``);
 - :mod:`speechmusic.teaching.setup_check` — the checklist of ``test_setup.py`` / ``speechmusic check``;
 - :mod:`speechmusic.teaching.download_menu` — the menu of ``download_samples.py`` (its texts);

@@ -1,4 +1,7 @@
-"""Build the lab's two notebooks from one source: ``.venv/bin/python -m speechmusic.teaching.build``.
+"""Build the lab's two notebooks from one source: ``.venv/bin/python -m speechmusic.commands.build_notebooks``.
+
+This module is the build (parsing the source, rendering, deciding what a notebook's state is); the
+command's options, messages and writing loop are in :mod:`speechmusic.commands.build_notebooks`.
 
 The source, ``notebook_source/audio_classification_logreg.py``, is a jupytext "percent" script (it opens as a
 notebook in Jupyter with jupytext, and runs as the full solution). Cells start with ``# %%``
@@ -55,7 +58,6 @@ where the committed notebooks must be exactly what the build writes.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import io
 import json
@@ -68,6 +70,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from speechmusic.core.errors import BuildError
+from speechmusic.core.fileio import unique_path
 
 SOURCE = Path("notebook_source") / "audio_classification_logreg.py"
 TARGETS = {
@@ -84,7 +87,7 @@ ENDS = "# YOUR CODE ENDS HERE"
 #: Key, in each notebook's ``metadata["speechmusic"]``, of the digest of the cells the build generated.
 DIGEST_KEY = "cells_sha256"
 #: How to run the build, as messages and docs write it (from the repository folder, with its venv).
-COMMAND = ".venv/bin/python -m speechmusic.teaching.build"
+COMMAND = ".venv/bin/python -m speechmusic.commands.build_notebooks"
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 LANGUAGE_INFO = {
@@ -236,7 +239,7 @@ def render_code(lines: list[str], variant: str, *, first_line: int = 0) -> list[
 
 def build_notebook(cells: list[SourceCell], variant: str) -> dict:
     """The notebook (as an nbformat node) of one variant, without outputs."""
-    import nbformat
+    import nbformat  # here, as in render: nbformat loads jsonschema (heavy); only rendering needs it
 
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
@@ -273,7 +276,7 @@ def build_notebook(cells: list[SourceCell], variant: str) -> dict:
 
 def render(source_text: str) -> dict[str, str]:
     """The text of each notebook (``{"student": ..., "solution": ...}``) built from the source text."""
-    import nbformat
+    import nbformat  # heavy, see build_notebook
 
     cells = parse_percent(source_text)
     return {variant: nbformat.writes(build_notebook(cells, variant)) + "\n" for variant in VARIANTS}
@@ -381,109 +384,26 @@ def find_root(start: Path | None = None) -> Path:
 
 def backup_path(path: Path, now: float | None = None) -> Path:
     """A free name beside ``path`` for a copy of it: ``<stem>.backup-YYYYmmdd-HHMMSS[-N].ipynb``."""
-    from speechmusic.core.fileio import unique_path
-
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
     return unique_path(path.with_name(f"{path.stem}.backup-{stamp}{path.suffix}"))
 
 
-def _read(path: Path) -> bytes | None:
+def read_notebook_bytes(path: Path) -> bytes | None:
+    """The file's bytes, or None when there is none."""
     try:
         return path.read_bytes()
     except FileNotFoundError:
         return None
 
 
-def _has_outputs(data: bytes) -> bool:
+def has_outputs(data: bytes) -> bool:
+    """True when a notebook holds outputs or execution counts (someone ran it)."""
     notebook = json.loads(data.decode("utf-8"))
     return any(cell.get("outputs") or cell.get("execution_count") for cell in notebook.get("cells", []))
 
 
-def _refusal(relative: Path, state: str) -> str:
-    what = ("holds your own edits (exercise code or other changed cells), and the lab source has changed "
-            "since it was built" if state == "worked" else "cannot be read as a notebook")
-    return (f"error: {relative} {what}; it was left untouched. To get the new notebook and keep yours, either\n"
-            f"  rename yours (e.g. mv {relative} {relative.with_name('my_' + relative.name)}) and run this again, or\n"
-            f"  run {COMMAND} --backup   (copies it to {relative.stem}.backup-<date>-<time>{relative.suffix} "
-            f"beside it, then writes the new one)")
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog=COMMAND,
-        description=("Write the student and solution notebooks from notebook_source/audio_classification_logreg.py, "
-                     "in the repository of the current folder. A notebook with someone's edits is never "
-                     "replaced: the build refuses, or with --backup keeps a timestamped copy beside it."),
-    )
-    parser.add_argument("--root", type=Path, default=None,
-                        help="repository folder (default: the current folder or the first one above it "
-                             "holding notebook_source/audio_classification_logreg.py)")
-    parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 if a notebook is missing or was built from another "
-                             "version of the source (notebooks with a learner's edits on top of the current "
-                             "build pass)")
-    parser.add_argument("--strict", action="store_true",
-                        help="with --check: also fail when a notebook's cells were edited after the build "
-                             "(for CI, where the committed notebooks must be exactly the build's)")
-    parser.add_argument("--backup", action="store_true",
-                        help="before replacing a notebook that holds someone's edits, copy it to "
-                             "<name>.backup-<date>-<time>.ipynb beside it")
-    args = parser.parse_args(argv)
-
-    try:
-        root = args.root if args.root is not None else find_root()
-    except BuildError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    source = root / SOURCE
-    try:
-        texts = render(source.read_text(encoding="utf-8"))
-    except OSError as error:
-        print(f"error: cannot read {source}: {error.strerror or error}", file=sys.stderr)
-        return 2
-    except BuildError as error:
-        print(f"error: {source}: {error}", file=sys.stderr)
-        return 2
-
-    from speechmusic.core.fileio import write_bytes, write_text
-
-    stale, refused = [], []
-    for variant, relative in TARGETS.items():
-        path = root / relative
-        existing = _read(path)
-        state = notebook_state(existing, json.loads(texts[variant]))
-        if args.check:
-            if state == "current" or (state == "edited" and not args.strict):
-                print(f"{relative}: {STATES[state]}")
-            else:
-                stale.append(relative)
-                print(f"{relative}: {'edited since it was built' if state == 'edited' else STATES[state]}")
-            continue
-        if state == "edited" or (state == "current" and (existing == texts[variant].encode("utf-8")
-                                                          or _has_outputs(existing))):
-            # Same cells: only Jupyter's bookkeeping or outputs differ, and outputs are kept.
-            print(f"{relative}: {STATES[state]}")
-            continue
-        kept = None
-        if state in ("worked", "unreadable"):
-            if not args.backup:
-                print(_refusal(relative, state), file=sys.stderr)
-                refused.append(relative)
-                continue  # the other notebook may still be updated
-            kept = backup_path(path)
-            write_bytes(kept, existing, overwrite=False)
-        if _read(path) != existing:  # saved by Jupyter while we were deciding: decide again
-            print(f"error: {relative} changed while the build was running; not written. Run it again.",
-                  file=sys.stderr)
-            refused.append(relative)
-            continue
-        write_text(path, texts[variant], overwrite=True)
-        print(f"{relative}: written" + (f" (your version is kept as {kept.name})" if kept else ""))
-    if stale:
-        print(f"{len(stale)} notebook(s) out of date: run {COMMAND}", file=sys.stderr)
-        return 1
-    return 2 if refused else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    # The command's parser and entry point live in the command-line layer, which this teaching
+    # module may not import (tests/test_layers.py): say where it is instead of silently doing nothing.
+    print(f"error: the notebook build is run as {COMMAND}", file=sys.stderr)
+    sys.exit(2)

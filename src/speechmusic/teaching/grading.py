@@ -38,11 +38,15 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tqdm.auto import tqdm
+
 from speechmusic.core.config import DATA_ENV_VAR
 from speechmusic.core.errors import ParameterError, SpeechMusicError
+from speechmusic.teaching import EXERCISES
 
 #: Seconds a notebook's cells may take altogether (kernel start included).
 DEFAULT_TIMEOUT = 600.0
@@ -70,8 +74,6 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 def exercise_names() -> tuple[str, ...]:
     """The eight graded exercises, in notebook order."""
-    from speechmusic.teaching import EXERCISES
-
     return tuple(EXERCISES)
 
 
@@ -394,10 +396,6 @@ def grade_notebook(
 
 def grade_notebooks(notebooks, *, jobs: int = 1, progress: bool = False, **options) -> list[NotebookGrade]:
     """:func:`grade_notebook` for several notebooks, ``jobs`` at a time; reports in the given order."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from tqdm.auto import tqdm
-
     notebooks = list(notebooks)
     if jobs < 1:
         raise ParameterError(f"jobs must be >= 1, got {jobs}")
@@ -423,6 +421,7 @@ def grade_notebooks(notebooks, *, jobs: int = 1, progress: bool = False, **optio
 
 # ------------------------------------------------------------------------------- worker process
 
+# code run inside the graded notebook's kernel (its imports are the kernel's, not this module's)
 _CHECK_CELL = """\
 def __speechmusic_grade__():
     import builtins, importlib, json, os
@@ -461,6 +460,7 @@ def _worker(notebook: Path, workdir: Path, result: Path, timeout: float, check_t
     # dependencies install it): 1.7 s of CPU in every worker, more than executing a small
     # notebook. The notebook schema uses no "iri" format, so the worker does without the checker.
     sys.modules.setdefault("rfc3987_syntax", None)
+    # here, not at the top: only the worker executes notebooks, and nbclient/nbformat are heavy
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -575,6 +575,10 @@ def _worker(notebook: Path, workdir: Path, result: Path, timeout: float, check_t
     return finish()
 
 
+# This parser stays here, not in commands/: it is no user command but the private protocol between
+# grade_notebook and the worker process it starts (the argv is built in grade_notebook above, in this
+# module). Moving it up would make this teaching module start a commands/ module by name, an upward
+# dependency the layer test cannot see; keeping both ends of the protocol in one module keeps it in step.
 def _worker_main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m speechmusic.teaching.grading", description="internal: grade one notebook")
     parser.add_argument("--worker", action="store_true", required=True)

@@ -20,12 +20,20 @@ missing numpy instead of crashing. The lab is ready (exit code 0) when nothing F
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
+import importlib.util
 import sys
+import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from speechmusic.core.config import CLASS_NAMES, DEFAULT_PARAMS, SPLITS
+
+# Imports inside the checks below are on purpose: the checklist must run, and report, on an
+# installation where numpy, soundfile, librosa or parts of this package are missing or broken;
+# an import at the top would fail before the first line of the report.
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "fail", "skip"
 _TAGS = {OK: "[ OK ]", WARN: "[WARN]", FAIL: "[FAIL]", SKIP: "[SKIP]"}
@@ -104,9 +112,6 @@ def _text(name) -> str:
 
 def _installed_version(module_name: str, distribution: str) -> str | None:
     """The installed version of a package found without importing it; None when it is not installed."""
-    import importlib.metadata
-    import importlib.util
-
     try:
         if importlib.util.find_spec(module_name) is None:
             return None
@@ -172,7 +177,7 @@ def check_environment(checks: Checklist) -> None:
 def check_lab_files(checks: Checklist) -> None:
     """The package and the module the notebook imports."""
     try:
-        import speechmusic
+        import speechmusic  # here, like the imports below: the checklist reports a broken package itself
 
         checks.add("lab", "speechmusic package", OK, f"{speechmusic.__version__} ({Path(speechmusic.__file__).parent})")
     except Exception as error:  # pragma: no cover - this module is part of the package
@@ -204,8 +209,6 @@ def check_lab_files(checks: Checklist) -> None:
 
 def check_audio_pipeline(checks: Checklist) -> None:
     """Write a 1 kHz tone, decode it at another rate, and check its features."""
-    import tempfile
-
     try:
         import numpy as np
         import soundfile as sf
@@ -330,8 +333,6 @@ def _check_durations(checks: Checklist, files: list[Path]) -> None:
 
 
 def _check_loaded(checks: Checklist, data_dir: Path, counts, *, progress: bool) -> None:
-    import warnings
-
     import numpy as np
 
     from speechmusic.data.dataset import load_dataset

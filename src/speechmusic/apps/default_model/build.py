@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 import warnings
@@ -12,13 +13,18 @@ from pathlib import Path
 
 import numpy as np
 
+from speechmusic import __version__
 from speechmusic.apps.default_model.measure import measure
 from speechmusic.apps.default_model.pool import RealSet, build_pool, load_real_set
 from speechmusic.apps.default_model.recipe import ATTRIBUTION_SUFFIX, DEFAULT_MODEL_NAME, DEFAULT_RECIPE, Recipe
 from speechmusic.apps.default_model.report import _no_nan, measurements_markdown
 from speechmusic.apps.default_model.training import calibration_mixes, train_recipe
-from speechmusic.apps.pipeline import Classifier
+from speechmusic.apps.evaluation import load_synthetic_training_set
+from speechmusic.apps.pipeline import Classifier, save_classifier
 from speechmusic.core.config import LABELS
+from speechmusic.core.fileio import write_text
+from speechmusic.data.sources.real_world import Entry, attribution_markdown, licence_family, load_manifest
+from speechmusic.data.synth import SYNTH_VERSION
 
 # --------------------------------------------------------------------------------- the build
 
@@ -30,8 +36,6 @@ def attribution_path(model_path: str | os.PathLike) -> Path:
 
 def _entries(real: RealSet):
     """A :class:`speechmusic.data.sources.real_world.Entry` per clip: the packaged list's, else from the folder's manifest."""
-    from speechmusic.data.sources.real_world import Entry, load_manifest
-
     listed = {e.id: e for e in load_manifest()}
     entries = []
     for clip, row in zip(real.clips, real.rows):
@@ -68,8 +72,6 @@ def data_fingerprint(real: RealSet) -> str:
 
 def check_against_list(real: RealSet) -> list[str]:
     """How the folder differs from the packaged list of the real-world set (empty when it holds exactly those clips)."""
-    from speechmusic.data.sources.real_world import load_manifest
-
     listed = {e.id: e for e in load_manifest()}
     present = {c.id: c for c in real.clips}
     problems = []
@@ -150,13 +152,6 @@ def build_default_model(
     FileExistsError
         An output exists and ``overwrite`` is False (checked before any work).
     """
-    from speechmusic import __version__
-    from speechmusic.apps.evaluation import load_synthetic_training_set
-    from speechmusic.apps.pipeline import save_classifier
-    from speechmusic.core.fileio import write_text
-    from speechmusic.data.sources.real_world import attribution_markdown, licence_family
-    from speechmusic.data.synth import SYNTH_VERSION
-
     log = log or (lambda text: None)
     recipe = DEFAULT_RECIPE if recipe is None else recipe
     began = time.perf_counter()
@@ -226,8 +221,6 @@ def build_default_model(
             recipe=recipe.as_dict(), data=metadata["data"], pool=pool.counts())
         if report is not None:
             write_text(report_paths[0], measurements_markdown(result.measurements), overwrite=overwrite)
-            import json
-
             write_text(report_paths[1], json.dumps(_no_nan(result.measurements), indent=1, allow_nan=False) + "\n",
                        overwrite=overwrite)
             result.report_paths = report_paths

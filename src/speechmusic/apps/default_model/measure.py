@@ -28,14 +28,13 @@ from speechmusic.apps.default_model.training import (
     out_of_fold_log_odds,
 )
 from speechmusic.apps.evaluation import ClipScores, ClipWindows, clip_probabilities
+from speechmusic.core.model import sigmoid
 
 # --------------------------------------------------------------------------------- measurement
 
 def scores_from_log_odds(log_odds: np.ndarray, windows: ClipWindows, *,
                          calibration: PlattCalibration | None = None, fold: list[str] | None = None) -> ClipScores:
     """:class:`ClipScores` (``predict``'s verdicts) from window log-odds, optionally calibrated."""
-    from speechmusic.core.model import sigmoid
-
     z = np.asarray(log_odds, dtype=np.float64)
     p = calibration.probability(z) if calibration is not None else sigmoid(np.nan_to_num(z))
     p = np.where(np.isfinite(z) & ~windows.silent, p, np.nan)

@@ -9,10 +9,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from speechmusic.apps.augment import add_noise, degrade, loop_to_length, seed_of, speech_over_music, telephone
 from speechmusic.apps.default_model.recipe import DEFAULT_RECIPE, Recipe
-from speechmusic.apps.evaluation import ClipInfo, ClipWindows
+from speechmusic.apps.evaluation import (
+    MANIFEST_NAME,
+    ClipInfo,
+    ClipWindows,
+    _find_recordings,
+    load_clip_windows,
+    load_synthetic_training_set,
+)
+from speechmusic.apps.windows import SlidingWindows, hop_in_samples
+from speechmusic.core.audio import decode, resample
 from speechmusic.core.config import CLASS_NAMES, DEFAULT_PARAMS, LABELS, FeatureParams
 from speechmusic.core.errors import DatasetError
 from speechmusic.core.features import to_vectors
@@ -60,9 +70,6 @@ def load_real_set(root: str | os.PathLike, *, params: FeatureParams = DEFAULT_PA
     DatasetError
         The folder is missing, has no manifest, or a class has no readable clip.
     """
-    from speechmusic.apps.evaluation import MANIFEST_NAME, _find_recordings, load_clip_windows
-    from speechmusic.core.audio import decode
-
     root = Path(root)
     if not (root / MANIFEST_NAME).is_file():
         raise DatasetError(
@@ -87,8 +94,6 @@ def signal_windows(y: np.ndarray, *, params: FeatureParams = DEFAULT_PARAMS,
     ``hop`` None places windows as ``predict`` does (every clip length, one more aligned with the
     end); a number places them every ``hop`` seconds (rounded to spectrogram frames).
     """
-    from speechmusic.apps.windows import SlidingWindows, hop_in_samples
-
     hop_samples = hop_in_samples(params.duration, params, align=False) if hop is None else hop_in_samples(hop, params)
     parts = [batch.features for batch in SlidingWindows([np.asarray(y, dtype=np.float32)], params=params,
                                                          hop_samples=hop_samples)]
@@ -99,8 +104,6 @@ def signal_windows(y: np.ndarray, *, params: FeatureParams = DEFAULT_PARAMS,
 
 def condition_windows(real: RealSet, condition: str) -> ClipWindows:
     """The real clips in a test condition (:data:`speechmusic.apps.augment.TEST_CONDITIONS`), cut as ``predict`` cuts them."""
-    from speechmusic.core.audio import resample
-
     if condition == "clean":
         return real.test
     params = real.params
@@ -193,8 +196,6 @@ def mix_signal(real: RealSet, item: dict) -> np.ndarray:
 
 def _copies(real: RealSet, recipe: Recipe):
     """(part, clip index, signal) of the noisy and telephone training copies the recipe asks for."""
-    from speechmusic.core.audio import resample
-
     sr = real.params.sample_rate
     for k, (clip, y) in enumerate(zip(real.clips, real.signals)):
         if recipe.noisy_copies:
@@ -226,8 +227,6 @@ def build_pool(
     progress : bool
         Progress bars while generating and computing features.
     """
-    from tqdm.auto import tqdm
-
     params = real.params
     kind = recipe.feature_kind
     vectors, labels, parts, source_a, source_b = [], [], [], [], []
@@ -260,8 +259,6 @@ def build_pool(
             add(*signal_windows(item, params=params, hop=recipe.train_hop), clip.label, part, clip.source)
     if recipe.synthetic_per_class > 0:
         if synthetic is None:
-            from speechmusic.apps.evaluation import load_synthetic_training_set
-
             synthetic = load_synthetic_training_set(None, seed=recipe.synthetic_seed,
                                                     n_train=recipe.synthetic_per_class, params=params,
                                                     progress=progress)

@@ -15,6 +15,7 @@ from speechmusic.apps.calibration import (
 from speechmusic.apps.default_model.pool import Pool, RealSet, mix_signal, signal_windows
 from speechmusic.apps.default_model.recipe import DEFAULT_RECIPE, Recipe
 from speechmusic.apps.evaluation import ClipWindows, fit_vectors
+from speechmusic.apps.pipeline import Classifier
 from speechmusic.core.config import LABELS
 from speechmusic.core.errors import DatasetError, ParameterError
 from speechmusic.core.features import to_vectors
@@ -267,8 +268,6 @@ def train_recipe(
     CalibrationData
         What the calibration was fitted on.
     """
-    from speechmusic.apps.pipeline import Classifier
-
     clean = clean or (_test_vectors(real.test, recipe.feature_kind), real.test)
     mixes = calibration_mixes(real, recipe) if mixes is None else mixes
     remaining = [s for s in real.sources if s not in set(exclude)]

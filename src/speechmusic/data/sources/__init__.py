@@ -31,6 +31,7 @@ from collections.abc import Callable, Sequence
 
 from speechmusic.core.config import SPLITS
 from speechmusic.core.errors import ParameterError
+from speechmusic.data.manifest import DatasetManifest
 from speechmusic.data.sources import gtzan, librispeech, musan, pitchshift, real_world
 from speechmusic.data.sources.archive import ArchiveError, ArchiveLimits, UnsafeArchiveError
 from speechmusic.data.sources.download import (
@@ -46,6 +47,7 @@ from speechmusic.data.sources.download import (
 from speechmusic.data.sources.engine import ArchiveSource, FetchReport, collect
 from speechmusic.data.sources.probe import probe_network
 from speechmusic.data.sources.real_world_folder import build_real_world_folder
+from speechmusic.data.synth import build_synthetic_dataset
 
 __all__ = [
     "SOURCE_NAMES", "DESCRIPTIONS", "fetch", "quickstart", "build_synthetic", "archive_sources",
@@ -118,8 +120,6 @@ def archive_sources(subset: str | None = None) -> dict[str, ArchiveSource]:
 def build_synthetic(data_dir: str | os.PathLike, *, n_train: int = 60, n_test: int = 20, seed: int = 0,
                     n_jobs: int | None = None, progress: bool = True, conditions: str = "lab") -> FetchReport:
     """The offline synthetic dataset (:func:`speechmusic.data.synth.build_synthetic_dataset`) as a report."""
-    from speechmusic.data.synth import build_synthetic_dataset
-
     summary = build_synthetic_dataset(data_dir, n_train=n_train, n_test=n_test, seed=seed, n_jobs=n_jobs,
                                       progress=progress, conditions=conditions)
     what = "" if conditions == "lab" else f", conditions {conditions}"
@@ -220,14 +220,14 @@ def quickstart(
 
 def _real_world(data_dir, *, n_train: int, n_test: int, labels=("music", "speech"), mirror: str | None = None,
                 manifest=None, clips_per_group: int | None = None, download: DownloadOptions | None = None,
-                **download_options) -> FetchReport:
+                dataset_manifest: DatasetManifest | None = None, **download_options) -> FetchReport:
     """:func:`real_world.fetch` with the archive sources' options (``keep_archive`` has no meaning there:
     the originals are always kept in the cache)."""
     d = DownloadOptions.of(download, **download_options)
     return real_world.fetch(data_dir, n_train=n_train, n_test=n_test, labels=labels, manifest=manifest,
                             base_url=mirror, verify=d.verify, cache_dir=d.cache_dir, clips_per_group=clips_per_group,
                             progress=d.progress, timeout=d.timeout, retries=d.retries, backoff=d.backoff,
-                            session=d.session)
+                            session=d.session, dataset_manifest=dataset_manifest)
 
 
 def fetch(
@@ -344,7 +344,9 @@ def _fetch(name, data_dir, *, n_train, n_test, url, mirror, archive, sha256, ver
     # one value for how to download, from here to the opening of an archive's members
     download = DownloadOptions(verify=verify, cache_dir=cache_dir, keep_archive=keep_archive, progress=progress,
                                timeout=timeout, retries=retries, backoff=backoff, session=session)
-    options = dict(download=download, clips_per_group=clips_per_group)
+    # the data folder's manifest, read once for the whole fetch (every source of the quick start)
+    options = dict(download=download, clips_per_group=clips_per_group,
+                   dataset_manifest=DatasetManifest.load(data_dir))
     if name == "quickstart":
         for option, value in (("--url", url), ("--archive", archive), ("--sha256", sha256)):
             if value:

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import requests
 import urllib3
+from tqdm.auto import tqdm
 
 from speechmusic import __version__
 from speechmusic.core.errors import ChecksumError, DownloadError, NotFoundError, ParameterError
@@ -404,8 +405,6 @@ def _start_from_content_range(value: str | None) -> int | None:
 
 
 def _progress_bar(total: int | None, initial: int, desc: str, enabled: bool):
-    from tqdm.auto import tqdm
-
     return tqdm(
         total=total, initial=initial, desc=desc, unit="B", unit_scale=True, unit_divisor=1024,
         disable=not enabled, dynamic_ncols=True, leave=True,

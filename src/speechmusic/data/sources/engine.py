@@ -47,7 +47,8 @@ import soundfile as sf
 from speechmusic.core.audio import decode
 from speechmusic.core.config import DEFAULT_PARAMS, SPLITS, FeatureParams
 from speechmusic.core.errors import AudioError, ParameterError
-from speechmusic.data.ingest import ClipWriter, read_manifest, split_into_clips
+from speechmusic.data.ingest import ClipWriter, split_into_clips
+from speechmusic.data.manifest import DatasetManifest
 from speechmusic.data.sources.archive import DEFAULT_LIMITS, ArchiveLimits, Member, is_zip, iter_tar, iter_zip
 from speechmusic.data.sources.download import (
     ArchiveSpec,
@@ -210,26 +211,22 @@ def _check_counts(n_train: int, n_test: int) -> None:
             raise ParameterError(f"{name} must be a non-negative integer, got {n!r}")
 
 
-def _groups_in_manifest(data_dir: Path, source: ArchiveSource) -> dict[str, str]:
+def _groups_in_manifest(manifest: DatasetManifest, source: ArchiveSource) -> dict[str, str]:
     """group -> split for every group this source (or a sharing one) already has clips from."""
-    names = {source.name, *source.group_sources}
     assignment: dict[str, str] = {}
-    for record in read_manifest(data_dir):
-        if record.source not in names:
-            continue
+    for record in manifest.from_sources({source.name, *source.group_sources}):
         item = source.classify(record.original)
         if item is not None:
             assignment.setdefault(item.group, record.split)
     return assignment
 
 
-def present_counts(data_dir: Path, source_name: str) -> Counter:
-    """(split, label) -> clips of source ``source_name`` listed in the manifest whose files exist."""
-    counts: Counter = Counter()
-    for record in read_manifest(data_dir):
-        if record.source == source_name and (data_dir / record.path).is_file():
-            counts[(record.split, record.label)] += 1
-    return counts
+def present_counts(data_dir: Path, source_name: str, *, manifest: DatasetManifest | None = None) -> Counter:
+    """(split, label) -> clips of source ``source_name`` listed in the manifest whose files exist.
+
+    ``manifest``: the data folder's, already loaded (read from ``data_dir`` when None).
+    """
+    return (manifest if manifest is not None else DatasetManifest.load(data_dir)).present_counts(source_name)
 
 
 def _remove_stale_staging(data_dir: Path) -> None:
@@ -312,6 +309,7 @@ def collect(
     clips_per_group: int | None = None,
     params: FeatureParams = DEFAULT_PARAMS,
     download: DownloadOptions | None = None,
+    dataset_manifest: DatasetManifest | None = None,
     **download_options,
 ) -> FetchReport:
     """Add ``n_train`` + ``n_test`` clips of each of ``labels`` from ``source`` to ``data_dir``.
@@ -342,6 +340,9 @@ def collect(
         session); None: the defaults. With ``keep_archive`` the whole archive goes into the cache
         and is read from there (later runs need no network); without, it is streamed and the
         download stops early.
+    dataset_manifest : DatasetManifest or None
+        ``data_dir``'s manifest when the caller has loaded it already (a fetch of several sources
+        reads it once); None: read here.
     **download_options
         Fields of :class:`~speechmusic.data.sources.download.DownloadOptions` given one by one
         (``verify=False``, ``progress=False`` ...); they replace those of ``download``.
@@ -369,7 +370,9 @@ def collect(
     cache_dir = download.cache_for(data_dir)
     wanted = {(split, label): n for split, n in zip(SPLITS, (n_train, n_test)) for label in labels if n > 0}
     report = FetchReport(source=source.name, wanted=wanted, licence=source.licence)
-    present = present_counts(data_dir, source.name)
+    if dataset_manifest is None:
+        dataset_manifest = DatasetManifest.load(data_dir)  # read once for the whole collect
+    present = dataset_manifest.present_counts(source.name)
     if all(present[key] >= n for key, n in wanted.items()):
         for key in wanted:
             report.present[key] = min(present[key], wanted[key])
@@ -378,8 +381,8 @@ def collect(
     spec = source.archive.with_urls(urls) if urls else source.archive
     per_group = clips_per_group or max(1, math.ceil((n_train + n_test) / source.spread))
     report.clips_per_group = per_group
-    selection = _Selection(wanted, _groups_in_manifest(data_dir, source), per_group)
-    final = ClipWriter(data_dir, params=params)  # only consulted here: what is already there
+    selection = _Selection(wanted, _groups_in_manifest(dataset_manifest, source), per_group)
+    final = ClipWriter(data_dir, params=params, manifest=dataset_manifest)  # consulted: what is already there
 
     with staging_folder(data_dir, source.name) as staging_dir:
         staged = ClipWriter(staging_dir, params=params)
@@ -397,7 +400,7 @@ def collect(
         licence_for = None
         if source.licence_for is not None:
             licence_for = lambda original: source.licence_for(original, metadata)  # noqa: E731
-        commit_staged(staged, data_dir, params, report, licence_for=licence_for)
+        commit_staged(staged, data_dir, params, report, licence_for=licence_for, manifest=dataset_manifest)
     return report
 
 
@@ -534,13 +537,15 @@ def _walk(members: Iterator[Member], source, selection: _Selection, staged: Clip
 
 
 def commit_staged(staged: ClipWriter, data_dir: Path, params: FeatureParams, report: FetchReport, *,
-                  licence_for: Callable[[str], str | None] | None = None) -> None:
+                  licence_for: Callable[[str], str | None] | None = None,
+                  manifest: DatasetManifest | None = None) -> None:
     """Move staged clips into the dataset; on any error remove what this step wrote.
 
     Clips already in the dataset (same source, original, offset, split and label) are counted in
-    ``report.present`` and not written again; new ones in ``report.written``.
+    ``report.present`` and not written again; new ones in ``report.written``. ``manifest`` is the
+    data folder's, already loaded (read from ``data_dir`` when None).
     """
-    final = ClipWriter(data_dir, params=params)
+    final = ClipWriter(data_dir, params=params, manifest=manifest)
     try:
         for record in staged.records:
             clip, _ = sf.read(str(staged.data_dir / record.path), dtype="float32")
@@ -557,4 +562,5 @@ def commit_staged(staged: ClipWriter, data_dir: Path, params: FeatureParams, rep
     except BaseException:
         for path in final.written:
             path.unlink(missing_ok=True)
+        final.manifest.forget_unsaved()
         raise

@@ -30,6 +30,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from speechmusic.core.errors import ParameterError
 from speechmusic.data.sources.download import ArchiveSpec
 from speechmusic.data.sources.engine import ArchiveSource, Item, collect
 
@@ -106,8 +107,6 @@ def archive_spec(subset: str = DEFAULT_SUBSET) -> ArchiveSpec:
     try:
         return SUBSETS[subset]
     except KeyError:
-        from speechmusic.core.errors import ParameterError
-
         raise ParameterError(f"LibriSpeech subset must be one of {', '.join(SUBSETS)}, got {subset!r}") from None
 
 

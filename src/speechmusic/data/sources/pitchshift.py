@@ -60,7 +60,7 @@ def semitones_for(original: str) -> int:
 
 def shift_clip(clip: np.ndarray, item: Item, sample_rate: int) -> np.ndarray:
     """Pitch-shift one clip, keeping its length."""
-    import librosa
+    import librosa  # heavy (its effects load numba-compiled code); only this fallback source needs it
 
     shifted = librosa.effects.pitch_shift(np.asarray(clip, dtype=np.float32), sr=sample_rate,
                                           n_steps=semitones_for(item.original))

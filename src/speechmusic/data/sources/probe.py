@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from speechmusic.data.sources.download import make_session
 
@@ -32,8 +35,6 @@ class ProbeResult:
 
 
 def _host_root(url: str) -> str | None:
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
@@ -59,9 +60,6 @@ def probe_network(urls: Sequence[str], *, timeout: float = PROBE_TIMEOUT) -> Pro
     ProbeResult
         ``reachable`` is True when some host answered (or there was nothing to ask).
     """
-    import queue
-    import threading
-
     hosts = tuple(dict.fromkeys(root for root in map(_host_root, urls) if root))
     if not hosts:
         return ProbeResult(True, (), None, 0.0)

@@ -61,12 +61,14 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+from tqdm.auto import tqdm
 
 from speechmusic.core.audio import AUDIO_EXTENSIONS, clip_start, decode
 from speechmusic.core.config import CLASS_NAMES, DEFAULT_PARAMS, SPLITS, FeatureParams
 from speechmusic.core.errors import AudioError, ParameterError
 from speechmusic.core.fileio import write_text
-from speechmusic.data.ingest import ClipWriter, read_manifest, split_into_clips
+from speechmusic.data.ingest import ClipWriter, split_into_clips
+from speechmusic.data.manifest import DatasetManifest
 from speechmusic.data.sources.download import (
     DEFAULT_BACKOFF,
     DEFAULT_RETRIES,
@@ -80,7 +82,7 @@ from speechmusic.data.sources.download import (
     human_size,
     make_session,
 )
-from speechmusic.data.sources.engine import FetchReport, _check_counts, commit_staged, present_counts, staging_folder
+from speechmusic.data.sources.engine import FetchReport, _check_counts, commit_staged, staging_folder
 from speechmusic.data.sources.real_world_clips import (
     ATTRIBUTION_NAME,
     CACHE_SUBFOLDER,
@@ -195,8 +197,6 @@ class _Downloads:
 
     def __init__(self, cache_dir: Path, *, base_url: str, verify: bool, progress: bool, total: int,
                  timeout, retries: int, backoff: float, session):
-        from tqdm.auto import tqdm
-
         self.cache_dir = cache_dir
         self.options = dict(base_url=base_url, verify=verify, timeout=timeout, retries=retries, backoff=backoff,
                             session=session or make_session())
@@ -282,6 +282,7 @@ def fetch(
     backoff: float = DEFAULT_BACKOFF,
     session=None,
     params: FeatureParams = DEFAULT_PARAMS,
+    dataset_manifest: DatasetManifest | None = None,
 ) -> FetchReport:
     """Add ``n_train`` + ``n_test`` 3-s clips per class from the real-world set to ``data_dir``.
 
@@ -317,6 +318,8 @@ def fetch(
         Network behaviour (see :func:`speechmusic.data.sources.download.download_archive`).
     params : FeatureParams
         Clip length and rate.
+    dataset_manifest : DatasetManifest or None
+        ``data_dir``'s manifest when the caller has loaded it already; None: read here.
 
     Returns
     -------
@@ -342,11 +345,13 @@ def fetch(
     report = FetchReport(source=SOURCE_NAME, wanted=wanted, group_noun="recording",
                          exhausted="the real-world set has no more",
                          licence=f"per clip (open licences and repository licences), credited in {data_dir / ATTRIBUTION_NAME}")
-    present = present_counts(data_dir, SOURCE_NAME)
+    if dataset_manifest is None:
+        dataset_manifest = DatasetManifest.load(data_dir)  # read once for the whole fetch
+    present = dataset_manifest.present_counts(SOURCE_NAME)
     if all(present[key] >= n for key, n in wanted.items()):
         for key in wanted:
             report.present[key] = min(present[key], wanted[key])
-        write_attribution(data_dir, entries)
+        write_attribution(data_dir, entries, manifest=dataset_manifest)
         return report
 
     splits = assign_splits(entries)
@@ -356,7 +361,7 @@ def fetch(
                            progress=progress, total=len({e.source_sha256 for e in used.values()}), timeout=timeout,
                            retries=retries, backoff=backoff, session=session)
     report.origin = base_url or DEFAULT_BASE_URL
-    final = ClipWriter(data_dir, params=params)  # only consulted: which clips are already there
+    final = ClipWriter(data_dir, params=params, manifest=dataset_manifest)  # consulted: which clips are there
     try:
         with staging_folder(data_dir, SOURCE_NAME) as staging_dir:
             staged = ClipWriter(staging_dir, params=params)
@@ -374,13 +379,13 @@ def fetch(
                     f"example {example}); their clips were skipped: {', '.join(report.missing)}",
                     RuntimeWarning, stacklevel=2)
             staged.flush()
-            commit_staged(staged, data_dir, params, report)
+            commit_staged(staged, data_dir, params, report, manifest=dataset_manifest)
     finally:
         downloads.close()
     report.bytes_read = downloads.bytes
     if downloads.paths:
         report.checksum = "sha256 verified for every original" if verify else "not verified (--no-verify)"
-    write_attribution(data_dir, entries)
+    write_attribution(data_dir, entries, manifest=dataset_manifest)
     return report
 
 
@@ -437,14 +442,19 @@ def _first_line(error: BaseException) -> str:
     return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
-def entries_in_data(data_dir: str | os.PathLike, entries: Sequence[Entry]) -> dict[str, Counter]:
-    """id -> clips per split that ``data_dir`` holds from each real-world entry (files that exist)."""
+def entries_in_data(data_dir: str | os.PathLike, entries: Sequence[Entry], *,
+                    manifest: DatasetManifest | None = None) -> dict[str, Counter]:
+    """id -> clips per split that ``data_dir`` holds from each real-world entry (files that exist).
+
+    ``manifest``: ``data_dir``'s, already loaded (read from ``data_dir`` when None).
+    """
     by_original: dict[str, list[Entry]] = defaultdict(list)
     for entry in entries:
         by_original[entry.original].append(entry)
     found: dict[str, Counter] = defaultdict(Counter)
-    for record in read_manifest(data_dir):
-        if record.source != SOURCE_NAME or not (Path(data_dir) / record.path).is_file():
+    manifest = manifest if manifest is not None else DatasetManifest.load(data_dir)
+    for record in manifest.from_sources({SOURCE_NAME}):
+        if not (Path(data_dir) / record.path).is_file():
             continue
         for entry in by_original.get(record.original, ()):
             if entry.start_s - 1e-3 <= record.offset < entry.end_s:
@@ -453,13 +463,15 @@ def entries_in_data(data_dir: str | os.PathLike, entries: Sequence[Entry]) -> di
     return dict(found)
 
 
-def write_attribution(data_dir: str | os.PathLike, entries: Sequence[Entry] | None = None) -> Path | None:
+def write_attribution(data_dir: str | os.PathLike, entries: Sequence[Entry] | None = None, *,
+                      manifest: DatasetManifest | None = None) -> Path | None:
     """(Re)write ``data_dir/ATTRIBUTION-real-world.md`` for the real-world clips the data holds.
 
     Returns the file, or None when the data holds no real-world clip (nothing is written then).
+    ``manifest``: ``data_dir``'s, already loaded (read from ``data_dir`` when None).
     """
     entries = entries if entries is not None else load_manifest()
-    used = entries_in_data(data_dir, entries)
+    used = entries_in_data(data_dir, entries, manifest=manifest)
     if not used:
         return None
     notes = {eid: ", ".join(f"{n} clip{'s' if n != 1 else ''} in {split}" for split, n in sorted(c.items()))

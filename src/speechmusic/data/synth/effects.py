@@ -23,12 +23,14 @@ the same generator state gives the same result.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from math import gcd
 
 import numpy as np
 import scipy.signal
+import soundfile as sf
 
 from speechmusic.core.errors import ParameterError
 
@@ -343,10 +345,6 @@ def codec_roundtrip(y: np.ndarray, sr: int, codec: str, *, compression: float | 
     np.ndarray
         float64, the same length as ``y``, aligned with it (a codec's delay is removed).
     """
-    import io
-
-    import soundfile as sf
-
     if codec not in CODECS:
         raise ParameterError(f"unknown codec {codec!r}; choose one of {', '.join(CODECS)}")
     file_format, subtype, rates = CODECS[codec]

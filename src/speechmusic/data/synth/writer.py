@@ -6,10 +6,12 @@ import os
 from pathlib import Path
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from speechmusic.core.config import CLASS_NAMES, DEFAULT_PARAMS, LABELS, SPLITS
 from speechmusic.core.errors import ParameterError
-from speechmusic.core.fileio import write_text, write_wav
+from speechmusic.core.fileio import write_text
+from speechmusic.data.ingest import ClipWriter
 from speechmusic.data.synth.clips import synthesize_music, synthesize_speech
 from speechmusic.data.synth.common import LICENCE, PARALLEL_MIN_CLIPS, README_NAME, SOURCE_NAME, SYNTH_VERSION
 from speechmusic.data.synth.conditions import CONDITIONS, DEFAULT_CONDITIONS, get_conditions
@@ -207,12 +209,10 @@ def build_synthetic_dataset(
     if n_jobs == 1 or len(jobs) < 2:
         results = (_render_job(*job) for job in jobs)
     else:
-        from joblib import Parallel, delayed
+        from joblib import Parallel, delayed  # here: joblib starts its process machinery (loky) on import
 
         parallel = Parallel(n_jobs=n_jobs, return_as="generator", batch_size=4)
         results = parallel(delayed(_render_job)(*job) for job in jobs)
-
-    from tqdm.auto import tqdm
 
     writer = _clip_writer(data_dir)
     try:
@@ -220,37 +220,26 @@ def build_synthetic_dataset(
                                                unit="clip", disable=not progress or not todo):
             if _save_clip(writer, data_dir, seed, split, label, index, clip, conditions):
                 summary[split][label]["written"] += 1
-                if writer is not None and len(writer.written) % 20 == 0:
+                if len(writer.written) % 20 == 0:
                     writer.flush()  # keep the manifest close to the files if the run is interrupted
             else:
                 summary[split][label]["present"] += 1
     finally:
-        if writer is not None:
-            writer.flush()
+        writer.flush()
     return summary
 
 
-def _clip_writer(data_dir: Path):
-    """The manifest-keeping writer of :mod:`speechmusic.data.ingest` (None when unavailable)."""
-    try:
-        from speechmusic.data.ingest import ClipWriter
-    except ImportError:  # pragma: no cover - ingest is part of the package
-        return None
+def _clip_writer(data_dir: Path) -> ClipWriter:
+    """The manifest-keeping writer of :mod:`speechmusic.data.ingest`."""
     return ClipWriter(data_dir)
 
 
-def _save_clip(writer, data_dir: Path, seed: int, split: str, label: str, index: int, clip: np.ndarray,
+def _save_clip(writer: ClipWriter, data_dir: Path, seed: int, split: str, label: str, index: int, clip: np.ndarray,
                conditions: str = DEFAULT_CONDITIONS) -> bool:
     """Write one clip under its fixed name; False when that name is already taken."""
     target = data_dir / split / label / clip_name(split, label, index, conditions)
     if target.exists():
         return False
-    if writer is None:
-        try:
-            write_wav(target, clip, DEFAULT_PARAMS.sample_rate)
-        except FileExistsError:
-            return False
-        return True
     saved = writer.save(
         split, label, clip, stem=target.stem, source=SOURCE_NAME,
         original=f"{SOURCE_NAME}:{'' if conditions == 'lab' else conditions + ':'}{seed}:{split}:{label}:{index}",
