@@ -7,7 +7,8 @@
 
 Run from the repository root with the project's environment. Nothing is downloaded; benchmarks 4,
 5 and 6 use ../shared/real-audio, 7, 8 and 9 ../shared/real-world, when they exist, and are skipped
-otherwise. Benchmark 8 also needs the peer, pyAudioAnalysis (``.venv/bin/pip install -e .[bench]``). The table goes to standard
+otherwise; 10 (batch) needs the 'distributed' package (.venv/bin/pip install -e .[cluster]).
+Benchmark 8 also needs the peer, pyAudioAnalysis (``.venv/bin/pip install -e .[bench]``). The table goes to standard
 output and to benchmarks/results/latest.md (``--output``). See docs/benchmarks.md.
 """
 
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import (
+    bench_batch,
     bench_features,
     bench_loso,
     bench_messy,
@@ -38,7 +40,7 @@ from .data import have_synthetic
 from .machine import LoadMonitor, describe, load_average
 from .report import Section, to_markdown
 
-BENCHMARKS = ("features", "training", "segment", "real", "synthetic", "messy", "loso", "peer", "programme")
+BENCHMARKS = ("features", "training", "segment", "real", "synthetic", "messy", "loso", "peer", "programme", "batch")
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results" / "latest.md"
 
 
@@ -58,14 +60,19 @@ class Sizes:
     peer_splits: int = 50  # benchmark 8: pyAudioAnalysis's validation splits per C and fold
     loso_synthetic_per_class: int | None = None  # benchmark 7: synthetic training clips per class (None: evaluation's)
     programme_folds: int = 4  # benchmark 9: folds of sources
+    batch_programmes: int = 60  # benchmark 10: generated programmes (plus one corrupt file)
+    batch_seconds: float = 60.0  # benchmark 10: length of each programme
+    batch_rounds: int = 2  # benchmark 10: rounds of the five ways of running (best time counts)
 
 
 MODES = {
     "full": Sizes((60, 20), (750, 250), (7500, 2500), 3, True, 2000, 3600.0),
-    "quick": Sizes((60, 20), None, None, 1, True, 2000, 600.0, synthetic_seeds=1),
+    "quick": Sizes((60, 20), None, None, 1, True, 2000, 600.0, synthetic_seeds=1, batch_programmes=50,
+                   batch_seconds=30.0, batch_rounds=1),
     # For the smoke test only: every code path on tiny inputs, in seconds.
     "tiny": Sizes((3, 1), None, (6, 2), 1, False, 20, 12.0, {"music": 1, "speech": 1}, synthetic_seeds=1, peer_splits=2,
-                  loso_synthetic_per_class=3, programme_folds=2),
+                  loso_synthetic_per_class=3, programme_folds=2, batch_programmes=4, batch_seconds=9.0,
+                  batch_rounds=1),
 }
 
 
@@ -149,6 +156,10 @@ def run(args: argparse.Namespace) -> tuple[str, list[Section]]:
                                                    synthetic_per_class=sizes.loso_synthetic_per_class))
                 elif name == "peer":
                     sections.append(bench_peer.run(work_dir, root=args.real_world, n_exp=sizes.peer_splits))
+                elif name == "batch":
+                    sections.append(bench_batch.run(work_dir, quick=quick, kind=kind, per_class=sizes.features_per_class,
+                                                    programmes=sizes.batch_programmes,
+                                                    programme_seconds=sizes.batch_seconds, rounds=sizes.batch_rounds))
                 elif name == "programme":
                     sections.append(bench_programme.run(work_dir, root=args.real_world, n_folds=sizes.programme_folds,
                                                         synthetic_per_class=sizes.loso_synthetic_per_class))

@@ -41,7 +41,7 @@ def test_tiny_run_of_every_benchmark_writes_a_complete_report(tmp_path, capsys):
     for heading in ("## Machine", "## Targets", "## 1. Dataset features", "## 2. Training",
                     "## 3. segment", "## 4. Real recordings", "## 5. Synthetic dataset",
                     "## 7. Real recordings from many sources", "## 8. Side by side with pyAudioAnalysis",
-                    "## 9. Programmes: speech over music is speech"):
+                    "## 9. Programmes: speech over music is speech", "## 10. Batch segment"):
         assert heading in text
     for fact in ("| CPU |", "| Cores |", "| Memory |", "| Python |", "| numpy |", "| librosa |", "| BLAS |",
                  "Other programs' CPU use"):
@@ -52,6 +52,8 @@ def test_tiny_run_of_every_benchmark_writes_a_complete_report(tmp_path, capsys):
     assert agreement.rstrip().endswith("| yes |")  # both pipelines computed the same features
     assert "leave one recording out (4 folds)" in text
     assert "one core kept busy by another program" in text
+    batch = [line for line in text.splitlines() if line.startswith("| 10. Batch segment") and "corrupt file" in line][0]
+    assert batch.rstrip().endswith("| yes |")  # every way of running wrote the same outputs and summary
 
     # The fresh-process runner (used for peak memory) reports time and memory.
     report = run_isolated("benchmarks.bench_features:step_load", data_dir=str(tmp_path / "work" / "features-small"),

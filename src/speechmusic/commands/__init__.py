@@ -8,6 +8,6 @@ scripts ``test_setup.py`` and ``download_samples.py``. Nothing below this layer 
 """
 
 __all__ = [
-    "common", "demo", "prepare", "download", "train", "evaluate", "predict", "segment", "grade", "check",
+    "common", "demo", "prepare", "download", "train", "evaluate", "predict", "segment", "segment_batch", "grade", "check",
     "build_model", "download_menu",
 ]

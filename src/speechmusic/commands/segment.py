@@ -15,10 +15,12 @@ from speechmusic.commands.common import (
     counted,
     non_negative_float,
     positive_float,
+    positive_int,
     print_json,
     refuse_existing,
     write_stdout,
 )
+from speechmusic.commands.segment_batch import run_batch
 from speechmusic.core.errors import ParameterError
 
 EXAMPLES = """\
@@ -30,6 +32,8 @@ examples:
   .venv/bin/speechmusic segment interview.wav --model model.npz --format textgrid -o interview.TextGrid
   .venv/bin/speechmusic segment podcast.ogg --model model.npz --format json -o segments.json
   .venv/bin/speechmusic segment lecture.wav --model model.npz --hop 0.5 --switch-penalty 10
+  .venv/bin/speechmusic segment archive/ --out-dir segments/ --jobs 2      # many recordings (docs/batch.md)
+  .venv/bin/speechmusic segment @todo.txt --out-dir segments/ --scheduler tcp://10.0.0.1:8786  # a Dask cluster
 
 formats (--format):
   csv        start,end,label lines after a header line; seconds with 3 decimals
@@ -50,8 +54,16 @@ with its length (hours are fine; refinement reads about 8 s around each boundary
 Files are written atomically and never over an existing file unless --overwrite is given. A
 summary line naming the model goes to stderr unless --quiet. Without --model the default model
 shipped with speechmusic is used (docs/model-card.md): it labels speech over a music bed as speech,
-the broadcast convention. Exit status: 0 on success, 2 on an error (message
-on stderr).
+the broadcast convention.
+
+With --out-dir DIR: every INPUT (files, folders searched recursively, @LIST files of one path per
+line) is segmented into DIR, one file per recording mirroring the inputs' folders, with
+DIR/summary.csv (one row per recording: file, status, duration_s, speech_s, music_s, segments,
+seconds_taken, worker, error) and a browsable report, DIR/index.html. A re-run of the same command
+skips the recordings whose output is complete and whose input is unchanged, so an interrupted run
+resumes. A file that cannot be read is a failed row; the others are still done.
+
+Exit status: 0 on success, 1 when a recording of a batch failed, 2 on an error (message on stderr).
 """
 
 
@@ -59,12 +71,15 @@ def register(subparsers) -> None:
 
     parser = subparsers.add_parser(
         "segment",
-        help="split a long recording into speech and music segments (CSV, Audacity, TextGrid, JSON; plot)",
+        help="split a long recording into speech and music segments (CSV, Audacity, TextGrid, JSON; plot); "
+             "many recordings with --out-dir",
         description="Split a recording of any length into speech and music segments.",
         epilog=EXAMPLES,
         formatter_class=HelpFormatter,
     )
-    parser.add_argument("file", type=Path, metavar="FILE", help="recording to segment")
+    parser.add_argument("inputs", type=Path, nargs="+", metavar="INPUT",
+                        help="recording to segment; with --out-dir any number of recordings, folders (searched "
+                             "recursively) and @LIST files (one path per line)")
     add_model_or_default(parser)
     parser.add_argument("--window", type=positive_float, default=None, metavar="SECONDS",
                         help="window length in seconds (default: the model's clip length, 3; "
@@ -89,6 +104,18 @@ def register(subparsers) -> None:
                         help="print the JSON summary with the segments on stdout (then the segments go to "
                              "stdout only in it, or to --output FILE as well)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar or summary line on stderr")
+    batch = parser.add_argument_group("many recordings (batch; see docs/batch.md)")
+    batch.add_argument("--out-dir", type=Path, default=None, metavar="DIR",
+                       help="segment every INPUT into DIR: one file per recording (mirroring the inputs' folders), "
+                            "DIR/summary.csv and the report DIR/index.html; a re-run skips what is done")
+    batch.add_argument("--jobs", type=positive_int, default=1, metavar="N",
+                       help="with --out-dir: segment on N local processes")
+    batch.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="with --out-dir: run on the Dask cluster whose scheduler is at ADDRESS (tcp://HOST:PORT); "
+                            "the workers read the inputs under the same paths (needs speechmusic[cluster])")
+    batch.add_argument("--check-content", action="store_true",
+                       help="with --out-dir: decide whether an input changed since the last run by its SHA-256 "
+                            "(reads it again) instead of its size and modification time")
     parser.set_defaults(func=run)
 
 
@@ -112,6 +139,16 @@ def output_choice(args: argparse.Namespace) -> tuple[str, Path | None]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.out_dir is not None:
+        return run_batch(args)
+    if len(args.inputs) != 1:
+        raise ParameterError("segment takes one FILE; for several recordings, folders or @LIST files give "
+                             "--out-dir DIR")
+    for option, given in (("--jobs", args.jobs != 1), ("--scheduler", args.scheduler is not None),
+                          ("--check-content", args.check_content)):
+        if given:
+            raise ParameterError(f"{option} works with --out-dir DIR (many recordings)")
+    args.file = args.inputs[0]
     fmt, path = output_choice(args)
     refuse_existing(path, args.overwrite, "segments file")
     refuse_existing(args.plot, args.overwrite, "figure")

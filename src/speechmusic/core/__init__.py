@@ -8,7 +8,8 @@ Nothing here imports from the layers above (:mod:`speechmusic.data`, :mod:`speec
 - :mod:`~speechmusic.core.fileio` — atomic writes (temporary file + rename), unique names;
 - :mod:`~speechmusic.core.audio` — decoding, resampling, clip start and length;
 - :mod:`~speechmusic.core.features` — mel-spectrogram features;
-- :mod:`~speechmusic.core.model` — the logistic-regression classifier.
+- :mod:`~speechmusic.core.model` — the logistic-regression classifier;
+- :mod:`~speechmusic.core.executor` — many independent tasks on local processes or a Dask cluster.
 """
 
-__all__ = ["config", "errors", "fileio", "audio", "features", "model"]
+__all__ = ["config", "errors", "fileio", "audio", "features", "model", "executor"]
