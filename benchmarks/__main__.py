@@ -137,7 +137,8 @@ def run(args: argparse.Namespace) -> tuple[str, list[Section]]:
                                                        num_iterations=sizes.iterations, repeats=sizes.repeats))
                 elif name == "segment":
                     sections.append(bench_segment.run(work_dir, quick=quick, duration=sizes.segment_seconds,
-                                                      kind=kind, per_class=sizes.features_per_class))
+                                                      kind=kind, per_class=sizes.features_per_class,
+                                                      isolate=sizes.isolate))
                 elif name == "real":
                     synthetic_dir = work_dir / "features-small"
                     sections.append(bench_real.run(work_dir, quick=quick, root=args.real_audio,

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .data import build_dataset
-from .isolated import run_isolated
+from .isolated import run_step
 from .report import Section, Target, mib, ratio, seconds
 
 TARGET_REALTIME = 300.0
@@ -117,8 +117,12 @@ def step_baseline(recording: str, model: str) -> dict:
 
 
 def run(work_dir: Path, *, quick: bool = False, duration: float | None = None, kind: str = "synthetic",
-        per_class: tuple[int, int] = (60, 20)) -> Section:
-    """Benchmark 3 on a recording of ``duration`` seconds (default 3600; 600 with ``quick``)."""
+        per_class: tuple[int, int] = (60, 20), isolate: bool = True) -> Section:
+    """Benchmark 3 on a recording of ``duration`` seconds (default 3600; 600 with ``quick``).
+
+    ``isolate``: each pipeline in a fresh process, for its peak memory (False: in this process,
+    no memory figures; the smoke test's tiny mode).
+    """
     section = Section(title="3. segment on a long recording")
     try:
         from speechmusic.apps.pipeline import save_classifier, train_classifier
@@ -143,17 +147,17 @@ def run(work_dir: Path, *, quick: bool = False, duration: float | None = None, k
     recording = work_dir / f"long-recording-{int(duration)}s.wav"
     truth = make_recording(recording, clip_dir, duration=duration)
 
-    ours = run_isolated("benchmarks.bench_segment:step_segment", recording=str(recording), model=str(model_path))
-    unrefined = run_isolated("benchmarks.bench_segment:step_segment", recording=str(recording),
-                             model=str(model_path), refine=False)
-    pooled = run_isolated("benchmarks.bench_segment:step_segment", recording=str(recording), model=str(pooled_path))
+    ours = run_step("benchmarks.bench_segment:step_segment", recording=str(recording), model=str(model_path), isolate=isolate)
+    unrefined = run_step("benchmarks.bench_segment:step_segment", recording=str(recording),
+                             model=str(model_path), refine=False, isolate=isolate)
+    pooled = run_step("benchmarks.bench_segment:step_segment", recording=str(recording), model=str(pooled_path), isolate=isolate)
     from speechmusic.apps.pipeline import default_model_path
 
     shipped = None
     if default_model_path().is_file():
-        shipped = run_isolated("benchmarks.bench_segment:step_segment", recording=str(recording),
-                               model=str(default_model_path()))
-    base = run_isolated("benchmarks.bench_segment:step_baseline", recording=str(recording), model=str(model_path))
+        shipped = run_step("benchmarks.bench_segment:step_segment", recording=str(recording),
+                               model=str(default_model_path()), isolate=isolate)
+    base = run_step("benchmarks.bench_segment:step_baseline", recording=str(recording), model=str(model_path), isolate=isolate)
     audio = ours["result"]["duration"]
     factor = audio / ours["seconds"]
     runs = [(f"speechmusic segment_file (streaming, shared frames, HMM smoothing), "
@@ -166,7 +170,7 @@ def run(work_dir: Path, *, quick: bool = False, duration: float | None = None, k
     for name, r in runs:
         section.rows.append([name, seconds(r["seconds"]), ratio(audio / r["seconds"]),
                              ratio(base["seconds"] / r["seconds"]), mib(r["peak_rss_mib"]),
-                             mib(r["peak_rss_mib"] - r["start_rss_mib"]),
+                             mib(None if r["peak_rss_mib"] is None else r["peak_rss_mib"] - r["start_rss_mib"]),
                              str(r["result"]["windows"]), f"{timeline_accuracy(truth, r['result']['segments']):.3f}",
                              boundary_summary(truth, r["result"]["segments"])])
     section.headers = ["Pipeline", "Time", "× real time", "Speed-up", "Peak RSS", "Added by the step",

@@ -91,6 +91,23 @@ def run_isolated(target: str, timeout: float = 3600, **kwargs) -> dict:
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
+def run_step(target: str, *, isolate: bool = True, **kwargs) -> dict:
+    """:func:`run_isolated`, or with ``isolate=False`` the same call in this process.
+
+    In this process the report has the same keys, with the memory figures None: the smoke test's
+    tiny mode exercises every step's code without paying an interpreter start per step (the
+    fresh-process runner itself is tested on its own).
+    """
+    if isolate:
+        return run_isolated(target, **kwargs)
+    module_name, function_name = target.split(":")
+    function = getattr(importlib.import_module(module_name), function_name)
+    began = time.perf_counter()
+    result = function(**kwargs)
+    return {"result": result, "seconds": time.perf_counter() - began, "peak_rss_mib": None,
+            "start_rss_mib": None, "workers_peak_rss_mib": None}
+
+
 def main(argv: list[str]) -> int:
     target, kwargs = argv[0], json.loads(argv[1])
     module_name, function_name = target.split(":")
