@@ -22,7 +22,7 @@ examples:
 
 The first line is how the shipped model and its measurements are made (about 5 minutes on 2 cores;
 1 minute with --no-measure). The recipe (docs/model-card.md): dynamics features of 3-s windows of
-the real clips (every 1 s), the synthetic set (seed 0, 60 clips per class) and every speech clip laid
+the real clips (every 1 s), the synthetic set ('world' preset, seed 0, 60 clips per class) and every speech clip laid
 over music of two other sources at -5 to -20 dB (labelled speech); the project's logistic
 regression; Platt scaling fitted on held-out real data (leave-one-source-out clips, leave-pair-out
 speech-over-music mixes). Everything is deterministic: the same folder gives the same weights.
