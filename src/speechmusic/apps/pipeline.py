@@ -43,7 +43,13 @@ from speechmusic.apps.windows import DEFAULT_BLOCK_SECONDS, SlidingWindows, hop_
 from speechmusic.core.config import CLASS_NAMES, DEFAULT_PARAMS, FeatureParams, params_from_dict  # noqa: F401 (re-exported)
 from speechmusic.core.errors import AudioError, ModelFileError, ParameterError, SpeechMusicError
 from speechmusic.core.features import FEATURE_KINDS, dynamics_length, to_vectors
-from speechmusic.core.model import DECISION_THRESHOLD, MODEL_FORMAT, LogisticRegression, labels_from_probability
+from speechmusic.core.model import (
+    DECISION_THRESHOLD,
+    MODEL_FORMAT,
+    LogisticRegression,
+    labels_from_probability,
+    sigmoid,
+)
 
 #: The feature kind ``train`` uses unless told otherwise: it generalises best to real recordings of
 #: sources never seen in training (leave-one-source-out on ../shared/real-world, docs/features.md).
@@ -125,14 +131,10 @@ class Classifier:
 
     def speech_probability(self, spectrograms: np.ndarray) -> np.ndarray:
         """Probability of label 1 (speech) for each spectrogram, shape ``(m,)``."""
-        X = np.asarray(spectrograms)
-        if X.ndim == 2:
-            X = X[np.newaxis]
-        if X.shape[0] == 0:
-            return np.empty(0)
+        z = self.log_odds(spectrograms)
         if self.calibration is not None:
-            return self.calibration.probability(self.model.decision_function(self.vectors(X)))
-        return self.model.predict_proba(self.vectors(X))[:, 1]
+            return self.calibration.probability(z)
+        return sigmoid(z)
 
     # scikit-learn's estimator vocabulary, on spectrograms (m, n_mels, frames); label 1 = speech.
     def predict_proba(self, spectrograms: np.ndarray) -> np.ndarray:
