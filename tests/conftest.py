@@ -156,3 +156,35 @@ def copy_dataset(source: Path, dest: Path, *, n_train: int | None = None, n_test
             for clip in sorted((source / split / label).glob("*.wav"))[:count]:
                 shutil.copy2(clip, folder / clip.name)
     return dest
+
+
+def run_cli(capsys, *argv):
+    """The command line in this process: ``(exit status, stdout, stderr)``; arguments may be paths."""
+    from speechmusic import cli
+
+    code = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def count_decoding(monkeypatch) -> list:
+    """Record the name of every file the dataset loader decodes (the decoder still runs)."""
+    from speechmusic.data import dataset
+
+    calls = []
+    real = dataset.load_clip_from_bytes
+
+    def counting(data, *, name, params):
+        calls.append(name)
+        return real(data, name=name, params=params)
+
+    monkeypatch.setattr(dataset, "load_clip_from_bytes", counting)
+    return calls
+
+
+@pytest.fixture
+def settled(monkeypatch):
+    """Treat every file as settled, so the feature index keeps the stamps even of files made a moment ago."""
+    from speechmusic.data import feature_store
+
+    monkeypatch.setattr(feature_store, "SETTLE_NS", -1)

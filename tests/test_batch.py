@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 from batch_helpers import assert_near_truth, make_programmes, outputs_of, read_segments, tiny_model
+from conftest import run_cli as run
 
-from speechmusic import cli
 from speechmusic.apps.batch import (
     STATE_FOLDER,
     SUMMARY_COLUMNS,
@@ -39,12 +39,6 @@ def archive(tmp_path_factory) -> tuple[Path, dict]:
     """Six programmes and a corrupt file; read only (tests that change inputs copy it)."""
     root = tmp_path_factory.mktemp("archive")
     return root, make_programmes(root, 6, seed=1)
-
-
-def run(capsys, *argv):
-    code = cli.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_a_folder_gives_one_output_per_recording_a_summary_and_exit_status_1_for_the_bad_file(

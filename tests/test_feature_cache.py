@@ -8,30 +8,12 @@ import shutil
 
 import numpy as np
 import pytest
-from conftest import make_dataset, tone, write_audio
+from conftest import count_decoding, make_dataset, tone, write_audio
 
 from speechmusic.cli import main as cli_main
 from speechmusic.core.config import DEFAULT_PARAMS
 from speechmusic.core.errors import ParameterError
 from speechmusic.data import dataset, feature_store
-
-
-@pytest.fixture
-def settled(monkeypatch):
-    """Treat every file as settled, so that the index keeps the stamps of files made a moment ago."""
-    monkeypatch.setattr(feature_store, "SETTLE_NS", -1)
-
-
-def count_decoding(monkeypatch):
-    calls = []
-    real = dataset.load_clip_from_bytes
-
-    def counting(data, *, name, params):
-        calls.append(name)
-        return real(data, name=name, params=params)
-
-    monkeypatch.setattr(dataset, "load_clip_from_bytes", counting)
-    return calls
 
 
 def index(root, split="train"):

@@ -5,17 +5,12 @@ import json
 import numpy as np
 import pytest
 from conftest import SR, noise, tone, write_audio
+from conftest import run_cli as run
 from model_helpers import alternating_recording, save_model, write_recording
 
 from speechmusic import cli
 from speechmusic.apps.pipeline import load_classifier
 from speechmusic.apps.segment_formats import read_segments_csv
-
-
-def run(capsys, *argv):
-    code = cli.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

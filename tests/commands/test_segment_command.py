@@ -7,18 +7,13 @@ import io
 import json
 
 import pytest
+from conftest import run_cli as run
 from model_helpers import save_model, write_recording
 from segment_readers import parse_audacity, parse_textgrid
 
 from speechmusic import cli
 
 PARTS = [("speech", 8.0), ("music", 10.0), ("speech", 7.0)]
-
-
-def run(capsys, *argv):
-    code = cli.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

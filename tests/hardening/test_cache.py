@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import make_dataset
+from conftest import count_decoding, make_dataset
 from hostile import snapshot
 
 from speechmusic.core.config import DEFAULT_PARAMS
@@ -57,18 +57,6 @@ def no_warnings(function):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         return function()
-
-
-def count_decoding(monkeypatch):
-    calls = []
-    real = dataset.load_clip_from_bytes
-
-    def counting(data, *, name, params):
-        calls.append(name)
-        return real(data, name=name, params=params)
-
-    monkeypatch.setattr(dataset, "load_clip_from_bytes", counting)
-    return calls
 
 
 ROWS = 4  # files per split in the fixture
@@ -245,12 +233,6 @@ def test_the_cache_never_touches_the_recordings(data):
 
 
 # ----------------------------------------------------------------------------- stamps in the index
-@pytest.fixture
-def settled(monkeypatch):
-    """Treat every file as settled, so the index keeps stamps even of files made a moment ago."""
-    monkeypatch.setattr(feature_store, "SETTLE_NS", -1)
-
-
 def count_hashing(monkeypatch):
     calls = []
     real = feature_store.file_digest
