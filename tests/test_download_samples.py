@@ -66,6 +66,7 @@ def test_menu_without_a_terminal_exits_nonzero_without_waiting(tmp_path):
     assert not (tmp_path / "data").exists()
 
 
+@pytest.mark.slow
 def test_non_interactive_synthetic_end_to_end(tmp_path):
     data = tmp_path / "data"
     result = run_script("--source", "synthetic", "--data-dir", str(data), "--train", "2", "--test", "1", "--quiet")

@@ -345,6 +345,7 @@ def test_world_clips_are_deterministic_across_worker_processes(tmp_path):
         assert (serial / name).read_bytes() == (parallel / name).read_bytes()
 
 
+@pytest.mark.slow
 def test_world_speech_meets_the_recording_situations_it_promises():
     """Over 40 clips: loud backgrounds, far rooms, telephone and lossy codecs and music beds all occur."""
     from speechmusic.data.synth.conditions import WORLD

@@ -112,6 +112,7 @@ def test_song_holds_quantised_notes_where_speech_glides():
     assert shares["spoken"] < shares["sung"] - 0.3
 
 
+@pytest.mark.slow
 def test_speech_over_music_is_speech_with_a_quieter_music_bed(monkeypatch):
     """Clips with a music bed are speech clips; the bed sits 10-25 dB below the voice."""
     with_bed = []

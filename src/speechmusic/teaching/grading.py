@@ -337,7 +337,7 @@ def grade_notebook(
             python or sys.executable, "-m", "speechmusic.teaching.grading", "--worker",
             "--notebook", str(copy), "--workdir", str(workdir), "--result", str(result_file),
             "--timeout", repr(float(timeout)), "--check-timeout", repr(float(check_timeout)),
-            "--checker", checker,
+            "--checker", checker, "--check-grace", repr(float(CHECK_CELL_GRACE)),
         ]
         n_exercises = len(exercise_names())
         hard_limit = timeout + n_exercises * check_timeout + CHECK_CELL_GRACE + HARD_KILL_GRACE
@@ -453,7 +453,8 @@ def _write_json(path: Path, value: dict) -> None:
 
 
 # long: runs in the child process: the kernel's whole life in one place, with the imports only the child needs.
-def _worker(notebook: Path, workdir: Path, result: Path, timeout: float, check_timeout: float, checker: str) -> int:
+def _worker(notebook: Path, workdir: Path, result: Path, timeout: float, check_timeout: float, checker: str,
+            check_grace: float = CHECK_CELL_GRACE) -> int:
     """Execute ``notebook`` and write the result JSON; run inside the worker process."""
     # nbformat validates notebooks with jsonschema, which at import builds ~40 parsers for the
     # optional "iri" format checker of rfc3987-syntax when that package is installed (Jupyter's
@@ -531,7 +532,7 @@ def _worker(notebook: Path, workdir: Path, result: Path, timeout: float, check_t
                                                                      check_timeout=float(check_timeout)))
             nb.cells.append(check_cell)
             _write_json(progress, {"cell": "checks"})
-            client.timeout = max(5, int(len(exercise_names()) * check_timeout + CHECK_CELL_GRACE))
+            client.timeout = max(5, int(len(exercise_names()) * check_timeout + check_grace))
             try:
                 client.execute_cell(check_cell, len(nb.cells) - 1)
             except CellTimeoutError:
@@ -588,8 +589,11 @@ def _worker_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, required=True)
     parser.add_argument("--check-timeout", type=float, required=True)
     parser.add_argument("--checker", default=DEFAULT_CHECKER)
+    # The grader passes its own CHECK_CELL_GRACE, so the worker's limit and the grader's hard limit agree.
+    parser.add_argument("--check-grace", type=float, default=CHECK_CELL_GRACE)
     args = parser.parse_args(argv)
-    return _worker(args.notebook, args.workdir, args.result, args.timeout, args.check_timeout, args.checker)
+    return _worker(args.notebook, args.workdir, args.result, args.timeout, args.check_timeout, args.checker,
+                   args.check_grace)
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through grade_notebook in a subprocess
