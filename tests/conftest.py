@@ -87,6 +87,47 @@ def _module(item) -> str:
     return item.nodeid.split("::")[0]
 
 
+#: librosa's analysis functions, the independent measure some tests use (yin, pyin, onset strength,
+#: melspectrogram), are numba code compiled on first use: about 20 s of CPU per process until
+#: numba's cache in the venv is written. On a fresh install every test process that got there
+#: first compiled the same code; one background process now compiles it once, while the workers
+#: collect and run the modules dealt out first (none of which uses librosa's analysis).
+_LIBROSA_WARM_UP = """
+import numpy as np, librosa
+y = np.random.default_rng(0).standard_normal(22050).astype(np.float32)
+librosa.yin(y, fmin=60, fmax=500, sr=22050)
+librosa.pyin(y, fmin=60, fmax=500, sr=22050)
+librosa.onset.onset_strength(y=y, sr=22050)
+librosa.feature.melspectrogram(y=y, sr=22050)
+"""
+
+
+def _librosa_compiled() -> bool:
+    """True when numba's cache beside librosa already holds compiled code (not a fresh install)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("librosa")
+    if spec is None or spec.origin is None:
+        return True  # nothing to warm up
+    return any(Path(spec.origin).parent.glob("*/__pycache__/*.nbi"))
+
+
+def pytest_configure(config):
+    if os.environ.get("PYTEST_XDIST_WORKER") or _librosa_compiled():
+        return  # a worker (the controller started it), or nothing left to compile
+    import subprocess
+
+    config._librosa_warm_up = subprocess.Popen([sys.executable, "-c", _LIBROSA_WARM_UP],
+                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def pytest_unconfigure(config):
+    warm_up = getattr(config, "_librosa_warm_up", None)
+    if warm_up is not None and warm_up.poll() is None:
+        warm_up.kill()  # a short run: the next one compiles what is missing
+        warm_up.wait()
+
+
 def pytest_collection_modifyitems(config, items):
     """Put the modules that hold slow tests first, each module's tests kept together and in order.
 
