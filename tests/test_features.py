@@ -56,6 +56,43 @@ def test_batch_equals_single():
         np.testing.assert_allclose(features.clip_features(clip), row, atol=1e-6)
 
 
+def test_every_chunk_size_gives_the_same_values_bit_for_bit():
+    # The feature cache and the shipped model's reproduction rely on features not depending on
+    # how many clips were computed together.
+    clips = np.stack([noise(seed=s) for s in range(5)] + [tone(440.0 * (k + 1)) for k in range(2)])
+    reference = features.batch_features(clips, chunk=1)
+    for chunk in (2, 3, 8):
+        assert np.array_equal(features.batch_features(clips, chunk=chunk), reference)
+
+
+def test_results_never_share_memory_with_the_reused_scratch_arrays():
+    first = features.batch_features(np.stack([noise(seed=1), noise(seed=2)]))
+    kept = first.copy()
+    features.batch_features(np.stack([tone(300.0), tone(3000.0)]))  # same shapes: same scratch arrays
+    assert np.array_equal(first, kept)
+    mel = features.mel_power(noise(seed=3))
+    assert not any(np.shares_memory(mel, a) for a in features._SCRATCH.__dict__.get("arrays", {}).values())
+
+
+def test_threads_computing_at_once_get_the_values_of_one_thread():
+    from concurrent.futures import ThreadPoolExecutor
+
+    batches = [np.stack([noise(seed=10 * b + k) for k in range(4)]) for b in range(6)]
+    serial = [features.batch_features(b) for b in batches]
+    with ThreadPoolExecutor(3) as pool:
+        threaded = list(pool.map(features.batch_features, batches))
+    assert all(np.array_equal(a, b) for a, b in zip(serial, threaded))
+
+
+def test_requests_larger_than_the_scratch_limit_get_fresh_arrays(monkeypatch):
+    clips = np.stack([noise(seed=s) for s in range(3)])
+    reference = features.batch_features(clips, chunk=1)
+    monkeypatch.setattr(features, "_SCRATCH", type(features._SCRATCH)())  # this thread starts empty
+    monkeypatch.setattr(features, "SCRATCH_LIMIT", 1000)
+    assert np.array_equal(features.batch_features(clips, chunk=3), reference)
+    assert not features._SCRATCH.__dict__.get("arrays")  # nothing kept
+
+
 def test_batch_replaces_non_finite():
     clip = noise()
     clip[10] = np.nan
