@@ -130,3 +130,59 @@ def test_stream_matches_whole_file_resampling(tmp_path, sr):
     n = min(len(joined), len(whole))
     # the streaming resampler reproduces the one-shot result away from the very ends
     np.testing.assert_allclose(joined[100 : n - 100], whole[100 : n - 100], atol=2e-3)
+
+
+# --- 16-bit PCM WAV in memory: the standard library's reader, soundfile's values ---------------------
+
+def _pcm16_bytes(tmp_path, samples: np.ndarray, sr: int = 22050) -> bytes:
+    path = tmp_path / "clip.wav"
+    import soundfile as sf
+
+    sf.write(str(path), samples, sr, subtype="PCM_16")
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3])
+@pytest.mark.parametrize("offset, duration", [(0.0, None), (0.5, 1.0), (2.5, 5.0), (9.0, None)])
+def test_pcm16_wav_in_memory_gives_soundfiles_values_exactly(tmp_path, channels, offset, duration):
+    import io
+
+    rng = np.random.default_rng(channels)
+    ints = rng.integers(-32768, 32768, size=(3 * 22050, channels), dtype=np.int16)
+    ints[:4] = [[-32768], [32767], [0], [-1]]  # both extremes
+    data = _pcm16_bytes(tmp_path, ints)
+    fast = audio._read_pcm16_wav(io.BytesIO(data), offset, duration)
+    assert fast is not None
+    reference = audio._read_soundfile(io.BytesIO(data), offset, duration)
+    assert fast[1] == reference[1] == 22050
+    assert fast[0].dtype == np.float32 and np.array_equal(fast[0], reference[0])
+    # and through the public path: the clip a dataset gets
+    assert np.array_equal(audio.load_clip_from_bytes(data, name="clip.wav"), audio.load_clip(tmp_path / "clip.wav"))
+
+
+@pytest.mark.parametrize("subtype", ["PCM_24", "PCM_32", "FLOAT", "PCM_U8"])
+def test_other_wav_encodings_are_left_to_soundfile(tmp_path, subtype):
+    import io
+
+    import soundfile as sf
+
+    sf.write(str(tmp_path / "x.wav"), noise(1.0), 22050, subtype=subtype)
+    data = (tmp_path / "x.wav").read_bytes()
+    assert audio._read_pcm16_wav(io.BytesIO(data), 0.0, None) is None
+    assert audio.load_clip_from_bytes(data, name="x.wav").shape == (DEFAULT_PARAMS.n_samples,)
+
+
+def test_a_truncated_pcm16_wav_is_decoded_as_soundfile_decodes_it(tmp_path):
+    import io
+
+    data = _pcm16_bytes(tmp_path, (noise(2.0) * 20000).astype(np.int16))
+    cut = data[: len(data) - 10001]  # the header still announces 2 s; an odd cut splits a sample
+    assert audio._read_pcm16_wav(io.BytesIO(cut), 0.0, None) is None
+    (tmp_path / "cut.wav").write_bytes(cut)
+    try:
+        expected = audio.decode(tmp_path / "cut.wav")
+    except AudioError as error:
+        with pytest.raises(AudioError, match=str(error).split(": ", 1)[1][:20]):
+            audio.decode(io.BytesIO(cut), name=str(tmp_path / "cut.wav"))
+    else:
+        assert np.array_equal(audio.decode(io.BytesIO(cut), name="cut.wav"), expected)

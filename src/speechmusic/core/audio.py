@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 import warnings
+import wave
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -114,6 +116,53 @@ def _read_soundfile(source: Source, offset: float, duration: float | None) -> tu
                 f.seek(min(start, f.frames))
         frames = -1 if duration is None else int(round(duration * sr))
         data = f.read(frames, dtype="float32", always_2d=True)
+    return data, sr
+
+
+def _pcm16_wav_header(buffer: io.BytesIO) -> tuple[int, int, int] | None:
+    """``(channels, rate, frames)`` of an in-memory 16-bit PCM WAV file, or None for any other data.
+
+    Only complete files qualify (the data chunk holds every frame its header announces); the
+    buffer is rewound either way.
+    """
+    try:
+        with wave.open(buffer, "rb") as w:
+            header = (w.getnchannels(), w.getframerate(), w.getnframes())
+            complete = w.getsampwidth() == 2 and len(buffer.getbuffer()) >= header[0] * header[2] * 2
+    except (wave.Error, EOFError, ValueError, struct.error):
+        return None  # not plain PCM (float, extensible, compressed, another format, damaged)
+    finally:
+        buffer.seek(0)
+    return header if complete and header[0] > 0 else None
+
+
+def _read_pcm16_wav(buffer: io.BytesIO, offset: float, duration: float | None) -> tuple[np.ndarray, int] | None:
+    """:func:`_read_soundfile` for an in-memory 16-bit PCM WAV file (the format of every prepared
+    dataset), with the standard library's ``wave`` and numpy; None for any other data.
+
+    Why: soundfile reads an in-memory file through Python callbacks and opens it in Python code
+    that holds the interpreter lock, so threads decoding side by side took turns (0.5 ms per clip
+    of locked time against 0.1 ms here). The values are soundfile's exactly: int16 / 32768 is
+    exact in float32 (tests compare the two).
+    """
+    header = _pcm16_wav_header(buffer)
+    if header is None:
+        return None
+    channels, sr, total = header
+    try:
+        with wave.open(buffer, "rb") as w:
+            start = min(int(round(max(offset, 0.0) * sr)), total)
+            w.setpos(start)
+            count = total - start if duration is None else min(total - start, int(round(duration * sr)))
+            raw = w.readframes(count)
+    except (wave.Error, EOFError, ValueError, struct.error):
+        return None
+    finally:
+        buffer.seek(0)
+    if len(raw) != count * channels * 2:
+        return None  # shorter than its header says: soundfile decides what to make of it
+    data = np.frombuffer(raw, dtype="<i2").reshape(-1, channels).astype(np.float32)
+    data *= np.float32(1.0 / 32768.0)
     return data, sr
 
 
@@ -216,7 +265,8 @@ def decode(
         if path.stat().st_size == 0:
             raise AudioError(f"{what}: the file is empty (0 bytes)")
     try:
-        data, sr = _read_soundfile(source, offset, duration)
+        pcm16 = _read_pcm16_wav(source, offset, duration) if isinstance(source, io.BytesIO) else None
+        data, sr = pcm16 if pcm16 is not None else _read_soundfile(source, offset, duration)
     except Exception as first_error:  # libsndfile raises several types for unreadable input
         reason = str(first_error).strip() or type(first_error).__name__
         if reason.startswith("Error opening"):  # libsndfile repeats the object's repr; keep its reason
@@ -379,12 +429,16 @@ def load_clip_from_bytes(data: bytes, *, name: str, params: FeatureParams = DEFA
     if not data:
         raise AudioError(f"{name}: the file is empty (0 bytes)")
     buffer = io.BytesIO(data)
-    try:
-        info = sf.info(buffer)
-        total = info.frames / info.samplerate if info.samplerate else None
-    except Exception:
-        total = None
-    buffer.seek(0)
+    header = _pcm16_wav_header(buffer)
+    if header is not None:
+        total = header[2] / header[1] if header[1] else None
+    else:
+        try:
+            info = sf.info(buffer)
+            total = info.frames / info.samplerate if info.samplerate else None
+        except Exception:
+            total = None
+        buffer.seek(0)
     offset, duration = 0.0, None
     if total is not None and total > MAX_DECODE_SECONDS:
         offset, duration = (total - MAX_DECODE_SECONDS) / 2, MAX_DECODE_SECONDS
