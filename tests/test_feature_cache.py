@@ -166,8 +166,11 @@ def test_train_with_scheduler_gives_the_same_model(tmp_path, cluster, capsys):
 
 def test_an_unreachable_scheduler_is_a_clear_error(tiny_dataset, monkeypatch):
     pytest.importorskip("distributed")
-    monkeypatch.setattr(dataset, "DASK_CONNECT_TIMEOUT", "1s")
-    with pytest.raises(ParameterError, match="no Dask scheduler answers at tcp://127.0.0.1:9"):
+    from speechmusic.core import executor
+    from speechmusic.core.errors import SpeechMusicError
+
+    monkeypatch.setattr(executor, "CONNECT_TIMEOUT", 1.0)  # the batch command's backend, and its message
+    with pytest.raises(SpeechMusicError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
         dataset.load_split(tiny_dataset, "train", cache=False, scheduler="tcp://127.0.0.1:9", progress=False)
 
 
@@ -213,3 +216,17 @@ def test_a_task_failing_on_the_cluster_is_a_clear_error(tmp_path, cluster):
 
     with pytest.raises(ParameterError, match="a task failed on the cluster.*No module named"):
         list(dataset.map_on_dask_cluster(broken_worker, [["a.wav"]], cluster, DEFAULT_PARAMS))
+
+
+@pytest.mark.slow
+def test_the_cluster_path_is_the_batch_commands_backend(tmp_path, cluster, monkeypatch):
+    from speechmusic.core import executor
+
+    root = make_dataset(tmp_path / "data", n=3)
+    calls = []
+    real = executor.run_tasks
+    monkeypatch.setattr(dataset, "run_tasks", lambda *a, **k: calls.append(k["scheduler"]) or real(*a, **k))
+    remote = dataset.load_dataset(root, scheduler=cluster, cache=False, progress=False)
+    assert calls == [cluster, cluster]  # one run per split, through run_tasks
+    for a, b in zip(dataset.load_dataset(root, cache=False, progress=False), remote):
+        np.testing.assert_array_equal(a, b)

@@ -115,6 +115,24 @@ def test_one_damaged_row_recomputes_that_file_only(data, monkeypatch):
     assert len(calls) == 1
 
 
+def test_a_read_split_over_threads_finds_the_damaged_rows_of_every_block(tmp_path, monkeypatch):
+    data = make_dataset(tmp_path / "data", n=4)  # 8 rows per split
+    expected = load_all(data)
+    monkeypatch.setattr(feature_store, "CHUNK_ROWS", 2)  # several blocks: the read goes to threads
+    monkeypatch.setattr(feature_store, "READ_THREADS", 3)
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    np.testing.assert_array_equal(load_all(data), expected)  # every block copied to its place
+    victim = data_file(data)
+    damaged = np.load(victim)
+    damaged[[0, 3, len(damaged) - 1], 5, 5] = [np.nan, 2.0, -1.0]  # in the first, a middle and the last block
+    victim.write_bytes(npy(damaged.astype(np.float32)))
+    calls = count_decoding(monkeypatch)
+    with pytest.warns(RuntimeWarning, match=f"{victim.name} is damaged .3 row"):
+        got = load_all(data)
+    np.testing.assert_array_equal(got, expected)
+    assert len(calls) == 3
+
+
 INDEXES = {
     "empty": "",
     "not JSON": "not json",

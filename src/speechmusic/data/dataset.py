@@ -25,11 +25,14 @@ few hundred files, in worker processes for more (joblib/loky), or on a Dask clus
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
 import warnings
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -46,6 +49,7 @@ from speechmusic.core.config import (
     params_from_dict,
 )
 from speechmusic.core.errors import AudioError, DatasetError, ParameterError
+from speechmusic.core.executor import run_tasks
 from speechmusic.core.features import batch_features, clip_features, fft_on_one_core
 from speechmusic.data.feature_store import (  # noqa: F401  (re-exported: the cache's names, where they always were)
     CACHE_DIR_NAME,
@@ -63,8 +67,6 @@ PARALLEL_MIN_FILES = 500
 #: Files decoded per task: big enough to amortise the hand-off, small enough to keep the FFT's
 #: temporaries in the CPU caches and the progress bar smooth.
 CHUNK_FILES = 8
-#: How long to wait for a Dask scheduler to answer before saying that none does.
-DASK_CONNECT_TIMEOUT = "10s"
 
 GET_DATA_HINT = (
     "Get data first, in the repository folder, for example:\n"
@@ -152,43 +154,38 @@ def _decode_many_on_one_core(paths: list[str], params: FeatureParams) -> list:
         return _decode_many(paths, params)
 
 
-def map_on_dask_cluster(function, chunks: list, scheduler: str, *args):
-    """Dask backend: ``function(chunk, *args)`` for each chunk on a Dask distributed cluster.
+def _chunk_task(function, args: tuple, chunk: list):
+    """``function(chunk, *args)``: one task of :func:`map_on_dask_cluster` (module level, so it pickles)."""
+    return function(chunk, *args)
 
-    Yields the results in the order of ``chunks``, as they become available in that order.
-    ``scheduler`` is the scheduler's address (``tcp://HOST:PORT``); the workers must be able to
+
+def map_on_dask_cluster(function, chunks: list, scheduler, *args) -> Iterator[tuple[int, Any]]:
+    """Dask backend: ``(index, function(chunks[index], *args))`` for each chunk, in completion order.
+
+    The tasks run through :func:`speechmusic.core.executor.run_tasks`, the backend of batch
+    segmentation: one code path for the cluster. ``scheduler`` is the scheduler's address
+    (``tcp://HOST:PORT``) or a connected ``distributed.Client``; the workers must be able to
     import speechmusic and read the files by the same paths (a shared folder). Tasks lost with a
-    worker are re-run elsewhere by Dask.
+    worker are re-run elsewhere by Dask; a task that raises is retried twice.
 
     Raises
     ------
     ParameterError
-        The ``distributed`` package is missing (install ``speechmusic[cluster]``), no scheduler
-        answers at ``scheduler``, or a task fails on the cluster (e.g. a worker without speechmusic).
+        The ``distributed`` package is missing (install ``speechmusic[cluster]``), or a task
+        failed on the cluster (e.g. a worker without speechmusic). Files are never the cause:
+        :func:`_decode_many` reports them as warnings.
+    SpeechMusicError
+        No scheduler answers at ``scheduler``.
     """
-    try:  # here: the optional [cluster] extra, and heavy
-        from distributed import Client
-    except ImportError:
-        raise ParameterError(
-            "scheduler: the Dask 'distributed' package is not installed; install it with\n"
-            "  .venv/bin/pip install -e '.[cluster]'") from None
-    try:
-        client = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT, set_as_default=False)
-    except (OSError, TimeoutError) as error:
-        raise ParameterError(f"scheduler: no Dask scheduler answers at {scheduler} ({error})") from None
-    try:
-        # pure=False: a chunk is a list of paths, and the files behind them may have changed.
-        futures = [client.submit(function, chunk, *args, pure=False, retries=2) for chunk in chunks]
-        for future in futures:
-            try:
-                result = future.result()
-            except Exception as error:  # raised on a worker (files are never the cause: they are caught there)
+    task = functools.partial(_chunk_task, function, args)
+    results: Any = run_tasks(task, chunks, scheduler=scheduler, retries=2, catch=(Exception,))  # a generator
+    with contextlib.closing(results):  # the Dask client closes now, not when garbage-collected
+        for result in results:
+            if result.error is not None:
                 raise ParameterError(
-                    f"scheduler {scheduler}: a task failed on the cluster ({type(error).__name__}: {error}); "
-                    "do the workers have speechmusic installed, in the same version?") from None
-            yield result
-    finally:
-        client.close()
+                    f"scheduler {scheduler}: a task failed on the cluster ({result.error}); "
+                    "do the workers have speechmusic installed, in the same version?")
+            yield result.index, result.value
 
 
 def _decode_in_threads(chunks: list, params: FeatureParams, n_jobs: int) -> list:
@@ -281,23 +278,26 @@ def extract_features(
         n_jobs = max(1, min(n_jobs, -(-len(todo) // CHUNK_FILES)))
         chunks = [todo[k : k + CHUNK_FILES] for k in range(0, len(todo), CHUNK_FILES)]
         names = [[str(paths[i]) for i in chunk] for chunk in chunks]
+        source: Any  # a generator, a joblib generator or a list
         if scheduler is not None:
-            outputs = map_on_dask_cluster(_decode_many_on_one_core, names, scheduler, params)
+            source = map_on_dask_cluster(_decode_many_on_one_core, names, scheduler, params)  # (index, output)
         elif n_jobs == 1:
-            outputs = (_decode_many(chunk, params) for chunk in names)
+            source = (_decode_many(chunk, params) for chunk in names)
         elif len(todo) < PARALLEL_MIN_FILES:
-            outputs = _decode_in_threads(names, params, n_jobs)
+            source = _decode_in_threads(names, params, n_jobs)
         else:
             from joblib import Parallel, delayed  # here: joblib starts its process machinery (loky) on import
 
-            outputs = Parallel(n_jobs=n_jobs, return_as="generator")(
+            source = Parallel(n_jobs=n_jobs, return_as="generator")(
                 delayed(_decode_many_on_one_core)(chunk, params) for chunk in names)
+        outputs = source if scheduler is not None else enumerate(source)
         bar = tqdm(total=len(todo), desc="features", unit="file",
                    disable=not progress or len(todo) < PARALLEL_MIN_FILES)
-        with bar, contextlib.closing(iter(outputs)) if hasattr(outputs, "close") else contextlib.nullcontext():
+        with bar, contextlib.closing(source) if hasattr(source, "close") else contextlib.nullcontext():
             # closing(): a generator's clean-up (the Dask client, joblib's pool) runs now, not when
             # it is garbage-collected
-            for chunk, output in zip(chunks, outputs):
+            for index, output in outputs:
+                chunk = chunks[index]
                 for i, (feature, error, notes) in zip(chunk, output):
                     for note in notes:
                         warnings.warn(note, RuntimeWarning, stacklevel=2)
