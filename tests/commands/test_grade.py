@@ -180,7 +180,7 @@ def test_reports_are_json_ready(graded):
 @pytest.mark.slow
 def test_a_notebook_that_never_finishes_is_interrupted_and_still_graded(tmp_path, lab_dir):
     pytest.importorskip("speechmusic.teaching.checks")
-    path = write_notebook(tmp_path / "hang.ipynb", SOLUTION[:3] + ["while True:\n    pass"] + SOLUTION[3:])
+    path = write_notebook(tmp_path / "hang.ipynb", SOLUTION[:3] + ["import time\nwhile True:\n    time.sleep(0.05)"] + SOLUTION[3:])
     report = grade_notebook(path, timeout=8, check_timeout=5, lab_dir=lab_dir)
     assert report.status == "timeout"
     assert "cell 5" in report.message and "interrupted" in report.message
@@ -298,7 +298,7 @@ def test_cancelling_stops_the_worker_and_its_kernel(tmp_path, lab_dir, monkeypat
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # the grader's temporary folders go here
-    path = write_notebook(tmp_path / "hang.ipynb", ["while True:\n    pass"])
+    path = write_notebook(tmp_path / "hang.ipynb", ["import time\nwhile True:\n    time.sleep(0.05)"])  # idle, not spinning
     cancel = threading.Event()
     threading.Timer(4.0, cancel.set).start()
     with pytest.raises(KeyboardInterrupt):
