@@ -128,7 +128,8 @@ def _pcm16_wav_header(buffer: io.BytesIO) -> tuple[int, int, int] | None:
     try:
         with wave.open(buffer, "rb") as w:
             header = (w.getnchannels(), w.getframerate(), w.getnframes())
-            complete = w.getsampwidth() == 2 and len(buffer.getbuffer()) >= header[0] * header[2] * 2
+            # wave stops reading at the start of the data chunk's samples
+            complete = w.getsampwidth() == 2 and len(buffer.getbuffer()) - buffer.tell() >= header[0] * header[2] * 2
     except (wave.Error, EOFError, ValueError, struct.error):
         return None  # not plain PCM (float, extensible, compressed, another format, damaged)
     finally:

@@ -48,8 +48,8 @@ def fft_on_one_core():
 #: Each thread's reusable scratch arrays for :func:`mel_power` (see :func:`_scratch`).
 _SCRATCH = threading.local()
 #: Largest scratch array (in elements) a thread keeps between calls: the FFT frames of two 3-s clips
-#: fit (0.53 M). Bigger requests, such as a whole minute of a recording at once, get fresh arrays,
-#: so what a thread keeps stays below about 20 MB.
+#: fit (0.53 M). Bigger requests, such as a whole minute of a recording at once, get fresh arrays.
+#: A thread keeps at most five arrays of this size (40 MB); for chunks of two clips, about 5 MB.
 SCRATCH_LIMIT = 1 << 21
 
 
