@@ -177,11 +177,29 @@ def test_reports_are_json_ready(graded):
         assert 0.0 <= data["score"] <= 1.0
 
 
-@pytest.mark.slow
-def test_a_notebook_that_never_finishes_is_interrupted_and_still_graded(tmp_path, lab_dir):
+@pytest.fixture(scope="module")
+def stopped(tmp_path_factory, lab_dir):
+    """Two notebooks that must be stopped, graded side by side (each waits out its time limit idle)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     pytest.importorskip("speechmusic.teaching.checks")
-    path = write_notebook(tmp_path / "hang.ipynb", SOLUTION[:3] + ["import time\nwhile True:\n    time.sleep(0.05)"] + SOLUTION[3:])
-    report = grade_notebook(path, timeout=8, check_timeout=5, lab_dir=lab_dir)
+    root = tmp_path_factory.mktemp("stopped")
+    endless = write_notebook(root / "hang.ipynb",
+                             SOLUTION[:3] + ["import time\nwhile True:\n    time.sleep(0.05)"] + SOLUTION[3:])
+    stubborn = "import time\nwhile True:\n    try:\n        time.sleep(0.2)\n    except BaseException:\n        pass"
+    ignores = write_notebook(root / "stubborn.ipynb", ["def sigmoid(z):\n    return z", stubborn])
+    with pytest.MonkeyPatch.context() as patch, ThreadPoolExecutor(2) as pool:
+        # The check cell's limit is 8 exercises x check_timeout + the grace, at least 5 s: a 1-s
+        # grace (passed to the worker) keeps the stubborn notebook's wait at 5 s instead of 14 s.
+        patch.setattr(grading, "CHECK_CELL_GRACE", 1.0)
+        endless_report = pool.submit(grade_notebook, endless, timeout=8, check_timeout=5, lab_dir=lab_dir)
+        ignores_report = pool.submit(grade_notebook, ignores, timeout=5, check_timeout=0.5, lab_dir=lab_dir)
+        return {"endless": endless_report.result(), "ignores interrupts": ignores_report.result()}
+
+
+@pytest.mark.slow
+def test_a_notebook_that_never_finishes_is_interrupted_and_still_graded(stopped):
+    report = stopped["endless"]
     assert report.status == "timeout"
     assert "cell 5" in report.message and "interrupted" in report.message
     # What was defined before the endless cell is graded; what came after was never run.
@@ -191,13 +209,8 @@ def test_a_notebook_that_never_finishes_is_interrupted_and_still_graded(tmp_path
 
 
 @pytest.mark.slow
-def test_a_cell_that_ignores_interrupts_is_stopped(tmp_path, lab_dir, monkeypatch):
-    # The check cell's limit is 8 exercises x 0.5 s + the grace, at least 5 s: a 1-s grace (passed
-    # to the worker) keeps the wait at 5 s instead of 14 s; what is tested does not change.
-    monkeypatch.setattr(grading, "CHECK_CELL_GRACE", 1.0)
-    stubborn = "import time\nwhile True:\n    try:\n        time.sleep(0.2)\n    except BaseException:\n        pass"
-    path = write_notebook(tmp_path / "stubborn.ipynb", ["def sigmoid(z):\n    return z", stubborn])
-    report = grade_notebook(path, timeout=5, check_timeout=0.5, lab_dir=lab_dir)
+def test_a_cell_that_ignores_interrupts_is_stopped(stopped):
+    report = stopped["ignores interrupts"]
     assert report.status == "timeout" and "did not stop when interrupted" in report.message
     assert report.score == 0.0
 
