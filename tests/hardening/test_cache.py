@@ -102,12 +102,18 @@ def test_a_damaged_data_file_is_named_in_a_warning_and_rebuilt(data, kind, monke
     assert calls == []
 
 
+def damage_rows(root, rows, values):
+    """Write ``values`` into one bin of the given rows of the train split's data file; return the file."""
+    victim = data_file(root)
+    damaged = np.load(victim)
+    damaged[rows, 5, 5] = values
+    victim.write_bytes(npy(damaged.astype(np.float32)))
+    return victim
+
+
 def test_one_damaged_row_recomputes_that_file_only(data, monkeypatch):
     expected = load_all(data)
-    victim = data_file(data)
-    damaged = np.load(victim)
-    damaged[2, 5, 5] = np.nan
-    victim.write_bytes(npy(damaged.astype(np.float32)))
+    victim = damage_rows(data, [2], [np.nan])
     calls = count_decoding(monkeypatch)
     with pytest.warns(RuntimeWarning, match=f"{victim.name} is damaged .1 row"):
         got = load_all(data)
@@ -122,10 +128,7 @@ def test_a_read_split_over_threads_finds_the_damaged_rows_of_every_block(tmp_pat
     monkeypatch.setattr(feature_store, "READ_THREADS", 3)
     monkeypatch.setattr(os, "cpu_count", lambda: 3)
     np.testing.assert_array_equal(load_all(data), expected)  # every block copied to its place
-    victim = data_file(data)
-    damaged = np.load(victim)
-    damaged[[0, 3, len(damaged) - 1], 5, 5] = [np.nan, 2.0, -1.0]  # in the first, a middle and the last block
-    victim.write_bytes(npy(damaged.astype(np.float32)))
+    victim = damage_rows(data, [0, 3, 7], [np.nan, 2.0, -1.0])  # in the first, a middle and the last block
     calls = count_decoding(monkeypatch)
     with pytest.warns(RuntimeWarning, match=f"{victim.name} is damaged .3 row"):
         got = load_all(data)
