@@ -88,10 +88,11 @@ def _module(item) -> str:
 
 
 #: librosa's analysis functions, the independent measure some tests use (yin, pyin, onset strength,
-#: melspectrogram), are numba code compiled on first use: about 20 s of CPU per process until
-#: numba's cache in the venv is written. On a fresh install every test process that got there
-#: first compiled the same code; one background process now compiles it once, while the workers
-#: collect and run the modules dealt out first (none of which uses librosa's analysis).
+#: melspectrogram, load), are numba code compiled when their modules are imported or first called:
+#: about 20 s of CPU per process until numba's cache in the venv is written. On a fresh install
+#: every test process that got there before the cache was written compiled the same code (55 s of
+#: CPU in one run instead of 20). So one background process compiles it once, and a test process
+#: that imports one of these modules meanwhile waits for it (its core goes to the compiler).
 _LIBROSA_WARM_UP = """
 import numpy as np, librosa
 y = np.random.default_rng(0).standard_normal(22050).astype(np.float32)
@@ -100,6 +101,16 @@ librosa.pyin(y, fmin=60, fmax=500, sr=22050)
 librosa.onset.onset_strength(y=y, sr=22050)
 librosa.feature.melspectrogram(y=y, sr=22050)
 """
+#: The librosa modules whose import compiles numba code (``guvectorize`` with signatures), or that
+#: hold the functions above. Not the ones ``librosa.filters`` imports (core.convert, core.notation):
+#: the package itself uses ``librosa.filters.mel``, which compiles nothing.
+_LIBROSA_COMPILING = frozenset({
+    "librosa.util.utils", "librosa.util.matching", "librosa.core.audio", "librosa.core.pitch",
+    "librosa.core.spectrum", "librosa.core.constantq", "librosa.sequence", "librosa.beat", "librosa.onset",
+    "librosa.feature.utils",
+})
+#: Names the lock file the warm-up holds until it exits (inherited by the xdist workers).
+_WARM_UP_LOCK = "SPEECHMUSIC_TESTS_LIBROSA_WARM_UP_LOCK"
 
 
 def _librosa_compiled() -> bool:
@@ -112,13 +123,46 @@ def _librosa_compiled() -> bool:
     return any(Path(spec.origin).parent.glob("*/__pycache__/*.nbi"))
 
 
-def pytest_configure(config):
-    if os.environ.get("PYTEST_XDIST_WORKER") or _librosa_compiled():
-        return  # a worker (the controller started it), or nothing left to compile
-    import subprocess
+class _AfterLibrosaWarmUp:
+    """Import hook: the first import of a compiling librosa module waits until the warm-up exits."""
 
-    config._librosa_warm_up = subprocess.Popen([sys.executable, "-c", _LIBROSA_WARM_UP],
-                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    def __init__(self, lock_path: str):
+        self.lock_path, self.waited = lock_path, False
+
+    def find_spec(self, name, path=None, target=None):
+        if not self.waited and name in _LIBROSA_COMPILING:
+            self.waited = True  # (stays in sys.meta_path: removing it while importlib walks the list would skip a finder)
+            import fcntl
+
+            with contextlib.suppress(OSError), open(self.lock_path) as handle:
+                fcntl.flock(handle, fcntl.LOCK_SH)  # free once the warm-up has exited, whatever its end
+        return None  # the usual finders import the module
+
+
+def pytest_configure(config):
+    lock_path = os.environ.get(_WARM_UP_LOCK)
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        if lock_path:
+            sys.meta_path.insert(0, _AfterLibrosaWarmUp(lock_path))
+        return
+    if _librosa_compiled():
+        return  # nothing left to compile
+    import subprocess
+    import tempfile
+
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: the processes compile side by side, as before
+        fcntl = None
+    with tempfile.NamedTemporaryFile(prefix="speechmusic-librosa-warm-up-", suffix=".lock", delete=False) as lock:
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # held by the warm-up, which inherits this descriptor
+        config._librosa_warm_up = subprocess.Popen([sys.executable, "-c", _LIBROSA_WARM_UP], pass_fds=(lock.fileno(),),
+                                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    config._librosa_warm_up_lock = lock.name
+    if fcntl is not None:
+        os.environ[_WARM_UP_LOCK] = lock.name  # for the workers, started after this hook
+        sys.meta_path.insert(0, _AfterLibrosaWarmUp(lock.name))  # for this process, when run without xdist
 
 
 def pytest_unconfigure(config):
@@ -126,6 +170,10 @@ def pytest_unconfigure(config):
     if warm_up is not None and warm_up.poll() is None:
         warm_up.kill()  # a short run: the next one compiles what is missing
         warm_up.wait()
+    if warm_up is not None:
+        os.environ.pop(_WARM_UP_LOCK, None)
+        with contextlib.suppress(OSError):
+            os.unlink(config._librosa_warm_up_lock)
 
 
 def pytest_collection_modifyitems(config, items):
