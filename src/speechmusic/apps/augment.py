@@ -21,7 +21,6 @@ import io
 import zlib
 
 import numpy as np
-import scipy.signal
 import soundfile as sf
 
 from speechmusic.core.audio import resample
@@ -88,6 +87,8 @@ def add_noise(y: np.ndarray, snr_db: float, rng: np.random.Generator, *, exponen
 
 def telephone(y: np.ndarray, sample_rate: int, *, band: tuple[float, float] = TELEPHONE_BAND) -> tuple[np.ndarray, int]:
     """A telephone version of a mono signal: resampled to 8 kHz, band-passed. Returns ``(signal, 8000)``."""
+    import scipy.signal  # here: slow to import, and the command line imports this module for build-model
+
     narrow = resample(np.asarray(y, dtype=np.float32), orig_sr=sample_rate, target_sr=TELEPHONE_RATE)
     sos = scipy.signal.butter(4, band, btype="bandpass", fs=TELEPHONE_RATE, output="sos")
     return scipy.signal.sosfilt(sos, narrow).astype(np.float32), TELEPHONE_RATE

@@ -14,7 +14,6 @@ from functools import lru_cache
 
 import numpy as np
 import scipy.fft
-import scipy.signal
 import scipy.sparse
 from scipy.ndimage import uniform_filter1d
 
@@ -89,6 +88,8 @@ def _sparse_mel_basis(params: FeatureParams):
 
 @lru_cache(maxsize=8)
 def _window(n_fft: int) -> np.ndarray:
+    import scipy.signal  # here: 0.7 s to import, in every process that computes features, for one window
+
     return scipy.signal.get_window("hann", n_fft, fftbins=True).astype(np.float32)
 
 

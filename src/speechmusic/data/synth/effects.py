@@ -29,10 +29,12 @@ from dataclasses import dataclass
 from math import gcd
 
 import numpy as np
-import scipy.signal
 import soundfile as sf
 
 from speechmusic.core.errors import ParameterError
+
+# scipy.signal is imported inside the functions that use it: it takes ~0.5 s to import, and the
+# command line and the notebook kernels import this package without synthesising anything.
 
 #: Kinds of background noise :func:`background_noise` makes.
 NOISE_KINDS = ("hiss", "hum", "street", "babble", "cafe")
@@ -65,6 +67,7 @@ def colored_noise(rng: np.random.Generator, n: int, exponent: float) -> np.ndarr
 
 def bandpass_noise(rng: np.random.Generator, n: int, low: float, high: float, sr: int, order: int = 2) -> np.ndarray:
     """White noise through a Butterworth band-pass (``high`` at or above Nyquist means high-pass)."""
+    import scipy.signal
     noise = rng.standard_normal(n + 256)  # a short run-in so the filter starts settled
     nyquist = sr / 2
     high = min(high, 0.97 * nyquist)
@@ -115,6 +118,7 @@ def room_impulse_response(rng: np.random.Generator, sr: int, *, rt60: float, drr
 
 def _impulse_response(rng: np.random.Generator, sr: int, rt60: float, wet: float) -> np.ndarray:
     """:func:`room_impulse_response` with the tail's share ``wet`` of the energy (DRR = (1 - wet) / wet)."""
+    import scipy.signal
     if not 0.05 <= rt60 <= 5.0:
         raise ParameterError(f"rt60 must be between 0.05 and 5 seconds, got {rt60}")
     length = int(min(rt60, 2.5) * sr)
@@ -133,6 +137,7 @@ def _impulse_response(rng: np.random.Generator, sr: int, rt60: float, wet: float
 
 def reverberate(y: np.ndarray, ir: np.ndarray) -> np.ndarray:
     """``y`` played in the room of impulse response ``ir`` (same length as ``y``: the tail is cut)."""
+    import scipy.signal
     return scipy.signal.fftconvolve(np.asarray(y, dtype=np.float64), ir)[: np.size(y)]
 
 
@@ -180,6 +185,7 @@ def _hum(rng: np.random.Generator, n: int, sr: int) -> np.ndarray:
 
 def _street(rng: np.random.Generator, n: int, sr: int) -> np.ndarray:
     """Traffic: low broadband rumble that swells as vehicles pass, with tyre hiss on top."""
+    import scipy.signal
     rumble = scipy.signal.sosfilt(scipy.signal.butter(2, rng.uniform(300, 1500), "lowpass", fs=sr, output="sos"),
                                   colored_noise(rng, n, rng.uniform(0.5, 1.5)))
     t = np.arange(n) / sr
@@ -249,6 +255,7 @@ def background_noise(rng: np.random.Generator, n: int, sr: int, kind: str, *,
     np.ndarray
         float64, unit RMS.
     """
+    import scipy.signal
     if kind not in NOISE_KINDS:
         raise ParameterError(f"unknown noise kind {kind!r}; choose one of {', '.join(NOISE_KINDS)}")
     if kind == "hiss":
@@ -293,6 +300,7 @@ def bandlimit(y: np.ndarray, sr: int, low: float, high: float) -> np.ndarray:
 
 
 def _resample(y: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
+    import scipy.signal
     if from_rate == to_rate:
         return np.asarray(y, dtype=np.float64)
     g = gcd(int(from_rate), int(to_rate))
@@ -313,6 +321,7 @@ CODECS = {
 
 def _align(coded: np.ndarray, reference: np.ndarray, max_lag: int) -> np.ndarray:
     """``coded`` shifted to line up with ``reference`` (codecs may add a delay), same length."""
+    import scipy.signal
     n = reference.size
     coded = np.pad(coded, (0, max(n + max_lag - coded.size, 0)))
     if np.any(reference) and np.any(coded):
@@ -480,6 +489,7 @@ def recording_chain(
     not drawn). ``record``, when given, receives what was drawn: ``rt60`` and ``drr_db`` (None
     without a room), ``noise`` and ``snr_db`` (None without a loud background), ``channel``.
     """
+    import scipy.signal
     record = {} if record is None else record
     record.update(rt60=None, drr_db=None, noise=None, snr_db=None)
     n = np.size(y)

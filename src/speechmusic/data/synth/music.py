@@ -6,7 +6,6 @@ import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.signal
 
 from speechmusic.core.errors import ParameterError
 from speechmusic.data.synth.common import _HOP, _moving_average, _wander
@@ -25,6 +24,9 @@ from speechmusic.data.synth.voice import (
     _render_voiced,
     _SpeechPlan,
 )
+
+# scipy.signal is imported inside the functions that use it: it takes ~0.5 s to import, and the
+# command line and the notebook kernels import this package without synthesising anything.
 
 # --------------------------------------------------------------------------------------------
 # Music
@@ -309,6 +311,7 @@ def _render_singing(rng, notes, timbre: _Timbre, pre_roll: float, n: int, sr: in
 
 def _drum_kit(rng: np.random.Generator, sr: int) -> dict[str, np.ndarray]:
     """One sample per percussion instrument, with this clip's tuning and decay."""
+    import scipy.signal
     def t_of(seconds):
         return np.arange(int(seconds * sr)) / sr
 

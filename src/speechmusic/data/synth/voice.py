@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.signal
 
 from speechmusic.data.synth.common import _HOP, _moving_average, _wander
 from speechmusic.data.synth.conditions import LAB, Conditions
 from speechmusic.data.synth.effects import bandpass_noise as _bandpass_noise
 from speechmusic.data.synth.effects import rms as _rms
 from speechmusic.data.synth.prosody import CODAS, ONSETS, TONE_WEIGHTS, TONES, Rhythm, random_rhythm, tone_contour
+
+# scipy.signal is imported inside the functions that use it: it takes ~0.5 s to import, and the
+# command line and the notebook kernels import this package without synthesising anything.
 
 # --------------------------------------------------------------------------------------------
 # Speech
@@ -470,6 +472,7 @@ def _babble_voice(cond: Conditions):
 def _dry_speech(rng: np.random.Generator, n: int, sr: int, cond: Conditions = LAB, *,
                 fmax: float | None = None) -> tuple[np.ndarray, _SpeechPlan]:
     """A talker at a microphone, before the room, the noise and the channel."""
+    import scipy.signal
     plan = _plan_speech(rng, n, sr, cond)
     _pitch_track(rng, plan, soft_limit=cond.soft_pitch_limit)
     main_voice = plan.voices[0][2] if plan.voices else _random_voice(rng)
