@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from conftest import noise, tone, write_audio
 
-from speechmusic.core import features
+from speechmusic.core import features, mel
 from speechmusic.core.audio import decode, fit_to_clip
 from speechmusic.core.config import DEFAULT_PARAMS, FeatureParams
 from speechmusic.core.errors import ParameterError
@@ -24,6 +24,60 @@ def test_matches_librosa_recipe():
     np.testing.assert_allclose(features.mel_power(y), reference, rtol=2e-3, atol=1e-6 * reference.max())
     db = librosa.power_to_db(reference, ref=np.max, top_db=80.0)
     np.testing.assert_allclose(features.clip_features(y), (db + 80.0) / 80.0, atol=1e-4)
+
+
+# The filter bank and window are computed here (importing librosa.filters and scipy.signal costs
+# ~2 s of CPU per process); they must stay the libraries' values bit for bit, or the shipped model's
+# features would change.
+MEL_GRID = [(sr, n_fft, n_mels, fmin, fmax)
+            for sr in (8000, 16000, 22050, 44100)
+            for n_fft in (256, 1024, 2048)
+            for n_mels in (20, 64, 128)
+            for fmin, fmax in ((0.0, None), (30.0, None), (300.0, 3400.0))]
+
+
+@pytest.mark.parametrize("sr, n_fft, n_mels, fmin, fmax", MEL_GRID)
+def test_mel_filter_bank_is_librosas_bit_for_bit(sr, n_fft, n_mels, fmin, fmax):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # librosa warns about empty filters at small n_fft; same values
+        reference = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax)
+    params = FeatureParams(sample_rate=sr, n_fft=n_fft, hop_length=n_fft // 4, n_mels=n_mels, fmin=fmin, fmax=fmax)
+    basis = mel.mel_filter_bank(params)
+    assert basis.dtype == np.float32 and basis.flags.c_contiguous and not basis.flags.writeable
+    np.testing.assert_array_equal(basis, reference)
+    edges = mel.mel_band_edges(params)
+    np.testing.assert_array_equal(edges, librosa.mel_frequencies(n_mels=n_mels + 2, fmin=fmin, fmax=fmax or sr / 2))
+
+
+def test_mel_scale_is_slaneys_both_ways():
+    hz = np.array([0.0, 100.0, 999.0, 1000.0, 1001.0, 4000.0, 11025.0, 24000.0])
+    np.testing.assert_array_equal(mel.hz_to_mel(hz), librosa.hz_to_mel(hz))
+    mels = np.linspace(0.0, 60.0, 241)
+    np.testing.assert_array_equal(mel.mel_to_hz(mels), librosa.mel_to_hz(mels))
+    np.testing.assert_allclose(mel.mel_to_hz(mel.hz_to_mel(hz)), hz, rtol=1e-12)
+    assert float(mel.hz_to_mel(1000.0)) == pytest.approx(15.0)  # where the linear part ends
+
+
+@pytest.mark.parametrize("n_fft", [256, 400, 511, 512, 1024, 2048, 4096])
+def test_window_is_scipys_periodic_hann_bit_for_bit(n_fft):
+    import scipy.signal
+
+    np.testing.assert_array_equal(mel.hann_window(n_fft),
+                                  scipy.signal.get_window("hann", n_fft, fftbins=True).astype(np.float32))
+
+
+def test_computing_features_imports_neither_librosa_nor_scipy_signal():
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np\n"
+            "from speechmusic.core.features import batch_features\n"
+            "batch_features(np.zeros((2, 66150), np.float32))\n"
+            "print(sorted(m for m in ('librosa', 'numba', 'scipy.signal') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_silence_gives_zeros_not_nan():

@@ -2,7 +2,7 @@
 
 The recipe is documented once, in :mod:`speechmusic.core.config`. The spectrogram here is computed for
 a whole batch of clips at once (one FFT call over every frame of every clip, float32, one matrix
-product with the mel filter bank) and matches ``librosa.feature.melspectrogram`` with the same
+product with the mel filter bank of :mod:`speechmusic.core.mel`) and matches ``librosa.feature.melspectrogram`` with the same
 parameters to float32 precision; the test suite checks that.
 """
 
@@ -19,6 +19,7 @@ from scipy.ndimage import uniform_filter1d
 
 from speechmusic.core.config import DEFAULT_PARAMS, FeatureParams
 from speechmusic.core.errors import ParameterError
+from speechmusic.core.mel import hann_window, mel_band_edges, mel_filter_bank
 
 #: Power below this is treated as zero (as ``librosa.power_to_db``'s ``amin``).
 AMIN = 1e-10
@@ -72,25 +73,8 @@ def _scratch(name: str, shape: tuple[int, ...]) -> np.ndarray:
 
 
 @lru_cache(maxsize=8)
-def _mel_basis(params: FeatureParams) -> np.ndarray:
-    import librosa  # here and in harmonic_bands: heavy to import, needed once per FeatureParams (cached)
-
-    basis = librosa.filters.mel(
-        sr=params.sample_rate, n_fft=params.n_fft, n_mels=params.n_mels, fmin=params.fmin, fmax=params.fmax
-    )
-    return np.ascontiguousarray(basis, dtype=np.float32)
-
-
-@lru_cache(maxsize=8)
 def _sparse_mel_basis(params: FeatureParams):
-    return scipy.sparse.csr_matrix(_mel_basis(params))
-
-
-@lru_cache(maxsize=8)
-def _window(n_fft: int) -> np.ndarray:
-    import scipy.signal  # here: 0.7 s to import, in every process that computes features, for one window
-
-    return scipy.signal.get_window("hann", n_fft, fftbins=True).astype(np.float32)
+    return scipy.sparse.csr_matrix(mel_filter_bank(params))
 
 
 def mel_power(signals: np.ndarray, *, params: FeatureParams = DEFAULT_PARAMS) -> np.ndarray:
@@ -122,7 +106,7 @@ def mel_power(signals: np.ndarray, *, params: FeatureParams = DEFAULT_PARAMS) ->
     padded[:, pad + n :] = 0.0
     padded[:, pad : pad + n] = y
     frames = np.lib.stride_tricks.sliding_window_view(padded, params.n_fft, axis=1)[:, :: params.hop_length]
-    windowed = np.multiply(frames, _window(params.n_fft), out=_scratch("windowed", frames.shape))
+    windowed = np.multiply(frames, hann_window(params.n_fft), out=_scratch("windowed", frames.shape))
     spectrum = scipy.fft.rfft(windowed, axis=-1, workers=getattr(_FFT_THREADS, "workers", -1))
     n_frames, n_bins = spectrum.shape[1:]
     power = np.square(spectrum.real, out=_scratch("power", spectrum.shape))  # (m, frames, bins), float32
@@ -559,10 +543,7 @@ def harmonic_bands(params: FeatureParams = DEFAULT_PARAMS) -> int:
     >>> harmonic_bands()
     38
     """
-    import librosa  # heavy, see _mel_basis
-
-    fmax = params.fmax if params.fmax is not None else params.sample_rate / 2
-    centres = librosa.mel_frequencies(n_mels=params.n_mels + 2, fmin=params.fmin, fmax=fmax)[1:-1]
+    centres = mel_band_edges(params)[1:-1]
     return int(np.clip(np.sum(centres < HARMONIC_REGION_HZ), HARMONIC_SMOOTHING_BANDS, params.n_mels))
 
 

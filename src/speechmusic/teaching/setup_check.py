@@ -215,6 +215,7 @@ def check_audio_pipeline(checks: Checklist) -> None:
 
         from speechmusic.core.audio import load_clip
         from speechmusic.core.features import clip_features
+        from speechmusic.core.mel import mel_band_edges
     except Exception as error:
         checks.add("audio", "audio round trip", SKIP, f"packages missing ({error})")
         return
@@ -225,9 +226,7 @@ def check_audio_pipeline(checks: Checklist) -> None:
             t = np.arange(int(2.0 * sr)) / sr
             sf.write(str(path), 0.5 * np.sin(2 * np.pi * 1000.0 * t), sr)
             S = clip_features(load_clip(path))
-        import librosa
-
-        mel_centres = librosa.mel_frequencies(n_mels=DEFAULT_PARAMS.n_mels + 2, fmax=DEFAULT_PARAMS.sample_rate / 2)[1:-1]
+        mel_centres = mel_band_edges(DEFAULT_PARAMS)[1:-1]
         loudest = int(np.argmax(S[:, :40].mean(axis=1)))  # first ~1 s: the tone, before the padding
         ok_band = abs(mel_centres[loudest] - 1000.0) < 150.0
         ok_range = bool(np.isfinite(S).all() and S.min() >= 0.0 and S.max() <= 1.0)
