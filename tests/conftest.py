@@ -102,8 +102,8 @@ librosa.onset.onset_strength(y=y, sr=22050)
 librosa.feature.melspectrogram(y=y, sr=22050)
 """
 #: The librosa modules whose import compiles numba code (``guvectorize`` with signatures), or that
-#: hold the functions above. Not the ones ``librosa.filters`` imports (core.convert, core.notation):
-#: the package itself uses ``librosa.filters.mel``, which compiles nothing.
+#: hold the functions above. Not the ones ``librosa.mel_frequencies`` needs (core.convert,
+#: core.notation), which the lab notebook uses and which compile nothing on import.
 _LIBROSA_COMPILING = frozenset({
     "librosa.util.utils", "librosa.util.matching", "librosa.core.audio", "librosa.core.pitch",
     "librosa.core.spectrum", "librosa.core.constantq", "librosa.sequence", "librosa.beat", "librosa.onset",
