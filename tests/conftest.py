@@ -16,6 +16,11 @@ import os
 # with one on this project's 2-core machine under load. A value already in the environment wins.
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
+# Likewise, "every core" (n_jobs=-1, what the synthetic builder uses for 24 clips or more) is one
+# for joblib in the test processes: a pool on every core would start two more processes (~2 s of
+# CPU each to import) to compete for the cores the workers keep busy. The parallel paths are
+# tested with explicit worker counts (n_jobs=2, jobs=2), which this does not change.
+os.environ.setdefault("LOKY_MAX_CPU_COUNT", "1")
 
 # nbformat validates with jsonschema, which on import builds ~40 parsers for the optional "iri"
 # format checker when rfc3987-syntax is installed (Jupyter's dependencies install it): 1.5-4 s of
