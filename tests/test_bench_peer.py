@@ -15,6 +15,15 @@ if str(REPO_ROOT) not in sys.path:
 from benchmarks import bench_peer  # noqa: E402
 
 
+@pytest.fixture(scope="module")
+def peer():
+    """Skip when pyAudioAnalysis does not import (asked here, not at collection: importing it takes
+    ~2 s, which every test worker would pay to collect this module)."""
+    reason = bench_peer.peer_available()
+    if reason is not None:
+        pytest.skip(reason)
+
+
 def test_skips_without_the_shared_set(tmp_path):
     section = bench_peer.run(tmp_path, root=tmp_path / "missing")
     assert "is not present" in section.skipped and section.targets[0].met is None
@@ -29,7 +38,7 @@ def test_skips_with_an_install_hint_without_the_peer(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(bench_peer.peer_available() is not None, reason="pyAudioAnalysis is not installed")
+@pytest.mark.usefixtures("peer")
 def test_tiny_run_compares_both_systems_per_category(tmp_path):
     root = make_clip_folder(tmp_path / "clips", sources=3, per_source=2)
     section = bench_peer.run(tmp_path / "work", root=root, n_exp=2)
@@ -47,7 +56,7 @@ def test_tiny_run_compares_both_systems_per_category(tmp_path):
     assert {sf.info(str(p)).samplerate for p in wavs} == {22050}
 
 
-@pytest.mark.skipif(bench_peer.peer_available() is not None, reason="pyAudioAnalysis is not installed")
+@pytest.mark.usefixtures("peer")
 def test_peer_training_is_repeatable(tmp_path):
     rng = np.random.default_rng(0)
     X = np.vstack([rng.normal(0, 1, (10, 5)), rng.normal(1.5, 1, (10, 5))])
