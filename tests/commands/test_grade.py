@@ -177,9 +177,13 @@ def test_reports_are_json_ready(graded):
         assert 0.0 <= data["score"] <= 1.0
 
 
-@pytest.fixture(scope="module")
-def stopped(tmp_path_factory, lab_dir):
-    """Two notebooks that must be stopped, graded side by side (each waits out its time limit idle)."""
+@pytest.fixture(scope="module", autouse=True)
+def stopped_in_background(tmp_path_factory, lab_dir):
+    """Two notebooks that must be stopped, graded side by side in the background from the module's start.
+
+    Each waits out its time limit idle (~12 s), so the module's other tests run meanwhile instead
+    of the core standing idle; :func:`stopped` collects the reports.
+    """
     from concurrent.futures import ThreadPoolExecutor
 
     pytest.importorskip("speechmusic.teaching.checks")
@@ -191,28 +195,16 @@ def stopped(tmp_path_factory, lab_dir):
     with pytest.MonkeyPatch.context() as patch, ThreadPoolExecutor(2) as pool:
         # The check cell's limit is 8 exercises x check_timeout + the grace, at least 5 s: a 1-s
         # grace (passed to the worker) keeps the stubborn notebook's wait at 5 s instead of 14 s.
+        # Patched for the whole module (no other test here depends on the grace). The limits
+        # include the kernel's start, which the module's other tests slow down: 8 s each.
         patch.setattr(grading, "CHECK_CELL_GRACE", 1.0)
-        endless_report = pool.submit(grade_notebook, endless, timeout=8, check_timeout=5, lab_dir=lab_dir)
-        ignores_report = pool.submit(grade_notebook, ignores, timeout=5, check_timeout=0.5, lab_dir=lab_dir)
-        return {"endless": endless_report.result(), "ignores interrupts": ignores_report.result()}
+        yield {"endless": pool.submit(grade_notebook, endless, timeout=8, check_timeout=5, lab_dir=lab_dir),
+               "ignores interrupts": pool.submit(grade_notebook, ignores, timeout=8, check_timeout=0.5, lab_dir=lab_dir)}
 
 
-@pytest.mark.slow
-def test_a_notebook_that_never_finishes_is_interrupted_and_still_graded(stopped):
-    report = stopped["endless"]
-    assert report.status == "timeout"
-    assert "cell 5" in report.message and "interrupted" in report.message
-    # What was defined before the endless cell is graded; what came after was never run.
-    assert report.exercises["sigmoid"]["passed"] and report.exercises["initialize_with_zeros"]["passed"]
-    assert not report.exercises["model"]["passed"]
-    assert report.seconds < 60  # interrupted, not left to run
-
-
-@pytest.mark.slow
-def test_a_cell_that_ignores_interrupts_is_stopped(stopped):
-    report = stopped["ignores interrupts"]
-    assert report.status == "timeout" and "did not stop when interrupted" in report.message
-    assert report.score == 0.0
+@pytest.fixture(scope="module")
+def stopped(stopped_in_background):
+    return {name: future.result() for name, future in stopped_in_background.items()}
 
 
 def test_a_worker_that_overruns_is_killed(tmp_path, lab_dir, monkeypatch):
@@ -307,14 +299,42 @@ def _processes_mentioning(text: str) -> list[int]:
 def test_cancelling_stops_the_worker_and_its_kernel(tmp_path, lab_dir, monkeypatch):
     import tempfile
     import threading
+    import time
 
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # the grader's temporary folders go here
     path = write_notebook(tmp_path / "hang.ipynb", ["import time\nwhile True:\n    time.sleep(0.05)"])  # idle, not spinning
     cancel = threading.Event()
-    threading.Timer(4.0, cancel.set).start()
+
+    def cancel_once_the_kernel_runs():  # so that there is a worker and a kernel to stop
+        for _ in range(1200):
+            if list(scratch.glob("*/kernel.pid")):
+                break
+            time.sleep(0.05)
+        cancel.set()
+
+    threading.Thread(target=cancel_once_the_kernel_runs, daemon=True).start()
     with pytest.raises(KeyboardInterrupt):
         grade_notebook(path, timeout=120, lab_dir=lab_dir, cancel=cancel)
     assert _processes_mentioning(str(scratch)) == []  # neither the worker nor the kernel is left
     assert list(scratch.iterdir()) == []  # and the temporary folder is gone
+
+
+# Last in the module: their notebooks have been grading in the background since its start.
+@pytest.mark.slow
+def test_a_notebook_that_never_finishes_is_interrupted_and_still_graded(stopped):
+    report = stopped["endless"]
+    assert report.status == "timeout"
+    assert "cell 5" in report.message and "interrupted" in report.message
+    # What was defined before the endless cell is graded; what came after was never run.
+    assert report.exercises["sigmoid"]["passed"] and report.exercises["initialize_with_zeros"]["passed"]
+    assert not report.exercises["model"]["passed"]
+    assert report.seconds < 60  # interrupted, not left to run
+
+
+@pytest.mark.slow
+def test_a_cell_that_ignores_interrupts_is_stopped(stopped):
+    report = stopped["ignores interrupts"]
+    assert report.status == "timeout" and "did not stop when interrupted" in report.message
+    assert report.score == 0.0
