@@ -186,11 +186,23 @@ def pytest_collection_modifyitems(config, items):
 
     With ``--dist loadscope`` each module goes to one worker (so a module-scoped fixture, such as
     an executed notebook, is built once), in this order: a run ends when its longest chain ends,
-    so the long modules must not be dealt out last. The order of independent tests does not change
-    what they check.
+    so the long modules must not be dealt out last. Among them, the first that needs the shared
+    :func:`synthetic_dataset` comes first (its worker generates the set, ~20 s), and the others
+    that need it come after the slow modules that do not, so that no worker sits waiting for the
+    set. The order of independent tests does not change what they check.
     """
     slow_modules = {_module(item) for item in items if item.get_closest_marker("slow") is not None}
-    items.sort(key=lambda item: _module(item) not in slow_modules)
+    set_users = [_module(item) for item in items
+                 if _module(item) in slow_modules and "synthetic_dataset" in item.fixturenames]
+    generator = set_users[0] if set_users else None
+
+    def rank(item) -> int:
+        module = _module(item)
+        if module not in slow_modules:
+            return 3
+        return 0 if module == generator else 2 if module in set_users else 1
+
+    items.sort(key=rank)
 
 
 # --- the synthetic dataset, generated once per test run -------------------------------------------

@@ -14,7 +14,6 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import copy_dataset
-from lab_data import make_lab_dataset
 from lab_reference import REPO
 
 from speechmusic.teaching import EXERCISES
@@ -34,15 +33,10 @@ POOLED_ACCURACY_LINE = re.compile(r"^pooled model test accuracy: (\d+\.\d) %$", 
 
 
 @pytest.fixture(scope="module")
-def lab_data(tmp_path_factory, request) -> Path:
-    dest = tmp_path_factory.mktemp("lab") / "data"
-    try:
-        import speechmusic.data.synth  # noqa: F401
-    except ImportError:
-        return make_lab_dataset(dest, n_train=60, n_test=20, seed=0)[0]
+def lab_data(tmp_path_factory, synthetic_dataset) -> Path:
     # The session's synthetic set (seed 0, 60 + 20 per class: what make_lab_dataset generates),
     # made once per test run and shared with the other tests that need it.
-    return copy_dataset(request.getfixturevalue("synthetic_dataset"), dest)
+    return copy_dataset(synthetic_dataset, tmp_path_factory.mktemp("lab") / "data")
 
 
 def _execute(variant: str, data_dir: Path, *, allow_errors: bool) -> nbformat.NotebookNode:
