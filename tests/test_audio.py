@@ -187,3 +187,55 @@ def test_a_truncated_pcm16_wav_is_decoded_as_soundfile_decodes_it(tmp_path):
             audio.decode(io.BytesIO(cut), name=str(tmp_path / "cut.wav"))
     else:
         assert np.array_equal(audio.decode(io.BytesIO(cut), name="cut.wav"), expected)
+
+
+# --- the fallback decoder: audioread, for what libsndfile cannot read -----------------------------
+
+@pytest.mark.parametrize("channels", [1, 2, 3])
+@pytest.mark.parametrize("offset, duration", [(0.0, None), (0.5, 1.0), (2.9, 5.0), (4.0, None), (0.0, 0.0)])
+def test_the_fallback_decoder_gives_soundfiles_values_for_what_both_read(tmp_path, channels, offset, duration):
+    # audioread's own WAV reader (no ffmpeg needed) stands in for the formats only it reads.
+    rng = np.random.default_rng(channels)
+    ints = rng.integers(-32768, 32768, size=(3 * 22050 + 7, channels), dtype=np.int16)
+    path = tmp_path / "x.wav"
+    path.write_bytes(_pcm16_bytes(tmp_path, ints))
+    data, sr = audio._read_fallback(path, offset, duration)
+    reference, reference_sr = audio._read_soundfile(path, offset, duration)
+    assert sr == reference_sr == 22050
+    assert data.dtype == np.float32 and data.shape == reference.shape and np.array_equal(data, reference)
+
+
+def test_a_file_libsndfile_refuses_is_decoded_by_the_fallback(tmp_path, monkeypatch):
+    path = write_audio(tmp_path / "talk.wav", tone(440, 1.0))
+    expected = audio.decode(path)
+
+    def refuses(*args, **kwargs):
+        raise RuntimeError("Error opening 'talk.wav': Format not recognised.")
+
+    monkeypatch.setattr(audio, "_read_soundfile", refuses)
+    assert np.array_equal(audio.decode(path), expected)  # 16-bit either way: the same samples
+    import io
+
+    flac = write_audio(tmp_path / "talk.flac", tone(440, 1.0))
+    with pytest.raises(AudioError, match="stream.flac: cannot decode audio: Format not recognised"):
+        audio.decode(io.BytesIO(flac.read_bytes()), name="stream.flac")  # audioread needs a path
+
+
+def test_a_damaged_file_costs_no_librosa_import(tmp_path):
+    """The fallback used to go through librosa.load, whose import compiles numba code (~2 s per
+    process, ~15 s on a fresh install) in every batch worker that met a damaged file."""
+    import subprocess
+    import sys
+
+    bad = tmp_path / "damaged.wav"
+    bad.write_bytes(b"RIFF\x00\x00\x00\x00WAVEfmt not really audio")
+    code = ("import sys\n"
+            "from speechmusic.core.audio import decode\n"
+            "from speechmusic.core.errors import AudioError\n"
+            "try:\n"
+            f"    decode({str(bad)!r})\n"
+            "except AudioError as error:\n"
+            "    print('refused:', error)\n"
+            "print(sorted(m for m in ('librosa', 'numba') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "refused:" in out and "damaged.wav" in out and out.strip().endswith("[]")

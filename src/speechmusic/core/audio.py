@@ -168,14 +168,35 @@ def _read_pcm16_wav(buffer: io.BytesIO, offset: float, duration: float | None) -
 
 
 def _read_fallback(source: Source, offset: float, duration: float | None) -> tuple[np.ndarray, int]:
-    # audioread (behind librosa.load) decodes what libsndfile cannot, given ffmpeg or GStreamer.
-    import librosa  # here: heavy to import, and only files libsndfile cannot read need it
+    """Decode what libsndfile cannot (AAC/M4A, WMA, ...) with audioread, through ffmpeg or GStreamer.
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        y, sr = librosa.load(source, sr=None, mono=False, offset=offset, duration=duration)
-    y = np.atleast_2d(y).T  # librosa is (channels, n); keep (n, channels) like soundfile
-    return y.astype(np.float32, copy=False), int(sr)
+    A path only (audioread opens files by name). audioread hands out 16-bit PCM; the values are
+    int16 / 32768, as ``librosa.load``'s fallback gives. Called directly rather than through
+    ``librosa.load``: importing librosa's audio module compiles numba code (~2 s per process,
+    ~15 s on a fresh install), and every worker of a batch run that met one damaged file paid it.
+    """
+    if not isinstance(source, (str, os.PathLike)):
+        raise AudioError("audioread reads files by name only")
+    import audioread  # here: only files libsndfile cannot read need it
+
+    with audioread.audio_open(os.fspath(source)) as stream:
+        sr, channels = int(stream.samplerate), max(int(stream.channels), 1)
+        first = int(round(offset * sr)) * channels
+        end = None if duration is None else first + int(round(duration * sr)) * channels
+        pieces, position = [], 0  # position: samples (all channels) read so far
+        for buffer in stream:
+            block = np.frombuffer(buffer, dtype="<i2")
+            start, position = position, position + block.size
+            if position <= first:
+                continue
+            pieces.append(block[max(first - start, 0): None if end is None else max(end - start, 0)])
+            if end is not None and position >= end:
+                break
+    samples = np.concatenate(pieces) if pieces else np.zeros(0, dtype="<i2")
+    frames = samples.size // channels
+    data = samples[: frames * channels].reshape(frames, channels).astype(np.float32)
+    data *= np.float32(1.0 / 32768.0)
+    return data, sr
 
 
 def resample(y: np.ndarray, *, orig_sr: int, target_sr: int) -> np.ndarray:
