@@ -90,6 +90,9 @@ def graded(tmp_path_factory, lab_dir):
         assert os.environ["SPEECHMUSIC_DATA"] == {str(data_dir.resolve())!r}
         assert os.path.realpath(os.getcwd()) != {str(root.resolve())!r}
         open("written-by-notebook.txt", "w").write("scratch")
+        import json, ipykernel
+        if os.name == "posix":  # Unix sockets, not TCP ports that kernels started side by side could share
+            assert json.loads(ipykernel.get_connection_info())["transport"] == "ipc"
     ''')
     wrong_sigmoid = "import math\ndef sigmoid(z):\n    return 1 / (1 + math.exp(-z))\n"
     notebooks = {

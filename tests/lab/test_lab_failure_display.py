@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import execute_notebook
 from lab_reference import REPO
 
 import speechmusic.teaching.public_tests as pt
@@ -52,7 +53,7 @@ def test_the_rendering_ipython_asks_for_has_no_internal_frames():
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
     nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("nbclient")
     cells = [
         "from public_tests import *\nimport math\nimport numpy as np",
         "def sigmoid(z):\n    s = 1 / (1 + math.exp(-z))\n    return s",
@@ -65,10 +66,7 @@ def executed(tmp_path_factory):
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in cells])
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PYTHONDONTWRITEBYTECODE", "1")  # the kernel imports public_tests.py from the repository
-        client = nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=True,
-                                         resources={"metadata": {"path": str(REPO)}})
-        client.execute()
-    return notebook
+        return execute_notebook(notebook, folder=REPO, timeout=120, allow_errors=True)
 
 
 def _errors(notebook):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import copy_dataset
+from conftest import copy_dataset, execute_notebook
 from lab_reference import REPO
 
 from speechmusic.teaching import EXERCISES
@@ -45,10 +45,7 @@ def _execute(variant: str, data_dir: Path, *, allow_errors: bool) -> nbformat.No
     notebook.cells.append(nbformat.v4.new_code_cell(CHECK_CELL))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SPEECHMUSIC_DATA", str(data_dir))
-        client = nbclient.NotebookClient(notebook, timeout=600, kernel_name="python3", allow_errors=allow_errors,
-                                         resources={"metadata": {"path": str(path.parent)}})
-        client.execute()
-    return notebook
+        return execute_notebook(notebook, folder=path.parent, allow_errors=allow_errors)
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import execute_notebook
 from lab_data import make_lab_dataset
 from lab_reference import REPO
 
@@ -45,10 +46,7 @@ def original_run(tmp_path_factory) -> nbformat.NotebookNode:
         patch.delenv("SPEECHMUSIC_DATA", raising=False)
         patch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
         patch.setenv("MPLBACKEND", "Agg")
-        client = nbclient.NotebookClient(notebook, timeout=600, kernel_name="python3", allow_errors=True,
-                                         resources={"metadata": {"path": str(folder)}})
-        client.execute()
-    return notebook
+        return execute_notebook(notebook, folder=folder, allow_errors=True)
 
 
 def _outputs(notebook, output_type):

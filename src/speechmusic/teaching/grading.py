@@ -489,6 +489,13 @@ def _worker(notebook: Path, workdir: Path, result: Path, timeout: float, check_t
     )
     client.km = client.create_kernel_manager()
     client.km.connection_file = str(workdir / "kernel-connection.json")
+    if os.name == "posix":
+        # Unix sockets in the work folder instead of TCP ports: a kernel's ports are picked free
+        # and bound a moment later, so kernels started side by side (--jobs, other programs) could
+        # take each other's and never answer ("Kernel didn't respond in 120 seconds", seen once in
+        # the test suite). A relative name: the worker and the kernel both run in the work folder,
+        # and a socket's path may not exceed ~100 bytes.
+        client.km.transport, client.km.ip = "ipc", "kernel"
     interrupted_cell = None
     check_file = workdir / "checks.json"
     try:
