@@ -179,7 +179,11 @@ def _read_fallback(source: Source, offset: float, duration: float | None) -> tup
         raise AudioError("audioread reads files by name only")
     import audioread  # here: only files libsndfile cannot read need it
 
-    with audioread.audio_open(os.fspath(source)) as stream:
+    with warnings.catch_warnings():
+        # audioread's own WAV reader imports aifc, audioop and sunau, deprecated since Python 3.11
+        warnings.simplefilter("ignore", DeprecationWarning)
+        stream = audioread.audio_open(os.fspath(source))
+    with stream:
         sr, channels = int(stream.samplerate), max(int(stream.channels), 1)
         first = int(round(offset * sr)) * channels
         end = None if duration is None else first + int(round(duration * sr)) * channels
