@@ -2,8 +2,9 @@
 
 The recipe is documented once, in :mod:`speechmusic.core.config`. The spectrogram here is computed for
 a whole batch of clips at once (one FFT call over every frame of every clip, float32, one matrix
-product with the mel filter bank of :mod:`speechmusic.core.mel`) and matches ``librosa.feature.melspectrogram`` with the same
-parameters to float32 precision; the test suite checks that.
+product with the mel filter bank of :mod:`speechmusic.core.mel`) and matches
+``librosa.feature.melspectrogram`` with the same parameters to float32 precision; the test suite
+checks that.
 """
 
 from __future__ import annotations
