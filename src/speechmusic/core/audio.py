@@ -162,9 +162,7 @@ def _read_pcm16_wav(buffer: io.BytesIO, offset: float, duration: float | None) -
         buffer.seek(0)
     if len(raw) != count * channels * 2:
         return None  # shorter than its header says: soundfile decides what to make of it
-    data = np.frombuffer(raw, dtype="<i2").reshape(-1, channels).astype(np.float32)
-    data *= np.float32(1.0 / 32768.0)
-    return data, sr
+    return _pcm16_frames(np.frombuffer(raw, dtype="<i2"), channels), sr
 
 
 def _read_fallback(source: Source, offset: float, duration: float | None) -> tuple[np.ndarray, int]:
@@ -197,10 +195,16 @@ def _read_fallback(source: Source, offset: float, duration: float | None) -> tup
             if end is not None and position >= end:
                 break
     samples = np.concatenate(pieces) if pieces else np.zeros(0, dtype="<i2")
+    return _pcm16_frames(samples, channels), sr
+
+
+def _pcm16_frames(samples: np.ndarray, channels: int) -> np.ndarray:
+    """Interleaved 16-bit samples as float32 ``(frames, channels)``, int16 / 32768 (soundfile's
+    values exactly); a trailing partial frame is dropped."""
     frames = samples.size // channels
     data = samples[: frames * channels].reshape(frames, channels).astype(np.float32)
     data *= np.float32(1.0 / 32768.0)
-    return data, sr
+    return data
 
 
 def resample(y: np.ndarray, *, orig_sr: int, target_sr: int) -> np.ndarray:
