@@ -192,8 +192,8 @@ def pytest_collection_modifyitems(config, items):
     set. The order of independent tests does not change what they check.
     """
     slow_modules = {_module(item) for item in items if item.get_closest_marker("slow") is not None}
-    set_users = [_module(item) for item in items
-                 if _module(item) in slow_modules and "synthetic_dataset" in item.fixturenames]
+    set_users = list(dict.fromkeys(_module(item) for item in items  # in order, each module once
+                                   if _module(item) in slow_modules and "synthetic_dataset" in item.fixturenames))
     generator = set_users[0] if set_users else None
 
     def rank(item) -> int:
