@@ -172,7 +172,7 @@ def test_predict_long_file_gets_per_window_results(model, tmp_path, capsys):
     lines = out.splitlines()
     assert code == 0 and lines[0].startswith(f"model: {model} (")
     lines = lines[1:]
-    assert lines[0].split() == ["label", "p(speech)", "file"]
+    assert lines[0].split() == ["label", "p(speech)", "p(music)", "file"]
     assert lines[1].startswith("speech ") or lines[1].startswith("music ")
     assert "(12.0 s, 7 windows:" in lines[1]
     window_lines = [line for line in lines if "    window " in line]
@@ -226,9 +226,9 @@ def test_predict_digital_silence_is_reported_as_silence_and_carries_no_weight(mo
     code, out, _ = run(capsys, "predict", padded, silent, "--model", model, "--summary")
     lines = out.splitlines()
     assert code == 0 and lines[0].startswith(f"model: {model} (")  # which model: the first line
-    assert lines[1].split() == ["label", "p(speech)", "file"]
+    assert lines[1].split() == ["label", "p(speech)", "p(music)", "file"]  # a probability per label of the model
     assert "2 speech, 0 music, 2 silence" in lines[2] and len(lines) == 4  # --summary: no window lines
-    assert lines[3].split()[:2] == ["silence", "-"] and lines[3].endswith("silent.wav  (4.0 s, 2 windows: 0 speech, 0 music, 2 silence)")
+    assert lines[3].split()[:3] == ["silence", "-", "-"] and lines[3].endswith("silent.wav  (4.0 s, 2 windows: 0 speech, 0 music, 2 silence)")
 
 
 @pytest.mark.parametrize("label", ["speech", "music"])

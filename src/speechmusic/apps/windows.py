@@ -50,10 +50,31 @@ class WindowBatch:
         int64 sample index (at the feature sample rate) where each window starts.
     features : np.ndarray
         float32 ``(k, n_mels, n_frames)``, as :func:`speechmusic.core.features.batch_features`.
+    levels : np.ndarray or None
+        float64 ``(k,)``: each window's level, the RMS of its samples in dB relative to full scale
+        (:func:`level_db`; ``-inf`` for digital silence; a short recording's zero padding not
+        counted). The spectrograms are relative to each window's loudest bin, so the level is the
+        only thing that says how loud a window is (silence is decided from it).
     """
 
     starts: np.ndarray
     features: np.ndarray
+    levels: np.ndarray | None = None
+
+
+def level_db(power: np.ndarray | float) -> np.ndarray:
+    """Level in dB relative to full scale from a mean square (``-inf`` for 0): ``10 log10(power)``.
+
+    A full-scale square wave is 0 dBFS, a full-scale sine -3 dBFS.
+
+    Examples
+    --------
+    >>> level_db(np.array([1.0, 0.01, 0.0])).tolist()
+    [0.0, -20.0, -inf]
+    """
+    power = np.asarray(power, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        return 10.0 * np.log10(power)
 
 
 def hop_in_samples(hop: float, params: FeatureParams = DEFAULT_PARAMS, *, align: bool = True) -> int:
@@ -227,10 +248,21 @@ class SlidingWindows:
         def take(count: int) -> WindowBatch:
             nonlocal next_start, last_end
             starts = next_start + H * np.arange(count, dtype=np.int64)
-            features = window_features(buffer, starts - buffer_start, params=params)
+            offsets = starts - buffer_start
+            features = window_features(buffer, offsets, params=params)
+            # Sums of squares of every window from one running sum over the buffer (float64: the
+            # difference of two large sums must keep a quiet window's few significant digits).
+            energy = np.concatenate([[0.0], np.cumsum(np.square(buffer, dtype=np.float64))])
+            levels = level_db((energy[offsets + W] - energy[offsets]).clip(min=0.0) / W)
             next_start = int(starts[-1]) + H
             last_end = int(starts[-1]) + W
-            return WindowBatch(starts=starts, features=features)
+            return WindowBatch(starts=starts, features=features, levels=levels)
+
+        def single(clip: np.ndarray, start: int, sounding: int) -> WindowBatch:
+            power = float(np.dot(clip[:sounding].astype(np.float64), clip[:sounding])) / max(sounding, 1)
+            return WindowBatch(starts=np.array([start], dtype=np.int64),
+                               features=batch_features(clip[np.newaxis], params=params),
+                               levels=np.atleast_1d(level_db(power)))
 
         def ready() -> int:
             end = buffer_start + buffer.size
@@ -259,8 +291,7 @@ class SlidingWindows:
             return
         if total < W:
             clip = np.pad(buffer[: total - buffer_start], (0, W - (total - buffer_start)))
-            yield WindowBatch(starts=np.zeros(1, dtype=np.int64), features=batch_features(clip[np.newaxis], params=params))
+            yield single(clip, 0, total)
         elif last_end < total:
             start = total - W
-            clip = buffer[start - buffer_start : start - buffer_start + W]
-            yield WindowBatch(starts=np.array([start], dtype=np.int64), features=batch_features(clip[np.newaxis], params=params))
+            yield single(buffer[start - buffer_start : start - buffer_start + W], start, W)
