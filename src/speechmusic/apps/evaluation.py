@@ -2,12 +2,14 @@
 
 A *clip folder* is laid out like ``../shared/real-world``::
 
-    <root>/speech/<id>.<ext>     <root>/music/<id>.<ext>     <root>/manifest.csv (optional)
+    <root>/speech/<id>.<ext>   <root>/music/<id>.<ext>   <root>/noise/<id>.<ext>   <root>/manifest.csv (optional)
 
-One file is one labelled recording (any length, rate, channel count or format that
-:mod:`speechmusic.core.audio` decodes). ``manifest.csv``, when present, gives each ``id`` its ``label``
-and the columns used here: ``repo`` (the *source*: the public repository the clip comes from),
-``category`` and ``language``. Without a manifest every file is its own source.
+One folder per label the models learn (:data:`speechmusic.core.labels.LEARNED_LABELS`; ``neither/``
+is read as ``noise/``), at least two of them. One file is one labelled recording (any length, rate,
+channel count or format that :mod:`speechmusic.core.audio` decodes). ``manifest.csv``, when present,
+gives each ``id`` its ``label`` and the columns used here: ``repo`` (the *source*: the public
+repository the clip comes from), ``category`` and ``language``. Without a manifest every file is
+its own source.
 
 How a recording is scored is exactly how ``speechmusic predict`` scores it
 (:func:`speechmusic.apps.pipeline.predict_file`): non-overlapping windows of the model's clip length
@@ -26,8 +28,10 @@ synthetic set made for real recordings (``download_samples.py --source synthetic
 world --train 400``: :data:`SYNTHETIC_CONDITIONS`, :data:`SYNTHETIC_PER_CLASS`) scores every real
 recording.
 
-Scores (:class:`ClipScores`): balanced accuracy (the mean of the speech and music recalls: the
-target figure), accuracy, ranking quality (AUC), and tables by category and language.
+Scores (:class:`ClipScores`): balanced accuracy (the mean of the recalls of the labels present:
+the target figure), accuracy, ranking quality (AUC: speech against the rest for two labels, the
+mean of each label against the rest for more), the confusion matrix, and tables by category and
+language.
 """
 
 from __future__ import annotations
@@ -42,13 +46,14 @@ from pathlib import Path
 
 import numpy as np
 
-from speechmusic.apps.pipeline import DEFAULT_FEATURE_KIND, TRAINING_DEFAULTS, train_classifier
+from speechmusic.apps.pipeline import DEFAULT_FEATURE_KIND, TRAINING_DEFAULTS, Classifier, train_classifier
 from speechmusic.apps.windows import SlidingWindows, hop_in_samples, open_blocks
 from speechmusic.core.audio import find_audio_files, is_audio_path
-from speechmusic.core.config import CLASS_NAMES, DEFAULT_PARAMS, LABELS, FeatureParams
+from speechmusic.core.config import DEFAULT_PARAMS, FeatureParams
 from speechmusic.core.errors import AudioError, DatasetError, ParameterError
 from speechmusic.core.features import to_vectors
-from speechmusic.core.model import LogisticRegression, labels_from_probability
+from speechmusic.core.labels import FOLDER_ALIASES, LAB_CLASSES, LEARNED_LABELS, label_of_folder, model_classes
+from speechmusic.core.model import LogisticRegression
 from speechmusic.data.dataset import load_split
 from speechmusic.data.synth import build_synthetic_dataset
 
@@ -73,13 +78,16 @@ class ClipInfo:
     path : str
         The file.
     label : int
-        Music 0, speech 1.
+        Index of its label in the ``class_names`` of the :class:`ClipWindows` holding it (for a
+        speech/music folder the lab's music 0, speech 1).
     source : str
         Where it comes from (the manifest's ``repo``; the file stem without a manifest).
     category, language : str
         From the manifest (empty without one).
     duration : float
         Seconds of audio decoded.
+    label_name : str
+        Its label's name ("" : the lab's class of ``label``).
     """
 
     id: str
@@ -89,10 +97,11 @@ class ClipInfo:
     category: str = ""
     language: str = ""
     duration: float = 0.0
+    label_name: str = ""
 
-    @property
-    def label_name(self) -> str:
-        return CLASS_NAMES[self.label]
+    def __post_init__(self):
+        if not self.label_name:
+            object.__setattr__(self, "label_name", LAB_CLASSES[self.label])
 
 
 @dataclass
@@ -111,6 +120,9 @@ class ClipWindows:
     clips : list of ClipInfo
     params : FeatureParams
         Parameters of ``features``.
+    class_names : tuple of str
+        The labels of the recordings, in a model's column order (:func:`speechmusic.core.labels.
+        model_classes`); each recording's ``label`` indexes it.
     """
 
     features: np.ndarray
@@ -118,6 +130,7 @@ class ClipWindows:
     silent: np.ndarray
     clips: list[ClipInfo]
     params: FeatureParams = DEFAULT_PARAMS
+    class_names: tuple[str, ...] = LAB_CLASSES
 
     @property
     def labels(self) -> np.ndarray:
@@ -151,35 +164,53 @@ def _read_manifest(root: Path) -> list[dict] | None:
     return rows
 
 
-def _find_recordings(root: Path) -> list[dict]:
-    """One row per recording: from the manifest when there is one, else from the class folders."""
+def label_folders(root: Path) -> dict[str, Path]:
+    """The label folders of a clip folder: ``{label: folder}`` (``neither/`` stands for ``noise``)."""
+    found: dict[str, Path] = {}
+    for name in [*LEARNED_LABELS, *FOLDER_ALIASES]:
+        folder = root / name
+        label = label_of_folder(name)
+        if label is not None and label not in found and folder.is_dir():
+            found[label] = folder
+    return found
+
+
+def _find_recordings(root: Path, labels: tuple[str, ...] | None = None) -> list[dict]:
+    """One row per recording: from the manifest when there is one, else from the label folders.
+
+    ``labels`` None reads every label folder there is; otherwise those labels only. A row's
+    ``label`` is a label name (a manifest's ``neither`` read as ``noise``).
+    """
+    folders = label_folders(root)
+    wanted = tuple(folders) if labels is None else labels
     rows = _read_manifest(root)
     found = []
     if rows is None:
-        for name in CLASS_NAMES:
-            for path in find_audio_files(root / name) if (root / name).is_dir() else []:
+        for name in wanted:
+            for path in find_audio_files(folders[name]) if name in folders else []:
                 found.append({"id": path.stem, "label": name, "path": path, SOURCE_COLUMN: path.stem})
         return found
     by_stem: dict[str, dict[str, list[Path]]] = {}
-    for name in CLASS_NAMES:
-        folder = root / name
-        files = sorted(p for p in folder.iterdir() if p.is_file() and is_audio_path(p)) if folder.is_dir() else []
+    for name, folder in folders.items():
+        files = sorted(p for p in folder.iterdir() if p.is_file() and is_audio_path(p))
         by_stem[name] = {}
         for path in files:
             by_stem[name].setdefault(path.stem, []).append(path)
     for row in rows:
-        label = row.get("label", "")
-        if label not in LABELS:
-            warnings.warn(f"{root / MANIFEST_NAME}: skipped {row.get('id')!r}: label {label!r} is neither "
-                          f"{' nor '.join(CLASS_NAMES)}", RuntimeWarning, stacklevel=3)
+        label = label_of_folder(row.get("label", ""))
+        if label is None:
+            warnings.warn(f"{root / MANIFEST_NAME}: skipped {row.get('id')!r}: label {row.get('label')!r} is none of "
+                          f"{', '.join(LEARNED_LABELS)}", RuntimeWarning, stacklevel=3)
             continue
-        folder = root / label
-        matches = by_stem[label].get(row["id"], [])
+        if label not in wanted:
+            continue
+        matches = by_stem.get(label, {}).get(row["id"], [])
         if not matches:
+            folder = folders.get(label, root / label)
             warnings.warn(f"{folder}: no audio file for {row['id']!r} of {MANIFEST_NAME}; skipped",
                           RuntimeWarning, stacklevel=3)
             continue
-        found.append({**row, "path": matches[0]})
+        found.append({**row, "label": label, "path": matches[0]})
     return found
 
 
@@ -188,29 +219,34 @@ def load_clip_windows(
     *,
     params: FeatureParams = DEFAULT_PARAMS,
     hop: float | None = None,
+    labels=None,
 ) -> ClipWindows:
     """Decode every recording of a clip folder and cut it into windows, as ``predict`` does.
 
     Parameters
     ----------
     root : path-like
-        A clip folder (see the module notes): ``speech/``, ``music/`` and optionally
-        ``manifest.csv``. Files are only read.
+        A clip folder (see the module notes): a folder per label (``speech/``, ``music/``,
+        ``noise/`` or ``neither/``) and optionally ``manifest.csv``. Files are only read.
     params : FeatureParams
         Feature parameters (window length = ``params.duration``).
     hop : float or None
         Seconds between window starts; None: the window length, as ``predict`` scores a file.
         Smaller hops give more (overlapping) training windows.
+    labels : sequence of str or None
+        The labels to read (e.g. ``("speech", "music")`` to score a two-label model on their
+        clips only); None: every label folder there is.
 
     Returns
     -------
     ClipWindows
+        Its ``class_names`` are the labels read, in a model's column order.
 
     Raises
     ------
     DatasetError
-        ``root`` is missing, or a class has no readable recording. Recordings that cannot be
-        decoded are skipped with a ``RuntimeWarning`` naming them.
+        ``root`` is missing, it has fewer than two label folders, or a label has no readable
+        recording. Recordings that cannot be decoded are skipped with a ``RuntimeWarning`` naming them.
 
     Examples
     --------
@@ -220,10 +256,19 @@ def load_clip_windows(
     """
     root = Path(root)
     if not root.is_dir():
-        raise DatasetError(f"{root}: no such folder (expected speech/, music/ and optionally {MANIFEST_NAME})")
+        raise DatasetError(f"{root}: no such folder (expected speech/, music/, noise/ and optionally {MANIFEST_NAME})")
+    present = label_folders(root)
+    wanted = tuple(present) if labels is None else tuple(labels)
+    if len(present) < 2 and labels is None:
+        raise DatasetError(f"{root}: a clip folder needs at least two of {', '.join(f'{n}/' for n in LEARNED_LABELS)}; "
+                           f"found {', '.join(f'{n}/' for n in present) or 'none'}")
+    try:
+        class_names = model_classes(wanted)
+    except ParameterError as error:
+        raise DatasetError(f"{root}: {error}") from None
     hop_samples = hop_in_samples(params.duration if hop is None else hop, params, align=False)
     feature_parts, clip_index, clips = [], [], []
-    for row in _find_recordings(root):
+    for row in _find_recordings(root, class_names):
         path = row["path"]
         try:
             blocks, _ = open_blocks(path, sample_rate=params.sample_rate)
@@ -237,30 +282,34 @@ def load_clip_windows(
             continue
         index = len(clips)
         clips.append(ClipInfo(
-            id=row["id"], path=str(path), label=LABELS[row["label"]],
+            id=row["id"], path=str(path), label=class_names.index(row["label"]),
             source=row.get(SOURCE_COLUMN) or row["id"], category=row.get("category", "") or "",
             language=row.get("language", "") or "", duration=windows.n_samples / params.sample_rate,
+            label_name=row["label"],
         ))
         for part in parts:
             feature_parts.append(part)
             clip_index.append(np.full(len(part), index, dtype=np.int64))
-    for label, name in enumerate(CLASS_NAMES):
+    for label, name in enumerate(class_names):
         if not any(c.label == label for c in clips):
-            raise DatasetError(f"{root / name}: no readable {name} recording; a clip folder needs speech/ and music/")
+            raise DatasetError(f"{root / name}: no readable {name} recording; the clip folder's labels are "
+                               f"{', '.join(class_names)}")
     features = np.concatenate(feature_parts)
     silent = ~features.reshape(features.shape[0], -1).any(axis=1)
     return ClipWindows(features=features, clip_index=np.concatenate(clip_index), silent=silent, clips=clips,
-                       params=params)
+                       params=params, class_names=class_names)
 
 
 # ---------------------------------------------------------------------------------------- scores
 
 def clip_probabilities(window_probability: np.ndarray, clip_index: np.ndarray, silent: np.ndarray,
                        n_clips: int) -> np.ndarray:
-    """Probability of speech of each recording: the mean over its windows, silent windows left out.
+    """Each recording's probabilities: the mean over its windows, silent windows left out.
 
-    This is ``predict``'s verdict (:func:`speechmusic.apps.pipeline.predict_file`). A recording whose
-    every window is silent gets NaN (``predict`` labels it "silence").
+    This is ``predict``'s verdict (:func:`speechmusic.apps.pipeline.predict_file`). Window
+    probabilities are ``(n_windows,)`` (one label's) or ``(n_windows, K)`` (every label's); the
+    result has the same number of columns. A recording whose every window is silent gets NaN
+    (``predict`` labels it "silence").
 
     Examples
     --------
@@ -270,10 +319,13 @@ def clip_probabilities(window_probability: np.ndarray, clip_index: np.ndarray, s
     """
     window_probability = np.asarray(window_probability, dtype=np.float64)
     keep = ~np.asarray(silent, dtype=bool)
-    total = np.bincount(clip_index[keep], weights=window_probability[keep], minlength=n_clips)
     count = np.bincount(clip_index[keep], minlength=n_clips)
+    columns = window_probability.reshape(len(window_probability), -1)
+    total = np.stack([np.bincount(clip_index[keep], weights=columns[keep, k], minlength=n_clips)
+                      for k in range(columns.shape[1])], axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+        mean = np.where(count[:, np.newaxis] > 0, total / np.maximum(count, 1)[:, np.newaxis], np.nan)
+    return mean.reshape((n_clips, *window_probability.shape[1:]))
 
 
 def balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -290,7 +342,7 @@ def balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 
 
 def roc_auc(y_true: np.ndarray, scores: np.ndarray) -> float:
-    """Area under the ROC curve: the chance that a random speech item outscores a random music item.
+    """Area under the ROC curve: the chance that a random positive (1) item outscores a random negative (0) one.
 
     Ties count half (the Mann-Whitney statistic). NaN when a class is missing.
 
@@ -311,6 +363,24 @@ def roc_auc(y_true: np.ndarray, scores: np.ndarray) -> float:
     return float(u / (positive.size * negative.size))
 
 
+def most_probable(probabilities: np.ndarray, class_names) -> np.ndarray:
+    """The label name of each row's most probable column ("" for a row of NaN: every window silent).
+
+    Two columns follow :data:`~speechmusic.core.model.DECISION_THRESHOLD` (the second label only above
+    0.5), more the largest probability, as :meth:`speechmusic.apps.pipeline.Classifier.predict`.
+
+    Examples
+    --------
+    >>> most_probable(np.array([[0.5, 0.5], [0.2, 0.8], [np.nan, np.nan]]), ("music", "speech")).tolist()
+    ['music', 'speech', '']
+    """
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    names = np.asarray(class_names, dtype=object)
+    missing = np.isnan(probabilities).any(axis=1)
+    index = Classifier.labels_from_probabilities(np.nan_to_num(probabilities))
+    return np.where(missing, "", names[index]).astype(object)
+
+
 @dataclass
 class ClipScores:
     """Verdicts on labelled recordings, and the figures computed from them.
@@ -318,88 +388,153 @@ class ClipScores:
     Attributes
     ----------
     clips : list of ClipInfo
-    probability : np.ndarray
-        Probability of speech of each recording (NaN: every window silent; counted as wrong).
+        The recordings; each knows its true label's name.
+    probabilities : np.ndarray
+        ``(n_clips, K)``: each recording's probability of each label of ``class_names`` (NaN rows:
+        every window silent, counted as wrong).
+    class_names : tuple of str
+        The labels of the model that scored them, in its column order.
     fold : list of str
         Which model scored each recording (the held-out source; "all" for a single model).
+    window_probabilities : np.ndarray or None
+        ``(n_windows, K)`` per window (NaN for silent windows), when known; ``window_clip`` their recording.
     """
 
     clips: list[ClipInfo]
-    probability: np.ndarray
+    probabilities: np.ndarray
+    class_names: tuple[str, ...] = LAB_CLASSES
     fold: list[str] = field(default_factory=list)
-    #: Probability of speech of each window (NaN for silent windows), when known, and its recording.
-    window_probability: np.ndarray | None = None
+    window_probabilities: np.ndarray | None = None
     window_clip: np.ndarray | None = None
+
+    @classmethod
+    def from_speech_probability(cls, clips: list[ClipInfo], probability: np.ndarray, **kwargs) -> ClipScores:
+        """Scores of a two-label (music, speech) model given as each recording's probability of speech."""
+        p = np.asarray(probability, dtype=np.float64).reshape(-1)
+        window = kwargs.pop("window_probability", None)
+        if window is not None:
+            window = np.asarray(window, dtype=np.float64)
+            kwargs["window_probabilities"] = np.column_stack([1 - window, window])
+        return cls(clips=clips, probabilities=np.column_stack([1 - p, p]), class_names=LAB_CLASSES, **kwargs)
+
+    def column(self, label: str) -> np.ndarray:
+        """The probability of ``label`` for each recording (NaN where the model lacks the label)."""
+        if label not in self.class_names:
+            return np.full(len(self.clips), np.nan)
+        return self.probabilities[:, self.class_names.index(label)]
+
+    @property
+    def probability(self) -> np.ndarray:
+        """The probability of speech of each recording."""
+        return self.column("speech")
+
+    @property
+    def truth(self) -> np.ndarray:
+        """Each recording's true label name."""
+        return np.array([c.label_name for c in self.clips], dtype=object)
 
     @property
     def labels(self) -> np.ndarray:
-        return np.array([c.label for c in self.clips], dtype=np.int64)
+        """Each recording's true label as an index into ``class_names`` (-1 for a label the model lacks)."""
+        return np.array([self.class_names.index(n) if n in self.class_names else -1 for n in self.truth],
+                        dtype=np.int64)
 
     @property
     def predicted(self) -> np.ndarray:
-        """0/1 verdicts (speech when the probability exceeds :data:`DECISION_THRESHOLD`; -1 for an all-silent recording)."""
-        p = self.probability
-        return np.where(np.isnan(p), -1, labels_from_probability(np.nan_to_num(p)))
+        """Each recording's verdict: a label name, "" when every window was silent."""
+        return most_probable(self.probabilities, self.class_names)
 
     @property
     def correct(self) -> np.ndarray:
-        return self.predicted == self.labels
+        return self.predicted == self.truth
+
+    def present_labels(self) -> list[str]:
+        """The true labels that occur, in the labels' order."""
+        truth = set(self.truth.tolist())
+        return [n for n in dict.fromkeys((*LEARNED_LABELS, *self.class_names)) if n in truth]
 
     def balanced_accuracy(self) -> float:
-        return balanced_accuracy(self.labels, self.predicted)
+        """Mean of the recalls of the true labels present."""
+        recalls = [self.recall(name) for name in self.present_labels()]
+        return float(np.mean(recalls)) if recalls else float("nan")
 
     def accuracy(self) -> float:
         return float(np.mean(self.correct))
 
     def auc(self) -> float:
-        return roc_auc(self.labels, np.nan_to_num(self.probability, nan=0.5))
+        """Ranking quality: speech against the rest for a two-label model (p of speech), else the mean over
+        the model's labels of each label's probability ranking its recordings above the others."""
+        truth = self.truth
+        known = np.isin(truth, self.class_names)
+        names = ["speech"] if len(self.class_names) == 2 and "speech" in self.class_names else list(self.class_names)
+        values = [roc_auc((truth[known] == n).astype(int), np.nan_to_num(self.column(n)[known], nan=0.5))
+                  for n in names]
+        values = [v for v in values if not math.isnan(v)]
+        return float(np.mean(values)) if values else float("nan")
 
-    def recall(self, label: int) -> float:
-        """Share of recordings of class ``label`` classified right."""
-        return float(np.mean(self.correct[self.labels == label]))
+    def recall(self, label: str) -> float:
+        """Share of recordings of label ``label`` (a name) labelled right."""
+        mine = self.truth == label
+        return float(np.mean(self.correct[mine])) if mine.any() else float("nan")
+
+    def confusion(self) -> dict:
+        """``{true label: {verdict: recordings}}``, verdicts the model's labels plus "silence" (all windows silent)."""
+        verdicts = [*self.class_names, "silence"]
+        predicted = np.where(self.predicted == "", "silence", self.predicted)
+        return {t: {v: int(np.sum((self.truth == t) & (predicted == v))) for v in verdicts}
+                for t in self.present_labels()}
 
     def table(self, by: str = "category") -> list[dict]:
-        """Per-group counts: ``[{"label", by, "clips", "right", "accuracy"}]``, sorted by class then size.
+        """Per-group counts: ``[{"label", by, "clips", "right", "accuracy"}]``, sorted by label then size.
 
         ``by`` is a :class:`ClipInfo` attribute: ``"category"``, ``"language"`` or ``"source"``.
-        Language is only meaningful for speech; it is still reported for both classes.
+        Language is only meaningful for speech and sung music; it is still reported for every label.
         """
         groups: dict[tuple[str, str], list[bool]] = {}
         for clip, right in zip(self.clips, self.correct):
             groups.setdefault((clip.label_name, getattr(clip, by)), []).append(bool(right))
         rows = [{"label": label, by: value, "clips": len(r), "right": int(sum(r)), "accuracy": float(np.mean(r))}
                 for (label, value), r in groups.items()]
-        return sorted(rows, key=lambda r: (r["label"], -r["clips"], str(r[by])))
+        order = {n: i for i, n in enumerate(self.present_labels())}
+        return sorted(rows, key=lambda r: (order.get(r["label"], 99), -r["clips"], str(r[by])))
 
     def wrong(self) -> list[dict]:
-        """The misclassified recordings: id, label, category, source, probability of speech."""
-        return [{"id": c.id, "label": c.label_name, "category": c.category, "source": c.source,
-                 "probability_speech": None if np.isnan(p) else round(float(p), 4)}
-                for c, p, ok in zip(self.clips, self.probability, self.correct) if not ok]
+        """The recordings labelled wrong: id, label, verdict, category, source, and the probabilities."""
+        out = []
+        for c, row, verdict, ok in zip(self.clips, self.probabilities, self.predicted, self.correct):
+            if ok:
+                continue
+            out.append({"id": c.id, "label": c.label_name, "predicted": verdict or "silence", "category": c.category,
+                        "source": c.source,
+                        "probabilities": None if np.isnan(row).any() else
+                        {n: round(float(p), 4) for n, p in zip(self.class_names, row)}})
+        return out
 
     def window_balanced_accuracy(self) -> float:
         """Balanced accuracy of the single windows (as ``segment`` sees them; silent windows left out)."""
-        if self.window_probability is None:
+        if self.window_probabilities is None:
             return float("nan")
-        keep = ~np.isnan(self.window_probability)
-        truth = self.labels[self.window_clip[keep]]
-        return balanced_accuracy(truth, labels_from_probability(self.window_probability[keep]))
+        keep = ~np.isnan(self.window_probabilities).any(axis=1)
+        truth = self.truth[self.window_clip[keep]]
+        predicted = most_probable(self.window_probabilities[keep], self.class_names)
+        recalls = [np.mean(predicted[truth == n] == n) for n in self.present_labels() if np.any(truth == n)]
+        return float(np.mean(recalls)) if recalls else float("nan")
 
     def summary(self) -> dict:
-        """The headline figures as a JSON-friendly dictionary."""
-        return {
+        """The headline figures as a JSON-friendly dictionary: overall, then per true label."""
+        out = {
             "clips": len(self.clips),
             "balanced_accuracy": self.balanced_accuracy(),
             "accuracy": self.accuracy(),
             "auc": self.auc(),
-            "speech_recall": self.recall(LABELS["speech"]),
-            "music_recall": self.recall(LABELS["music"]),
-            "speech_right": int(self.correct[self.labels == 1].sum()),
-            "speech_clips": int(np.sum(self.labels == 1)),
-            "music_right": int(self.correct[self.labels == 0].sum()),
-            "music_clips": int(np.sum(self.labels == 0)),
             "window_balanced_accuracy": self.window_balanced_accuracy(),
         }
+        for name in self.present_labels():
+            mine = self.truth == name
+            out[f"{name}_recall"] = self.recall(name)
+            out[f"{name}_right"] = int(self.correct[mine].sum())
+            out[f"{name}_clips"] = int(mine.sum())
+        return out
 
 
 def score_clips(classifier, data: ClipWindows, *, fold: str = "all") -> ClipScores:
@@ -415,10 +550,12 @@ def score_clips(classifier, data: ClipWindows, *, fold: str = "all") -> ClipScor
     """
     if classifier.params != data.params:
         raise ParameterError("the classifier was trained with other feature parameters than these windows")
-    window_p = classifier.speech_probability(data.features)
-    probability = clip_probabilities(window_p, data.clip_index, data.silent, len(data.clips))
-    return ClipScores(clips=list(data.clips), probability=probability, fold=[fold] * len(data.clips),
-                      window_probability=np.where(data.silent, np.nan, window_p), window_clip=data.clip_index)
+    window_p = classifier.probabilities(data.features)
+    probabilities = clip_probabilities(window_p, data.clip_index, data.silent, len(data.clips))
+    return ClipScores(clips=list(data.clips), probabilities=probabilities, class_names=tuple(classifier.class_names),
+                      fold=[fold] * len(data.clips),
+                      window_probabilities=np.where(data.silent[:, np.newaxis], np.nan, window_p),
+                      window_clip=data.clip_index)
 
 
 # ------------------------------------------------------------------------------------- training
@@ -464,8 +601,9 @@ def leave_one_source_out_vectors(
     Useful to compare feature sets without recomputing anything: ``vectors`` may be any function
     of the windows' spectrograms; the model is trained with the defaults of ``feature_kind``.
     ``extra`` = (vectors, labels) of further training examples added to every fold (for example
-    the synthetic set). ``test`` = (vectors, windows) of another rendering of the same recordings
-    (same clips in the same order, e.g. degraded copies): each fold then scores those instead.
+    the synthetic set; labels are indices into ``data.class_names``). ``test`` = (vectors, windows)
+    of another rendering of the same recordings (same clips in the same order, e.g. degraded
+    copies): each fold then scores those instead.
     """
     vectors = np.asarray(vectors)
     if vectors.shape[0] != data.features.shape[0]:
@@ -476,8 +614,9 @@ def leave_one_source_out_vectors(
     sources = data.sources
     window_source = sources[data.clip_index]
     window_labels = data.window_labels
-    probability = np.full(len(data.clips), np.nan)
-    window_probability = np.full(len(test_data.clip_index), np.nan)
+    k = len(data.class_names)
+    probabilities = np.full((len(data.clips), k), np.nan)
+    window_probabilities = np.full((len(test_data.clip_index), k), np.nan)
     test_source = sources[test_data.clip_index]
     fold = [""] * len(data.clips)
     for held_out in sorted(set(sources)):
@@ -496,14 +635,16 @@ def leave_one_source_out_vectors(
                             learning_rate=learning_rate, num_iterations=num_iterations)
         rows = test_source == held_out
         clips = np.flatnonzero(sources == held_out)
-        window_p = model.predict_proba(test_vectors[rows])[:, 1]
-        window_probability[rows] = np.where(test_data.silent[rows], np.nan, window_p)
+        # A fold whose training lacks a label gives that label probability 0.
+        window_p = np.zeros((int(rows.sum()), k))
+        window_p[:, model.classes_.astype(np.int64)] = model.predict_proba(test_vectors[rows])
+        window_probabilities[rows] = np.where(test_data.silent[rows, np.newaxis], np.nan, window_p)
         local = np.searchsorted(clips, test_data.clip_index[rows])
-        probability[clips] = clip_probabilities(window_p, local, test_data.silent[rows], clips.size)
+        probabilities[clips] = clip_probabilities(window_p, local, test_data.silent[rows], clips.size)
         for i in clips:
             fold[i] = held_out
-    return ClipScores(clips=list(data.clips), probability=probability, fold=fold,
-                      window_probability=window_probability, window_clip=test_data.clip_index)
+    return ClipScores(clips=list(data.clips), probabilities=probabilities, class_names=data.class_names, fold=fold,
+                      window_probabilities=window_probabilities, window_clip=test_data.clip_index)
 
 
 def leave_one_source_out(
@@ -637,22 +778,33 @@ def synthetic_to_real(
 
 def scores_markdown(scores: ClipScores, *, by: str = "category") -> str:
     """A markdown table of :meth:`ClipScores.table` (for reports)."""
-    lines = [f"| class | {by} | clips | right | accuracy |", "|---|---|---|---|---|"]
+    lines = [f"| label | {by} | clips | right | accuracy |", "|---|---|---|---|---|"]
     for row in scores.table(by):
         lines.append(f"| {row['label']} | {row[by] or '–'} | {row['clips']} | {row['right']} | {row['accuracy']:.2f} |")
     return "\n".join(lines)
 
 
+def confusion_markdown(scores: ClipScores) -> str:
+    """The confusion matrix of :meth:`ClipScores.confusion` as a markdown table (rows: true labels)."""
+    matrix = scores.confusion()
+    verdicts = [*scores.class_names, "silence"]
+    lines = ["| true \\ labelled | " + " | ".join(verdicts) + " |", "|---|" + "---|" * len(verdicts)]
+    for true, row in matrix.items():
+        lines.append(f"| {true} | " + " | ".join(str(row[v]) for v in verdicts) + " |")
+    return "\n".join(lines)
+
+
 def format_summary(scores: ClipScores) -> str:
-    """One line: balanced accuracy, accuracy, AUC and per-class counts."""
+    """One line: balanced accuracy, accuracy, AUC and per-label counts."""
     s = scores.summary()
     auc = "n/a" if math.isnan(s["auc"]) else f"{s['auc']:.3f}"
-    return (f"balanced accuracy {s['balanced_accuracy']:.3f}, accuracy {s['accuracy']:.3f}, AUC {auc}; "
-            f"speech {s['speech_right']}/{s['speech_clips']}, music {s['music_right']}/{s['music_clips']}")
+    counts = ", ".join(f"{n} {s[n + '_right']}/{s[n + '_clips']}" for n in scores.present_labels())
+    return f"balanced accuracy {s['balanced_accuracy']:.3f}, accuracy {s['accuracy']:.3f}, AUC {auc}; {counts}"
 
 
 __all__ = [
     "ClipInfo", "ClipWindows", "ClipScores", "load_clip_windows", "clip_probabilities", "balanced_accuracy",
     "roc_auc", "score_clips", "fit_vectors", "leave_one_source_out", "leave_one_source_out_vectors",
-    "load_synthetic_training_set", "synthetic_to_real", "scores_markdown", "format_summary",
+    "load_synthetic_training_set", "synthetic_to_real", "scores_markdown", "format_summary", "confusion_markdown",
+    "label_folders", "most_probable",
 ]

@@ -21,10 +21,9 @@ from speechmusic.commands.common import (
     print_json,
     refuse_existing,
 )
-from speechmusic.core.config import CLASS_NAMES
 from speechmusic.core.errors import ParameterError
 from speechmusic.core.features import FEATURE_KINDS
-from speechmusic.data.dataset import load_split, resolve_data_dir
+from speechmusic.data.dataset import load_split, resolve_data_dir, split_labels
 from speechmusic.data.splits import recording_groups, validation_mask
 
 EXAMPLES = f"""\
@@ -40,7 +39,8 @@ Defaults per feature kind (learning rate, iterations, standardisation):
   dynamics: {TRAINING_DEFAULTS['dynamics'][0]}, {TRAINING_DEFAULTS['dynamics'][1]}, on    (the default kind: generalises best to real recordings)
   pooled:   {TRAINING_DEFAULTS['pooled'][0]}, {TRAINING_DEFAULTS['pooled'][1]}, on
   flat:     {TRAINING_DEFAULTS['flat'][0]}, {TRAINING_DEFAULTS['flat'][1]}, off   (the lab's flattened spectrogram)
-Only DATA_DIR/train is read. Training is deterministic (zero initial weights, full-batch gradient
+Only DATA_DIR/train is read: its speech/ and music/ folders, and noise/ (sound that is neither)
+when it has one; the model learns the labels it finds. Training is deterministic (zero initial weights, full-batch gradient
 descent); --seed only chooses which recordings --validation holds out. An existing model file is
 kept unless --overwrite is given (checked before any work). Exit status: 0 on success, 2 on an
 error (message on stderr).
@@ -100,15 +100,17 @@ def run(args: argparse.Namespace) -> int:
     refuse_existing(args.model, args.overwrite, "model")
     data_dir = resolve_data_dir(args.data_dir)
     log = (lambda *a: None) if args.quiet or args.json else (lambda *a: print(*a))
+    labels = split_labels(data_dir, "train")
     X, y, paths = load_split(data_dir, "train", cache=not args.no_cache, progress=not args.quiet,
-                             dtype=np.dtype(args.dtype), scheduler=args.scheduler)
+                             dtype=np.dtype(args.dtype), scheduler=args.scheduler, labels=labels)
     summary = {
         "model": str(args.model),
         "data_dir": str(data_dir),
         "feature_kind": args.features,
         "n_train": int(len(y)),
         "dtype": args.dtype,
-        "n_per_class": {name: int(np.sum(y == i)) for i, name in enumerate(CLASS_NAMES)},
+        "labels": list(labels),
+        "n_per_class": {name: int(np.sum(y == i)) for i, name in enumerate(labels)},
     }
     validation_accuracy = None
     if args.validation > 0:
@@ -125,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
         learning_rate=args.learning_rate,
         num_iterations=args.iterations,
         standardize=args.standardize,
+        class_names=labels,
     )
     seconds = time.perf_counter() - start
     train_accuracy = classifier.score(X_fit, y_fit)
