@@ -205,8 +205,11 @@ def test_predict_segment_and_evaluate_use_the_shipped_model_without_model(tiny_d
     assert cli.main(["predict", str(path), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["model"] == str(default_model_path())
+    from speechmusic.apps.pipeline import load_default_classifier
+
     assert result["model_info"] == {"path": str(default_model_path()), "name": dm.DEFAULT_MODEL_NAME,
-                                    "default": True, "calibrated": True}
+                                    "default": True, "calibrated": True,
+                                    "labels": list(load_default_classifier().class_names)}
     assert cli.main(["segment", str(path), "--json"]) == 0
     captured = capsys.readouterr()
     assert json.loads(captured.out)["model_info"]["default"] is True

@@ -60,6 +60,10 @@ class PlattCalibration:
         """Calibrated log-odds ``a * z + b``."""
         return self.a * np.asarray(z, dtype=np.float64) + self.b
 
+    def scores(self, z: np.ndarray) -> np.ndarray:
+        """The same as :meth:`log_odds` (what :class:`LabelCalibration` calls its calibrated scores)."""
+        return self.log_odds(z)
+
     def probability(self, z: np.ndarray) -> np.ndarray:
         """Calibrated probability of label 1 from log-odds ``z``."""
         return sigmoid(self.log_odds(z))

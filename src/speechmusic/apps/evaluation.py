@@ -700,8 +700,9 @@ def load_synthetic_training_set(
     params: FeatureParams = DEFAULT_PARAMS,
     progress: bool = False,
     conditions: str = SYNTHETIC_CONDITIONS,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Spectrograms and labels of the synthetic set's training split, as ``speechmusic train`` reads it.
+    labels=("speech", "music"),
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Spectrograms, labels and label names of the synthetic set's training split, as ``speechmusic train`` reads it.
 
     Parameters
     ----------
@@ -713,12 +714,26 @@ def load_synthetic_training_set(
         The synthetic set's seed and training clips per class.
     conditions : {"lab", "world"}
         The synthetic set's preset (:mod:`speechmusic.data.synth.conditions`).
+    labels : sequence of str
+        The synthetic labels to make and read (the lab's speech and music by default; "noise"
+        for sound that is neither).
+
+    Returns
+    -------
+    X : np.ndarray
+    y : np.ndarray
+        Indices into the label names.
+    names : tuple of str
+        The label names, in a model's column order.
     """
+    names = model_classes(labels)
+
     def load(folder: Path):
+        extra = {} if set(names) == set(LAB_CLASSES) else {"labels": names}
         build_synthetic_dataset(folder, n_train=n_train, n_test=0, seed=seed, progress=progress,
-                                conditions=conditions)
-        X, y, _ = load_split(folder, "train", params=params, dtype=np.float32, progress=progress)
-        return X, y
+                                conditions=conditions, **extra)
+        X, y, _ = load_split(folder, "train", params=params, dtype=np.float32, progress=progress, labels=names)
+        return X, y, names
 
     if data_dir is not None:
         return load(Path(data_dir))
@@ -770,9 +785,11 @@ def synthetic_to_real(
     """
     if not isinstance(real, ClipWindows):
         real = load_clip_windows(real)
-    X, y = load_synthetic_training_set(synthetic_dir, seed=seed, n_train=n_train, params=real.params,
-                                       progress=progress, conditions=conditions)
-    classifier = train_classifier(X, y, feature_kind=feature_kind or DEFAULT_FEATURE_KIND, params=real.params)
+    X, y, names = load_synthetic_training_set(synthetic_dir, seed=seed, n_train=n_train, params=real.params,
+                                              progress=progress, conditions=conditions,
+                                              labels=[n for n in real.class_names])
+    classifier = train_classifier(X, y, feature_kind=feature_kind or DEFAULT_FEATURE_KIND, params=real.params,
+                                  class_names=names)
     return score_clips(classifier, real, fold="synthetic")
 
 

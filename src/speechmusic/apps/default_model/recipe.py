@@ -25,8 +25,12 @@ class Recipe:
         Seconds between the starts of the 3-s training windows cut from real clips and their
         copies (windows at 1 s give three times as many, overlapping, views of each clip).
     synthetic_seed, synthetic_per_class : int
-        The synthetic set's seed and training clips per class (``download_samples.py --source
-        synthetic`` makes seed 0, 60 per class).
+        The synthetic set's seed and training clips per label (``download_samples.py --source
+        synthetic`` makes seed 0, 60 per label).
+    synthetic_conditions : str
+        The synthetic set's preset (:mod:`speechmusic.data.synth.conditions`).
+    synthetic_labels : tuple of str
+        The labels of the synthetic clips used.
     mixes_per_speech_clip : int
         Speech-over-music mixes made from each real speech clip (0: none).
     mix_levels_db : tuple of float
@@ -45,6 +49,8 @@ class Recipe:
     train_hop: float = 1.0
     synthetic_seed: int = 0
     synthetic_per_class: int = 60
+    synthetic_conditions: str = "world"
+    synthetic_labels: tuple = ("speech", "music")
     mixes_per_speech_clip: int = 2
     mix_levels_db: tuple = (-5.0, -10.0, -15.0, -20.0)
     noisy_copies: bool = False
