@@ -43,6 +43,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 REAL_WORLD = REPO_ROOT / ".." / "shared" / "real-world"
 TARGET_LOSO = 0.95
 TARGET_SYNTHETIC = 0.92
+#: The labels the synthetic generator makes clips of.
+SYNTHETIC_LABELS = ("speech", "music")
 
 
 def have_real_world(root: Path = REAL_WORLD) -> bool:
@@ -125,8 +127,11 @@ def run(work_dir: Path, *, root: Path = REAL_WORLD, quick: bool = False, synthet
             tests[condition] = ev.load_clip_windows(degraded_copy(root, work_dir / f"real-world-{condition}", condition))
     # The synthetic-only model's set (evaluation.SYNTHETIC_CONDITIONS, SYNTHETIC_PER_CLASS unless told otherwise).
     synthetic_per_class = synthetic_per_class or ev.SYNTHETIC_PER_CLASS
-    syn_x, syn_y = ev.load_synthetic_training_set(work_dir / f"synthetic-{ev.SYNTHETIC_CONDITIONS}-seed0",
-                                                  n_train=synthetic_per_class)
+    syn_x, syn_y, syn_names = ev.load_synthetic_training_set(
+        work_dir / f"synthetic-{ev.SYNTHETIC_CONDITIONS}-seed0", n_train=synthetic_per_class,
+        labels=[n for n in data.class_names if n in SYNTHETIC_LABELS])
+    syn_y = np.array([data.class_names.index(n) for n in syn_names])[syn_y]  # as the clip folder's label indices
+    n_labels = len(data.class_names)
 
     kept = family_functions()
     functions = {**kept, **CANDIDATES}
@@ -149,9 +154,12 @@ def run(work_dir: Path, *, root: Path = REAL_WORLD, quick: bool = False, synthet
             s = ev.leave_one_source_out_vectors(clean, data, feature_kind="dynamics", test=test)
             cells.append(f"{_fmt(s.balanced_accuracy())} / {_fmt(s.window_balanced_accuracy())}")
         model = ev.fit_vectors(vectors("synthetic", names), syn_y, feature_kind="dynamics")
-        p = model.predict_proba(clean)[:, 1]
+        p = np.zeros((len(clean), n_labels))  # a label the synthetic set lacks gets probability 0
+        p[:, model.classes_.astype(np.int64)] = model.predict_proba(clean)
         syn = ev.ClipScores(data.clips, ev.clip_probabilities(p, data.clip_index, data.silent, len(data.clips)),
-                            window_probability=np.where(data.silent, np.nan, p), window_clip=data.clip_index)
+                            class_names=data.class_names,
+                            window_probabilities=np.where(data.silent[:, np.newaxis], np.nan, p),
+                            window_clip=data.clip_index)
         cells.append(f"{_fmt(syn.balanced_accuracy())} / {_fmt(syn.window_balanced_accuracy())}")
         return [str(clean.shape[1])] + cells
 
@@ -171,7 +179,9 @@ def run(work_dir: Path, *, root: Path = REAL_WORLD, quick: bool = False, synthet
     for kind in (DEFAULT_FEATURE_KIND, "pooled"):
         loso = ev.leave_one_source_out(data, feature_kind=kind)
         both = ev.leave_one_source_out(data, feature_kind=kind, extra=(syn_x, syn_y))
-        classifier = train_classifier(syn_x, syn_y, feature_kind=kind, params=data.params)
+        present = sorted(set(syn_y.tolist()))
+        classifier = train_classifier(syn_x, np.searchsorted(present, syn_y), feature_kind=kind, params=data.params,
+                                      class_names=tuple(data.class_names[i] for i in present))
         synthetic = ev.score_clips(classifier, data, fold="synthetic")
         per_kind[kind] = {"loso": loso, "both": both, "synthetic": synthetic}
         for label, s in (("LOSO, real clips of the other sources", loso),
@@ -179,11 +189,12 @@ def run(work_dir: Path, *, root: Path = REAL_WORLD, quick: bool = False, synthet
                          ("synthetic set only (speechmusic train on it)", synthetic)):
             m = s.summary()
             headline.append([kind, label, _fmt(m["balanced_accuracy"]), _fmt(m["auc"]),
-                             f"{m['speech_right']}/{m['speech_clips']}", f"{m['music_right']}/{m['music_clips']}",
+                             *[f"{m[n + '_right']}/{m[n + '_clips']}" for n in s.present_labels()],
                              _fmt(m["window_balanced_accuracy"])])
     section.extra_tables.append((
         "Headline (clip verdicts as `predict` gives them):",
-        ["Kind", "Training", "Balanced acc.", "AUC", "Speech right", "Music right", "Window balanced acc."],
+        ["Kind", "Training", "Balanced acc.", "AUC", *[f"{n.capitalize()} right" for n in data.class_names],
+         "Window balanced acc."],
         headline))
 
     default = per_kind[DEFAULT_FEATURE_KIND]
@@ -211,14 +222,15 @@ def run(work_dir: Path, *, root: Path = REAL_WORLD, quick: bool = False, synthet
         Target(f"synthetic-only balanced accuracy on real clips ({DEFAULT_FEATURE_KIND})", f"≥ {TARGET_SYNTHETIC}",
                _fmt(synthetic_score), synthetic_score >= TARGET_SYNTHETIC),
     ]
-    wrong = "; ".join(f"{w['id']} ({w['label']}, {w['category']}, p(speech) {w['probability_speech']})"
+    wrong = "; ".join(f"{w['id']} ({w['label']} → {w['predicted']}, {w['category']})"
                       for w in default["loso"].wrong()) or "none"
     sources = len(set(data.sources))
+    counts = ", ".join(f"{sum(c.label_name == n for c in data.clips)} {n}" for n in data.class_names)
     section.notes += [
-        f"{len(data.clips)} clips ({sum(c.label == 1 for c in data.clips)} speech) from {sources} sources, "
+        f"{len(data.clips)} clips ({counts}) from {sources} sources, "
         f"{len(data.clip_index)} windows of 3 s; {sources} folds. Clip = mean of its windows' probabilities; "
         "window = each 3-s window on its own (as `segment` sees them). Balanced accuracy = mean of the "
-        "speech and music recalls.",
+        "recalls of the labels.",
         f"Training: the project's LogisticRegression with `train`'s settings (learning rate 0.1, 1000 "
         "iterations, standardised), every sounding window of the training clips counting once. Synthetic "
         f"set: `speechmusic.data.synth`, seed 0, conditions `{ev.SYNTHETIC_CONDITIONS}`, {synthetic_per_class} "
