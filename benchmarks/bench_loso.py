@@ -89,7 +89,7 @@ def degraded_copy(root: Path, out: Path, condition: str) -> Path:
 
 def family_functions():
     """Kept families of the ``dynamics`` kind, by name (each ``X -> (m, k)``)."""
-    from speechmusic.core import features as F
+    from speechmusic.core import dynamics as F
     from speechmusic.core.config import DEFAULT_PARAMS
 
     frame_rate = DEFAULT_PARAMS.sample_rate / DEFAULT_PARAMS.hop_length

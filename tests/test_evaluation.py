@@ -114,7 +114,7 @@ def test_a_degraded_rendering_can_be_the_test_side(clip_folder, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(clip_folder, copy)
     quiet = ev.load_clip_windows(copy)
-    from speechmusic.core.features import dynamics_features
+    from speechmusic.core.dynamics import dynamics_features
 
     same = ev.leave_one_source_out_vectors(dynamics_features(data.features), data, feature_kind="dynamics",
                                            test=(dynamics_features(quiet.features), quiet))

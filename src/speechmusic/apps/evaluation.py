@@ -59,7 +59,7 @@ from speechmusic.apps.windows import SlidingWindows, hop_in_samples, open_blocks
 from speechmusic.core.audio import find_audio_files, is_audio_path
 from speechmusic.core.config import DEFAULT_PARAMS, FeatureParams
 from speechmusic.core.errors import AudioError, DatasetError, ParameterError
-from speechmusic.core.features import to_vectors
+from speechmusic.core.feature_kinds import to_vectors
 from speechmusic.core.labels import FOLDER_ALIASES, LAB_CLASSES, LEARNED_LABELS, label_of_folder, model_classes
 from speechmusic.core.model import LogisticRegression
 from speechmusic.data.dataset import load_split
@@ -401,7 +401,7 @@ def leave_one_source_out(
     data : ClipWindows
         From :func:`load_clip_windows`.
     feature_kind : str or None
-        A kind of :data:`speechmusic.core.features.FEATURE_KINDS`; None: ``train``'s default.
+        A kind of :data:`speechmusic.core.feature_kinds.FEATURE_KINDS`; None: ``train``'s default.
     weighting : {"window", "clip"}
         "window": every training window counts once (long recordings weigh more); "clip": each
         recording's windows share one unit of weight.

@@ -44,9 +44,10 @@ import numpy as np
 
 from speechmusic.apps.calibration import LabelCalibration, PlattCalibration, calibration_from_dict
 from speechmusic.apps.windows import DEFAULT_BLOCK_SECONDS, SlidingWindows, hop_in_samples, open_blocks
+from speechmusic.core import feature_kinds
 from speechmusic.core.config import CLASS_NAMES, DEFAULT_PARAMS, FeatureParams, params_from_dict  # noqa: F401 (re-exported)
 from speechmusic.core.errors import AudioError, ModelFileError, ParameterError, SpeechMusicError
-from speechmusic.core.features import FEATURE_KINDS, dynamics_length, to_vectors
+from speechmusic.core.feature_kinds import FEATURE_KIND_TABLE, FEATURE_KINDS, feature_length, to_vectors
 from speechmusic.core.labels import DEFAULT_SILENCE_DB, LEARNED_LABELS, SILENCE, model_classes
 from speechmusic.core.model import (
     DECISION_THRESHOLD,
@@ -57,38 +58,14 @@ from speechmusic.core.model import (
     softmax,
 )
 
-#: The feature kind ``train`` uses unless told otherwise: it generalises best to real recordings of
-#: sources never seen in training (leave-one-source-out on ../shared/real-world, docs/features.md).
-DEFAULT_FEATURE_KIND = "dynamics"
-#: Training defaults per feature kind: (learning_rate, num_iterations, standardize).
-#: Dynamics and pooled features are standardised, so a large step converges quickly (dynamics:
-#: the same leave-one-source-out accuracy from 250 to 4000 iterations); flat spectrogram pixels
-#: are the lab's raw [0, 1] inputs and need the lab's small step.
+#: The feature kind ``train`` and the shipped model use unless told otherwise: it generalises best to
+#: real recordings of sources never seen in training, singing and sound that is neither included
+#: (leave-one-source-out on ../shared/real-world, docs/features.md).
+DEFAULT_FEATURE_KIND = "prosody"
+#: Training defaults per feature kind: (learning_rate, num_iterations, standardize), from the one
+#: registry of kinds (:mod:`speechmusic.core.feature_kinds`).
 TRAINING_DEFAULTS: dict[str, tuple[float, int, bool]] = {
-    "dynamics": (0.1, 1000, True),
-    "pooled": (0.1, 1000, True),
-    "flat": (0.005, 2000, False),
-}
-#: Kinds whose vectors are statistics over time, so they exist for windows of any length.
-ANY_WINDOW_KINDS = ("pooled", "dynamics")
-
-
-
-def feature_length(kind: str, params: FeatureParams = DEFAULT_PARAMS) -> int:
-    """Length of one feature vector of ``kind`` for clips described by ``params``.
-
-    Examples
-    --------
-    >>> feature_length("flat"), feature_length("pooled"), feature_length("dynamics")
-    (16640, 256, 42)
-    """
-    if kind == "flat":
-        return params.n_mels * params.n_frames
-    if kind == "pooled":
-        return 2 * params.n_mels
-    if kind == "dynamics":
-        return dynamics_length()
-    raise ParameterError(f"unknown feature kind {kind!r}; choose one of {', '.join(FEATURE_KINDS)}")
+    name: (kind.learning_rate, kind.num_iterations, kind.standardize) for name, kind in FEATURE_KIND_TABLE.items()}
 
 
 @dataclass
@@ -238,11 +215,12 @@ class Classifier:
             return self.params
         if not (np.isfinite(window) and window > 0):
             raise ParameterError(f"window must be a positive number of seconds, got {window}")
-        if self.feature_kind not in ANY_WINDOW_KINDS:
+        if not feature_kinds.feature_kind(self.feature_kind).any_window:
+            any_window = [name for name, kind in FEATURE_KIND_TABLE.items() if kind.any_window]
             raise ParameterError(
                 f"this model uses {self.feature_kind!r} features, which only exist for windows of "
                 f"{self.params.duration:g} s (its training clip length); got --window {window:g}. "
-                f"Use the default window or a model trained with --features {' or '.join(ANY_WINDOW_KINDS)}"
+                f"Use the default window or a model trained with --features {' or '.join(any_window)}"
             )
         params = dataclasses.replace(self.params, duration=float(window))
         if params.n_samples < params.n_fft:
@@ -331,9 +309,8 @@ def train_classifier(
     class_names = tuple(class_names)
     if model_classes(class_names) != class_names:
         raise ParameterError(f"labels {list(class_names)} must be in the order {list(model_classes(class_names))}")
-    if feature_kind not in TRAINING_DEFAULTS:
-        raise ParameterError(f"unknown feature kind {feature_kind!r}; choose one of {', '.join(FEATURE_KINDS)}")
-    default_rate, default_iterations, default_standardize = TRAINING_DEFAULTS[feature_kind]
+    kind = feature_kinds.feature_kind(feature_kind)
+    default_rate, default_iterations, default_standardize = kind.learning_rate, kind.num_iterations, kind.standardize
     spectrograms = np.asarray(spectrograms)
     if spectrograms.ndim != 3 or spectrograms.shape[1:] != params.shape:
         raise ParameterError(f"expected spectrograms of shape (m, {params.shape[0]}, {params.shape[1]}), got {spectrograms.shape}")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from speechmusic.apps.segments import Segment
-from speechmusic.core.features import _dct_basis, mel_power
+from speechmusic.core.dynamics import _dct_basis
+from speechmusic.core.features import mel_power
 
 # --- boundary refinement ------------------------------------------------------------------------
 # The HMM places a boundary on a cell edge (one hop of resolution), and 3-s windows smear a hard

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from speechmusic.apps.pipeline import DEFAULT_FEATURE_KIND, TRAINING_DEFAULTS, save_classifier, train_classifier
+from speechmusic.apps.pipeline import DEFAULT_FEATURE_KIND, save_classifier, train_classifier
 from speechmusic.commands.common import (
     HelpFormatter,
     add_data_dir,
@@ -22,9 +22,21 @@ from speechmusic.commands.common import (
     refuse_existing,
 )
 from speechmusic.core.errors import ParameterError
-from speechmusic.core.features import FEATURE_KINDS
+from speechmusic.core.feature_kinds import FEATURE_KIND_TABLE, FEATURE_KINDS
 from speechmusic.data.dataset import load_split, resolve_data_dir, split_labels
 from speechmusic.data.splits import recording_groups, validation_mask
+
+
+def _defaults_table() -> str:
+    """One line per feature kind: its training defaults, from the registry of kinds."""
+    lines = []
+    for name, kind in reversed(FEATURE_KIND_TABLE.items()):
+        note = {"flat": "   (the lab's flattened spectrogram)",
+                DEFAULT_FEATURE_KIND: "    (the default kind: generalises best to real recordings)"}.get(name, "")
+        lines.append(f"  {name + ':':9s} {kind.learning_rate}, {kind.num_iterations}, "
+                     f"{'on' if kind.standardize else 'off'}{note}")
+    return "\n".join(lines)
+
 
 EXAMPLES = f"""\
 examples:
@@ -36,12 +48,10 @@ examples:
   .venv/bin/speechmusic train --data-dir /shared/data --model model.npz --scheduler tcp://10.0.0.5:8786 --dtype float32
 
 Defaults per feature kind (learning rate, iterations, standardisation):
-  dynamics: {TRAINING_DEFAULTS['dynamics'][0]}, {TRAINING_DEFAULTS['dynamics'][1]}, on    (the default kind: generalises best to real recordings)
-  pooled:   {TRAINING_DEFAULTS['pooled'][0]}, {TRAINING_DEFAULTS['pooled'][1]}, on
-  flat:     {TRAINING_DEFAULTS['flat'][0]}, {TRAINING_DEFAULTS['flat'][1]}, off   (the lab's flattened spectrogram)
+{_defaults_table()}
 Only DATA_DIR/train is read: its speech/ and music/ folders, and noise/ (sound that is neither)
-when it has one; the model learns the labels it finds. Training is deterministic (zero initial weights, full-batch gradient
-descent); --seed only chooses which recordings --validation holds out. An existing model file is
+when it has one; the model learns the labels it finds. Training is deterministic (zero initial
+weights, full-batch gradient descent); --seed only chooses which recordings --validation holds out. An existing model file is
 kept unless --overwrite is given (checked before any work). Exit status: 0 on success, 2 on an
 error (message on stderr).
 """
@@ -64,9 +74,7 @@ def register(subparsers) -> None:
     parser.add_argument("--model", type=Path, required=True, metavar="MODEL", help="model file to write (.npz)")
     parser.add_argument(
         "--features", choices=FEATURE_KINDS[::-1], default=DEFAULT_FEATURE_KIND,
-        help="dynamics: how the sound moves (spread and change of cepstra, spectral flux, onsets, harmonic "
-             "continuity; 42 values); pooled: mean and std of each mel band over time (256); flat: every "
-             "spectrogram pixel (16640)",
+        help="; ".join(f"{name}: {kind.summary}" for name, kind in reversed(FEATURE_KIND_TABLE.items())),
     )
     parser.add_argument("--iterations", type=non_negative_int, default=None, metavar="N",
                         help="gradient-descent steps (default: per feature kind, see below)")
@@ -74,9 +82,11 @@ def register(subparsers) -> None:
                         help="gradient-descent step size (default: per feature kind)")
     standardize = parser.add_mutually_exclusive_group()
     standardize.add_argument("--standardize", dest="standardize", action="store_true", default=None,
-                             help="scale each feature to zero mean, unit variance (default for dynamics and pooled)")
+                             help="scale each feature to zero mean, unit variance (default for "
+                                  + " and ".join(n for n, k in FEATURE_KIND_TABLE.items() if k.standardize) + ")")
     standardize.add_argument("--no-standardize", dest="standardize", action="store_false",
-                             help="use the features as they are (default for flat)")
+                             help="use the features as they are (default for "
+                                  + " and ".join(n for n, k in FEATURE_KIND_TABLE.items() if not k.standardize) + ")")
     parser.add_argument("--validation", type=non_negative_float, default=0.0, metavar="FRACTION",
                         help="hold out this fraction of the training recordings and report accuracy on them (default: 0, none)")
     parser.add_argument("--seed", type=non_negative_int, default=0, metavar="SEED", help="seed of the --validation choice")

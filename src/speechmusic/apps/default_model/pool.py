@@ -25,7 +25,7 @@ from speechmusic.apps.windows import SlidingWindows, hop_in_samples
 from speechmusic.core.audio import decode, resample
 from speechmusic.core.config import DEFAULT_PARAMS, FeatureParams
 from speechmusic.core.errors import DatasetError
-from speechmusic.core.features import to_vectors
+from speechmusic.core.feature_kinds import to_vectors
 from speechmusic.core.labels import model_classes
 
 # --------------------------------------------------------------------------------- real clips

@@ -19,7 +19,7 @@ from speechmusic.apps.default_model.recipe import DEFAULT_RECIPE, Recipe
 from speechmusic.apps.evaluation import ClipWindows, fit_vectors
 from speechmusic.apps.pipeline import Classifier
 from speechmusic.core.errors import DatasetError, ParameterError
-from speechmusic.core.features import to_vectors
+from speechmusic.core.feature_kinds import to_vectors
 from speechmusic.core.labels import LEARNED_LABELS
 
 #: Score given to a label that a fold's model never saw (its training lacked every example of it):
