@@ -83,6 +83,7 @@ class MusicPlan:
     scale: str  # name of the scale or mode
     tonic: int  # pitch class of the key, 0 = C
     conditions: dict = field(default_factory=dict)  # what the recording chain drew (set by _render_music)
+    stems: dict = field(default_factory=dict)  # dry voices of synth.songs' styles by name, before the mix
 
 
 def _random_timbre(rng: np.random.Generator, name: str) -> _Timbre:
@@ -362,11 +363,14 @@ _GROOVES = {
     "waltz": (12, (("kick", (0,), 0.8), ("snare", (4, 8), 0.4), ("hat", (0, 2, 4, 6, 8, 10), 0.2))),
     "latin": (16, (("shaker", tuple(range(16)), 0.3), ("kick", (0, 6, 8, 14), 0.8), ("tom", (10, 12), 0.5))),
     "halftime": (16, (("kick", (0, 3, 10), 1.0), ("snare", (8,), 0.9), ("hat", tuple(range(0, 16, 2)), 0.3))),
+    # hip-hop (synth.songs' rap): a swung kick under a backbeat; trap's half-time clap under running hats
+    "boombap": (16, (("kick", (0, 7, 10), 1.0), ("snare", (4, 12), 0.9), ("hat", tuple(range(0, 16, 2)), 0.35))),
+    "trap": (16, (("kick", (0, 6, 11), 1.0), ("clap", (8,), 0.9), ("hat", tuple(range(16)), 0.3), ("open hat", (7, 15), 0.2))),
 }
 
 
-#: Lead instruments of the "world" style. (A sung lead there, or a cappella songs, made the
-#: classifier call more real speech music: docs/synthetic.md.)
+#: Lead instruments of the "world" style. (A sung lead there made the binary classifier call more
+#: real speech music: docs/synthetic.md.)
 WORLD_LEADS = ("flute", "violin", "clarinet", "guitar", "sax")
 #: The styles :func:`_plan_music` plays (sung and rapped styles and jingles are in synth.songs).
 CLASSIC_STYLES = ("band", "piano", "orchestra", "solo", "electronic", "beat", "world")
