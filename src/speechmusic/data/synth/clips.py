@@ -146,7 +146,8 @@ def _render_music(rng: np.random.Generator, n: int, sr: int, cond: Conditions = 
 
 
 def synthesize_noise(rng: np.random.Generator, *, sample_rate: int = 22050, duration: float = 3.0,
-                     conditions: str = DEFAULT_CONDITIONS, kind: str | None = None) -> np.ndarray:
+                     conditions: str = DEFAULT_CONDITIONS, kind: str | None = None,
+                     options: dict | None = None) -> np.ndarray:
     """Synthesise a clip of sound that is neither speech nor music (the label "noise").
 
     Ambience, machinery, vehicles, weather, water, animals, applause, a crowd's murmur, tones and
@@ -159,6 +160,10 @@ def synthesize_noise(rng: np.random.Generator, *, sample_rate: int = 22050, dura
     kind : str or None
         A key of :data:`~speechmusic.data.synth.noise.NOISE_KINDS` ("white", "hum", "rain",
         "applause", "tone", ...); None draws one with the preset's shares.
+    options : dict or None
+        With ``kind``: what to fix instead of drawing, among the kind's options: "hum"
+        ``{"mains": 50.0}``, "tone" ``{"frequency": 1000.0}``, "clicks" ``{"regular": True,
+        "rate": 4.0}``, "applause" ``{"clappers": 20}``.
 
     See Also
     --------
@@ -173,12 +178,14 @@ def synthesize_noise(rng: np.random.Generator, *, sample_rate: int = 22050, dura
     """
     if kind is not None and kind not in NOISE_KINDS:
         raise ParameterError(f"unknown noise kind {kind!r}; choose one of {', '.join(NOISE_KINDS)}")
-    return _synthesize(partial(_render_noise, kind=kind), rng, sample_rate, duration, conditions)
+    if options and kind is None:
+        raise ParameterError("options need a noise kind (kind=...)")
+    return _synthesize(partial(_render_noise, kind=kind, options=options), rng, sample_rate, duration, conditions)
 
 
 def _render_noise(rng: np.random.Generator, n: int, sr: int, cond: Conditions = LAB,
-                  kind: str | None = None) -> tuple[np.ndarray, NoisePlan]:
-    y, plan = _dry_noise(rng, n, sr, cond, kind)
+                  kind: str | None = None, options: dict | None = None) -> tuple[np.ndarray, NoisePlan]:
+    y, plan = _dry_noise(rng, n, sr, cond, kind, options)
     chain = cond.noise_chain
     if NOISE_KINDS[plan.kind].outdoor:  # out of doors there are no walls to reverberate
         chain = dataclasses.replace(chain, room_probability=0.2 * chain.room_probability)

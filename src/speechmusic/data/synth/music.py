@@ -83,7 +83,7 @@ class MusicPlan:
     scale: str  # name of the scale or mode
     tonic: int  # pitch class of the key, 0 = C
     conditions: dict = field(default_factory=dict)  # what the recording chain drew (set by _render_music)
-    stems: dict = field(default_factory=dict)  # dry voices of synth.songs' styles by name, before the mix
+    details: dict = field(default_factory=dict)  # what synth.songs drew: dry voices, notes, grid (for tests)
 
 
 def _random_timbre(rng: np.random.Generator, name: str) -> _Timbre:

@@ -28,6 +28,7 @@ device's hiss and a room's tone at -90 to -55 dBFS.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -235,16 +236,27 @@ class NoisePlan:
     conditions: dict = field(default_factory=dict)
 
 
-def _dry_noise(rng: np.random.Generator, n: int, sr: int, cond, kind: str | None = None) -> tuple[np.ndarray, NoisePlan]:
-    """A sound of ``kind`` (drawn with ``cond.noise_kinds`` when None), dry, at any scale."""
+def _dry_noise(rng: np.random.Generator, n: int, sr: int, cond, kind: str | None = None,
+               options: dict | None = None) -> tuple[np.ndarray, NoisePlan]:
+    """A sound of ``kind`` (drawn with ``cond.noise_kinds`` when None), dry, at any scale.
+
+    ``options`` fix some of what the kind's renderer would draw (its keyword arguments, e.g. a hum's
+    ``mains``, a tone's ``frequency``, clicks' ``regular`` and ``rate``, applause's ``clappers``).
+    """
     if kind is None:
         names = list(cond.noise_kinds)
         shares = np.array([cond.noise_kinds[name] for name in names], dtype=float)
         kind = names[int(rng.choice(len(names), p=shares / shares.sum()))]
     if kind not in NOISE_KINDS:
         raise ParameterError(f"unknown noise kind {kind!r}; choose one of {', '.join(NOISE_KINDS)}")
+    options = dict(options or {})
+    accepted = [name for name, p in inspect.signature(NOISE_KINDS[kind].render).parameters.items()
+                if p.kind is p.KEYWORD_ONLY and name != "exponent"]
+    if set(options) - set(accepted):
+        raise ParameterError(f"noise kind {kind!r} takes the options {', '.join(accepted) or 'none'}, "
+                             f"got {', '.join(sorted(options))}")
     plan = NoisePlan(kind=kind)
-    y = NOISE_KINDS[kind].render(rng, n, sr, cond, plan.details)
+    y = NOISE_KINDS[kind].render(rng, n, sr, cond, plan.details, **options)
     # A slow swell of a few dB: nothing heard in the world holds perfectly still (steady test signals aside).
     if kind not in ("tone", "sweep", "white", "pink", "brown", "dtmf"):
         y = y * 10 ** (2.0 * _wander(rng, n, 3) / 20)

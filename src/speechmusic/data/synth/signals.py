@@ -58,10 +58,12 @@ def colour(rng: np.random.Generator, n: int, sr: int, cond, info: dict, *, expon
     return colored_noise(rng, n, exponent)
 
 
-def hum(rng: np.random.Generator, n: int, sr: int, cond, info: dict) -> np.ndarray:
-    """Mains hum: 50 or 60 Hz and its harmonics (a buzz keeps strong even harmonics: rectified mains)."""
+def hum(rng: np.random.Generator, n: int, sr: int, cond, info: dict, *, mains: float | None = None) -> np.ndarray:
+    """Mains hum: 50 or 60 Hz (``mains``, drawn when None) and its harmonics (a buzz keeps strong even
+    harmonics: rectified mains)."""
     t = np.arange(n) / sr
-    mains = float(rng.choice([50.0, 60.0]))
+    drawn = float(rng.choice([50.0, 60.0]))
+    mains = drawn if mains is None else float(mains)
     buzz = rng.random() < 0.4
     slope = rng.uniform(0.3, 1.0) if buzz else rng.uniform(1.0, 2.5)
     y = np.zeros(n)
@@ -110,10 +112,14 @@ def static(rng: np.random.Generator, n: int, sr: int, cond, info: dict) -> np.nd
     return y
 
 
-def clicks(rng: np.random.Generator, n: int, sr: int, cond, info: dict, *, regular: bool | None = None) -> np.ndarray:
-    """Clicks: regular (a clock, a metronome, a relay; rate 1-10 per second) or irregular (a Geiger counter)."""
-    regular = rng.random() < 0.5 if regular is None else regular
-    rate = rng.uniform(1.0, 10.0) if regular else rng.uniform(2.0, 30.0)
+def clicks(rng: np.random.Generator, n: int, sr: int, cond, info: dict, *, regular: bool | None = None,
+           rate: float | None = None) -> np.ndarray:
+    """Clicks: ``regular`` (a clock, a metronome, a relay; 1-10 per second) or irregular (a Geiger
+    counter, 2-30 per second on average); each drawn when None."""
+    drawn = rng.random() < 0.5
+    regular = drawn if regular is None else regular
+    drawn_rate = rng.uniform(1.0, 10.0) if regular else rng.uniform(2.0, 30.0)
+    rate = drawn_rate if rate is None else float(rate)
     if regular:
         times = np.arange(rng.uniform(0, 1 / rate), n / sr, 1 / rate)
         groups = np.arange(times.size) % 2 if rng.random() < 0.5 else np.zeros(times.size, dtype=int)  # tick-tock
@@ -136,11 +142,13 @@ def sweep(rng: np.random.Generator, n: int, sr: int, cond, info: dict) -> np.nda
     return np.sin(2 * np.pi * np.cumsum(freq) / sr)
 
 
-def tone(rng: np.random.Generator, n: int, sr: int, cond, info: dict) -> np.ndarray:
-    """A steady test tone (the 1-kHz reference most often), sometimes slightly distorted."""
+def tone(rng: np.random.Generator, n: int, sr: int, cond, info: dict, *, frequency: float | None = None) -> np.ndarray:
+    """A steady test tone of ``frequency`` Hz (drawn when None: the 1-kHz reference most often),
+    with a trace of its second harmonic."""
     frequencies = list(TONE_FREQUENCIES)
     shares = np.array(list(TONE_FREQUENCIES.values()))
-    frequency = frequencies[int(rng.choice(len(frequencies), p=shares / shares.sum()))] or rng.uniform(100, 4000)
+    drawn = frequencies[int(rng.choice(len(frequencies), p=shares / shares.sum()))] or rng.uniform(100, 4000)
+    frequency = drawn if frequency is None else float(frequency)
     t = np.arange(n) / sr
     y = np.sin(2 * np.pi * frequency * t + rng.uniform(0, 6.3))
     y += 10 ** (rng.uniform(-60, -30) / 20) * np.sin(2 * np.pi * 2 * frequency * t) * (2 * frequency < 0.45 * sr)

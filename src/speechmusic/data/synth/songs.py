@@ -172,14 +172,14 @@ def _a_cappella(rng: np.random.Generator, n: int, sr: int, cond: Conditions, sty
     def overdub(mix: np.ndarray) -> np.ndarray:
         text = lyrics(rng, phrases, mode)
         voice = sing(rng, singer, notes, text, n=n, sr=sr, pre_roll=piece.pre_roll, hum=hum)
-        plan.stems["voice"] = voice
+        plan.details["voice"] = voice
         if duet:  # a second singer a third (two scale steps) above, same words
             second = random_singer(rng, manner=singer.manner)
             upper = [(s + rng.normal(0, 0.015), length, _third_above(piece, midi), v) for s, length, midi, v in notes]
             voice = voice + _place(sing(rng, second, upper, text, n=n, sr=sr, pre_roll=piece.pre_roll), voice, -3.0)
         return voice
 
-    plan.stems["notes"] = notes
+    plan.details.update(notes=notes, pace=pace, singer=singer)
     return _mix(rng, plan, n, sr, overdub), plan
 
 
@@ -192,22 +192,27 @@ def _third_above(piece: _Piece, midi: float) -> float:
 
 def _voice_chords(piece: _Piece, chords: list[tuple[float, float, int]], ranges: list[tuple[int, int]],
                   rng: np.random.Generator) -> list[list[Note]]:
-    """Notes of each part singing ``chords`` ``(start s, length s, root degree)`` in ``ranges``.
+    """Notes of each part singing ``chords`` ``(start s, length s, root degree)`` in ``ranges``
+    (highest part first).
 
-    Each part takes the chord tone nearest its previous note (voice leading); the lowest part
-    sings the root; the highest moves by chord tones up or down now and then (the tune).
+    Each part takes the chord tone nearest its previous note (voice leading), one that no part
+    above it sings and the lowest part (the root) will not, while there is one; the highest moves
+    by chord tones up or down now and then (the tune).
     """
     parts: list[list[Note]] = [[] for _ in ranges]
     previous = [(low + high) / 2 for low, high in ranges]
     for start, length, root in chords:
         classes = {piece.pitch(root + k, 0) % 12 for k in (0, 2, 4)}
+        bass = {piece.pitch(root, 0) % 12}
+        taken: set[int] = set()
         for i, (low, high) in enumerate(ranges):
-            wanted = {piece.pitch(root, 0) % 12} if i == len(ranges) - 1 else classes
+            wanted = bass if i == len(ranges) - 1 else (classes - taken - bass or classes - taken or classes)
             candidates = [m for m in range(low, high + 1) if m % 12 in wanted]
             aim = previous[i] + (rng.choice([-3, 0, 3]) if i == 0 else 0)
             midi = min(candidates, key=lambda m: abs(m - aim)) if candidates else previous[i]
             parts[i].append((start, length, float(midi), rng.uniform(0.6, 0.85)))
             previous[i] = midi
+            taken.add(int(midi) % 12)
     return parts
 
 
@@ -246,11 +251,11 @@ def _choir(rng: np.random.Generator, n: int, sr: int, cond: Conditions, style: s
         for kind, notes in zip(kinds, parts):
             members = [random_singer(rng, kind, "choral") for _ in range(2 if len(kinds) > 3 else int(rng.integers(2, 4)))]
             voices += _ensemble(rng, members, notes, text, n=n, sr=sr, pre_roll=piece.pre_roll)
-        plan.stems["voices"] = voices
+        plan.details["voices"] = voices
         return reverberate(voices, room_impulse_response(rng, sr, rt60=hall[0], drr_db=hall[1]))
 
     plan = piece.finish(None, 0.0)
-    plan.stems["parts"] = parts
+    plan.details.update(parts=parts, chords=chords)
     return _mix(rng, plan, n, sr, overdub), plan
 
 
@@ -311,7 +316,7 @@ def _rap(rng: np.random.Generator, n: int, sr: int, cond: Conditions, style: str
     # Trap's half-time flow runs in eighths with 16th bursts; boom bap's in 16ths.
     grid = piece.beat / (2 if trap else 4)
     voice = _random_voice(rng, rhythms=cond.rhythms)
-    density = rng.uniform(0.55, 0.9)
+    density = rng.uniform(0.7, 0.95)
     level = rng.uniform(0.0, 6.0)
     slots = []  # (time s, stressed, phrase index)
     per_bar = int(round(piece.bar / grid))
@@ -338,16 +343,40 @@ def _rap(rng: np.random.Generator, n: int, sr: int, cond: Conditions, style: str
             following = slots[i + 1][0] if i + 1 < len(slots) else time + grid
             room = min(following - time, 2 * grid)  # the syllable's phones fit before the next one
             loud = 10 ** (-rng.uniform(0, 2) / 20) if stressed else 10 ** (-rng.uniform(2, 7) / 20)
-            end = _add_syllable(talk, rng, t, voice, stressed=stressed, level=loud, tempo=room / 0.26 * rng.uniform(0.8, 0.95))
+            end = _syllable_on(talk, rng, t, voice, stressed=stressed, level=loud, tempo=room / 0.26 * rng.uniform(0.8, 0.95))
             phrases.setdefault(phrase, [t, end])[1] = end
         talk.phrases = [(start, end) for start, end in phrases.values()]
         talk.voices = [(start, end, voice) for start, end in talk.phrases]
-        plan.stems["syllables"] = list(talk.syllable_times)
-        plan.stems["voice"] = _speak(rng, talk, n, sr, soft_limit=True)
-        return _place(plan.stems["voice"], mix, level)
+        plan.details["syllables"] = list(talk.syllable_times)
+        plan.details["voice"] = _speak(rng, talk, n, sr, soft_limit=True)
+        return _place(plan.details["voice"], mix, level)
 
-    plan.stems["grid"] = grid
+    plan.details["grid"] = grid
     return _mix(rng, plan, n, sr, overdub), plan
+
+
+def _syllable_on(plan: _SpeechPlan, rng: np.random.Generator, beat: float, voice, **kwargs) -> float:
+    """A syllable (:func:`~speechmusic.data.synth.voice._add_syllable`) whose vowel begins at ``beat``
+    seconds, as a rapper's (and a singer's) do; returns when it ends.
+
+    The syllable is built on a scratch plan, then moved so that its vowel lands on the beat (its
+    onset consonant before it), to the nearest control frame.
+    """
+    lead = 0.4  # room for the onset consonant(s) before the vowel
+    scratch = _SpeechPlan(int(1.6 * plan.sr / _HOP), plan.sr)
+    end = _add_syllable(scratch, rng, lead, voice, **kwargs)
+    shift = int(round((beat - scratch.vowel_times[-1]) * plan.sr / _HOP))  # frames
+    dt = shift * _HOP / plan.sr
+    a, b = max(shift, 0), min(shift + scratch.n_frames, plan.n_frames)
+    if b > a:
+        part = slice(a - shift, b - shift)
+        plan.voicing[a:b] = np.maximum(plan.voicing[a:b], scratch.voicing[part])
+        plan.muffle[a:b] = np.minimum(plan.muffle[a:b], scratch.muffle[part])
+    plan.formant_keys += [(time + dt, *formants) for time, *formants in scratch.formant_keys]
+    plan.noises += [(start + dt, *rest) for start, *rest in scratch.noises]
+    plan.syllable_times += [time + dt for time in scratch.syllable_times]
+    plan.vowel_times += [time + dt for time in scratch.vowel_times]
+    return end + dt
 
 
 # long: the jingle's sections are drawn in order from one stream (a seed's audio depends on it).
@@ -390,7 +419,7 @@ def _dry_jingle(rng: np.random.Generator, n: int, sr: int, *, length: float, who
     beat_level = rng.uniform(-8.0, -2.0)
     plan = piece.finish(None, 0.0)
     plan.total = length
-    plan.stems.update(chord_start=chord_start, chord=tonic)
+    plan.details.update(chord_start=chord_start, chord=tonic)
 
     def overdub(mix: np.ndarray) -> np.ndarray:
         extra = np.zeros(n)

@@ -101,6 +101,7 @@ class _SpeechPlan:
         self.noises: list[tuple[float, float, str, tuple[float, float], float, float]] = []
         self.voices: list[tuple[float, float, _Voice]] = []  # (start, end, voice) of each stretch
         self.syllable_times: list[float] = []
+        self.vowel_times: list[float] = []  # where each syllable's vowel begins
         self.phrases: list[tuple[float, float]] = []
         self.music_bed_db: float | None = None  # level of a music bed below the voice (speech over music)
         self.conditions: dict = {}  # what the recording chain drew (synth_effects.recording_chain)
@@ -195,6 +196,7 @@ def _add_syllable(plan: _SpeechPlan, rng: np.random.Generator, t: float, voice: 
         onset_locus = None
 
     # ---- vowel nucleus, formants moving from the consonant locus to the vowel target(s)
+    plan.vowel_times.append(t)
     vowel_length = max(0.04, rng.uniform(0.05, 0.2) * tempo * (rhythm.stress_lengthening if stressed else 1.0))
     if rng.random() < rhythm.diphthong_probability:
         first, second = _DIPHTHONGS[rng.integers(len(_DIPHTHONGS))]
