@@ -141,6 +141,7 @@ def _add_nasal(plan: _SpeechPlan, rng: np.random.Generator, t: float, length_ran
     return t + length, locus
 
 
+# long: the phones of a syllable, drawn in a fixed order from one stream (a seed's audio depends on it).
 def _add_syllable(plan: _SpeechPlan, rng: np.random.Generator, t: float, voice: _Voice, *, stressed: bool,
                   level: float, tempo: float) -> float:
     """One syllable of ``voice`` from ``t``: onset consonant(s), vowel, coda. Returns the time it ends.
