@@ -17,7 +17,7 @@ from speechmusic.data.synth.conditions import DEFAULT_CONDITIONS, LAB, Condition
 from speechmusic.data.synth.effects import mix_at_snr, recording_chain
 from speechmusic.data.synth.music import MusicPlan, _dry_music
 from speechmusic.data.synth.noise import NOISE_KINDS, SILENCE_KINDS, NoisePlan, _dry_noise, _silence
-from speechmusic.data.synth.songs import MUSIC_STYLES, _dry_jingle, _dry_piece
+from speechmusic.data.synth.songs import CLOSE_STYLES, MUSIC_STYLES, _dry_jingle, _dry_piece
 from speechmusic.data.synth.voice import _babble_voice, _dry_speech, _SpeechPlan
 
 
@@ -141,7 +141,11 @@ def synthesize_jingle(rng: np.random.Generator, *, sample_rate: int = 22050, dur
 def _render_music(rng: np.random.Generator, n: int, sr: int, cond: Conditions = LAB,
                   style: str | None = None) -> tuple[np.ndarray, MusicPlan]:
     mix, plan = _dry_piece(rng, n, sr, cond, style)
-    y = recording_chain(mix, rng, sr, cond.music_chain, voice=_babble_voice(cond), record=plan.conditions)
+    chain = cond.music_chain
+    if plan.style in CLOSE_STYLES:
+        share, rt60 = CLOSE_STYLES[plan.style]
+        chain = dataclasses.replace(chain, room_probability=share, rt60_range=rt60)
+    y = recording_chain(mix, rng, sr, chain, voice=_babble_voice(cond), record=plan.conditions)
     return _to_output(y, rng), plan
 
 

@@ -65,7 +65,7 @@ LYRICS = ("words", "vocalise", "la", "hum")
 #: Vowels a singer holds (open vowels more often than in talk).
 _SUNG_VOWELS = ("a", "a", "o", "e", "i", "u", "ae", "V", "I", "U", "@")
 #: Onset consonants of sung syllables and their shares ("" = none).
-_ONSETS = {"": 0.2, "stop": 0.3, "fric": 0.2, "nasal": 0.15, "approx": 0.15}
+_ONSETS = {"": 0.1, "stop": 0.35, "fric": 0.2, "nasal": 0.2, "approx": 0.15}
 #: One sung syllable per note: (onset consonant kind, vowel); the vowel "-" continues the previous
 #: syllable's vowel over the note (a melisma: no new consonant).
 Syllable = tuple[str, str]
@@ -99,7 +99,10 @@ class Singer:
     scoop : float
         Semitones below the note that an onset after a rest starts from.
     glide : float
-        Seconds of portamento between legato notes.
+        How fast the pitch moves to a new note: about the seconds it takes (0.04-0.12).
+    damping : float
+        How it settles there: below 1 it overshoots the note and swings back (0.4: by a quarter of
+        the step; 0.75: by 3 %), as a voice's pitch control does.
     breath_db : float
         Level of an inhalation between phrases, dB re the sung vowels.
     detune : float
@@ -120,6 +123,7 @@ class Singer:
     glide: float
     breath_db: float
     detune: float = 0.0
+    damping: float = 0.7
 
 
 def _pick(rng: np.random.Generator, shares: dict) -> str:
@@ -163,8 +167,8 @@ def random_singer(rng: np.random.Generator, kind: str | None = None, manner: str
         depth = u(0.1, 0.3) if rng.random() < 0.4 else 0.0
         rate, ring, scoop = u(4.5, 6.5), u(0.0, 0.2), u(0.0, 0.5)
     return Singer(kind=kind, low=low, high=high, voice=voice, manner=manner, ring=ring, ring_hz=ring_hz * u(0.95, 1.05),
-                  vibrato_depth=depth, vibrato_rate=rate, vibrato_delay=u(0.1, 0.45), scoop=scoop, glide=u(0.03, 0.1),
-                  breath_db=u(-40.0, -26.0))
+                  vibrato_depth=depth, vibrato_rate=rate, vibrato_delay=u(0.1, 0.45), scoop=scoop, glide=u(0.04, 0.12),
+                  breath_db=u(-40.0, -26.0), damping=u(0.4, 0.75))
 
 
 def lyrics(rng: np.random.Generator, phrases: list[int], mode: str) -> list[Syllable]:
@@ -182,7 +186,7 @@ def lyrics(rng: np.random.Generator, phrases: list[int], mode: str) -> list[Syll
         onset = str(rng.choice(["approx", "nasal", "stop"]))
         for i in range(count):
             if mode == "words":
-                melisma = i > 0 and rng.random() < 0.12
+                melisma = i > 0 and rng.random() < 0.08
                 text.append(("", "-") if melisma else (_pick(rng, _ONSETS), str(rng.choice(_SUNG_VOWELS))))
             elif mode == "la":
                 text.append((onset, vowel))
@@ -198,9 +202,10 @@ def _consonant(plan: _SpeechPlan, rng: np.random.Generator, kind: str, start: fl
     if kind == "stop":
         name = rng.choice(list(_STOPS))
         place, band, voiced = _STOPS[name]
-        closure, burst = rng.uniform(0.03, 0.06), rng.uniform(0.006, 0.012)
+        closure, burst = rng.uniform(0.04, 0.09), rng.uniform(0.006, 0.012)
         aspiration = 0.0 if voiced else rng.uniform(0.015, 0.035)
         begin = start - closure - burst - aspiration
+        plan.voicing[plan.frames(begin, start)] = 0.0  # the previous vowel stops at the closure
         if voiced:
             plan.voice(begin, begin + closure, 0.15 * velocity, muffle=rng.uniform(250, 400))
         plan.noise(begin + closure, burst, "burst", band, rng.uniform(-12, -4) + level_db, 0.0)
@@ -209,8 +214,9 @@ def _consonant(plan: _SpeechPlan, rng: np.random.Generator, kind: str, start: fl
     elif kind == "fric":
         name = rng.choice(["s", "sh", "f", "h", "z", "v", "th"])
         place, band, (lo, hi), voiced = _FRICATIVES[name]
-        length = rng.uniform(0.05, 0.1)
+        length = rng.uniform(0.06, 0.14)
         begin = start - length
+        plan.voicing[plan.frames(begin, start)] = 0.0  # the previous vowel stops at the fricative
         plan.noise(begin, length, "fric", band, rng.uniform(lo, hi) + level_db, 0.015)
         if voiced:
             plan.voice(begin, start, 0.3 * velocity, muffle=rng.uniform(500, 1000))
@@ -232,6 +238,17 @@ def _consonant(plan: _SpeechPlan, rng: np.random.Generator, kind: str, start: fl
     if locus[0] is not None:
         plan.formant_keys.append((start, *(0.5 * np.array(locus) * scale + 0.5 * np.array(_VOWELS["@"]) * scale)))
     return begin
+
+
+def _settle(steps: np.ndarray, singer: Singer, rate: float) -> np.ndarray:
+    """The pitch a voice makes of a staircase of notes (frames at ``rate`` per second): a second-order
+    response of the singer's speed (``glide``) and ``damping``, gliding into each note, overshooting
+    a little and settling."""
+    import scipy.signal
+
+    omega = 4.0 / singer.glide
+    b, a = scipy.signal.bilinear([omega**2], [1.0, 2 * singer.damping * omega, omega**2], fs=rate)
+    return scipy.signal.lfilter(b, a, steps, zi=scipy.signal.lfilter_zi(b, a) * steps[0])[0]
 
 
 # long: the line is built note by note from one random stream (a seed's audio depends on the order).
@@ -282,9 +299,6 @@ def sing(rng: np.random.Generator, singer: Singer, notes: list[Note], text: list
         begin = start
         if consonant and not hum:
             begin = _consonant(plan, rng, consonant, start, velocity, scale)
-            if consonant in ("stop", "fric"):  # the previous vowel stops where the consonant begins
-                quiet = plan.frames(begin, start)
-                plan.voicing[quiet] = np.minimum(plan.voicing[quiet], 0.15 * velocity)
         gap = begin - previous_end
         if gap > 0.25 and np.isfinite(previous_end):  # an inhalation in the rest before the phrase
             breath = min(gap - 0.1, rng.uniform(0.2, 0.5))
@@ -296,7 +310,9 @@ def sing(rng: np.random.Generator, singer: Singer, notes: list[Note], text: list
         target[s] = midi + rng.normal(0, 0.05)  # nobody sings exactly in tune
         x = times[s] - start
         attack = 0.015 if consonant or gap < 0.05 else rng.uniform(0.03, 0.08)
-        swell = 1.0 + rng.uniform(-0.15, 0.15) * np.sin(np.pi * np.clip(x / max(length, 1e-3), 0, 1))
+        # Over a note the voice swells or tapers (a pop singer lets long notes fade), a few dB.
+        progress = np.clip(x / max(length, 1e-3), 0, 1)
+        swell = 1.0 + rng.uniform(-0.15, 0.15) * np.sin(np.pi * progress) - rng.uniform(0.0, 0.35) * progress
         release = np.clip((end - times[s]) / 0.04, 0, 1)
         plan.voicing[s] = np.maximum(plan.voicing[s], velocity * np.clip(x / attack, 0, 1) * swell * release)
         if length > singer.vibrato_delay + 0.15:
@@ -310,13 +326,15 @@ def sing(rng: np.random.Generator, singer: Singer, notes: list[Note], text: list
             if name != "-":
                 vowel = np.array(_VOWELS[name]) * scale * rng.uniform(0.96, 1.04, 3)
             f1 = max(vowel[0], 1.05 * 440.0 * 2 ** ((midi - 69) / 12))  # a high voice opens F1 to its pitch
-            plan.formant_keys += [(start + min(0.04, length / 3), f1, *vowel[1:]), (max(end - 0.03, start + 0.05), f1, *vowel[1:])]
+            plan.formant_keys.append((start + min(0.04, length / 3), f1, *vowel[1:]))
+            if name != "-" and rng.random() < 0.25:  # a diphthong: the vowel glides towards another
+                vowel = 0.5 * vowel + 0.5 * np.array(_VOWELS[str(rng.choice(["i", "U", "@"]))]) * scale
+            plan.formant_keys.append((max(end - 0.03, start + 0.05), max(vowel[0], f1), *vowel[1:]))
         previous_end = end
     known = np.flatnonzero(~np.isnan(target))
     if known.size == 0:
         return np.zeros(n)
-    track = np.interp(np.arange(plan.n_frames), known, target[known])
-    track = _moving_average(track, max(int(singer.glide * sr / _HOP), 1))  # portamento between notes
+    track = _settle(np.interp(np.arange(plan.n_frames), known, target[known]), singer, sr / _HOP)
     rate = singer.vibrato_rate * (1.0 + 0.05 * _wander(rng, plan.n_frames, 6))
     phase = 2 * np.pi * np.cumsum(rate) * _HOP / sr + rng.uniform(0, 2 * np.pi)
     track = track + _moving_average(depth, 9) * np.sin(phase) + scoop + 0.05 * _wander(rng, plan.n_frames, 4)
@@ -325,11 +343,15 @@ def sing(rng: np.random.Generator, singer: Singer, notes: list[Note], text: list
     plan.f0 = 440.0 * 2 ** ((track - 69) / 12)
     plan.voicing = _moving_average(plan.voicing, 5)
     formants = _formant_tracks(rng, plan, scale)
-    if singer.ring > 0:  # the singer's formant: F3-F5 drawn together into one ringing peak
-        for j, offset in ((2, -350.0), (3, 0.0), (4, 350.0)):
-            formants[j] = (1 - singer.ring) * formants[j] + singer.ring * (singer.ring_hz + offset)
-        for j in range(1, 5):
-            formants[j] = np.maximum(formants[j], formants[j - 1] + 150)
+    if singer.ring > 0:
+        # The singer's formant: F3-F5 drawn towards each other near ring_hz into one ringing peak,
+        # but kept 350 Hz apart (resonances on top of each other would add 30-40 dB, where a
+        # trained voice gains 10-15 dB over an untrained one).
+        pull = 0.6 * singer.ring
+        for j, offset in ((2, -450.0), (3, 0.0), (4, 500.0)):
+            formants[j] = (1 - pull) * formants[j] + pull * (singer.ring_hz + offset)
+        for j in range(2, 5):
+            formants[j] = np.maximum(formants[j], formants[j - 1] + 350)
     sung = _render_voiced(rng, plan, formants, singer.voice, n, fmax).astype(np.float64)
     reference = rms(sung[np.abs(sung) > 0.1 * np.abs(sung).max()]) if sung.any() else 1.0
     voicing = np.interp(np.arange(n), np.arange(plan.n_frames) * _HOP, plan.voicing * (plan.muffle > 5000))

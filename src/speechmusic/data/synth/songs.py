@@ -57,14 +57,17 @@ from speechmusic.data.synth.voice import _add_syllable, _random_voice, _speak, _
 SONG_STYLES = ("a-cappella", "humming", "choir", "song", "rap", "jingle")
 #: Every style :func:`_dry_piece` plays.
 MUSIC_STYLES = CLASSIC_STYLES + SONG_STYLES
+#: Styles mostly recorded close to the microphone in a small, dry room (a singer alone), whatever
+#: the preset's music rooms: (share of clips in a room, RT60 range in seconds).
+CLOSE_STYLES = {"a-cappella": (0.4, (0.15, 0.8)), "humming": (0.4, (0.15, 0.8))}
 #: How fast a line moves: tempo range (BPM), bar-long rhythms (in beats; 3/4 bars use the first
 #: three beats' worth), legato (share of a note's time that is sung).
 _PACES = {
     "held": ((50, 100), ((4,), (2, 2), (3, 1), (2, 1, 1), (1, 1, 2)), (0.92, 1.0)),
     "lyrical": ((70, 130), ((1, 1, 2), (1.5, 0.5, 2), (1, 1, 1, 1), (2, 1, 1), (0.5, 0.5, 1, 2), (1, 0.5, 0.5, 2)),
-                (0.85, 1.0)),
+                (0.75, 0.95)),
     "syllabic": ((100, 170), ((0.5,) * 8, (0.5, 0.5, 1) * 2, (0.25, 0.25, 0.5) * 4, (0.75, 0.25) * 4,
-                              (0.5, 0.25, 0.25) * 4, (0.25,) * 16), (0.7, 0.95)),
+                              (0.5, 0.25, 0.25) * 4, (0.25,) * 16), (0.6, 0.9)),
 }
 _MAJORISH = {name: _SCALES[name] for name in ("major", "major", "mixolydian")}
 _MINORISH = {name: _SCALES[name] for name in ("minor", "dorian", "harmonic minor")}
@@ -139,7 +142,7 @@ def _sung_line(rng: np.random.Generator, piece: _Piece, singer: Singer, pace: st
             degree += piece.steps
             midi = piece.pitch(degree, 0)
         sung = length * piece.beat * (1.0 if last else legato)
-        notes.append((piece.humanise(start * piece.beat), sung, float(midi), rng.uniform(0.65, 1.0)))
+        notes.append((piece.humanise(start * piece.beat), sung, float(midi), rng.uniform(0.45, 1.0)))
         count += 1
         if last:
             phrases.append(count)
@@ -160,11 +163,11 @@ def _place(vocal: np.ndarray, mix: np.ndarray, level_db: float) -> np.ndarray:
 def _a_cappella(rng: np.random.Generator, n: int, sr: int, cond: Conditions, style: str) -> tuple[np.ndarray, MusicPlan]:
     """One singer alone (sometimes a second a third above), or a hummed tune."""
     hum = style == "humming"
-    pace = _pick(rng, {"held": 0.4, "lyrical": 0.6} if hum else {"held": 0.3, "lyrical": 0.45, "syllabic": 0.25})
+    pace = _pick(rng, {"held": 0.4, "lyrical": 0.6} if hum else {"held": 0.15, "lyrical": 0.4, "syllabic": 0.45})
     piece = _Piece(rng, n / sr, style, tempo=_PACES[pace][0], waltz=0.2, scales=_SCALES)
     singer = random_singer(rng, manner=_pick(rng, {"pop": 0.5, "folk": 0.5}) if hum else None)
     notes, phrases = _sung_line(rng, piece, singer, pace)
-    mode = "hum" if hum else _pick(rng, {"words": 0.65, "vocalise": 0.15, "la": 0.2})
+    mode = "hum" if hum else _pick(rng, {"words": 0.8, "vocalise": 0.07, "la": 0.13})
     duet = not hum and rng.random() < 0.15
 
     plan = piece.finish(None, 0.0)
