@@ -132,7 +132,7 @@ WORLD = Conditions(
     music_styles={"band": 0.25, "piano": 0.17, "orchestra": 0.16, "solo": 0.12, "electronic": 0.13, "beat": 0.1,
                   "world": 0.07},
     soft_pitch_limit=True,
-    sung_styles={"a-cappella": 0.08, "humming": 0.02, "choir": 0.04, "song": 0.08, "rap": 0.05, "jingle": 0.05},
+    sung_styles={"a-cappella": 0.1, "humming": 0.02, "choir": 0.04, "song": 0.08, "rap": 0.05, "jingle": 0.05},
     # Sounds that are neither are often far away and outdoors, through every channel.
     noise_chain=ChainSettings(
         room_probability=0.5, rt60_range=(0.2, 2.0), far_probability=0.4, floor_snr_range=(20.0, 60.0),

@@ -89,14 +89,14 @@ def _dry_piece(rng: np.random.Generator, n: int, sr: int, cond: Conditions = LAB
 
 def _phrase_lengths(rng: np.random.Generator, piece: _Piece, pace: str) -> list[tuple[float, float, bool]]:
     """Note slots ``(start beat, length in beats, phrase end)`` of a line over the piece, in phrases of
-    2 or 4 bars, each ending in a held note and a rest of half a beat to a beat and a half."""
+    2 or 4 bars, each ending in a held note and a rest of half a beat to three beats."""
     _, rhythms, _ = _PACES[pace]
     slots: list[tuple[float, float, bool]] = []
     bar = 0
     while bar < piece.n_bars:
         span = int(rng.choice([2, 4])) if pace != "syllabic" else int(rng.choice([1, 2]))
         end = (bar + span) * piece.meter
-        rest = float(rng.choice([0.5, 1.0, 1.5]))
+        rest = float(rng.choice([0.5, 1.0, 1.5, 2.0, 3.0]))  # beats of rest (and a breath) after it
         phrase = []
         for b in range(bar, bar + span):
             position = 0.0
