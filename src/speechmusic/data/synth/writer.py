@@ -68,7 +68,7 @@ def clip_name(split: str, label: str, index: int, conditions: str = DEFAULT_COND
     return f"synthetic-{preset}{label}-{split}-{index:04d}.wav"
 
 
-def _readme_text(seed: int, conditions: str, labels: Sequence[str] = ("speech", "music")) -> str:
+def _readme_text(seed: int, conditions: str, labels: Sequence[str] = DEFAULT_LABELS) -> str:
     if conditions == "lab":
         made = ("Speech-like clips: source-filter synthesis (glottal harmonics with gliding pitch in 80-250 Hz,\n"
                 "formants moving between vowel targets, fricative and plosive noise, 3-6 syllables per second,\n"
