@@ -78,7 +78,8 @@ def real_clips(root: Path = REAL_WORLD) -> RealClips | None:
     """Decode every clip of the manifest at the lab's rate and cut it into 3-s windows (None when absent)."""
     from speechmusic.core.audio import decode
     from speechmusic.core.config import DEFAULT_PARAMS
-    from speechmusic.core.features import batch_features, to_vectors
+    from speechmusic.core.feature_kinds import to_vectors
+    from speechmusic.core.features import batch_features
 
     manifest = root / "manifest.csv"
     if not manifest.is_file():
@@ -104,7 +105,8 @@ def real_clips(root: Path = REAL_WORLD) -> RealClips | None:
 
 def _render(job: tuple[int, str, str, int, bool]) -> np.ndarray:
     """One synthetic training clip's dynamics vector."""
-    from speechmusic.core.features import clip_features, to_vectors
+    from speechmusic.core.feature_kinds import to_vectors
+    from speechmusic.core.features import clip_features
     from speechmusic.data import synth
     from speechmusic.data.synth.conditions import WORLD
 
