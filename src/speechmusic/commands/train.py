@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
     }
     validation_accuracy = None
     if args.validation > 0:
-        held = validation_mask(y, recording_groups(paths, data_dir), args.validation, args.seed)
+        held = validation_mask(y, recording_groups(paths, data_dir), args.validation, args.seed, labels)
         X_fit, y_fit = X[~held], y[~held]
     else:
         held = np.zeros(len(y), dtype=bool)
