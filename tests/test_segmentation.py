@@ -10,7 +10,6 @@ from speechmusic.apps.segment_formats import read_segments_csv, segments_csv, wr
 from speechmusic.apps.segmentation import (
     Segment,
     cell_evidence,
-    plot_segmentation,
     segment_file,
     segment_signal,
     segments_from_states,
@@ -212,7 +211,7 @@ def test_hop_longer_than_window_is_refused(classifier):
 
 
 def test_plot_has_waveform_spectrogram_probabilities_and_timeline(classifier, tmp_path):
-    from speechmusic.apps.plots import save_figure
+    from speechmusic.apps.plots import plot_segmentation, save_figure
 
     y, _ = alternating_recording([("speech", 10.0), ("music", 10.0)], seed=1)
     result = segment_signal(y, classifier, overview=True)

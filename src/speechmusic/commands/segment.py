@@ -8,7 +8,7 @@ from pathlib import Path
 
 from speechmusic.apps.pipeline import resolve_classifier
 from speechmusic.apps.segment_formats import SEGMENT_FORMATS, format_segments, write_segments
-from speechmusic.apps.segmentation import DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, plot_segmentation, segment_file
+from speechmusic.apps.segmentation import DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, segment_file
 from speechmusic.commands.common import (
     HelpFormatter,
     add_model_or_default,
@@ -170,7 +170,8 @@ def run(args: argparse.Namespace) -> int:
         write_segments(result, path, fmt, overwrite=args.overwrite, **about)
     n_segments = counted(len(result.segments), "segment")
     if args.plot is not None:
-        from speechmusic.apps.plots import save_figure  # here: loads matplotlib (heavy), only for --plot
+        # here: loads matplotlib (heavy), only for --plot
+        from speechmusic.apps.plots import plot_segmentation, save_figure
 
         figure = plot_segmentation(result, title=f"{args.file.name}: {n_segments}")
         save_figure(figure, args.plot, overwrite=args.overwrite)
