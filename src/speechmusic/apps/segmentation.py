@@ -78,7 +78,8 @@ from speechmusic.core.audio import decode, duration_of
 from speechmusic.core.errors import AudioError, ParameterError
 
 
-def _check_options(classifier: Classifier, window: float | None, hop: float, switch_penalty: float):
+def check_options(classifier: Classifier, window: float | None, hop: float, switch_penalty: float):
+    """``(params, hop_samples)`` for these options, checked (one error naming the option that is wrong)."""
     params = classifier.window_params(window)
     hop_samples = hop_in_samples(hop, params)
     if hop_samples > params.n_samples:
@@ -114,7 +115,7 @@ def segment_blocks(
     alone cannot be read twice, and keeping them all would cost memory that grows with the length).
     """
     started = time.perf_counter()
-    params, hop_samples = _check_options(classifier, window, hop, switch_penalty)
+    params, hop_samples = check_options(classifier, window, hop, switch_penalty)
     sr = params.sample_rate
     expected_samples = int(round((expected_duration or 0.0) * sr))
     picture = Overview(sr, expected_samples or sr, params.n_mels, params.hop_length) if overview else None
