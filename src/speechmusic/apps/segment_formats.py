@@ -273,6 +273,8 @@ class SegmentLog:
         self.count = 0
         self._overwrite = overwrite
         self._fd: int | None = None
+        if not overwrite and self.path.is_file():
+            raise FileExistsError(f"{self.path} already exists")
         if self.format.appendable:
             write_text(self.path, self.format.header or "", overwrite=overwrite)
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
