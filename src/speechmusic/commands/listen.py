@@ -127,8 +127,8 @@ def clock(seconds: float) -> str:
 
     Examples
     --------
-    >>> clock(3723.45)
-    '1:02:03.5'
+    >>> clock(3723.4)
+    '1:02:03.4'
     """
     seconds = max(0.0, round(seconds, 1))
     hours, rest = divmod(seconds, 3600)
