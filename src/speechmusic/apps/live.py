@@ -35,7 +35,7 @@ from speechmusic.apps.evidence import cell_label_evidence, window_evidence
 from speechmusic.apps.refinement import REFINE_CONTEXT, refine_boundary, refinement_grid, spectral_change_score
 from speechmusic.apps.segmentation import check_options
 from speechmusic.apps.segments import DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, Segment
-from speechmusic.apps.smoothing import FixedLag, Smoother, switch_graph
+from speechmusic.apps.smoothing import FixedLag, Smoother, segmentation_graph
 from speechmusic.apps.windows import WindowCutter
 from speechmusic.core.errors import ParameterError
 
@@ -115,7 +115,7 @@ class LiveSegmenter:
         self.rule = FixedLag(float(latency))
         self.refine = bool(refine)
         self._cutter = WindowCutter(params=self.params, hop_samples=self.hop_samples, eager=True)
-        self._smoother = Smoother(switch_graph(self.labels, switch_penalty))
+        self._smoother = Smoother(segmentation_graph(self.labels, switch_penalty))
         self._window_seconds = self.params.duration
         # Windows that still cover a cell whose evidence is not final: (start s, evidence row).
         self._windows: deque[tuple[float, np.ndarray]] = deque()

@@ -72,7 +72,13 @@ from speechmusic.apps.segments import (
     Segment,
     SegmentationResult,
 )
-from speechmusic.apps.smoothing import segments_from_states, switch_graph, viterbi, viterbi_two_state
+from speechmusic.apps.smoothing import (
+    segmentation_graph,
+    segments_from_states,
+    switch_graph,
+    viterbi,
+    viterbi_two_state,
+)
 from speechmusic.apps.windows import DEFAULT_BATCH, DEFAULT_BLOCK_SECONDS, SlidingWindows, hop_in_samples, open_blocks
 from speechmusic.core.audio import decode, duration_of
 from speechmusic.core.errors import AudioError, ParameterError
@@ -159,7 +165,7 @@ def segment_blocks(
     edges, cells = cell_label_evidence(window_starts, window_ends, np.concatenate(evidences),
                                        duration=duration, hop=hop_seconds)
     weights = np.diff(edges)  # seconds per cell: evidence per second of audio
-    labels = viterbi(cells * weights[:, np.newaxis], switch_graph(classifier.class_names, switch_penalty))
+    labels = viterbi(cells * weights[:, np.newaxis], segmentation_graph(classifier.class_names, switch_penalty))
     segments = segments_from_states(labels, edges, classifier.class_names)
     refined = bool(refine and excerpt is not None)
     if refined:
@@ -301,6 +307,7 @@ __all__ = [
     "segment_blocks",
     "segment_file",
     "segment_signal",
+    "segmentation_graph",
     "segments_from_states",
     "switch_graph",
     "viterbi",

@@ -104,6 +104,15 @@ def switch_graph(labels: Sequence[str], switch_penalty: float = DEFAULT_SWITCH_P
     return StateGraph(labels=tuple(labels), state_label=np.arange(k), cost=cost, start_cost=np.zeros(k))
 
 
+def segmentation_graph(labels: Sequence[str], switch_penalty: float = DEFAULT_SWITCH_PENALTY) -> StateGraph:
+    """The model ``segment`` and ``listen`` smooth with: the one place to change it (today :func:`switch_graph`).
+
+    Per-label transition costs or minimum durations belong here, so that offline and live
+    segmentation keep decoding the same model.
+    """
+    return switch_graph(labels, switch_penalty)
+
+
 class Smoother:
     """Viterbi decoding fed cell by cell, deciding cells on demand and never revising them.
 
