@@ -64,6 +64,20 @@ class Change:
     closed_probability: float = float("nan")
 
 
+@dataclass
+class _Open:
+    """The segment not closed yet: where it starts (s), its label (index), its cells' summed probability of it."""
+
+    start: float
+    label: int
+    probability_sum: float = 0.0
+    cells: int = 0
+
+    @property
+    def probability(self) -> float:
+        return self.probability_sum / max(self.cells, 1)
+
+
 def _posterior(rows: np.ndarray) -> np.ndarray:
     """Probability of each label given a cell's (unweighted) evidence: the softmax of the row."""
     rows = np.asarray(rows, dtype=np.float64)
@@ -124,8 +138,7 @@ class LiveSegmenter:
         self._rows: deque[np.ndarray] = deque()
         self._tail_rows = np.empty((0, len(self.labels)))
         self._finished = False
-        # The open segment: start (s), label index, unrefined start (samples), posterior sum and count.
-        self._open: list | None = None
+        self._open: _Open | None = None
         self._boundary_at: int | None = None  # the previous boundary, unrefined and refined (samples)
         self._boundary_moved: int | None = None
         self.provisional: str | None = None
@@ -150,11 +163,11 @@ class LiveSegmenter:
 
     @property
     def label(self) -> str | None:
-        return None if self._open is None else self.labels[self._open[1]]
+        return None if self._open is None else self.labels[self._open.label]
 
     @property
     def probability(self) -> float:
-        return float("nan") if self._open is None else self._open[3] / max(self._open[4], 1)
+        return float("nan") if self._open is None else self._open.probability
 
     @property
     def memory_items(self) -> int:
@@ -190,7 +203,7 @@ class LiveSegmenter:
             return []
         changes = self._advance(final=True, block=0.0)
         if self._open is not None:
-            closed = Segment(self._open[0], self.heard, self.labels[self._open[1]])
+            closed = Segment(self._open.start, self.heard, self.labels[self._open.label])
             changes.append(Change(self.heard, "", float("nan"), closed, self.probability))
             self._open = None
         return changes
@@ -268,10 +281,10 @@ class LiveSegmenter:
         posteriors = _posterior(known_rows[first - base :])
         changes = []
         for offset, label in enumerate(labels):
-            if self._open is None or label != self._open[1]:
+            if self._open is None or label != self._open.label:
                 changes.append(self._change(first + offset, int(label), posteriors, path, offset))
-            self._open[3] += posteriors[offset, label]
-            self._open[4] += 1
+            self._open.probability_sum += posteriors[offset, label]
+            self._open.cells += 1
         for _ in range(min(len(labels), len(self._rows))):
             self._rows.popleft()
         return changes
@@ -284,13 +297,14 @@ class LiveSegmenter:
             run += 1
         probability = float(np.mean(posteriors[offset:max(run, offset + 1), label]))
         if self._open is None:
-            self._open = [0.0, label, 0, 0.0, 0]
+            self._open = _Open(0.0, label)
             return Change(0.0, self.labels[label], probability)
         at = cell * self.hop_samples
-        moved = self._refined(at, self.labels[self._open[1]], self.labels[label]) if self.refine else at
-        closed = Segment(self._open[0], moved / self.sample_rate, self.labels[self._open[1]])
-        closed_probability = self._open[3] / max(self._open[4], 1)
-        self._open = [moved / self.sample_rate, label, at, 0.0, 0]
+        before = self.labels[self._open.label]
+        moved = self._refined(at, before, self.labels[label]) if self.refine else at
+        closed = Segment(self._open.start, moved / self.sample_rate, before)
+        closed_probability = self._open.probability
+        self._open = _Open(moved / self.sample_rate, label)
         return Change(closed.end, self.labels[label], probability, closed, closed_probability)
 
     def _refined(self, at: int, before: str, after: str) -> int:
