@@ -25,10 +25,10 @@ from speechmusic.apps.live_sources import (
 )
 from speechmusic.apps.pipeline import resolve_classifier
 from speechmusic.apps.segment_formats import SEGMENT_FORMATS, SegmentLog
-from speechmusic.apps.segmentation import DEFAULT_HOP, DEFAULT_SWITCH_PENALTY
 from speechmusic.commands.common import (
     HelpFormatter,
     add_model_or_default,
+    add_segmentation_options,
     counted,
     non_negative_float,
     positive_float,
@@ -86,16 +86,9 @@ def register(subparsers) -> None:
                         help="the input device to listen to (a name, part of one, or an index; see --list-devices)")
     parser.add_argument("--list-devices", action="store_true", help="list the input devices and exit")
     add_model_or_default(parser)
-    parser.add_argument("--window", type=positive_float, default=None, metavar="SECONDS",
-                        help="window length in seconds (default: the model's clip length, 3)")
-    parser.add_argument("--hop", type=positive_float, default=DEFAULT_HOP, metavar="SECONDS",
-                        help="seconds between window starts (rounded to whole 23-ms spectrogram frames)")
-    parser.add_argument("--switch-penalty", type=non_negative_float, default=DEFAULT_SWITCH_PENALTY, metavar="NATS",
-                        help="evidence (nats) a change of label must earn; 0 = no smoothing")
+    add_segmentation_options(parser)
     parser.add_argument("--latency", type=non_negative_float, default=DEFAULT_LATENCY, metavar="SECONDS",
                         help="seconds of audio heard past a moment before its label is decided (the look-ahead)")
-    parser.add_argument("--no-refine", dest="refine", action="store_false",
-                        help="keep each boundary on the one-hop grid instead of moving it to the sharpest change of sound")
     parser.add_argument("--realtime", action="store_true",
                         help="play a file at its own pace (streams and microphones always are)")
     parser.add_argument("--no-reconnect", dest="reconnect", action="store_false",
