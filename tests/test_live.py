@@ -73,6 +73,18 @@ def test_live_agrees_with_offline_and_decides_within_the_latency(classifier):
     assert all(0.5 < p <= 1.0 for *_, p in opened)  # the probability of the label it reports
 
 
+def test_with_the_whole_recording_rule_the_live_stages_are_segment_cell_for_cell(classifier):
+    # The stages are shared: only the decision rule makes live differ from offline.
+    from speechmusic.apps.smoothing import WholeRecording
+
+    y, _ = alternating_recording(PARTS, seed=9)
+    y[int(30 * SR) : int(33 * SR)] = 0.0  # digital silence: ties that only the same arithmetic breaks alike
+    for hop in (1.0, 0.5):
+        offline = segment_signal(y, classifier, hop=hop, refine=False).segments
+        live = run_live(y, classifier, hop=hop, refine=False, rule=WholeRecording())[0]
+        assert live == offline
+
+
 def test_a_longer_latency_looks_further_ahead(classifier):
     y, _ = alternating_recording(PARTS, seed=3)
     _, _, short, _ = run_live(y, classifier, latency=0.5)

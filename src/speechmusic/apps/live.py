@@ -97,6 +97,10 @@ class LiveSegmenter:
         Seconds of audio heard past the end of a cell before its label is decided.
     refine : bool
         Refine each boundary as it is decided.
+    rule : decision rule or None
+        When cells are decided (:class:`~speechmusic.apps.smoothing.FixedLag` of ``latency`` by
+        default; :class:`~speechmusic.apps.smoothing.WholeRecording` decides everything at the end,
+        as ``segment`` does).
 
     Attributes
     ----------
@@ -120,13 +124,14 @@ class LiveSegmenter:
 
     def __init__(self, classifier, *, window: float | None = None, hop: float = DEFAULT_HOP,
                  switch_penalty: float = DEFAULT_SWITCH_PENALTY, latency: float = DEFAULT_LATENCY,
-                 refine: bool = True):
+                 refine: bool = True, rule=None):
         self.classifier = classifier
         self.params, self.hop_samples = check_options(classifier, window, hop, switch_penalty)
         self.sample_rate = self.params.sample_rate
         self.hop = self.hop_samples / self.sample_rate
         self.labels = tuple(classifier.class_names)
-        self.rule = FixedLag(float(latency))
+        self.latency = float(latency)
+        self.rule = FixedLag(self.latency) if rule is None else rule
         self.refine = bool(refine)
         self._cutter = WindowCutter(params=self.params, hop_samples=self.hop_samples, eager=True)
         self._smoother = Smoother(segmentation_graph(self.labels, switch_penalty))
@@ -145,7 +150,7 @@ class LiveSegmenter:
         # Recent audio for refinement: enough for the look-ahead, the radius and the context.
         step, radius, margin = refinement_grid(self.params)
         self._refine_grid = (step, radius, margin)
-        keep_seconds = self.rule.latency + self.hop + self._window_seconds + (radius + 2 * margin) / self.sample_rate + 1.0
+        keep_seconds = self.latency + self.hop + self._window_seconds + (radius + 2 * margin) / self.sample_rate + 1.0
         self._keep = int(keep_seconds * self.sample_rate)
         self._recent = np.empty(0, dtype=np.float32)
         self._recent_start = 0
@@ -299,12 +304,14 @@ class LiveSegmenter:
         if self._open is None:
             self._open = _Open(0.0, label)
             return Change(0.0, self.labels[label], probability)
-        at = cell * self.hop_samples
         before = self.labels[self._open.label]
-        moved = self._refined(at, before, self.labels[label]) if self.refine else at
-        closed = Segment(self._open.start, moved / self.sample_rate, before)
+        # The cell's edge as offline computes it; a refined boundary in samples, as offline refinement gives it.
+        boundary = cell * self.hop
+        if self.refine:
+            boundary = self._refined(cell * self.hop_samples, before, self.labels[label]) / self.sample_rate
+        closed = Segment(self._open.start, boundary, before)
         closed_probability = self._open.probability
-        self._open = _Open(moved / self.sample_rate, label)
+        self._open = _Open(boundary, label)
         return Change(closed.end, self.labels[label], probability, closed, closed_probability)
 
     def _refined(self, at: int, before: str, after: str) -> int:
