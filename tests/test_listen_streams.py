@@ -119,3 +119,31 @@ def test_a_file_through_ffmpeg_as_fast_as_it_decodes(model, encoded, tmp_path):
     (tier,) = grid["tiers"]
     assert [text for _, _, text in tier["intervals"]] == [label for _, _, label in truth]
     assert grid["xmax"] == pytest.approx(seconds, abs=0.05)
+
+
+def test_an_hls_playlist_served_on_127_0_0_1(model, encoded, tmp_path):
+    import functools
+    import subprocess
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    folder, seconds, truth = encoded
+    hls = tmp_path / "hls"
+    hls.mkdir()
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(folder / "show.ogg"), "-c:a", "aac", "-f", "hls",
+                    "-hls_time", "4", "-hls_playlist_type", "vod", str(hls / "show.m3u8")], check=True)
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(hls))
+    handler.log_message = lambda *args: None
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/show.m3u8"
+        listen = Listen(url, "--model", model, "-o", tmp_path / "hls.csv", "--no-reconnect", "--quiet", stdin=False)
+        code = listen.close(timeout=60)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 0, listen.stderr()
+    segments = read_csv_segments(tmp_path / "hls.csv")
+    assert [label for _, _, label in segments] == [label for _, _, label in truth]  # a VOD playlist ends: no gap
+    assert segments[-1][1] == pytest.approx(seconds, abs=0.2)
