@@ -16,7 +16,6 @@ import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from speechmusic.apps.segments import DEFAULT_HOP, DEFAULT_SWITCH_PENALTY
 from speechmusic.core.errors import ParameterError, SpeechMusicError
 
 
@@ -89,20 +88,6 @@ DEFAULT_MODEL_HELP = (
 def add_model_or_default(parser) -> None:
     """--model, optional: without it the command uses the model shipped with speechmusic."""
     add_model(parser, required=False, help_text=DEFAULT_MODEL_HELP)
-
-
-def add_segmentation_options(parser) -> None:
-    """--window, --hop, --switch-penalty, --no-refine: the segmenter's options, the same for ``segment`` and ``listen``."""
-    parser.add_argument("--window", type=positive_float, default=None, metavar="SECONDS",
-                        help="window length in seconds (default: the model's clip length, 3; "
-                             "other lengths need a model trained with --features dynamics or pooled)")
-    parser.add_argument("--hop", type=positive_float, default=DEFAULT_HOP, metavar="SECONDS",
-                        help="seconds between window starts (rounded to whole 23-ms spectrogram frames)")
-    parser.add_argument("--switch-penalty", type=non_negative_float, default=DEFAULT_SWITCH_PENALTY, metavar="NATS",
-                        help="evidence (nats) a change between speech and music must earn; 0 = no smoothing")
-    parser.add_argument("--no-refine", dest="refine", action="store_false",
-                        help="keep the boundaries where the smoothing put them (one hop of resolution) instead of "
-                             "moving each to the sharpest change of sound within 2 s")
 
 
 def _number_parser(kind: type, minimum: float, inclusive: bool):

@@ -28,13 +28,13 @@ from speechmusic.apps.segment_formats import SEGMENT_FORMATS, SegmentLog
 from speechmusic.commands.common import (
     HelpFormatter,
     add_model_or_default,
-    add_segmentation_options,
     counted,
     non_negative_float,
     positive_float,
     positive_int,
     refuse_existing,
 )
+from speechmusic.commands.segment import add_segmentation_options
 from speechmusic.core.errors import ParameterError
 
 EXAMPLES = """\

@@ -8,12 +8,13 @@ from pathlib import Path
 
 from speechmusic.apps.pipeline import resolve_classifier
 from speechmusic.apps.segment_formats import SEGMENT_FORMATS, format_segments, write_segments
-from speechmusic.apps.segmentation import segment_file
+from speechmusic.apps.segmentation import DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, segment_file
 from speechmusic.commands.common import (
     HelpFormatter,
     add_model_or_default,
-    add_segmentation_options,
     counted,
+    non_negative_float,
+    positive_float,
     positive_int,
     print_json,
     refuse_existing,
@@ -64,6 +65,23 @@ resumes. A file that cannot be read is a failed row; the others are still done.
 
 Exit status: 0 on success, 1 when a recording of a batch failed, 2 on an error (message on stderr).
 """
+
+
+def add_segmentation_options(parser) -> None:
+    """--window, --hop, --switch-penalty, --no-refine: the segmenter's options, the same for ``segment`` and ``listen``.
+
+    Here, not in common.py: common.py must import on a broken installation (the setup checklist).
+    """
+    parser.add_argument("--window", type=positive_float, default=None, metavar="SECONDS",
+                        help="window length in seconds (default: the model's clip length, 3; "
+                             "other lengths need a model trained with --features dynamics or pooled)")
+    parser.add_argument("--hop", type=positive_float, default=DEFAULT_HOP, metavar="SECONDS",
+                        help="seconds between window starts (rounded to whole 23-ms spectrogram frames)")
+    parser.add_argument("--switch-penalty", type=non_negative_float, default=DEFAULT_SWITCH_PENALTY, metavar="NATS",
+                        help="evidence (nats) a change between speech and music must earn; 0 = no smoothing")
+    parser.add_argument("--no-refine", dest="refine", action="store_false",
+                        help="keep the boundaries where the smoothing put them (one hop of resolution) instead of "
+                             "moving each to the sharpest change of sound within 2 s")
 
 
 def register(subparsers) -> None:
