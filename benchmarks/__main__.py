@@ -6,7 +6,7 @@
     .venv/bin/python -m benchmarks --work-dir /tmp/smb  # keep the generated audio and reuse it next time
 
 Run from the repository root with the project's environment. Nothing is downloaded; benchmarks 4,
-5 and 6 use ../shared/real-audio, 7, 8 and 9 ../shared/real-world, when they exist, and are skipped
+5 and 6 use ../shared/real-audio, 7, 8, 9 and 11 ../shared/real-world, when they exist, and are skipped
 otherwise; 10 (batch) needs the 'distributed' package (.venv/bin/pip install -e .[cluster]).
 Benchmark 8 also needs the peer, pyAudioAnalysis (``.venv/bin/pip install -e .[bench]``). The table goes to standard
 output and to benchmarks/results/latest.md (``--output``). See docs/benchmarks.md.
@@ -27,6 +27,7 @@ from pathlib import Path
 from . import (
     bench_batch,
     bench_features,
+    bench_live,
     bench_loso,
     bench_messy,
     bench_peer,
@@ -40,7 +41,8 @@ from .data import have_synthetic
 from .machine import LoadMonitor, describe, load_average
 from .report import Section, to_markdown
 
-BENCHMARKS = ("features", "training", "segment", "real", "synthetic", "messy", "loso", "peer", "programme", "batch")
+BENCHMARKS = ("features", "training", "segment", "real", "synthetic", "messy", "loso", "peer", "programme", "batch",
+              "live")
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results" / "latest.md"
 
 
@@ -63,16 +65,18 @@ class Sizes:
     batch_programmes: int = 60  # benchmark 10: generated programmes (plus one corrupt file)
     batch_seconds: float = 60.0  # benchmark 10: length of each programme
     batch_rounds: int = 2  # benchmark 10: rounds of the five ways of running (best time counts)
+    live_hours: float = 6.0  # benchmark 11: hours of stream simulated for the memory figure
+    live_cpu_seconds: float = 60.0  # benchmark 11: seconds listened at real time for the CPU figure
 
 
 MODES = {
     "full": Sizes((60, 20), (750, 250), (7500, 2500), 3, True, 2000, 3600.0),
     "quick": Sizes((60, 20), None, None, 1, True, 2000, 600.0, synthetic_seeds=1, batch_programmes=50,
-                   batch_seconds=30.0, batch_rounds=1),
+                   batch_seconds=30.0, batch_rounds=1, live_hours=1.0, live_cpu_seconds=30.0),
     # For the smoke test only: every code path on tiny inputs, in seconds.
     "tiny": Sizes((3, 1), None, (6, 2), 1, False, 20, 12.0, {"music": 1, "speech": 1}, synthetic_seeds=1, peer_splits=2,
                   loso_synthetic_per_class=3, programme_folds=2, batch_programmes=4, batch_seconds=9.0,
-                  batch_rounds=1),
+                  batch_rounds=1, live_hours=0.02, live_cpu_seconds=3.0),
 }
 
 
@@ -161,6 +165,11 @@ def run(args: argparse.Namespace) -> tuple[str, list[Section]]:
                     sections.append(bench_batch.run(work_dir, quick=quick, kind=kind, per_class=sizes.features_per_class,
                                                     programmes=sizes.batch_programmes,
                                                     programme_seconds=sizes.batch_seconds, rounds=sizes.batch_rounds))
+                elif name == "live":
+                    sections.append(bench_live.run(work_dir, root=args.real_world, hours=sizes.live_hours,
+                                                   cpu_seconds=sizes.live_cpu_seconds, isolate=sizes.isolate,
+                                                   n_folds=sizes.programme_folds,
+                                                   latencies=bench_live.LATENCIES if mode == "full" else (2.0,)))
                 elif name == "programme":
                     sections.append(bench_programme.run(work_dir, root=args.real_world, n_folds=sizes.programme_folds,
                                                         synthetic_per_class=sizes.loso_synthetic_per_class))

@@ -10,7 +10,6 @@ from speechmusic.apps.segment_formats import read_segments_csv, segments_csv, wr
 from speechmusic.apps.segmentation import (
     Segment,
     cell_evidence,
-    plot_segmentation,
     segment_file,
     segment_signal,
     segments_from_states,
@@ -137,11 +136,11 @@ class ScriptedClassifier(Classifier):
         self.script = list(probabilities)
         self.used = 0
 
-    def speech_probability(self, spectrograms):
+    def probabilities(self, spectrograms):
         k = len(spectrograms)
-        out = np.array(self.script[self.used : self.used + k])
+        p = np.array(self.script[self.used : self.used + k], dtype=np.float64)
         self.used += k
-        return out
+        return np.column_stack([1 - p, p])  # music, speech
 
 
 def test_smoothing_removes_a_hesitant_flip_that_raw_decisions_show():
@@ -212,7 +211,7 @@ def test_hop_longer_than_window_is_refused(classifier):
 
 
 def test_plot_has_waveform_spectrogram_probabilities_and_timeline(classifier, tmp_path):
-    from speechmusic.apps.plots import save_figure
+    from speechmusic.apps.plots import plot_segmentation, save_figure
 
     y, _ = alternating_recording([("speech", 10.0), ("music", 10.0)], seed=1)
     result = segment_signal(y, classifier, overview=True)

@@ -54,7 +54,7 @@ from tqdm.auto import tqdm
 from speechmusic.apps.batch_report import write_report
 from speechmusic.apps.pipeline import resolve_classifier
 from speechmusic.apps.segment_formats import SEGMENT_FORMATS, format_segments
-from speechmusic.apps.segmentation import DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, _check_options, segment_file
+from speechmusic.apps.segmentation import DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, check_options, segment_file
 from speechmusic.core.audio import find_audio_files
 from speechmusic.core.errors import ParameterError
 from speechmusic.core.executor import TaskResult, check_backend, run_tasks
@@ -443,7 +443,7 @@ def segment_batch(
     recordings = plan_outputs(paths, folders, fmt=fmt)
 
     classifier = resolve_classifier(model)  # fails now, not in every worker, when the model is bad
-    _check_options(classifier, window, hop, switch_penalty)  # so do impossible window/hop/penalty values
+    check_options(classifier, window, hop, switch_penalty)  # so do impossible window/hop/penalty values
     model_path = None if model is None else os.path.abspath(model)
     settings = {"format": fmt, "model_sha256": file_sha256(classifier.path), "window": window,
                 "hop": float(hop), "switch_penalty": float(switch_penalty), "refine": bool(refine)}

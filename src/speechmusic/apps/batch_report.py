@@ -20,10 +20,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
 
+from speechmusic.apps.segments import label_colour_css
 from speechmusic.core.fileio import write_text
 
-_STYLE = """
-:root { --speech: #1f77b4; --music: #ff7f0e; --failed: #b00020; --line: #d0d0d0; }
+# The label colours come from segments.LABEL_COLOURS (the figure and the live page use them too).
+_STYLE_TEMPLATE = """
+:root { @COLOURS@ --failed: #b00020; --line: #d0d0d0; }
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 1.5rem; color: #1a1a1a; }
 h1 { font-size: 1.3rem; margin: 0 0 .3rem; }
 p.totals { margin: 0 0 1rem; color: #444; }
@@ -41,13 +43,15 @@ th[aria-sort="descending"] button::after { content: " \\2193"; color: #000; }
 .timeline { position: relative; height: 1.4rem; background: #eee; border-radius: 3px; overflow: hidden; }
 .segment { position: absolute; top: 0; bottom: 0; border: 0; padding: 0; margin: 0; cursor: pointer;
            box-shadow: inset -1px 0 0 rgba(255, 255, 255, .6); }
-.segment.speech { background: var(--speech); }
-.segment.music { background: var(--music); }
+@SEGMENT_RULES@
 .segment:hover, .segment:focus { filter: brightness(1.25); outline: 2px solid #000; outline-offset: -2px; }
 .segment.current { outline: 2px solid #000; outline-offset: -2px; }
 audio { width: 100%; height: 2rem; margin-top: .25rem; }
 .legend span { display: inline-block; width: .9rem; height: .9rem; vertical-align: middle; margin: 0 .2rem 0 .8rem; }
 """
+
+_COLOUR_VARIABLES, _COLOUR_RULES = label_colour_css()
+_STYLE = _STYLE_TEMPLATE.replace("@COLOURS@", _COLOUR_VARIABLES).replace("@SEGMENT_RULES@", _COLOUR_RULES)
 
 # Sorting keeps failures on top; ties keep the input order. Clicking a segment seeks its player
 # and plays (a click is a user gesture, so browsers allow playback; a refusal is ignored).

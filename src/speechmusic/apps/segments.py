@@ -21,9 +21,24 @@ PROB_FLOOR = 1e-3
 DEFAULT_REFINE_RADIUS = 2.0
 REFINE_STEP_FRAMES = 2
 REFINE_CONTEXT = 2.0
+#: The colour of each label wherever segments are drawn: the figure of ``segment --plot``, the batch
+#: report's timelines, the live page of ``listen --serve``. ``gap`` is a stretch a live stream did
+#: not deliver (a dropped connection), which is not a label of the model.
+LABEL_COLOURS = {"speech": "#1f77b4", "music": "#ff7f0e", "gap": "#bdbdbd"}
 #: Upper bounds of the overview kept for plotting.
 OVERVIEW_ENVELOPE_BINS = 4000
 OVERVIEW_SPECTROGRAM_COLUMNS = 1500
+
+
+def label_colour_css(selector: str = ".segment.{label}") -> tuple[str, str]:
+    """CSS for the label colours of :data:`~speechmusic.apps.segments.LABEL_COLOURS`: variables and rules.
+
+    Returns ``("--speech: #...; --music: #...; ...", ".segment.speech { background: var(--speech); } ...")``,
+    for the batch report and the live page of ``listen --serve``.
+    """
+    variables = " ".join(f"--{label}: {colour};" for label, colour in LABEL_COLOURS.items())
+    rules = "\n".join(selector.format(label=label) + f" {{ background: var(--{label}); }}" for label in LABEL_COLOURS)
+    return variables, rules
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from speechmusic.apps.pipeline import resolve_classifier
 from speechmusic.apps.segment_formats import SEGMENT_FORMATS, format_segments, write_segments
-from speechmusic.apps.segmentation import DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, plot_segmentation, segment_file
+from speechmusic.apps.segmentation import DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, segment_file
 from speechmusic.commands.common import (
     HelpFormatter,
     add_model_or_default,
@@ -67,6 +67,23 @@ Exit status: 0 on success, 1 when a recording of a batch failed, 2 on an error (
 """
 
 
+def add_segmentation_options(parser) -> None:
+    """--window, --hop, --switch-penalty, --no-refine: the segmenter's options, the same for ``segment`` and ``listen``.
+
+    Here, not in common.py: common.py must import on a broken installation (the setup checklist).
+    """
+    parser.add_argument("--window", type=positive_float, default=None, metavar="SECONDS",
+                        help="window length in seconds (default: the model's clip length, 3; "
+                             "other lengths need a model trained with --features dynamics or pooled)")
+    parser.add_argument("--hop", type=positive_float, default=DEFAULT_HOP, metavar="SECONDS",
+                        help="seconds between window starts (rounded to whole 23-ms spectrogram frames)")
+    parser.add_argument("--switch-penalty", type=non_negative_float, default=DEFAULT_SWITCH_PENALTY, metavar="NATS",
+                        help="evidence (nats) a change between speech and music must earn; 0 = no smoothing")
+    parser.add_argument("--no-refine", dest="refine", action="store_false",
+                        help="keep the boundaries where the smoothing put them (one hop of resolution) instead of "
+                             "moving each to the sharpest change of sound within 2 s")
+
+
 def register(subparsers) -> None:
 
     parser = subparsers.add_parser(
@@ -81,16 +98,7 @@ def register(subparsers) -> None:
                         help="recording to segment; with --out-dir any number of recordings, folders (searched "
                              "recursively) and @LIST files (one path per line)")
     add_model_or_default(parser)
-    parser.add_argument("--window", type=positive_float, default=None, metavar="SECONDS",
-                        help="window length in seconds (default: the model's clip length, 3; "
-                             "other lengths need a model trained with --features dynamics or pooled)")
-    parser.add_argument("--hop", type=positive_float, default=DEFAULT_HOP, metavar="SECONDS",
-                        help="seconds between window starts (rounded to whole 23-ms spectrogram frames)")
-    parser.add_argument("--switch-penalty", type=non_negative_float, default=DEFAULT_SWITCH_PENALTY, metavar="NATS",
-                        help="evidence (nats) a change between speech and music must earn; 0 = no smoothing")
-    parser.add_argument("--no-refine", dest="refine", action="store_false",
-                        help="keep the boundaries where the smoothing put them (one hop of resolution) instead of "
-                             "moving each to the sharpest change of sound within 2 s")
+    add_segmentation_options(parser)
     parser.add_argument("--format", choices=tuple(SEGMENT_FORMATS), default=None,
                         help="how the segments are written (default: csv; see below)")
     parser.add_argument("-o", "--output", default=None, metavar="FILE",
@@ -170,7 +178,8 @@ def run(args: argparse.Namespace) -> int:
         write_segments(result, path, fmt, overwrite=args.overwrite, **about)
     n_segments = counted(len(result.segments), "segment")
     if args.plot is not None:
-        from speechmusic.apps.plots import save_figure  # here: loads matplotlib (heavy), only for --plot
+        # here: loads matplotlib (heavy), only for --plot
+        from speechmusic.apps.plots import plot_segmentation, save_figure
 
         figure = plot_segmentation(result, title=f"{args.file.name}: {n_segments}")
         save_figure(figure, args.plot, overwrite=args.overwrite)
