@@ -24,7 +24,7 @@ def test_train_saves_a_model_with_its_recipe(tiny_dataset, tmp_path, capsys):
     code, out, _ = run(capsys, "train", "--data-dir", tiny_dataset, "--model", path, "--iterations", 200, "--quiet")
     assert code == 0 and out == ""
     clf = load_classifier(path)
-    assert clf.feature_kind == "dynamics" and clf.model.standardize  # train's default kind
+    assert clf.feature_kind == "prosody" and clf.model.standardize  # train's default kind
     assert clf.metadata["n_train"] == 8 and clf.metadata["train_accuracy"] == 1.0
     assert clf.metadata["num_iterations"] == 200 and clf.metadata["learning_rate"] == 0.1
     assert clf.metadata["data_dir"] == str(tiny_dataset)
