@@ -85,13 +85,14 @@ def test_a_stream_at_real_time_pace_is_labelled_as_it_plays(model, encoded, tmp_
     segments = read_csv_segments(out)
     assert [label for _, _, label in segments] == ["speech", "music"]
     assert segments[-1][1] == pytest.approx(13.0, abs=1e-3)
-    # The change to music (about 8 s in) was printed while the stream played, before its 13 s had
-    # been sent. How soon after the change (latency + one hop, 2 s here) is a timing target, measured
-    # by benchmark 11 on a quiet machine: a busy one (the suite's other worker) delays the process.
+    # The change to music (about 8 s in) was printed while the stream played, not when it ended: well
+    # before the process finished the last 5 s. How soon after the change (latency + one hop, 2 s
+    # here) is a timing target, measured by benchmark 11 on a quiet machine: on a busy one (the
+    # suite's other worker, other programs) the process starts later and falls behind the stream.
     (first, _), (second, line) = listen.lines
     music_at = listen.changes()[1][0]
     assert line.split()[1] == "music" and abs(music_at - 8.0) <= 1.0
-    assert first < second < began + 13.0
+    assert first < second < began + took - 2.0
 
 
 def test_a_stream_that_never_answers_is_one_clear_error(model):

@@ -232,15 +232,22 @@ def test_predict_digital_silence_is_reported_as_silence_and_carries_no_weight(mo
 
 
 @pytest.mark.parametrize("label", ["speech", "music"])
-def test_segment_a_silent_gap_does_not_become_a_segment(model, tmp_path, capsys, label):
-    """Whatever an all-zero spectrogram scores, 8 s of digital silence inside one class adds no switch."""
+def test_segment_a_long_silent_gap_is_silence_and_a_pause_is_not(model, tmp_path, capsys, label):
+    """8 s of digital silence inside one label is a silence segment (whatever an all-zero spectrogram
+    scores, it does not pull the sound around it); half a second, a pause, stays inside the segment."""
     first, _ = alternating_recording([(label, 8.0)], seed=1)
     second, _ = alternating_recording([(label, 8.0)], seed=2)
-    y = np.concatenate([first, np.zeros(8 * SR, np.float32), second])
-    path = write_audio(tmp_path / "gap.wav", y)
-    code, out, _ = run(capsys, "segment", path, "--model", model, "--quiet", "--json")
-    summary = json.loads(out)
-    assert code == 0 and [s["label"] for s in summary["segments"]] == [label]
+    for gap, expected in ((8.0, [label, "silence", label]), (0.5, [label])):
+        y = np.concatenate([first, np.zeros(int(gap * SR), np.float32), second])
+        path = write_audio(tmp_path / f"gap-{gap}.wav", y)
+        code, out, _ = run(capsys, "segment", path, "--model", model, "--quiet", "--json")
+        summary = json.loads(out)
+        assert code == 0 and [s["label"] for s in summary["segments"]] == expected
+        if gap == 8.0:
+            silence = summary["segments"][1]
+            assert silence["start"] == pytest.approx(8.0, abs=1.0) and silence["end"] == pytest.approx(16.0, abs=1.0)
+            assert summary["silence_seconds"] == pytest.approx(8.0, abs=1.5)
+            assert summary[f"{label}_seconds"] + summary["silence_seconds"] == pytest.approx(24.0, abs=0.01)
 
 
 # --------------------------------------------------------------------------------- segment

@@ -4,9 +4,9 @@ No server, no network: the styles and the script are inside the page, and each r
 is linked by its path relative to DIR, so the page works from a file browser, a USB stick or any
 static web server that serves DIR and the recordings with the same relative layout.
 
-The page (:func:`render_report`) has a table of the recordings (status, duration, share of speech
-and of music, segments, the worker that did it; a failed recording's reason), failures first,
-sortable by speech or music share (a failure stays on top whatever the order), and for each
+The page (:func:`render_report`) has a table of the recordings (status, duration, the share of
+each label, segments, the worker that did it; a failed recording's reason), failures first,
+sortable by each label's share (a failure stays on top whatever the order), and for each
 recording a timeline of its segments above an audio player: clicking a segment plays the
 recording from that segment's start. The table is plain HTML written here, so it reads without
 the script too; the script only sorts and seeks.
@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from speechmusic.apps.segments import label_colour_css
 from speechmusic.core.fileio import write_text
+from speechmusic.core.labels import LABEL_NAMES
 
 # The label colours come from segments.LABEL_COLOURS (the figure and the live page use them too).
 _STYLE_TEMPLATE = """
@@ -178,14 +179,13 @@ def render_report(out_dir: str | os.PathLike, recordings: Sequence, rows: Sequen
     groups = []
     for i in order:
         row, recording = rows[i], recordings[i]
-        speech, music = _share(row["speech_s"], row["duration_s"]), _share(row["music_s"], row["duration_s"])
+        shares = {label: _share(row.get(f"{label}_s", ""), row["duration_s"]) for label in LABEL_NAMES}
         status = row["status"]
         cells = [
             f'<td class="file">{html.escape(row["file"])}</td>',
             f'<td class="status">{html.escape(status)}</td>',
             f'<td class="number">{_duration(row["duration_s"])}</td>',
-            f'<td class="number speech-share">{_percent(speech)}</td>',
-            f'<td class="number music-share">{_percent(music)}</td>',
+            *(f'<td class="number {label}-share">{_percent(share)}</td>' for label, share in shares.items()),
             f'<td class="number">{html.escape(row["segments"])}</td>',
             f'<td class="worker">{html.escape(row["worker"])}</td>',
         ]
@@ -197,8 +197,8 @@ def render_report(out_dir: str | os.PathLike, recordings: Sequence, rows: Sequen
                       + f'<audio controls preload="none" src="{link}"></audio>')
         groups.append(
             f'<tbody class="recording status-{html.escape(status)}" data-order="{i}" data-status="{html.escape(status)}" '
-            f'data-speech="{speech}" data-music="{music}">\n'
-            f'<tr>{"".join(cells)}</tr>\n<tr><td colspan="7">{detail}</td></tr>\n</tbody>'
+            + " ".join(f'data-{label}="{share}"' for label, share in shares.items()) + '>\n'
+            f'<tr>{"".join(cells)}</tr>\n<tr><td colspan="{len(cells)}">{detail}</td></tr>\n</tbody>'
         )
     totals = (f"{len(rows)} recordings: {counts['ok']} segmented, {counts['skipped']} unchanged since an earlier run, "
               f"{counts['failed']} failed; {hours:.2f} hours of audio" + (f"; model {model}" if model else ""))
@@ -215,12 +215,11 @@ def render_report(out_dir: str | os.PathLike, recordings: Sequence, rows: Sequen
         f"<h1>{html.escape(title)}</h1>",
         f'<p class="totals">{html.escape(totals)}</p>',
         '<p class="legend">Click a segment to play the recording from there.'
-        '<span style="background:var(--speech)"></span>speech<span style="background:var(--music)"></span>music</p>',
+        + "".join(f'<span style="background:var(--{label})"></span>{label}' for label in LABEL_NAMES) + "</p>",
         '<table id="recordings">',
         "<thead><tr><th>file</th><th>status</th><th>duration</th>"
-        '<th data-sort="speech"><button type="button">speech</button></th>'
-        '<th data-sort="music"><button type="button">music</button></th>'
-        "<th>segments</th><th>worker</th></tr></thead>",
+        + "".join(f'<th data-sort="{label}"><button type="button">{label}</button></th>' for label in LABEL_NAMES)
+        + "<th>segments</th><th>worker</th></tr></thead>",
         *groups,
         "</table>",
         f"<script>{_SCRIPT}</script>",

@@ -22,6 +22,17 @@ Offline ``segment`` and live ``listen`` run the same stages (:mod:`speechmusic.a
    same function on the windows heard so far: its newest cells, still waiting for windows, get
    the share of the windows already there.
 
+3. **Silence**, :class:`LevelMeter` and :func:`with_silence`: silence is not a label of the model
+   but a level rule (:data:`speechmusic.core.labels.DEFAULT_SILENCE_DB`). The samples' level is
+   measured in frames of :data:`LEVEL_FRAME` samples as they stream; each cell's *silent share* is
+   the share of its frames quieter than the floor. The cell's evidence becomes one more column:
+   the model's labels share ``1 - s`` of the cell and silence takes ``s`` (each kept inside
+   ``[PROB_FLOOR, 1 - PROB_FLOOR]``), so a silent cell costs every sounding label 6.9 nats and the
+   smoothing decides whether it is long enough to be a segment of its own (a breath inside speech is
+   not: one silent cell earns less than the two switches it needs). A window quieter than the floor
+   carries no evidence for the model's labels, as a window of digital silence: its spectrogram is
+   the room's hiss scaled up to the range of a loud sound.
+
 With two labels (music, speech) the second column is the log-odds of speech, ``log(p / (1 - p))``,
 and :func:`cell_evidence` is that column alone, for the tools that reason in log-odds.
 """
@@ -34,9 +45,14 @@ import numpy as np
 
 from speechmusic.apps.segments import PROB_FLOOR
 from speechmusic.core.errors import ParameterError
+from speechmusic.core.labels import DEFAULT_SILENCE_DB, SILENCE
+
+#: Samples per frame of the level meter (93 ms at 22050 Hz; about 11 frames per one-second cell).
+LEVEL_FRAME = 2048
 
 
-def window_evidence(classifier, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def window_evidence(classifier, features: np.ndarray, levels: np.ndarray | None = None, *,
+                    silence_db: float = DEFAULT_SILENCE_DB) -> tuple[np.ndarray, np.ndarray]:
     """Each window's probabilities over the classifier's labels, and its evidence for each label.
 
     Parameters
@@ -46,11 +62,16 @@ def window_evidence(classifier, features: np.ndarray) -> tuple[np.ndarray, np.nd
         ``silent(features) -> (m,) bool`` (:class:`speechmusic.apps.pipeline.Classifier`).
     features : np.ndarray
         Window spectrograms ``(m, n_mels, frames)``.
+    levels : np.ndarray or None
+        Each window's level in dBFS (:class:`speechmusic.apps.windows.WindowBatch`); windows below
+        ``silence_db`` carry no evidence, as digital silence. None: only digital silence.
+    silence_db : float
+        The energy floor.
 
     Returns
     -------
     probability : np.ndarray
-        ``(m, K)`` probabilities; rows of digital silence are ``1 / K`` (no evidence).
+        ``(m, K)`` probabilities; rows of silence are ``1 / K`` (no evidence).
     evidence : np.ndarray
         ``(m, K)`` log-probabilities relative to the first label, ``log p_k - log p_0``, each
         probability first kept inside ``[PROB_FLOOR, 1 - PROB_FLOOR]`` (column 0 is 0). Only the
@@ -67,7 +88,10 @@ def window_evidence(classifier, features: np.ndarray) -> tuple[np.ndarray, np.nd
     [[0.0, 1.3863]]
     """
     probability = np.array(classifier.predict_proba(features), dtype=np.float64, ndmin=2)
-    probability[np.asarray(classifier.silent(features), dtype=bool)] = 1.0 / probability.shape[1]
+    quiet = np.asarray(classifier.silent(features), dtype=bool)
+    if levels is not None:
+        quiet = quiet | (np.asarray(levels) < silence_db)
+    probability[quiet] = 1.0 / probability.shape[1]
     if probability.shape[1] == 2:
         # Two labels: p_0 = 1 - p_1, and log1p(-p) is the accurate log(1 - p).
         evidence = np.zeros_like(probability)
@@ -217,3 +241,107 @@ def cell_evidence(
     [1.0, 2.0, 3.0, 3.0, 2.0, 1.0]
     """
     return share_among_cells(window_starts, window_ends, _log_odds(probability), duration=duration, hop=hop)
+
+
+class LevelMeter:
+    """The level of a stream in frames of :data:`LEVEL_FRAME` samples, and each cell's silent share.
+
+    Blocks are pushed as they arrive (:meth:`push`); only per-cell counts are kept (how many of
+    the cell's frames there are, and how many are quieter than the floor), so memory grows with
+    the number of cells, not of samples, and :meth:`forget` drops the cells a live stream has
+    decided. A frame belongs to the cell its centre falls in.
+
+    Parameters
+    ----------
+    hop_samples : int
+        Samples per cell (the segmentation's hop).
+    silence_db : float
+        The energy floor (dBFS, RMS over a frame); ``-inf``: only frames of digital silence are silent.
+
+    Examples
+    --------
+    >>> meter = LevelMeter(4096, silence_db=-60.0)
+    >>> meter.push(np.concatenate([np.full(4096, 0.1), np.zeros(4096), np.full(2048, 1e-4)]).astype(np.float32))
+    >>> meter.finish()
+    >>> meter.silent_share(0, 3).tolist()    # -20 dBFS, digital silence, -80 dBFS (half a cell)
+    [0.0, 1.0, 1.0]
+    """
+
+    def __init__(self, hop_samples: int, *, silence_db: float = DEFAULT_SILENCE_DB):
+        if hop_samples < 1:
+            raise ParameterError(f"hop_samples must be >= 1, got {hop_samples}")
+        if np.isnan(silence_db) or silence_db == np.inf:
+            raise ParameterError(f"silence_db must be a number or -inf, got {silence_db}")
+        self.hop_samples = int(hop_samples)
+        self.silence_db = float(silence_db)
+        self._floor_power = 10.0 ** (self.silence_db / 10.0)
+        self._partial = np.empty(0, dtype=np.float64)  # samples of the frame not complete yet (squared)
+        self._frames = 0  # complete frames so far
+        self._counts: dict[int, list[int]] = {}  # cell -> [frames, silent frames]
+
+    def push(self, block: np.ndarray) -> None:
+        """Add the next samples."""
+        squares = np.square(np.asarray(block, dtype=np.float64).reshape(-1))
+        if self._partial.size:
+            squares = np.concatenate([self._partial, squares])
+        n = squares.size // LEVEL_FRAME
+        self._add(squares[: n * LEVEL_FRAME].reshape(n, LEVEL_FRAME).mean(axis=1), LEVEL_FRAME)
+        self._partial = squares[n * LEVEL_FRAME:]
+
+    def finish(self) -> None:
+        """The stream has ended: the last, shorter frame counts too."""
+        if self._partial.size:
+            self._add(np.array([self._partial.mean()]), self._partial.size)
+            self._partial = np.empty(0, dtype=np.float64)
+
+    def _add(self, power: np.ndarray, length: int) -> None:
+        if power.size == 0:
+            return
+        first = self._frames * LEVEL_FRAME
+        centres = first + np.arange(power.size) * LEVEL_FRAME + length / 2
+        cells = (centres // self.hop_samples).astype(np.int64)
+        silent = (power < self._floor_power) | (power == 0)
+        for cell in np.unique(cells):
+            mine = cells == cell
+            count = self._counts.setdefault(int(cell), [0, 0])
+            count[0] += int(mine.sum())
+            count[1] += int(silent[mine].sum())
+        self._frames += power.size
+
+    def silent_share(self, first: int, n: int) -> np.ndarray:
+        """Share of silent frames in cells ``first .. first + n - 1`` (0 for a cell no frame has reached yet)."""
+        out = np.zeros(n)
+        for i in range(n):
+            frames, quiet = self._counts.get(first + i, (0, 0))
+            if frames:
+                out[i] = quiet / frames
+        return out
+
+    def forget(self, before: int) -> None:
+        """Drop the counts of cells before ``before`` (decided: never asked for again)."""
+        for cell in [c for c in self._counts if c < before]:
+            del self._counts[cell]
+
+
+def with_silence(rows: np.ndarray, silent_share: np.ndarray) -> np.ndarray:
+    """Cell evidence of the model's K labels ``(n, K)`` with silence as one more column ``(n, K + 1)``.
+
+    The rows' labels share ``1 - s`` of each cell, silence ``s`` (its silent share), both kept inside
+    ``[PROB_FLOOR, 1 - PROB_FLOOR]``; the result is log-probabilities (up to a constant per row, like
+    the input).
+
+    Examples
+    --------
+    >>> rows = np.array([[0.0, np.log(9.0)], [0.0, np.log(9.0)]])       # 0.1 / 0.9 each
+    >>> np.round(np.exp(with_silence(rows, np.array([0.0, 1.0]))), 4).tolist()
+    [[0.0999, 0.8991, 0.001], [0.0001, 0.0009, 0.999]]
+    """
+    rows = np.asarray(rows, dtype=np.float64)
+    s = np.clip(np.asarray(silent_share, dtype=np.float64), PROB_FLOOR, 1.0 - PROB_FLOOR)[:, np.newaxis]
+    log_p = rows - np.logaddexp.reduce(rows, axis=1, keepdims=True)
+    return np.concatenate([log_p + np.log1p(-s), np.log(s)], axis=1)
+
+
+def segmentation_labels(class_names) -> tuple[str, ...]:
+    """The labels segmentation decides between: the model's, then silence (the level rule)."""
+    return (*tuple(class_names), SILENCE)

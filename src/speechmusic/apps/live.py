@@ -31,13 +31,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from speechmusic.apps.evidence import cell_label_evidence, window_evidence
+from speechmusic.apps.evidence import (
+    LevelMeter,
+    cell_label_evidence,
+    segmentation_labels,
+    window_evidence,
+    with_silence,
+)
 from speechmusic.apps.refinement import REFINE_CONTEXT, refine_boundary, refinement_grid, spectral_change_score
 from speechmusic.apps.segmentation import check_options
 from speechmusic.apps.segments import DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, Segment
 from speechmusic.apps.smoothing import FixedLag, Smoother, segmentation_graph
 from speechmusic.apps.windows import WindowCutter
 from speechmusic.core.errors import ParameterError
+from speechmusic.core.labels import DEFAULT_SILENCE_DB
 
 #: Default look-ahead of ``listen`` (seconds of audio heard past a cell's end before it is decided).
 DEFAULT_LATENCY = 2.0
@@ -101,6 +108,8 @@ class LiveSegmenter:
         When cells are decided (:class:`~speechmusic.apps.smoothing.FixedLag` of ``latency`` by
         default; :class:`~speechmusic.apps.smoothing.WholeRecording` decides everything at the end,
         as ``segment`` does).
+    silence_db : float
+        The energy floor (dBFS): quieter stretches are silence, as in ``segment``.
 
     Attributes
     ----------
@@ -124,12 +133,14 @@ class LiveSegmenter:
 
     def __init__(self, classifier, *, window: float | None = None, hop: float = DEFAULT_HOP,
                  switch_penalty: float = DEFAULT_SWITCH_PENALTY, latency: float = DEFAULT_LATENCY,
-                 refine: bool = True, rule=None):
+                 refine: bool = True, rule=None, silence_db: float = DEFAULT_SILENCE_DB):
         self.classifier = classifier
         self.params, self.hop_samples = check_options(classifier, window, hop, switch_penalty)
         self.sample_rate = self.params.sample_rate
         self.hop = self.hop_samples / self.sample_rate
-        self.labels = tuple(classifier.class_names)
+        self.labels = segmentation_labels(classifier.class_names)
+        self.silence_db = float(silence_db)
+        self._meter = LevelMeter(self.hop_samples, silence_db=silence_db)
         self.latency = float(latency)
         self.rule = FixedLag(self.latency) if rule is None else rule
         self.refine = bool(refine)
@@ -189,6 +200,7 @@ class LiveSegmenter:
         if block.size == 0:
             return []
         self._remember(block)
+        self._meter.push(block)
         for batch in self._cutter.push(block):
             self._add_windows(batch)
         return self._advance(final=False, block=block.size / self.sample_rate)
@@ -203,6 +215,7 @@ class LiveSegmenter:
             return []
         for batch in self._cutter.finish():
             self._add_windows(batch, last=True)
+        self._meter.finish()
         self._finished = True
         if self._cutter.n_samples == 0:
             return []
@@ -228,7 +241,7 @@ class LiveSegmenter:
         return y
 
     def _add_windows(self, batch, last: bool = False) -> None:
-        _, evidence = window_evidence(self.classifier, batch.features)
+        _, evidence = window_evidence(self.classifier, batch.features, batch.levels, silence_db=self.silence_db)
         for start, row in zip(batch.starts, evidence):
             self._windows.append((int(start) / self.sample_rate, row))
         if not last:
@@ -257,6 +270,7 @@ class LiveSegmenter:
         ends = np.minimum(starts + self._window_seconds, duration) if final else starts + self._window_seconds
         edges, rows = cell_label_evidence(starts, ends, np.stack([w[1] for w in self._windows]),
                                           duration=duration, hop=self.hop, first_cell=first)
+        rows = with_silence(rows, self._meter.silent_share(first, len(rows)))
         # Cell c is final once window c, the last that covers it, is there (or the stream has ended).
         n_final = len(rows) if final else max(0, min(len(rows), self._grid_windows - first))
         return rows, np.diff(edges), n_final
@@ -280,6 +294,7 @@ class LiveSegmenter:
             return []
         first = smoother.decided
         labels = smoother.decide(upto, tail)
+        self._meter.forget(smoother.decided)
         # Rows of the cells from `base` on: those pushed and not decided before, then the tail.
         base = smoother.pushed - len(self._rows)
         known_rows = np.concatenate([np.array(self._rows).reshape(-1, len(self.labels)), self._tail_rows])

@@ -81,10 +81,15 @@ def _praat_string(text: str) -> str:
     return '"' + str(text).replace('"', '""') + '"'
 
 
-def segments_textgrid(segments: Iterable[Segment], *, duration: float, tier: str = "speech-music") -> str:
+#: Name of the TextGrid's interval tier (it holds every label: speech, music, noise, silence).
+TEXTGRID_TIER = "labels"
+
+
+def segments_textgrid(segments: Iterable[Segment], *, duration: float, tier: str = TEXTGRID_TIER) -> str:
     r"""A Praat TextGrid (long text format) with one interval tier covering ``[0, duration]``.
 
-    The intervals are the segments, labelled ``speech`` or ``music``. Praat requires an interval
+    The intervals are the segments, labelled with their labels (speech, music, noise, silence).
+    Praat requires an interval
     tier to cover the whole grid without gaps: stretches no segment covers (none, for the output
     of :func:`segment_file`) become intervals with an empty label.
 

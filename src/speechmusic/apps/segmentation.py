@@ -56,7 +56,14 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from speechmusic.apps.evidence import cell_evidence, cell_label_evidence, window_evidence
+from speechmusic.apps.evidence import (
+    LevelMeter,
+    cell_evidence,
+    cell_label_evidence,
+    segmentation_labels,
+    window_evidence,
+    with_silence,
+)
 from speechmusic.apps.pipeline import Classifier
 from speechmusic.apps.refinement import change_log_likelihood, refine_boundaries, refine_segments, spectral_change_score
 from speechmusic.apps.segments import (
@@ -82,6 +89,7 @@ from speechmusic.apps.smoothing import (
 from speechmusic.apps.windows import DEFAULT_BATCH, DEFAULT_BLOCK_SECONDS, SlidingWindows, hop_in_samples, open_blocks
 from speechmusic.core.audio import decode, duration_of
 from speechmusic.core.errors import AudioError, ParameterError
+from speechmusic.core.labels import DEFAULT_SILENCE_DB
 
 
 def check_options(classifier: Classifier, window: float | None, hop: float, switch_penalty: float):
@@ -111,6 +119,7 @@ def segment_blocks(
     name: str = "recording",
     refine: bool = True,
     excerpt=None,
+    silence_db: float = DEFAULT_SILENCE_DB,
 ) -> SegmentationResult:
     """Segment a recording given as consecutive mono blocks at the model's sample rate.
 
@@ -123,6 +132,7 @@ def segment_blocks(
     started = time.perf_counter()
     params, hop_samples = check_options(classifier, window, hop, switch_penalty)
     sr = params.sample_rate
+    meter = LevelMeter(hop_samples, silence_db=silence_db)
     expected_samples = int(round((expected_duration or 0.0) * sr))
     picture = Overview(sr, expected_samples or sr, params.n_mels, params.hop_length) if overview else None
 
@@ -139,6 +149,7 @@ def segment_blocks(
         position = 0
         for block in source:
             block = np.asarray(block, dtype=np.float32).reshape(-1)
+            meter.push(block)
             if picture is not None:
                 picture.add_block(block, position)
             position += block.size
@@ -149,7 +160,7 @@ def segment_blocks(
     with bar:
         for batch in windows:
             starts.append(batch.starts)
-            probability, evidence = window_evidence(classifier, batch.features)
+            probability, evidence = window_evidence(classifier, batch.features, batch.levels, silence_db=silence_db)
             probabilities.append(probability)
             evidences.append(evidence)
             done = (int(batch.starts[-1]) + params.n_samples) / sr  # audio classified so far
@@ -164,18 +175,24 @@ def segment_blocks(
     hop_seconds = hop_samples / sr
     edges, cells = cell_label_evidence(window_starts, window_ends, np.concatenate(evidences),
                                        duration=duration, hop=hop_seconds)
+    meter.finish()
+    cells = with_silence(cells, meter.silent_share(0, len(cells)))
+    names = segmentation_labels(classifier.class_names)
     weights = np.diff(edges)  # seconds per cell: evidence per second of audio
-    labels = viterbi(cells * weights[:, np.newaxis], segmentation_graph(classifier.class_names, switch_penalty))
-    segments = segments_from_states(labels, edges, classifier.class_names)
+    labels = viterbi(cells * weights[:, np.newaxis], segmentation_graph(names, switch_penalty))
+    segments = segments_from_states(labels, edges, names)
     refined = bool(refine and excerpt is not None)
     if refined:
         segments = refine_segments(segments, excerpt, params, duration_samples=windows.n_samples)
-    speech = classifier.class_names.index("speech")
+    speech = names.index("speech")
+    window_probabilities = np.concatenate(probabilities)
     return SegmentationResult(
         segments=segments,
         window_starts=window_starts,
         window_ends=window_ends,
-        window_probability=np.concatenate(probabilities)[:, speech],
+        window_probability=window_probabilities[:, speech],
+        window_probabilities=window_probabilities,
+        labels=names,
         cell_edges=edges,
         cell_log_odds=cells[:, speech] - np.logaddexp.reduce(np.delete(cells, speech, axis=1), axis=1),
         duration=duration,
@@ -199,8 +216,9 @@ def segment_file(
     progress: bool = False,
     block_duration: float = DEFAULT_BLOCK_SECONDS,
     refine: bool = True,
+    silence_db: float = DEFAULT_SILENCE_DB,
 ) -> SegmentationResult:
-    """Segment a recording file into speech and music.
+    """Segment a recording file into speech, music, noise (for a model that knows it) and silence.
 
     Parameters
     ----------
@@ -225,6 +243,9 @@ def segment_file(
     refine : bool
         Refine each boundary on a 0.09-s grid after smoothing (:func:`refine_boundaries`): only
         a few seconds around each boundary are read again, so memory stays bounded.
+    silence_db : float
+        The energy floor in dBFS (:data:`speechmusic.core.labels.DEFAULT_SILENCE_DB`): stretches
+        quieter than it are silence (:func:`speechmusic.apps.evidence.with_silence`).
 
     Returns
     -------
@@ -269,6 +290,7 @@ def segment_file(
         name=Path(path).name,
         refine=refine,
         excerpt=excerpt,
+        silence_db=silence_db,
     )
 
 
