@@ -38,7 +38,15 @@ def test_real_clips_are_cut_into_3_s_windows_with_their_level(tmp_path):
 
 
 def test_verdicts_tables_and_the_silence_rule(tmp_path):
-    from benchmarks.bench_synthetic_labels import confusion, loso_verdicts, real_clips, right, synthetic_set, table, verdicts
+    from benchmarks.bench_synthetic_labels import (
+        confusion,
+        loso_verdicts,
+        real_clips,
+        right,
+        synthetic_set,
+        table,
+        verdicts,
+    )
 
     real = real_clips(fake_real_world(tmp_path / "rw"))
     x, y = synthetic_set(0, ("speech", "music", "noise"), True, 3, cache=tmp_path / "cache")
