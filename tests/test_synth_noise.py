@@ -61,6 +61,9 @@ def test_every_kind_makes_deterministic_finished_clips(kind):
     assert 10 ** (-12.1 / 20) <= np.max(np.abs(y)) <= 10 ** (-0.49 / 20)
     np.testing.assert_array_equal(y, synth.synthesize_noise(np.random.default_rng(3), **make))
     assert not np.array_equal(y, synth.synthesize_noise(np.random.default_rng(4), **make))
+    for seed in range(3):  # a telephone-rate recording: bands above its Nyquist frequency squeeze, never fail
+        y = synth.synthesize_noise(np.random.default_rng(seed), sample_rate=8000, duration=1.0, conditions="world", kind=kind)
+        assert y.shape == (8000,) and np.all(np.isfinite(y)) and np.any(y)
 
 
 def test_drawn_kinds_follow_the_shares_and_long_clips_work():
