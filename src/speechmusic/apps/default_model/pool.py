@@ -25,8 +25,15 @@ from speechmusic.apps.windows import SlidingWindows, hop_in_samples
 from speechmusic.core.audio import decode, resample
 from speechmusic.core.config import DEFAULT_PARAMS, FeatureParams
 from speechmusic.core.errors import DatasetError
+from speechmusic.core.executor import run_tasks
 from speechmusic.core.feature_kinds import to_vectors
+from speechmusic.core.features import batch_features
 from speechmusic.core.labels import model_classes
+from speechmusic.data.synth import synthesize_music
+from speechmusic.data.synth.songs import MUSIC_STYLES
+
+#: The random stream of the recipe's extra synthetic music clips (apart from the synthetic set's).
+STYLE_STREAM = 19
 
 # --------------------------------------------------------------------------------- real clips
 
@@ -212,11 +219,44 @@ def _copies(real: RealSet, recipe: Recipe):
             yield "telephone", k, resample(z, orig_sr=rate, target_sr=sr)
 
 
+def _style_clip(task: tuple) -> np.ndarray:
+    """Worker: the spectrogram of one synthetic music clip of a style (``(seed, style, index, conditions, params)``)."""
+    seed, style, index, conditions, params = task
+    rng = np.random.default_rng([seed, STYLE_STREAM, MUSIC_STYLES.index(style), index])
+    y = synthesize_music(rng, sample_rate=params.sample_rate, duration=params.duration, conditions=conditions,
+                         style=style)
+    return batch_features(y[np.newaxis], params=params)[0]
+
+
+def synthetic_style_clips(recipe: Recipe, *, params: FeatureParams = DEFAULT_PARAMS, jobs: int | None = None,
+                          progress: bool = False) -> np.ndarray:
+    """Spectrograms of the recipe's extra synthetic music clips (``recipe.synthetic_styles``), deterministic.
+
+    Clip ``i`` of a style depends only on the recipe's synthetic seed, the style and ``i``, so a
+    larger count only adds clips. Generated on ``jobs`` local processes (None: every core).
+
+    Returns
+    -------
+    np.ndarray
+        float32 ``(n, n_mels, n_frames)``, the styles in the recipe's order.
+    """
+    tasks = [(recipe.synthetic_seed, style, i, recipe.synthetic_conditions, params)
+             for style, count in recipe.synthetic_styles for i in range(int(count))]
+    if not tasks:
+        return np.empty((0, *params.shape), dtype=np.float32)
+    out = np.empty((len(tasks), *params.shape), dtype=np.float32)
+    results = run_tasks(_style_clip, tasks, jobs=jobs or os.cpu_count() or 1)
+    for task in tqdm(results, total=len(tasks), desc="synthetic songs", unit="clip", disable=not progress, leave=False):
+        out[task.index] = task.value
+    return out
+
+
 def build_pool(
     real: RealSet,
     recipe: Recipe = DEFAULT_RECIPE,
     *,
     synthetic: tuple[np.ndarray, np.ndarray] | None = None,
+    styles: np.ndarray | None = None,
     progress: bool = False,
 ) -> Pool:
     """Every training example of ``recipe``: real windows, mixes, copies and the synthetic set.
@@ -229,6 +269,9 @@ def build_pool(
         The synthetic set's training clips, labels indexing the names; None generates them
         (:func:`speechmusic.apps.evaluation.load_synthetic_training_set` with the recipe's seed,
         size, preset and labels, in a temporary folder).
+    styles : np.ndarray or None
+        Spectrograms of the recipe's extra synthetic music clips; None generates them
+        (:func:`synthetic_style_clips`).
     progress : bool
         Progress bars while generating and computing features.
     """
@@ -239,8 +282,9 @@ def build_pool(
                                                 params=params, progress=progress,
                                                 conditions=recipe.synthetic_conditions,
                                                 labels=recipe.synthetic_labels)
-    names = {c.label_name for c in real.clips} | (set(synthetic[2]) if synthetic is not None else set())
-    class_names = model_classes(names)
+    # The real clips decide the labels: calibration is fitted on held-out real clips of every label,
+    # so a synthetic label the real set lacks (noise, for a set without neither/) is left out.
+    class_names = model_classes({c.label_name for c in real.clips})
     vectors, labels, parts, source_a, source_b = [], [], [], [], []
 
     def add(spectrograms, silent, label: str, part, a="", b=""):
@@ -274,8 +318,15 @@ def build_pool(
         X = np.asarray(X)
         silent = ~X.reshape(X.shape[0], -1).any(axis=1)
         for index, name in enumerate(synthetic_names):
+            if name not in class_names:
+                continue
             rows = np.asarray(y).reshape(-1) == index
             add(X[rows], silent[rows], name, "synthetic")
+    if recipe.synthetic_styles and "music" in class_names:
+        if styles is None:
+            styles = synthetic_style_clips(recipe, params=params, progress=progress)
+        styles = np.asarray(styles)
+        add(styles, ~styles.reshape(len(styles), -1).any(axis=1), "music", "synthetic songs")
     return Pool(vectors=np.concatenate(vectors), labels=np.concatenate(labels),
                 part=np.concatenate(parts).astype(str), source_a=np.concatenate(source_a).astype(str),
                 source_b=np.concatenate(source_b).astype(str), class_names=class_names)
