@@ -21,11 +21,15 @@ examples:
   .venv/bin/speechmusic build-model --real-world ../shared/real-world --model /tmp/check.npz --no-measure
 
 The first line is how the shipped model and its measurements are made (about 5 minutes on 2 cores;
-1 minute with --no-measure). The recipe (docs/model-card.md): dynamics features of 3-s windows of
-the real clips (every 1 s), the synthetic set ('world' preset, seed 0, 60 clips per class) and every speech clip laid
-over music of two other sources at -5 to -20 dB (labelled speech); the project's logistic
-regression; Platt scaling fitted on held-out real data (leave-one-source-out clips, leave-pair-out
-speech-over-music mixes). Everything is deterministic: the same folder gives the same weights.
+1 minute with --no-measure). The recipe (docs/model-card.md): prosody features (spectral dynamics,
+pitch and modulation statistics) of 3-s windows of the real clips (every 1 s), the labels the real
+set has (speech, music, and noise from neither/), the synthetic set ('world' preset, seed 0, 60 clips
+per label), 380 synthetic music clips with voices or in short forms (a cappella, humming, choir,
+rap, jingle), 180 synthetic signals (tones, hum, sweeps, beeps, keypad tones, sirens; half over a
+faint hiss) labelled noise, and every speech clip laid over music of two other sources at -5 to -20 dB (labelled
+speech); the project's logistic regression (softmax over the labels); a calibration per label
+fitted on held-out real data (leave-one-source-out clips, leave-pair-out speech-over-music mixes).
+Everything is deterministic: the same folder gives the same weights.
 
 --download fetches the set's originals from their public addresses (pinned commits, checked by
 sha256; about 60 MiB or more) into the folder and cuts the clips; Ogg and MP3 clips cut that way

@@ -29,11 +29,13 @@ from speechmusic.core.executor import run_tasks
 from speechmusic.core.feature_kinds import to_vectors
 from speechmusic.core.features import batch_features
 from speechmusic.core.labels import model_classes
-from speechmusic.data.synth import synthesize_music
+from speechmusic.data.synth import synthesize_music, synthesize_noise
+from speechmusic.data.synth.effects import colored_noise, rms
+from speechmusic.data.synth.noise import NOISE_KINDS
 from speechmusic.data.synth.songs import MUSIC_STYLES
 
-#: The random stream of the recipe's extra synthetic music clips (apart from the synthetic set's).
-STYLE_STREAM = 19
+#: The random streams of the recipe's extra synthetic music and noise clips (apart from the synthetic set's).
+STYLE_STREAM, NOISE_STREAM = 19, 20
 
 # --------------------------------------------------------------------------------- real clips
 
@@ -220,35 +222,50 @@ def _copies(real: RealSet, recipe: Recipe):
 
 
 def _style_clip(task: tuple) -> np.ndarray:
-    """Worker: the spectrogram of one synthetic music clip of a style (``(seed, style, index, conditions, params)``)."""
-    seed, style, index, conditions, params = task
-    rng = np.random.default_rng([seed, STYLE_STREAM, MUSIC_STYLES.index(style), index])
-    y = synthesize_music(rng, sample_rate=params.sample_rate, duration=params.duration, conditions=conditions,
-                         style=style)
+    """Worker: the spectrogram of one extra synthetic clip (``(seed, label, style, index, conditions, params)``)."""
+    seed, label, style, index, conditions, params = task
+    if label == "music":
+        rng = np.random.default_rng([seed, STYLE_STREAM, MUSIC_STYLES.index(style), index])
+        y = synthesize_music(rng, sample_rate=params.sample_rate, duration=params.duration, conditions=conditions,
+                             style=style)
+    else:
+        rng = np.random.default_rng([seed, NOISE_STREAM, list(NOISE_KINDS).index(style), index])
+        y = synthesize_noise(rng, sample_rate=params.sample_rate, duration=params.duration, conditions=conditions,
+                             kind=style)
+        if rng.random() < 0.5:
+            # Half of them on a recording's hiss, 20-50 dB down: a hum or a tone with a faint
+            # broadband floor under it sounded like a held bass note to a model that had heard
+            # them only clean (a 50 Hz hum plus white noise 40 dB down: p(music) 0.72, clean 0.002).
+            floor = colored_noise(rng, y.size, rng.uniform(0.0, 1.5))
+            y = y + floor * (rms(y) * 10 ** (-rng.uniform(20.0, 50.0) / 20))
     return batch_features(y[np.newaxis], params=params)[0]
 
 
 def synthetic_style_clips(recipe: Recipe, *, params: FeatureParams = DEFAULT_PARAMS, jobs: int | None = None,
-                          progress: bool = False) -> np.ndarray:
-    """Spectrograms of the recipe's extra synthetic music clips (``recipe.synthetic_styles``), deterministic.
+                          progress: bool = False) -> dict[str, np.ndarray]:
+    """Spectrograms of the recipe's extra synthetic clips, deterministic: music of ``recipe.synthetic_styles``
+    and noise of ``recipe.synthetic_noise_kinds``.
 
     Clip ``i`` of a style depends only on the recipe's synthetic seed, the style and ``i``, so a
     larger count only adds clips. Generated on ``jobs`` local processes (None: every core).
 
     Returns
     -------
-    np.ndarray
-        float32 ``(n, n_mels, n_frames)``, the styles in the recipe's order.
+    dict
+        ``{"music": ..., "noise": ...}``: float32 ``(n, n_mels, n_frames)`` each, the styles in the
+        recipe's order.
     """
-    tasks = [(recipe.synthetic_seed, style, i, recipe.synthetic_conditions, params)
-             for style, count in recipe.synthetic_styles for i in range(int(count))]
-    if not tasks:
-        return np.empty((0, *params.shape), dtype=np.float32)
+    extras = {"music": recipe.synthetic_styles, "noise": recipe.synthetic_noise_kinds}
+    tasks = [(recipe.synthetic_seed, label, style, i, recipe.synthetic_conditions, params)
+             for label, styles in extras.items() for style, count in styles for i in range(int(count))]
     out = np.empty((len(tasks), *params.shape), dtype=np.float32)
-    results = run_tasks(_style_clip, tasks, jobs=jobs or os.cpu_count() or 1)
-    for task in tqdm(results, total=len(tasks), desc="synthetic songs", unit="clip", disable=not progress, leave=False):
-        out[task.index] = task.value
-    return out
+    if tasks:
+        results = run_tasks(_style_clip, tasks, jobs=jobs or os.cpu_count() or 1)
+        for task in tqdm(results, total=len(tasks), desc="synthetic styles", unit="clip", disable=not progress,
+                         leave=False):
+            out[task.index] = task.value
+    label_of_task = np.array([task[1] for task in tasks], dtype=object)
+    return {label: out[label_of_task == label] for label in extras}
 
 
 def build_pool(
@@ -256,7 +273,7 @@ def build_pool(
     recipe: Recipe = DEFAULT_RECIPE,
     *,
     synthetic: tuple[np.ndarray, np.ndarray] | None = None,
-    styles: np.ndarray | None = None,
+    styles: dict[str, np.ndarray] | None = None,
     progress: bool = False,
 ) -> Pool:
     """Every training example of ``recipe``: real windows, mixes, copies and the synthetic set.
@@ -269,8 +286,8 @@ def build_pool(
         The synthetic set's training clips, labels indexing the names; None generates them
         (:func:`speechmusic.apps.evaluation.load_synthetic_training_set` with the recipe's seed,
         size, preset and labels, in a temporary folder).
-    styles : np.ndarray or None
-        Spectrograms of the recipe's extra synthetic music clips; None generates them
+    styles : dict or None
+        Spectrograms of the recipe's extra synthetic clips per label; None generates them
         (:func:`synthetic_style_clips`).
     progress : bool
         Progress bars while generating and computing features.
@@ -322,11 +339,12 @@ def build_pool(
                 continue
             rows = np.asarray(y).reshape(-1) == index
             add(X[rows], silent[rows], name, "synthetic")
-    if recipe.synthetic_styles and "music" in class_names:
-        if styles is None:
-            styles = synthetic_style_clips(recipe, params=params, progress=progress)
-        styles = np.asarray(styles)
-        add(styles, ~styles.reshape(len(styles), -1).any(axis=1), "music", "synthetic songs")
+    if styles is None and (recipe.synthetic_styles or recipe.synthetic_noise_kinds):
+        styles = synthetic_style_clips(recipe, params=params, progress=progress)
+    for label, part in (("music", "synthetic songs"), ("noise", "synthetic signals")):
+        clips = np.asarray((styles or {}).get(label, np.empty((0, *params.shape), np.float32)))
+        if label in class_names and len(clips):
+            add(clips, ~clips.reshape(len(clips), -1).any(axis=1), label, part)
     return Pool(vectors=np.concatenate(vectors), labels=np.concatenate(labels),
                 part=np.concatenate(parts).astype(str), source_a=np.concatenate(source_a).astype(str),
                 source_b=np.concatenate(source_b).astype(str), class_names=class_names)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from speechmusic.core.feature_kinds import DEFAULT_FEATURE_KIND
+
 #: The credits file written beside a model file: ``<stem>-ATTRIBUTION.md``.
 ATTRIBUTION_SUFFIX = "-ATTRIBUTION.md"
 #: Name of the measurement on the calibration mixes (speech over music, scored leave-pair-out).
@@ -36,6 +38,10 @@ class Recipe:
         MUSIC_STYLES`), that many of each: the real set has one a cappella singer, so singing is
         what the synthetic set must carry (leave-one-source-out: the held-out singer called music
         far more often with them, docs/model-card.md).
+    synthetic_noise_kinds : tuple of (str, int)
+        Further synthetic noise clips of these kinds (:data:`speechmusic.data.synth.noise.NOISE_KINDS`),
+        that many of each: the real neither/ clips are nature and ambience, so steady tones, hum,
+        sweeps and signals (which a music model hears as held notes) come from here.
     mixes_per_speech_clip : int
         Speech-over-music mixes made from each real speech clip (0: none).
     mix_levels_db : tuple of float
@@ -50,13 +56,14 @@ class Recipe:
         Seed of the augmentation choices (which music under which speech, offsets, noise).
     """
 
-    feature_kind: str = "prosody"
+    feature_kind: str = DEFAULT_FEATURE_KIND
     train_hop: float = 1.0
     synthetic_seed: int = 0
     synthetic_per_class: int = 60
     synthetic_conditions: str = "world"
     synthetic_labels: tuple = ("speech", "music", "noise")
     synthetic_styles: tuple = (("a-cappella", 240), ("humming", 30), ("choir", 30), ("rap", 40), ("jingle", 40))
+    synthetic_noise_kinds: tuple = (("tone", 40), ("hum", 40), ("sweep", 40), ("beeps", 20), ("dtmf", 20), ("siren", 20))
     mixes_per_speech_clip: int = 2
     mix_levels_db: tuple = (-5.0, -10.0, -15.0, -20.0)
     noisy_copies: bool = False
@@ -65,13 +72,16 @@ class Recipe:
     seed: int = 0
 
     def with_synthetic_size(self, per_label: int) -> Recipe:
-        """The recipe with ``per_label`` synthetic clips per label and its style clips scaled alike.
+        """The recipe with ``per_label`` synthetic clips per label and its style and noise-kind clips scaled alike.
 
-        For quick measurements (benchmarks' small modes, tests): each style keeps at least one clip.
+        For quick measurements (benchmarks' small modes, tests): each style or noise kind keeps at least one clip.
         """
         scale = per_label / self.synthetic_per_class if self.synthetic_per_class else 1.0
-        styles = tuple((style, max(1, int(round(count * scale))) if count else 0) for style, count in self.synthetic_styles)
-        return dataclasses.replace(self, synthetic_per_class=int(per_label), synthetic_styles=styles)
+        def scaled(styles: tuple) -> tuple:
+            return tuple((style, max(1, int(round(count * scale))) if count else 0) for style, count in styles)
+
+        return dataclasses.replace(self, synthetic_per_class=int(per_label), synthetic_styles=scaled(self.synthetic_styles),
+                                   synthetic_noise_kinds=scaled(self.synthetic_noise_kinds))
 
     def as_dict(self) -> dict:
         return {k: _as_lists(v) for k, v in dataclasses.asdict(self).items()}

@@ -60,17 +60,26 @@ def colour(rng: np.random.Generator, n: int, sr: int, cond, info: dict, *, expon
 
 def hum(rng: np.random.Generator, n: int, sr: int, cond, info: dict, *, mains: float | None = None) -> np.ndarray:
     """Mains hum: 50 or 60 Hz (``mains``, drawn when None) and its harmonics (a buzz keeps strong even
-    harmonics: rectified mains)."""
+    harmonics: rectified mains); a third of the time a clean hum of a ground loop, the fundamental
+    and up to five harmonics, some of them missing."""
     t = np.arange(n) / sr
     drawn = float(rng.choice([50.0, 60.0]))
     mains = drawn if mains is None else float(mains)
     buzz = rng.random() < 0.4
     slope = rng.uniform(0.3, 1.0) if buzz else rng.uniform(1.0, 2.5)
+    harmonics = int(min(40, 0.45 * sr / mains))
+    clean = rng.random() < 1 / 3
+    if clean:
+        harmonics = int(rng.integers(3, 7))
     y = np.zeros(n)
-    for h in range(1, int(min(40, 0.45 * sr / mains))):
+    present = []
+    for h in range(1, harmonics):
+        if clean and h > 1 and rng.random() < 0.3:
+            continue  # a clean hum's harmonics are uneven, some lost altogether
         weight = h ** (-slope) * (rng.uniform(1.0, 3.0) if buzz and h % 2 == 0 else rng.uniform(0.5, 1.0))
         y += weight * np.sin(2 * np.pi * mains * h * t + rng.uniform(0, 2 * np.pi))
-    info.update(mains=mains, buzz=buzz)
+        present.append(h)
+    info.update(mains=mains, buzz=buzz, harmonics=present)
     return y * (1.0 + 0.05 * np.sin(2 * np.pi * rng.uniform(0.1, 1.0) * t))
 
 
