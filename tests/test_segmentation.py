@@ -222,6 +222,13 @@ def test_plot_has_waveform_spectrogram_probabilities_and_timeline(classifier, tm
     assert image.shape[0] == 128 and image.shape[1] * seconds_per_column == pytest.approx(20.0, abs=0.1)
     figure = plot_segmentation(result, title="test")
     assert len(figure.axes) == 4
+    # One series per label in the label's colour; windows of silence (no evidence) are not drawn.
+    series = figure.axes[2].get_lines()[:-1]  # the last line is the 0.5 guide
+    assert [line.get_label() for line in series] == list(classifier.class_names)
+    assert all(line.get_xdata().size == result.window_starts.size for line in series)
+    quiet = segment_signal(np.concatenate([y, np.zeros(8 * SR, np.float32)]), classifier, overview=True)
+    drawn = plot_segmentation(quiet).axes[2].get_lines()[0].get_xdata().size
+    assert result.window_starts.size <= drawn < quiet.window_starts.size
     path = save_figure(figure, tmp_path / "seg.png")
     assert path.stat().st_size > 10_000
     with pytest.raises(ParameterError):

@@ -144,10 +144,22 @@ def plot_segmentation(result: SegmentationResult, *, title: str = "") -> Figure:
     axes[1].set_ylabel("mel band")
 
     mids = (result.window_starts + result.window_ends) / 2
-    axes[2].plot(mids, result.window_probability, ".", markersize=2 if mids.size > 500 else 4, color="0.2")
+    size = 2 if mids.size > 500 else 4
+    p = result.window_probabilities
+    if p is None or p.ndim != 2 or p.shape[1] > len(result.labels):  # a result of an older version
+        axes[2].plot(mids, result.window_probability, ".", markersize=size, color="0.2")
+        axes[2].set_ylabel("p(speech)")
+    else:
+        # Windows quieter than the silence floor carry no evidence and are stored as 1/K for every
+        # label: they are not drawn (the timeline shows them as silence).
+        heard = ~np.all(np.abs(p - 1.0 / p.shape[1]) < 1e-12, axis=1)
+        for k in range(p.shape[1]):
+            label = result.labels[k]
+            axes[2].plot(mids[heard], p[heard, k], ".", markersize=size, color=LABEL_COLOURS.get(label, "0.2"),
+                         label=label)
+        axes[2].set_ylabel("p(label)")
     axes[2].axhline(0.5, color="0.6", linewidth=0.8, linestyle="--")
     axes[2].set_ylim(-0.05, 1.05)
-    axes[2].set_ylabel("p(speech)")
 
     for segment in result.segments:
         axes[3].axvspan(segment.start, segment.end, color=LABEL_COLOURS.get(segment.label, "0.5"), linewidth=0)
