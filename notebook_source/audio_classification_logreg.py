@@ -654,7 +654,7 @@ print("predictions = " + str(predict(toy_w, toy_b, toy_X)))
 #   (`Y_prediction_train`).
 
 # %% tags=["exercise"]
-def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5, print_cost=False):
+def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005, print_cost=False):
     """
     Train logistic regression from zeros on the training set and predict both sets.
 
@@ -708,9 +708,9 @@ model_test(model)
 # %% [markdown]
 # ### 4.2 - Choosing the learning rate and the number of iterations for audio
 #
-# The default `learning_rate=0.5` of `model()` is fine for the tiny test inputs above, but far too
-# large here. The reason is the size and sign of our features: 16640 of them, all between 0 and 1
-# and about 0.4 on average. Changing every weight by a small $\delta$ changes $z = w^T x + b$ by
+# Why does `model()` default to `learning_rate=0.005`, when the tiny test inputs above are happy
+# with 0.3? A rate that large is far too large here. The reason is the size and sign of our
+# features: 16640 of them, all between 0 and 1 and about 0.4 on average. Changing every weight by a small $\delta$ changes $z = w^T x + b$ by
 # about $16640 \times 0.4 \times \delta \approx 6700\,\delta$ for *every* clip at once — the cost is
 # extremely steep in that direction.
 #
@@ -747,12 +747,13 @@ print(f"gradient descent decreases the cost from the very first step for learnin
 #
 # | learning rate | what happens |
 # | --- | --- |
-# | 0.5 (the default) or 0.05 | the first steps overshoot wildly, probabilities hit exactly 0 or 1 and the cost becomes `nan` |
+# | 0.5 or 0.05 | the first steps overshoot wildly, probabilities hit exactly 0 or 1 and the cost becomes `nan` |
 # | 0.01 | the cost jumps to 1.6 to 6 times its starting value and needs 20 to 100 steps to come back down |
 # | **0.005** | on the real recordings we tried the cost falls from the first step; on the synthetic set it rises to about 2.4 times its start for some 40 steps, then falls steadily. After 2000 steps the cost is 2 to 3 times lower than with 0.002 |
 # | 0.002 or 0.003 | the cost falls at every step on all our datasets, but more slowly: 0.002 needs about 2.5 times as many iterations to get as far as 0.005 |
 #
-# We use **`learning_rate = 0.005`** (the largest round value that always settled quickly) and
+# We use **`learning_rate = 0.005`** (the largest round value that always settled quickly, and
+# `model()`'s default) and
 # **`num_iterations = 2000`**: by then every training clip is classified correctly, the cost
 # still falls but slowly (halving it takes thousands more steps), and the test accuracy changes by
 # at most a clip or two with more iterations. Training takes a few seconds on a hundred clips and

@@ -50,7 +50,7 @@ SOLUTION = textwrap.dedent('''
     def predict(w, b, X):
         return (sigmoid(w.T @ X + b) > 0.5).astype(float)
     ---
-    def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5, print_cost=False):
+    def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005, print_cost=False):
         w, b = initialize_with_zeros(X_train.shape[0])
         params, grads, costs = optimize(w, b, X_train, Y_train, num_iterations, learning_rate, print_cost)
         w, b = params["w"], params["b"]

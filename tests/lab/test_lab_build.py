@@ -111,7 +111,7 @@ def test_the_eight_exercises_are_tagged_cells(built):
                      "def propagate(w, b, X, Y)",
                      "def optimize(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=False)",
                      "def predict(w, b, X)",
-                     "def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5, print_cost=False)"):
+                     "def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005, print_cost=False)"):
             assert sum(name in cell for cell in tagged) >= 1, name
 
 

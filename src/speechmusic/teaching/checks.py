@@ -21,6 +21,7 @@ import numpy as np
 
 from speechmusic.teaching import EXERCISES
 from speechmusic.teaching import public_tests as pt
+from speechmusic.teaching.public_tests.common import EXERCISE_TESTS
 
 #: Seconds one exercise's checks may take before they count as failed (the tests themselves
 #: take milliseconds; this only catches endless loops).
@@ -35,14 +36,6 @@ _DATA_NAMES = ("train_set_x_orig", "test_set_x_orig")
 _VARIABLES = {
     "dimensions": ("m_train", "m_test", "n_mels", "time_steps"),
     "flatten": ("train_set_x_flatten", "test_set_x_flatten"),
-}
-_FUNCTION_TESTS: dict[str, tuple[Callable, ...]] = {
-    "sigmoid": (pt.sigmoid_test,),
-    "initialize_with_zeros": (pt.initialize_with_zeros_test_1, pt.initialize_with_zeros_test_2),
-    "propagate": (pt.propagate_test,),
-    "optimize": (pt.optimize_test,),
-    "predict": (pt.predict_test,),
-    "model": (pt.model_test,),
 }
 _NUMBERS = {name: i + 1 for i, name in enumerate(EXERCISES)}
 
@@ -173,7 +166,7 @@ def _check_one(exercise: str, ns: dict, timeout: float | None) -> tuple[bool, st
         return False, (f"{exercise} is {pt.show(function)}, not a function: a variable named {exercise!r} "
                        f"replaced the function of exercise {_NUMBERS[exercise]}.")
     messages = []
-    for test in _FUNCTION_TESTS[exercise]:
+    for test in EXERCISE_TESTS[exercise]:
         passed, message = _run(lambda: test(function), timeout)  # noqa: B023 (called within this iteration)
         if not passed:
             return False, message

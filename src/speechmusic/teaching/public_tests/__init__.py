@@ -33,9 +33,14 @@ Correct answers written differently pass: ``@``, ``np.dot`` or ``np.matmul``, ``
 ``np.sum / m``, ``scipy.special.expit``, ``>= 0.5``, in-place updates, Python or NumPy floats,
 float32 arithmetic, int or float 0/1 labels, copies or no copies.
 
-The tests are split by concern: :mod:`.common` (constants, the failure type, reference answers,
-earlier-exercise checks), :mod:`.explain` (exceptions in the learner's code), :mod:`.calls`
-(calling the learner's function, checking results) and one module per pair of exercises.
+The tests are split by concern: :mod:`.common` (constants, the failure type, the registry of tests,
+reporting helpers), :mod:`.reference` (the reference answers), :mod:`.introspect` (what a learner's
+function calls and reads; the earlier-exercise checks), :mod:`.explain` (exceptions in the learner's
+code), :mod:`.calls` (calling the learner's function, checking results) and one module per pair of
+exercises. Each exercise module registers its tests in ``common.EXERCISE_TESTS`` as it is imported;
+the modules that need an exercise's tests (the earlier-exercise checks, the grader) look them up
+there, so the imports only go one way: common <- reference <- introspect <- explain <- calls <-
+exercises_*.
 """
 
 from speechmusic.teaching.public_tests.common import ATOL, GREEN, PASSED, RESET, RTOL, YELLOW, ExerciseFailure, show
