@@ -1,8 +1,15 @@
 """Check the eight exercises of an executed notebook: what the instructor's grader runs.
 
-``speechmusic grade`` executes a submitted notebook and hands its global namespace to
-:func:`check_namespace`, which runs the same tests the learner sees (:mod:`.public_tests`) on the
-functions and variables the notebook defined, and never raises.
+:func:`check_namespace` runs the same tests the learner sees (:mod:`.public_tests`) on the functions
+and variables of a namespace, and never raises. ``speechmusic grade`` hands it a
+:class:`~speechmusic.teaching.judge.RemoteNamespace`, the executed notebook's globals seen from the
+grader's process (the learner's functions called in theirs, every comparison made here); the tests
+hand it plain dicts.
+
+With ``alone=True`` each exercise is judged on its own: the reference functions of the exercises it
+builds on replace the learner's while it is checked (optimize with the reference propagate, model
+with the reference initialize_with_zeros, optimize and predict), so one mistake costs one exercise,
+and the message of an exercise that passes only thanks to a reference says so.
 """
 
 from __future__ import annotations
@@ -14,14 +21,16 @@ import signal
 import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
 from speechmusic.teaching import EXERCISES
 from speechmusic.teaching import public_tests as pt
-from speechmusic.teaching.public_tests.common import EXERCISE_TESTS
+from speechmusic.teaching.public_tests.common import EXERCISE_NUMBERS, EXERCISE_TESTS
+from speechmusic.teaching.public_tests.introspect import facts_of, judged_alone
+from speechmusic.teaching.public_tests.reference import earlier_than, in_place_of_earlier
 
 #: Seconds one exercise's checks may take before they count as failed (the tests themselves
 #: take milliseconds; this only catches endless loops).
@@ -104,16 +113,21 @@ def _run(test: Callable[[], Any], timeout: float | None) -> tuple[bool, str]:
     return True, _clean(out.getvalue()) or pt.PASSED
 
 
-def check_namespace(ns: dict, *, timeout: float | None = DEFAULT_TIMEOUT) -> dict[str, dict]:
+def check_namespace(ns: Mapping, *, timeout: float | None = DEFAULT_TIMEOUT, alone: bool = False) -> dict[str, dict]:
     """Check each exercise against the functions and variables of an executed notebook.
 
     Parameters
     ----------
-    ns : dict
-        The notebook's global namespace after execution (its ``globals()``).
+    ns : mapping
+        The notebook's global namespace after execution (its ``globals()``, or a
+        :class:`~speechmusic.teaching.judge.RemoteNamespace`).
     timeout : float or None
         Seconds allowed per exercise (enforced with ``SIGALRM`` in the main thread on POSIX;
         None: no limit).
+    alone : bool
+        Judge each exercise with the reference functions of the earlier exercises in place of the
+        learner's (see the module's docstring); False: with the learner's own, as the notebook's
+        tests do.
 
     Returns
     -------
@@ -131,18 +145,56 @@ def check_namespace(ns: dict, *, timeout: float | None = DEFAULT_TIMEOUT) -> dic
     >>> results["sigmoid"]["passed"], results["sigmoid"]["message"][:30]
     (False, 'sigmoid not defined: exercise ')
     """
-    if not isinstance(ns, dict):
+    if not isinstance(ns, Mapping):
         ns = {}
     results: dict[str, dict] = {}
     for exercise in EXERCISES:
         try:
-            passed, message = _check_one(exercise, ns, timeout)
+            with _judging(ns, exercise, alone), judged_alone(alone):
+                passed, message = _check_one(exercise, ns, timeout)
         except KeyboardInterrupt:
             raise
         except BaseException as error:  # the promise is to never raise
             passed, message = False, _clean(f"the checks raised {type(error).__name__}: {error}")
         results[exercise] = {"passed": bool(passed), "message": str(message)}
+    if alone:
+        _say_which_references_helped(ns, results)
     return results
+
+
+@contextlib.contextmanager
+def _judging(ns: Mapping, exercise: str, alone: bool) -> Iterator[None]:
+    """Reference earlier functions in place of the learner's while ``exercise`` is checked (if ``alone``)."""
+    judging = getattr(ns, "judging", None)
+    if judging is not None:  # a namespace in another process substitutes there
+        with judging(exercise, alone):
+            yield
+    elif alone and isinstance(ns, dict):
+        with in_place_of_earlier(exercise, ns, getattr(ns.get(exercise), "__globals__", None)):
+            yield
+    else:
+        yield
+
+
+def _say_which_references_helped(ns: Mapping, results: dict[str, dict]) -> None:
+    """Add to each exercise's message the earlier functions it calls that were replaced and are wrong."""
+    for exercise in EXERCISES:
+        try:
+            function = ns.get(exercise)
+            called = list(facts_of(function).earlier) if callable(function) else []
+        except Exception:  # noqa: BLE001 - a note must never cost a verdict
+            continue
+        wrong = [name for name in called if name in earlier_than(exercise) and not results[name]["passed"]]
+        if not wrong:
+            continue
+        yours = " and ".join(f"{name} (exercise {EXERCISE_NUMBERS[name]})" for name in wrong)
+        references = " and ".join(f"the reference {name}" for name in wrong)
+        if results[exercise]["passed"]:
+            note = (f"{exercise} passes with {references} in place of yours; your {yours} "
+                    f"{'is' if len(wrong) == 1 else 'are'} wrong and counted there, not here.")
+        else:
+            note = f"{exercise} was judged with {references} in place of yours, so this failure is {exercise}'s own."
+        results[exercise]["message"] = _clean(results[exercise]["message"] + "\n" + note)
 
 
 def _check_one(exercise: str, ns: dict, timeout: float | None) -> tuple[bool, str]:

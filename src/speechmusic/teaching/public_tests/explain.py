@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from speechmusic.teaching.public_tests import reference
 from speechmusic.teaching.public_tests.common import (
     PACKAGE_DIR,
     SIGNATURES,
@@ -34,6 +35,7 @@ from speechmusic.teaching.public_tests.introspect import (
 # Running the learner's code: exceptions become explanations.
 # --------------------------------------------------------------------------------------------
 
+_REFERENCE_FILE = os.path.abspath(reference.__file__)
 _LIBRARY_PARTS = (os.sep + "numpy" + os.sep, os.sep + "scipy" + os.sep, os.sep + "IPython" + os.sep,
                   os.sep + "contextlib.py")
 
@@ -57,6 +59,9 @@ class LearnerFrame:
     function: Callable | None
     lineno: int
     line: str
+    #: A reference function the grader put in place of the learner's (see reference.in_place_of_earlier):
+    #: its frame counts in the diagnoses (what it was given), but its lines are not the learner's to read.
+    reference: bool = False
 
     def arguments(self) -> dict[str, Any]:
         return {name: self.locals[name] for name in self.parameters if name in self.locals}
@@ -65,6 +70,10 @@ class LearnerFrame:
 def _is_learner_code(filename: str) -> bool:
     path = filename if filename.startswith("<") else os.path.abspath(filename)
     return os.path.dirname(path) != PACKAGE_DIR and not any(part in path for part in _LIBRARY_PARTS)
+
+
+def _is_reference(filename: str) -> bool:
+    return os.path.abspath(filename) == _REFERENCE_FILE
 
 
 def learner_frames(error: BaseException) -> list[LearnerFrame]:
@@ -78,13 +87,14 @@ def learner_frames(error: BaseException) -> list[LearnerFrame]:
     found = []
     for frame, lineno in traceback.walk_tb(error.__traceback__):
         code = frame.f_code
-        if not _is_learner_code(code.co_filename):
+        reference = _is_reference(code.co_filename)
+        if not (reference or _is_learner_code(code.co_filename)):
             continue
         line = linecache.getline(code.co_filename, lineno, frame.f_globals).strip()
         own = frame.f_globals.get(code.co_name)
         found.append(LearnerFrame(code.co_name, id(code), parameters_of(code), dict(frame.f_locals),
                                   global_data(code, frame.f_globals),
-                                  own if getattr(own, "__code__", None) is code else None, lineno, line))
+                                  own if getattr(own, "__code__", None) is code else None, lineno, line, reference))
     return found
 
 
@@ -100,6 +110,8 @@ def learner_lines(error: BaseException) -> list[str]:
     """Where in the learner's code the exception happened (innermost last), skipping library code."""
     lines = []
     for frame in learner_frames(error):
+        if frame.reference:
+            continue
         where = f"in {frame.name}(), line {frame.lineno}"
         lines.append(f"{where}: {frame.line}" if frame.line else where)
     return lines[-2:]

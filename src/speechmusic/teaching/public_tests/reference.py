@@ -10,10 +10,12 @@ versions, :func:`trained_model` (model's results plus the last gradients), :clas
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from speechmusic.teaching import EXERCISES
 from speechmusic.teaching.public_tests.common import all_close
 
 #: model()'s defaults in the notebook (``num_iterations=2000, learning_rate=0.005``): the rate section
@@ -32,11 +34,14 @@ def initialize_with_zeros(dim):
 
 
 def propagate(w, b, X, Y):
+    # np.dot, and db and the cost as NumPy floats, as in the solution: put in place of a learner's
+    # propagate, this one must make their later functions behave as the solution's would, even on odd
+    # inputs (np.dot accepts a number for w where @ does not).
     m = X.shape[1]
-    A = 1.0 / (1.0 + np.exp(-(w.T @ X + b)))
+    A = 1.0 / (1.0 + np.exp(-(np.dot(w.T, X) + b)))
     cost = -(Y * np.log(A) + (1 - Y) * np.log(1 - A)).sum() / m
     error = A - Y
-    return {"dw": X @ error.T / m, "db": float(error.sum() / m)}, float(cost)
+    return {"dw": np.dot(X, error.T) / m, "db": error.sum() / m}, cost
 
 
 def gradient_descent(w, b, X, Y, num_iterations, learning_rate, *, update_w=True, update_b=True,
@@ -89,7 +94,7 @@ class Trajectory:
 
 
 def predict(w, b, X):
-    return (sigmoid(w.T @ X + b) > 0.5).astype(float)
+    return (sigmoid(np.dot(w.T, X) + b) > 0.5).astype(float)
 
 
 def trained_model(X_train, Y_train, X_test, Y_test, num_iterations, learning_rate) -> dict:
@@ -129,3 +134,32 @@ SUBSTITUTES: dict[str, Callable] = {
     "optimize": optimize,
     "predict": predict,
 }
+
+
+def earlier_than(exercise: str) -> tuple[str, ...]:
+    """The exercises with a reference function that come before ``exercise`` in the notebook."""
+    position = EXERCISES.index(exercise) if exercise in EXERCISES else len(EXERCISES)
+    return tuple(name for name in SUBSTITUTES if EXERCISES.index(name) < position)
+
+
+@contextlib.contextmanager
+def in_place_of_earlier(exercise: str, *namespaces: dict) -> Iterator[None]:
+    """For the duration, the reference functions of the exercises before ``exercise`` replace the
+    learner's in each namespace (the notebook's globals, where the learner's functions look them up).
+
+    Judged this way, an exercise's result depends on its own code only: optimize is graded with the
+    reference propagate, model with the reference initialize_with_zeros, optimize and predict.
+    """
+    saved = []
+    for namespace in {id(ns): ns for ns in namespaces if isinstance(ns, dict)}.values():
+        for name in earlier_than(exercise):
+            saved.append((namespace, name, name in namespace, namespace.get(name)))
+            namespace[name] = SUBSTITUTES[name]
+    try:
+        yield
+    finally:
+        for namespace, name, existed, value in reversed(saved):
+            if existed:
+                namespace[name] = value
+            else:
+                namespace.pop(name, None)
