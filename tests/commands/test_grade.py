@@ -138,7 +138,8 @@ def test_submissions_are_never_modified_and_scratch_files_stay_out(graded):
 def test_errors_are_recorded_and_other_exercises_still_graded(graded):
     report = graded["reports"]["partial"]
     assert report.status == "completed"
-    assert [(e["cell"], e["ename"]) for e in report.errors] == [(4, "ZeroDivisionError")]
+    # Numbered as Jupyter shows it, In [3] (the third code cell), and by position among all cells (4th).
+    assert [(e["cell"], e["position"], e["ename"]) for e in report.errors] == [(3, 4, "ZeroDivisionError")]
     assert "1 cell raised" in report.message
     assert not report.exercises["sigmoid"]["passed"]
     assert report.exercises["sigmoid"]["message"]  # the checks explain what went wrong
@@ -160,7 +161,7 @@ def test_a_blank_notebook_scores_zero(graded):
 def test_a_notebook_that_kills_its_kernel_gets_a_report(graded):
     report = graded["reports"]["died"]
     assert report.status == "kernel_died"
-    assert "cell 4" in report.message and report.score == 0.0
+    assert "cell In [3]" in report.message and report.score == 0.0
     assert set(report.exercises) == set(EXERCISES)
 
 
@@ -329,7 +330,7 @@ def test_cancelling_stops_the_worker_and_its_kernel(tmp_path, lab_dir, monkeypat
 def test_a_notebook_that_never_finishes_is_interrupted_and_still_graded(stopped):
     report = stopped["endless"]
     assert report.status == "timeout"
-    assert "cell 5" in report.message and "interrupted" in report.message
+    assert "cell In [4]" in report.message and "interrupted" in report.message
     # What was defined before the endless cell is graded; what came after was never run.
     assert report.exercises["sigmoid"]["passed"] and report.exercises["initialize_with_zeros"]["passed"]
     assert not report.exercises["model"]["passed"]
