@@ -72,7 +72,8 @@ def describe_facts(facts: FunctionFacts, encoder: Encoder) -> dict:
     data = {name: ({"shape": list(value.shape)} if isinstance(value, ArrayShape) else {"value": encoder.encode(value)})
             for name, value in facts.data.items()}
     return {"name": facts.name, "code_key": facts.code_key, "positional": list(facts.positional),
-            "parameters": list(facts.parameters), "earlier": list(facts.earlier), "data": data}
+            "parameters": list(facts.parameters), "earlier": list(facts.earlier), "data": data,
+            "filename": facts.filename}
 
 
 def describe_error(error: BaseException, encoder: Encoder) -> dict:
@@ -180,10 +181,10 @@ def serve(address: str, namespace: dict | None = None, *, namespaces: Mapping[st
                 return
             try:
                 reply, reply_blobs = agent.handle(header, blobs)
-            except ProtocolError as problem:
-                reply, reply_blobs = {"ok": False, "problem": str(problem)}, []
             except KeyboardInterrupt:
                 reply, reply_blobs = {"ok": False, "interrupted": True}, []
+            except Exception as problem:  # noqa: BLE001 - a value that cannot be described (RecursionError...): say so, go on
+                reply, reply_blobs = {"ok": False, "problem": f"{type(problem).__name__}: {problem}"[:500]}, []
             try:
                 send_message(connection, reply, reply_blobs)
             except KeyboardInterrupt:  # the judge gave up waiting: it knows the stream is broken

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 import signal
 import threading
@@ -47,6 +48,8 @@ _VARIABLES = {
     "flatten": ("train_set_x_flatten", "test_set_x_flatten"),
 }
 _NUMBERS = {name: i + 1 for i, name in enumerate(EXERCISES)}
+#: The speechmusic package's folder: a "solution" whose code lives there is the lab's own reference.
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class _Timeout(BaseException):
@@ -217,6 +220,10 @@ def _check_one(exercise: str, ns: dict, timeout: float | None) -> tuple[bool, st
     if not callable(function):
         return False, (f"{exercise} is {pt.show(function)}, not a function: a variable named {exercise!r} "
                        f"replaced the function of exercise {_NUMBERS[exercise]}.")
+    origin = facts_of(function).filename
+    if origin and os.path.abspath(origin).startswith(_PACKAGE + os.sep):
+        return False, (f"{exercise} is the lab's own code ({os.path.relpath(origin, os.path.dirname(_PACKAGE))}), "
+                       f"not a function written in the notebook: exercise {_NUMBERS[exercise]} is not graded.")
     messages = []
     for test in EXERCISE_TESTS[exercise]:
         passed, message = _run(lambda: test(function), timeout)  # noqa: B023 (called within this iteration)

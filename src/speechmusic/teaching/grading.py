@@ -391,6 +391,7 @@ def grade_notebook(
     limits: SandboxLimits | None = None,
     cascade: bool = False,
     hide=(),
+    warm: bool = True,
 ) -> NotebookGrade:
     """Execute one notebook in its own sandboxed process with a time limit, then judge its exercises from outside.
 
@@ -418,6 +419,8 @@ def grade_notebook(
         (default: each exercise alone, with the reference earlier functions).
     hide : iterable of path-like
         Files the kernel must not be able to read (the other submissions of the batch).
+    warm : bool
+        Compute the data folder's feature cache first (:func:`warm_feature_cache`; a batch does it once).
 
     Returns
     -------
@@ -448,6 +451,8 @@ def grade_notebook(
             return report("failed", f"{path}: cannot read the file ({error.strerror or error})")
         progress_file = workdir / "progress.json"
         data = default_data_dir(data_dir, lab)
+        if warm:
+            warm_feature_cache(data)
         env = _kernel_env(lab, data)
         report_read, report_write = os.pipe()
         command = _worker_command(python, copy, workdir, report_write, timeout, check_timeout, limits, cascade,
@@ -512,13 +517,33 @@ def grade_notebook(
     )
 
 
+def warm_feature_cache(data_dir: Path | None) -> None:
+    """Compute the dataset's feature cache once, here, before any notebook runs.
+
+    The kernels see the data folder read-only (:mod:`.sandbox`), so none of them can write the cache,
+    and each would otherwise compute every clip's features itself; the judges load the same arrays.
+    A folder that is not a dataset is left to the notebooks (they report it).
+    """
+    from speechmusic.data.dataset import load_dataset  # heavy (NumPy, audio decoding); only grading needs it
+
+    data_dir = data_dir if data_dir is not None else (Path(os.environ[DATA_ENV_VAR]) if os.environ.get(DATA_ENV_VAR) else None)
+    if data_dir is None or not Path(data_dir).is_dir():
+        return
+    try:
+        load_dataset(data_dir, progress=False)
+    except Exception:  # noqa: BLE001 - not a dataset, a broken file...: the notebooks say what is wrong
+        pass
+
+
 def grade_notebooks(notebooks, *, jobs: int = 1, progress: bool = False, **options) -> list[NotebookGrade]:
     """:func:`grade_notebook` for several notebooks, ``jobs`` at a time; reports in the given order."""
     notebooks = list(notebooks)
     if jobs < 1:
         raise ParameterError(f"jobs must be >= 1, got {jobs}")
-    find_lab_dir(options.get("lab_dir"))  # fail once, early, rather than per notebook
+    lab = find_lab_dir(options.get("lab_dir"))  # fail once, early, rather than per notebook
     options.setdefault("hide", notebooks)  # no kernel reads another submission of the batch
+    warm_feature_cache(default_data_dir(options.get("data_dir"), lab))
+    options["warm"] = False
     results: list[NotebookGrade | None] = [None] * len(notebooks)
     cancel = threading.Event()
     with tqdm(total=len(notebooks), desc="grading", unit="notebook", disable=not progress, leave=False) as bar:

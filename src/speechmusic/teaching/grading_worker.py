@@ -27,8 +27,10 @@ import argparse
 import json
 import math
 import os
+import signal
 import socket
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,8 @@ MAX_KERNEL_MESSAGE = 64 << 20
 KERNEL_NAME = "speechmusic-sandbox"
 #: The code the kernel runs to hand its namespace to the judge (``{address!r}`` filled in).
 AGENT_CELL = "import speechmusic.teaching.agent as _speechmusic_agent\n_speechmusic_agent.serve({address!r}, globals())\n"
+#: Seconds allowed to stop the kernel once the report is final (see Report.send_soon).
+CLEANUP_GRACE = 10.0
 #: Exception names of the notebook's "this bonus cell cannot run yet" stop (see public_tests.require_bonus).
 UNGRADED_ERRORS = {"BonusNotDone"}
 
@@ -69,21 +73,40 @@ def _kernel_spec(workdir: Path, exchange: Path, limits: SandboxLimits, cpu: int,
 def _client_class():
     # here, not at the top: only the worker executes notebooks, and nbclient/nbformat are heavy
     from nbclient import NotebookClient
+    from nbclient.util import ensure_async, run_sync
 
     class ErrorsOnlyClient(NotebookClient):
-        """Keeps a cell's error outputs only: what a notebook prints or draws is not graded."""
+        """Keeps a cell's error outputs only (what a notebook prints or draws is not graded), without a heartbeat.
+
+        Whether the kernel lives is asked of its process (the manager's); Jupyter's heartbeat thread is
+        not started because it cannot be stopped once a submission has broken its socket (it waits
+        forever to send its next ping, and stopping the channels waits for it).
+        """
 
         def output(self, outs, msg, display_id, cell_index):
             if msg.get("msg_type") != "error":
                 return None
             return super().output(outs, msg, display_id, cell_index)
 
+        async def async_start_new_kernel_client(self):
+            self.kc = self.km.client()
+            try:
+                await ensure_async(self.kc.start_channels(hb=False))
+                await ensure_async(self.kc.wait_for_ready(timeout=self.startup_timeout))
+            except Exception:
+                await self._async_cleanup_kernel()
+                raise
+            self.kc.allow_stdin = False
+            return self.kc
+
+        start_new_kernel_client = run_sync(async_start_new_kernel_client)
+
     return ErrorsOnlyClient
 
 
 # long: runs in the child process: the kernel's whole life in one place, with the imports only the child needs.
 def run(notebook: Path, workdir: Path, timeout: float, check_timeout: float, check_grace: float,
-        limits: SandboxLimits, cascade: bool, hide: list[str], need: list[str]) -> dict:
+        limits: SandboxLimits, cascade: bool, hide: list[str], need: list[str], report: Report | None = None) -> dict:
     """Execute ``notebook`` in a sandboxed kernel, judge its exercises; the report (a JSON-ready dict)."""
     # nbformat validates notebooks with jsonschema, which at import builds ~40 parsers for the
     # optional "iri" format checker of rfc3987-syntax when that package is installed (Jupyter's
@@ -127,45 +150,15 @@ def run(notebook: Path, workdir: Path, timeout: float, check_timeout: float, che
     # folder is its own; a socket's name may not exceed ~100 bytes.
     client.km.transport, client.km.ip = "ipc", str(exchange / "k")
     client.km.context.setsockopt(zmq.MAXMSGSIZE, MAX_KERNEL_MESSAGE)
-    interrupted_cell = None
-    counter = 0
-
     async def interrupting():  # the manager is asynchronous: run its interrupt to completion
         await ensure_async(client.km.interrupt_kernel())
 
     interrupt = run_sync(interrupting)
-    try:
-        with client.setup_kernel():
-            try:
-                (workdir / "kernel.pid").write_text(f"{client.km.provisioner.pid}\n")
-            except (AttributeError, OSError):
-                pass
-            for index, cell in enumerate(nb.cells):
-                if cell.cell_type != "code" or not cell.source.strip():
-                    continue
-                counter += 1  # the n of In [n] when the notebook runs from the top (empty cells do not count)
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    outcome.update(status="timeout", message=f"the time limit ({timeout:g} s) was reached before cell "
-                                                             f"In [{counter}]; it and the cells after it were not run")
-                    break
-                write_json(progress, {"cell": counter})
-                client.timeout = max(1, int(math.ceil(remaining)))
-                try:
-                    client.execute_cell(cell, index)
-                except CellTimeoutError:
-                    interrupted_cell = counter
-                    outcome.update(status="timeout", message=f"cell In [{counter}] was still running when the time "
-                                                             f"limit ({timeout:g} s) was reached; it was interrupted and "
-                                                             "the cells after it were not run")
-                    interrupt()
-                    break
-                _record_errors(outcome, cell, counter, index)
-            outcome["sandbox"] = _sandbox_report(exchange)
-            write_json(progress, {"cell": "checks"})
-            outcome["exercises"] = _judge(client, exchange, check_timeout, check_grace, cascade, interrupted_cell,
-                                          outcome, interrupt)
-    except DeadKernelError:
+    watchdog = _ExchangeWatchdog(exchange, limits.disk)
+
+    def died() -> dict:
+        if watchdog.reason:
+            return stop_all("kernel_died", watchdog.reason)
         where = ""
         try:
             cell_number = json.loads(progress.read_text())["cell"]
@@ -174,12 +167,148 @@ def run(notebook: Path, workdir: Path, timeout: float, check_timeout: float, che
             pass
         return stop_all("kernel_died", f"the kernel died{where} (the notebook exited, crashed or ran out of memory); "
                                        "nothing could be checked")
+
+    try:
+        with client.setup_kernel():
+            try:
+                try:
+                    watchdog.pid = client.km.provisioner.pid
+                    (workdir / "kernel.pid").write_text(f"{watchdog.pid}\n")
+                except (AttributeError, OSError):
+                    pass
+                _close_exchange(exchange)
+                watchdog.start()
+                interrupted_cell = _execute_cells(client, nb, outcome, timeout, deadline, progress, interrupt,
+                                                  CellTimeoutError)
+                outcome["sandbox"] = _sandbox_report(exchange)
+                write_json(progress, {"cell": "checks"})
+                outcome["exercises"] = _judge(client, exchange, check_timeout, check_grace, cascade, interrupted_cell,
+                                              outcome, interrupt)
+            except DeadKernelError:
+                died()
+            _summarise(outcome)
+            if report is not None:
+                # Stopping the kernel can hang in Jupyter's client (a heartbeat that waits on a dead kernel's
+                # socket): the report, final now, goes out within CLEANUP_GRACE seconds whatever happens.
+                report.send_soon(outcome, CLEANUP_GRACE)
+    except DeadKernelError:  # the kernel died while starting
+        return died()
     except Exception as error:  # kernel failed to start, zmq trouble, ...
         return stop_all("failed", f"the notebook could not be executed: {type(error).__name__}: {clean_text(error, 300)}")
+    finally:
+        watchdog.stop()
+    return outcome
+
+
+def _summarise(outcome: dict) -> None:
     if outcome["status"] == "completed" and outcome["errors"] and not outcome["message"]:
         count = len(outcome["errors"])
         outcome["message"] = f"{count} cell{'s' if count > 1 else ''} raised an error"
-    return outcome
+
+
+def _execute_cells(client, nb, outcome: dict, timeout: float, deadline: float, progress: Path, interrupt,
+                   cell_timeout_error) -> int | None:
+    """Run the code cells in order, recording errors; the In [n] of a cell interrupted at the time limit."""
+    counter = 0
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or not cell.source.strip():
+            continue
+        counter += 1  # the n of In [n] when the notebook runs from the top (empty cells do not count)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            outcome.update(status="timeout", message=f"the time limit ({timeout:g} s) was reached before cell "
+                                                     f"In [{counter}]; it and the cells after it were not run")
+            return None
+        write_json(progress, {"cell": counter})
+        client.timeout = max(1, int(math.ceil(remaining)))
+        try:
+            client.execute_cell(cell, index)
+        except cell_timeout_error:
+            outcome.update(status="timeout", message=f"cell In [{counter}] was still running when the time "
+                                                     f"limit ({timeout:g} s) was reached; it was interrupted and "
+                                                     "the cells after it were not run")
+            interrupt()
+            return counter
+        _record_errors(outcome, cell, counter, index)
+    return None
+
+
+class Report:
+    """The worker's report, written once to the grader's pipe: at the end, or early if the end does not come."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self._lock = threading.Lock()
+        self._sent = False
+
+    def send(self, report: dict) -> None:
+        with self._lock:
+            if self._sent:
+                return
+            self._sent = True
+            with os.fdopen(self.fd, "w", encoding="utf-8") as pipe:
+                pipe.write(json.dumps(report, default=str))
+
+    def send_soon(self, report: dict, seconds: float) -> None:
+        """Unless :meth:`send` is called within ``seconds``, send ``report`` then and end this process."""
+
+        def overdue() -> None:
+            self.send(report)
+            os._exit(0)
+
+        timer = threading.Timer(seconds, overdue)
+        timer.daemon = True
+        timer.start()
+
+
+def _close_exchange(exchange: Path) -> None:
+    """Once the kernel runs, it needs nothing more from the exchange folder but its sockets: when the grader
+    is root (the kernel "nobody"), the folder and its files become root's, so the kernel can write nothing
+    there (without root, :class:`_ExchangeWatchdog` stops a kernel that fills it)."""
+    if os.geteuid() != 0:
+        return
+    for path in (exchange, *exchange.iterdir()):
+        try:
+            os.chown(path, 0, 0, follow_symlinks=False)
+        except OSError:
+            pass
+    os.chmod(exchange, 0o755)
+
+
+class _ExchangeWatchdog:
+    """Stops the kernel (kills its sandbox launcher) when the exchange folder holds more than ``limit`` bytes.
+
+    The exchange folder is the one folder on disk the kernel can write (for its sockets): without this,
+    a submission could fill the disk there, one file of at most the file-size limit at a time.
+    """
+
+    def __init__(self, folder: Path, limit: int, every: float = 0.5):
+        self.folder, self.limit, self.every = folder, limit, every
+        self.pid: int | None = None
+        self.reason = ""
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                size = sum(entry.stat(follow_symlinks=False).st_size for entry in os.scandir(self.folder))
+            except OSError:
+                continue
+            if size > self.limit and self.pid is not None:
+                self.reason = (f"the notebook wrote more than {self.limit >> 20} MB into the grader's exchange folder "
+                               "(the one folder on disk it can write): it was stopped; nothing could be checked")
+                try:
+                    os.kill(self.pid, signal.SIGKILL)
+                except OSError:
+                    pass
+                return
 
 
 def _record_errors(outcome: dict, cell, counter: int, index: int) -> None:
@@ -225,7 +354,8 @@ def _judge(client, exchange: Path, check_timeout: float, check_grace: float, cas
     connection.settimeout(None)
     channel = Channel(connection, interrupt=interrupt)
     try:
-        results = check_namespace(RemoteNamespace(channel), timeout=check_timeout, alone=not cascade)
+        namespace = RemoteNamespace(channel, local=_grader_data())
+        results = check_namespace(namespace, timeout=check_timeout, alone=not cascade)
     finally:
         channel.close()
     if channel.gone:
@@ -234,6 +364,18 @@ def _judge(client, exchange: Path, check_timeout: float, check_grace: float, cas
             if "KernelGone" in result["message"]:
                 result["message"] = f"not checked: {channel.gone}"
     return results
+
+
+def _grader_data() -> dict:
+    """The dataset arrays as the grader loads them (``$SPEECHMUSIC_DATA``), when it can: exercises 1 and 2
+    are then judged against them rather than against arrays the notebook could have replaced."""
+    from speechmusic.data.dataset import load_dataset  # heavy; only the judge needs it
+
+    try:
+        train_x, _, test_x, _, _ = load_dataset(progress=False)
+    except Exception:  # noqa: BLE001 - no dataset there (made-up data in the notebook): the notebook's arrays count
+        return {}
+    return {"train_set_x_orig": train_x, "test_set_x_orig": test_x}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -252,10 +394,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--need", action="append", default=[])
     args = parser.parse_args(argv)
     os.set_inheritable(args.report_fd, False)  # the kernel, started below, must never hold the report pipe
-    report = run(args.notebook, args.workdir, args.timeout, args.check_timeout, args.check_grace,
-                 SandboxLimits(**args.limits), args.cascade, args.hide, args.need)
-    with os.fdopen(args.report_fd, "w", encoding="utf-8") as pipe:
-        pipe.write(json.dumps(report, default=str))
+    report = Report(args.report_fd)
+    report.send(run(args.notebook, args.workdir, args.timeout, args.check_timeout, args.check_grace,
+                    SandboxLimits(**args.limits), args.cascade, args.hide, args.need, report))
     return 0
 
 

@@ -154,12 +154,15 @@ class RemoteNamespace(Mapping):
     Values are decoded plain data (cached); functions are :class:`RemoteFunction`\\ s. While
     :meth:`judging` an exercise alone, calls of that exercise's function run with the reference
     functions of the earlier exercises in place of the learner's (in the learner's process).
+    ``local`` values are the judge's own and are never asked for.
     """
 
-    def __init__(self, channel: Channel, key: str = ""):
+    def __init__(self, channel: Channel, key: str = "", *, local: Mapping[str, Any] | None = None):
         self.channel = channel
         self.key = key
-        self._cache: dict[str, Any] = {}
+        # Values the judge holds itself take the place of the notebook's (the dataset arrays, loaded
+        # by the grader: exercises 1 and 2 are then judged against data the submission cannot swap).
+        self._cache: dict[str, Any] = dict(local or {})
         self._exercise: str | None = None
         self._alone = False
 
@@ -215,6 +218,7 @@ class RemoteNamespace(Mapping):
             parameters=tuple(map(str, data.get("parameters") or ())),
             earlier={str(name): RemoteFunction(self, str(name)) for name in data.get("earlier") or ()},
             data=self._data(described, decoder),
+            filename=str(data.get("filename") or ""),
         )
 
     @staticmethod

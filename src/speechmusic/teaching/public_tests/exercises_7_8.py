@@ -160,8 +160,11 @@ def model_test(target: Callable) -> None:
     probe = Probe(n=X_train.shape[0], m=X_train.shape[1],
                    names={"X_train": X_train, "Y_train": Y_train, "X_test": X_test, "Y_test": Y_test,
                           "num_iterations": iterations, "learning_rate": rate})
+    before = {"X_train": X_train.copy(), "Y_train": Y_train.copy(), "X_test": X_test.copy(), "Y_test": Y_test.copy()}
     d = call_learner(ex, target, (X_train, Y_train, X_test, Y_test),
-              {"num_iterations": iterations, "learning_rate": rate, "print_cost": False}, call=call, probe=probe)
+                     {"num_iterations": iterations, "learning_rate": rate, "print_cost": False}, call=call, probe=probe)
+    # The reference below is computed from these arrays: they must be what was passed in.
+    require_unchanged(ex, before, {"X_train": X_train, "Y_train": Y_train, "X_test": X_test, "Y_test": Y_test})
     if not isinstance(d, dict):
         fail(ex, "model should return a dictionary", expected=f"a dict with keys {list(MODEL_KEYS)}", got=show(d),
               cause="the template builds d = {'costs': costs, ...} and returns d.")

@@ -67,6 +67,8 @@ class FunctionFacts:
         The earlier exercises' functions it calls by name, in notebook order: ``{name: function}``.
     data : dict
         The notebook's data it reads as globals: ``{name: ArrayShape or number}``.
+    filename : str
+        The file its code was compiled from (a notebook cell's, or a module's).
     """
 
     name: str = ""
@@ -75,6 +77,7 @@ class FunctionFacts:
     parameters: tuple[str, ...] = ()
     earlier: dict[str, Callable] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
+    filename: str = ""
 
 
 def _global_names(code: types.CodeType) -> list[str]:
@@ -124,7 +127,8 @@ def facts_of(target: Callable) -> FunctionFacts:
             if name in used and callable(function) and function is not target:
                 earlier[name] = function
     return FunctionFacts(name=code.co_name, code_key=id(code), positional=tuple(code.co_varnames[: code.co_argcount]),
-                         parameters=parameters_of(code), earlier=earlier, data=global_data(code, namespace))
+                         parameters=parameters_of(code), earlier=earlier, data=global_data(code, namespace),
+                         filename=code.co_filename)
 
 
 # --------------------------------------------------------------------------------------------
