@@ -237,6 +237,7 @@ m_test = test_set_x_orig.shape[0]
 n_mels = train_set_x_orig.shape[1]
 time_steps = train_set_x_orig.shape[2]
 ### END SOLUTION
+require_exercise(1, globals())  # says so if the four lines above are not written yet
 
 print(f"training clips:   m_train = {m_train}")
 print(f"test clips:       m_test = {m_test}")
@@ -277,6 +278,7 @@ dimensions_test(train_set_x_orig, test_set_x_orig, m_train, m_test, n_mels, time
 train_set_x_flatten = train_set_x_orig.reshape(train_set_x_orig.shape[0], -1).T
 test_set_x_flatten = test_set_x_orig.reshape(test_set_x_orig.shape[0], -1).T
 ### END SOLUTION
+require_exercise(2, globals())  # says so if the two lines above are not written yet
 
 print(f"train_set_x_flatten: {train_set_x_flatten.shape}    train_set_y: {train_set_y.shape}")
 print(f"test_set_x_flatten:  {test_set_x_flatten.shape}    test_set_y:  {test_set_y.shape}")
@@ -1053,7 +1055,7 @@ def pool_features(X_orig):
     ### END SOLUTION
     return pooled
 
-# %%
+# %% tags=["bonus"]
 pool_features_test(pool_features)
 
 # %% [markdown]
@@ -1092,7 +1094,9 @@ pool_features_test(pool_features)
 # So the two vectors `feature_mean` and `feature_std` become part of the trained model, just like
 # `w` and `b`.
 
-# %%
+# %% tags=["bonus"]
+require_bonus(pool_features)  # this cell and the next two need the bonus: they say so until it is done
+
 pooled_train = pool_features(train_set_x_orig)
 pooled_test = pool_features(test_set_x_orig)
 
@@ -1128,7 +1132,10 @@ print(f"standardised test features: mean {standard_test.mean():+.2f}, standard d
 # flat features is why section 4.2 used the power method), and trains the same `model()` on both,
 # each with a learning rate at half its stability bound and the same number of steps.
 
-# %%
+# %% tags=["bonus"]
+require_bonus(pool_features)
+
+
 def curvatures(X):
     """All eigenvalues of X X^T / m, largest first (X has one column per example)."""
     return np.linalg.eigvalsh(X @ X.T / X.shape[1])[::-1]
@@ -1204,7 +1211,9 @@ print(f"pooled model test accuracy: {accuracy(pooled_model['Y_prediction_test'],
 # example and labels as a flat vector, hence the transposes. It gets the same standardised
 # features.
 
-# %%
+# %% tags=["bonus"]
+require_bonus(pool_features)
+
 import warnings
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression

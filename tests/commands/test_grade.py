@@ -1,5 +1,6 @@
 """The grader: notebooks run in their own processes with time limits, and always get a report."""
 
+import csv
 import json
 import textwrap
 from pathlib import Path
@@ -264,17 +265,35 @@ def test_grade_command_exit_code_for_unreadable_file(tmp_path, lab_dir, capsys):
     assert code == 1 and isinstance(report, dict) and report["status"] == "failed"
 
 
-LAB_NOTEBOOKS = [REPO_ROOT / "audio_classification_logreg.ipynb", REPO_ROOT / "solutions" / "audio_classification_logreg.ipynb"]
+def _lab_notebooks(folder: Path) -> dict[str, Path]:
+    """The student notebook and the solution with its (ungraded) bonus left as the student gets it, built from
+    the source (the repository's top-level notebook is the learner's: no test reads it)."""
+    from speechmusic.teaching.build import SOURCE, render
+
+    built = {variant: json.loads(text) for variant, text in render((REPO_ROOT / SOURCE).read_text(encoding="utf-8")).items()}
+    student_cells = {cell["id"]: cell for cell in built["student"]["cells"]}
+    for cell in built["solution"]["cells"]:
+        if "bonus" in cell["metadata"].get("tags", []) and "".join(cell["source"]).startswith("def pool_features"):
+            cell["source"] = student_cells[cell["id"]]["source"]
+    paths = {}
+    for name, notebook in (("student", built["student"]), ("solution without the bonus", built["solution"])):
+        paths[name] = folder / f"{name.replace(' ', '-')}.ipynb"
+        paths[name].write_text(json.dumps(notebook), encoding="utf-8")
+    return paths
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not all(p.is_file() for p in LAB_NOTEBOOKS) or not (REPO_ROOT / "public_tests.py").is_file(),
-                    reason="the lab notebooks are not in this checkout")
-def test_the_lab_notebooks_score_zero_and_one(tmp_path, synthetic_dataset):
+def test_the_lab_notebooks_score_zero_and_one_and_the_bonus_is_not_graded(tmp_path, synthetic_dataset):
     data = copy_dataset(synthetic_dataset, tmp_path / "data", n_train=12, n_test=4)
-    student, solution = grade_notebooks(LAB_NOTEBOOKS, jobs=2, data_dir=data, timeout=600)
+    notebooks = _lab_notebooks(tmp_path)
+    student, solution = grade_notebooks(list(notebooks.values()), jobs=2, data_dir=data, timeout=600)
     assert solution.score == 1.0, (solution.message, {k: v["message"][:200] for k, v in solution.exercises.items()})
     assert student.score == 0.0
+    # A perfect submission that left the bonus empty: no failing cell, the bonus's four listed apart.
+    assert solution.errors == [] and solution.message == ""
+    assert [error["ename"] for error in solution.ungraded] == ["ExerciseFailure"] + ["BonusNotDone"] * 3
+    assert all(error["cell"] > 20 for error in solution.ungraded)  # In [n], numbered as Jupyter does
+    assert student.errors[0]["ename"] == "ExerciseNotDone"  # exercise 1 says what to do
 
 
 def test_default_data_dir_is_the_lab_folders(tmp_path, monkeypatch):
@@ -342,3 +361,41 @@ def test_a_cell_that_ignores_interrupts_is_stopped(stopped):
     report = stopped["ignores interrupts"]
     assert report.status == "timeout" and "did not stop when interrupted" in report.message
     assert report.score == 0.0
+
+
+def _without_one_over_m(cells):
+    propagate = next(i for i, cell in enumerate(cells) if cell.lstrip().startswith("def propagate"))
+    wrong = cells[propagate].replace('"dw": X @ (A - Y).T / m', '"dw": X @ (A - Y).T')
+    assert wrong != cells[propagate]
+    return cells[:propagate] + [wrong] + cells[propagate + 1:]
+
+
+@pytest.mark.slow
+def test_one_mistake_costs_one_exercise_and_the_gradebook_says_which(tmp_path, lab_dir, capsys):
+    notebook = write_notebook(tmp_path / "one-over-m.ipynb", _without_one_over_m(SOLUTION))
+    gradebook = tmp_path / "gradebook.csv"
+    gradebook.write_text("an older gradebook\n")  # replaced
+    code = cli.main(["grade", str(notebook), "--lab-dir", str(lab_dir), "--csv", str(gradebook), "--json",
+                     "--memory-limit", "2"])
+    alone = json.loads(capsys.readouterr().out)
+    assert code == 0 and alone["judged"] == "alone"
+    failed = [name for name, result in alone["exercises"].items() if not result["passed"]]
+    assert failed == ["propagate"] and alone["score"] == 0.875  # a missing 1/m costs one exercise
+    assert "1/m factor is missing" in alone["exercises"]["propagate"]["message"]
+    assert "optimize passes with the reference propagate" in alone["exercises"]["optimize"]["message"]
+    assert "your propagate (exercise 5) is wrong" in alone["exercises"]["optimize"]["message"]
+
+    rows = list(csv.DictReader(gradebook.open()))
+    assert list(rows[0]) == ["file", "score", *EXERCISES, "status", "seconds", "first_failure"]
+    assert len(rows) == 1 and rows[0]["file"] == str(notebook) and rows[0]["score"] == "0.8750"
+    assert [rows[0][name] for name in EXERCISES] == ["pass"] * 4 + ["fail"] + ["pass"] * 3
+    assert rows[0]["status"] == "completed" and rows[0]["first_failure"].startswith("propagate: propagate: dw")
+    assert not list(tmp_path.glob("*.part"))  # written atomically
+
+    code = cli.main(["grade", str(notebook), "--lab-dir", str(lab_dir), "--json", "--cascade"])
+    cascade = json.loads(capsys.readouterr().out)
+    assert cascade["judged"] == "cascade"
+    # With the learner's own propagate throughout, the one mistake also fails optimize and model.
+    assert [name for name, result in cascade["exercises"].items() if not result["passed"]] == \
+        ["propagate", "optimize", "model"]
+    assert "calls your propagate (exercise 5)" in cascade["exercises"]["optimize"]["message"]

@@ -2,7 +2,8 @@
 
 One execution per notebook, shared by all assertions (the machine is small). The kernel finds the
 data through ``SPEECHMUSIC_DATA``, as a learner's would, and starts in the notebook's own folder
-(the solution notebook in ``solutions/``).
+(the solution notebook in ``solutions/``). The notebooks are built from the source into a folder laid
+out like a clone: the repository's top-level notebook is the learner's and is never run here.
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import copy_dataset, execute_notebook
-from lab_reference import REPO
+from lab_reference import build_lab
 
 from speechmusic.teaching import EXERCISES
-from speechmusic.teaching.build import TARGETS
 
 pytestmark = pytest.mark.slow
 
@@ -39,8 +39,13 @@ def lab_data(tmp_path_factory, synthetic_dataset) -> Path:
     return copy_dataset(synthetic_dataset, tmp_path_factory.mktemp("lab") / "data")
 
 
-def _execute(variant: str, data_dir: Path, *, allow_errors: bool) -> nbformat.NotebookNode:
-    path = REPO / TARGETS[variant]
+@pytest.fixture(scope="module")
+def lab_notebooks(tmp_path_factory) -> dict[str, Path]:
+    """Both notebooks built from the source in a folder laid out like a clone (never the learner's own)."""
+    return build_lab(tmp_path_factory.mktemp("clone"))
+
+
+def _execute(path: Path, data_dir: Path, *, allow_errors: bool) -> nbformat.NotebookNode:
     notebook = nbformat.read(path, as_version=4)
     notebook.cells.append(nbformat.v4.new_code_cell(CHECK_CELL))
     with pytest.MonkeyPatch.context() as patch:
@@ -49,13 +54,13 @@ def _execute(variant: str, data_dir: Path, *, allow_errors: bool) -> nbformat.No
 
 
 @pytest.fixture(scope="module")
-def solution_run(lab_data) -> nbformat.NotebookNode:
-    return _execute("solution", lab_data, allow_errors=False)
+def solution_run(lab_data, lab_notebooks) -> nbformat.NotebookNode:
+    return _execute(lab_notebooks["solution"], lab_data, allow_errors=False)
 
 
 @pytest.fixture(scope="module")
-def student_run(lab_data) -> nbformat.NotebookNode:
-    return _execute("student", lab_data, allow_errors=True)
+def student_run(lab_data, lab_notebooks) -> nbformat.NotebookNode:
+    return _execute(lab_notebooks["student"], lab_data, allow_errors=True)
 
 
 def _outputs(notebook):
@@ -146,7 +151,10 @@ def test_student_notebook_runs_its_setup_then_fails_first_at_exercise_1(student_
     first_index, first_cell, first_error = errors[0]
     assert "exercise" in first_cell.metadata.get("tags", [])
     assert "# YOUR CODE STARTS HERE" in first_cell.source and "m_train" in first_cell.source
-    assert first_error.ename == "NameError" and "m_train" in first_error.evalue
+    # Not a bare NameError (issue 20): the cell says which exercise to write, and where.
+    assert first_error.ename == "ExerciseNotDone"
+    assert first_error.evalue.startswith("exercise 1 is not done yet: m_train, m_test, n_mels and time_steps are "
+                                         "not defined") and "# YOUR CODE STARTS HERE" in first_error.evalue
     setup = [cell for cell in student_run.cells[:first_index] if cell.cell_type == "code"]
     assert len(setup) >= 5  # paths, imports, loading, listening, one example
     assert all(cell.execution_count is not None for cell in setup)
@@ -162,3 +170,12 @@ def test_blank_student_notebook_scores_zero_in_the_graders_checks(student_run):
     results = _checks(student_run)
     assert list(results) == list(EXERCISES)
     assert not any(result["passed"] for result in results.values())
+
+
+def test_the_cells_after_an_empty_bonus_say_it_is_not_done_yet(student_run):
+    stops = [(cell, output) for _, cell, output in _outputs(student_run)
+             if "require_bonus(pool_features)" in cell.source and output.output_type == "error"]
+    assert len(stops) == 3  # not a bare NameError in each (issue 20)
+    for cell, output in stops:
+        assert "bonus" in cell.metadata.get("tags", [])  # the grader lists them as ungraded
+        assert output.ename == "BonusNotDone" and output.evalue.startswith("the bonus is not done yet")

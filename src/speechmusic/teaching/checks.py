@@ -29,7 +29,7 @@ import numpy as np
 
 from speechmusic.teaching import EXERCISES
 from speechmusic.teaching import public_tests as pt
-from speechmusic.teaching.public_tests.common import EXERCISE_NUMBERS, EXERCISE_TESTS
+from speechmusic.teaching.public_tests.common import EXERCISE_NUMBERS, EXERCISE_TESTS, EXERCISE_VARIABLES
 from speechmusic.teaching.public_tests.introspect import facts_of, judged_alone
 from speechmusic.teaching.public_tests.reference import earlier_than, in_place_of_earlier
 
@@ -43,10 +43,6 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 #: What each exercise needs from the notebook, and how to describe a missing name.
 _DATA_NAMES = ("train_set_x_orig", "test_set_x_orig")
-_VARIABLES = {
-    "dimensions": ("m_train", "m_test", "n_mels", "time_steps"),
-    "flatten": ("train_set_x_flatten", "test_set_x_flatten"),
-}
 _NUMBERS = {name: i + 1 for i, name in enumerate(EXERCISES)}
 #: The speechmusic package's folder: a "solution" whose code lives there is the lab's own reference.
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -201,11 +197,11 @@ def _say_which_references_helped(ns: Mapping, results: dict[str, dict]) -> None:
 
 
 def _check_one(exercise: str, ns: dict, timeout: float | None) -> tuple[bool, str]:
-    if exercise in _VARIABLES:
+    if exercise in EXERCISE_VARIABLES:
         missing_data = [name for name in _DATA_NAMES if name not in ns]
         if missing_data:
             return False, _missing(exercise, missing_data, data=True)
-        needed = _VARIABLES[exercise]
+        needed = EXERCISE_VARIABLES[exercise]
         missing = [name for name in needed if name not in ns]
         if missing:
             return False, _missing(exercise, missing)

@@ -54,8 +54,9 @@ from speechmusic.teaching.public_tests.exercises_1_4 import (
 from speechmusic.teaching.public_tests.exercises_5_6 import optimize_test, propagate_test
 from speechmusic.teaching.public_tests.exercises_7_8 import MODEL_KEYS, model_test, pool_features_test, predict_test
 from speechmusic.teaching.public_tests.explain import explain_exception
+from speechmusic.teaching.public_tests.progress import BonusNotDone, ExerciseNotDone, require_bonus, require_exercise
 
-#: What ``from public_tests import *`` gives the notebook: the tests only.
+#: What ``from public_tests import *`` gives the notebook: the tests, and the stops of cells that cannot run yet.
 __all__ = [
     "dimensions_test",
     "flatten_test",
@@ -67,7 +68,10 @@ __all__ = [
     "predict_test",
     "model_test",
     "pool_features_test",
+    "require_exercise",
+    "require_bonus",
 ]
 
 # Also public, for the grader and the documentation (not star-exported to the notebook).
-_ALSO_PUBLIC = (ExerciseFailure, explain_exception, show, PASSED, GREEN, YELLOW, RESET, RTOL, ATOL, MODEL_KEYS)
+_ALSO_PUBLIC = (ExerciseFailure, explain_exception, show, PASSED, GREEN, YELLOW, RESET, RTOL, ATOL, MODEL_KEYS,
+                ExerciseNotDone, BonusNotDone)

@@ -37,6 +37,11 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
 }
 EXERCISE_NUMBERS = {"dimensions": 1, "flatten": 2, "sigmoid": 3, "initialize_with_zeros": 4, "propagate": 5,
                     "optimize": 6, "predict": 7, "model": 8}
+#: The variables exercises 1 and 2 define (the other exercises define a function of their name).
+EXERCISE_VARIABLES = {
+    "dimensions": ("m_train", "m_test", "n_mels", "time_steps"),
+    "flatten": ("train_set_x_flatten", "test_set_x_flatten"),
+}
 #: The variables each exercise's template asks the learner to compute (a NameError on one of them
 #: means the exercise was not written yet).
 TEMPLATE_NAMES = {
