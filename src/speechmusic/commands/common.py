@@ -134,7 +134,8 @@ def expand_folders(paths: Iterable[Path], *, find: Callable[[Path], list[Path]],
     Returns
     -------
     list of Path
-        The paths in the order given, each folder's files in the folder's place.
+        The paths in the order given, each folder's files in the folder's place; a file named twice
+        (by itself and inside a named folder, say) only where it first appears.
 
     Raises
     ------
@@ -157,7 +158,14 @@ def expand_folders(paths: Iterable[Path], *, find: Callable[[Path], list[Path]],
             expanded.extend(found)
         else:
             expanded.append(path)
-    return expanded
+    seen: set[Path] = set()
+    unique = []
+    for path in expanded:
+        key = path.resolve() if path.exists() else path  # the same file under two spellings counts once
+        if key not in seen:
+            seen.add(key)
+            unique.append(path)
+    return unique
 
 
 def is_stream(path: Path) -> bool:

@@ -12,8 +12,8 @@ instead of the quick start), and runs the chosen entry. Scripts and tests use::
         --data-dir D --train N --test N
 
 with the same options as ``speechmusic download``. Without a terminal and without ``--source``
-the menu is printed with an explanation and the exit code is 2: nothing waits for input that can
-never come.
+nothing waits for input that can never come: one explanation (with the sources to pass as
+``--source``) goes to stderr, the menu is not printed, and the exit code is 2.
 """
 
 from __future__ import annotations
@@ -94,11 +94,11 @@ def main(argv: list[str] | None = None, *, stdin: TextIO | None = None,
     data_dir = resolve_data_dir(args.data_dir)
 
     if args.source is None:
-        print(menu_text(data_dir))
         interactive = stdin is not None and hasattr(stdin, "isatty") and stdin.isatty()
-        if not interactive:
+        if not interactive:  # the hint lists the sources; a menu that cannot be answered is not printed
             print(NON_INTERACTIVE_HINT.format(data_dir=data_dir), file=sys.stderr)
             return 2
+        print(menu_text(data_dir))
         print("Checking the network ...", end=" ", flush=True)
         network = check_network(args, probe)
         print(network.describe() + ".")

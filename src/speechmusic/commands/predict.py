@@ -77,7 +77,9 @@ def run(args: argparse.Namespace) -> int:
         # A folder gives a list even when it holds one recording, so scripts see one shape per call.
         print_json(results[0] if len(args.files) == 1 and len(results) == 1 and not args.files[0].is_dir() else results)
     else:
-        write_stdout(classifier.headline() + "\n" + text_report(results, windows=not args.summary))
+        report = text_report(results, windows=not args.summary)  # unreadable files: one line each on stderr
+        if failed < len(results):  # when every file failed, no model line and no empty table
+            write_stdout(classifier.headline() + "\n" + report)
     return 1 if failed else 0
 
 
