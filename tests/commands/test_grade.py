@@ -81,7 +81,7 @@ def lab_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, lab_dir):
     """Grade a batch of submissions once (two at a time); tests below read the reports."""
-    pytest.importorskip("speechmusic.teaching.checks")
+    pytest.importorskip("speechmusic.teaching.exercise_checks")
     root = tmp_path_factory.mktemp("submissions")
     data_dir = root / "my-data"
     data_dir.mkdir()
@@ -191,7 +191,7 @@ def stopped_in_background(tmp_path_factory, lab_dir):
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    pytest.importorskip("speechmusic.teaching.checks")
+    pytest.importorskip("speechmusic.teaching.exercise_checks")
     root = tmp_path_factory.mktemp("stopped")
     endless = write_notebook(root / "hang.ipynb",
                              SOLUTION[:3] + ["import time\nwhile True:\n    time.sleep(0.05)"] + SOLUTION[3:])
@@ -242,7 +242,7 @@ def test_lab_dir_must_hold_the_lab_files(tmp_path):
 
 @pytest.mark.slow
 def test_grade_command_json_and_text(tmp_path, lab_dir, capsys):
-    pytest.importorskip("speechmusic.teaching.checks")
+    pytest.importorskip("speechmusic.teaching.exercise_checks")
     good = write_notebook(tmp_path / "good.ipynb", SOLUTION)
     blank = write_notebook(tmp_path / "blank.ipynb", ["x = 1"])
     code = cli.main(["grade", str(good), str(blank), "--lab-dir", str(lab_dir), "--json", "--jobs", "2", "--quiet"])

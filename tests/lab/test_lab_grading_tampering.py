@@ -51,7 +51,7 @@ test_set_x_flatten = test_set_x_orig.reshape(m_test, -1).T
 #: Each cell alone, added to the blank notebook, tries to raise its score.
 TAMPERS = {
     "patch the checker": """
-import speechmusic.teaching.checks as checks
+import speechmusic.teaching.exercise_checks as checks
 real = checks.check_namespace
 def forged(ns, **options):
     return {name: {"passed": True, "message": "All tests passed!"} for name in real({}, **options)}

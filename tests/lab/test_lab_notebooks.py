@@ -25,7 +25,7 @@ nbclient = pytest.importorskip("nbclient")
 
 CHECK_CELL = (
     "import json as _json\n"
-    "from speechmusic.teaching.checks import check_namespace as _check_namespace\n"
+    "from speechmusic.teaching.exercise_checks import check_namespace as _check_namespace\n"
     "print('CHECKS ' + _json.dumps(_check_namespace(globals())))\n"
 )
 ACCURACY_LINE = re.compile(r"^test accuracy: (\d+\.\d) %$", re.MULTILINE)

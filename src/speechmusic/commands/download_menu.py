@@ -4,7 +4,7 @@ Interactive (a terminal on stdin, no ``--source``)::
 
     .venv/bin/python download_samples.py
 
-shows the menu (:mod:`speechmusic.teaching.download_menu`), checks within a few seconds whether
+shows the menu (:mod:`speechmusic.teaching.download_menu_texts`), checks within a few seconds whether
 the download hosts answer (offline, it says so and Enter picks the offline synthetic dataset
 instead of the quick start), and runs the chosen entry. Scripts and tests use::
 
@@ -30,7 +30,7 @@ from speechmusic.commands.download import run as run_download
 from speechmusic.data.dataset import resolve_data_dir
 from speechmusic.data.sources import source_addresses
 from speechmusic.data.sources.probe import PROBE_TIMEOUT, probe_network
-from speechmusic.teaching.download_menu import (
+from speechmusic.teaching.download_menu_texts import (
     DEFAULT_CHOICE,
     MENU,
     NON_INTERACTIVE_HINT,

@@ -12,7 +12,7 @@
    :data:`MAX_KERNEL_MESSAGE` makes Jupyter drop the kernel's connection (the notebook then stops on
    its time limit).
 3. Judges the exercises from outside (:mod:`.judge`): one more request makes the kernel run
-   :func:`.agent.serve`, which connects back; :func:`.checks.check_namespace` then checks a
+   :func:`.agent.serve`, which connects back; :func:`.exercise_checks.check_namespace` then checks a
    :class:`~.judge.RemoteNamespace` of the notebook's globals in *this* process.
 4. Writes its report, one JSON object, to the pipe ``--report-fd`` (inherited from the grader and
    closed to the kernel), and stops the kernel.
@@ -333,7 +333,7 @@ def _sandbox_report(exchange: Path) -> dict:
 def _judge(client, exchange: Path, check_timeout: float, check_grace: float, cascade: bool,
            interrupted_cell: int | None, outcome: dict, interrupt) -> dict:
     """Have the kernel serve its namespace; check the exercises here. Their results (plain data)."""
-    from speechmusic.teaching.checks import check_namespace  # imports the public tests (NumPy): only here
+    from speechmusic.teaching.exercise_checks import check_namespace  # imports the public tests (NumPy): only here
 
     address = exchange / "j"
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

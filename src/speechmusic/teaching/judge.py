@@ -5,7 +5,7 @@ answers requests over a Unix socket. The judge holds a :class:`RemoteNamespace`,
 the notebook's globals whose functions are :class:`RemoteFunction` stand-ins: calling one sends the
 arguments the *judge* chose to the learner's process and decodes what comes back with
 :mod:`.plaindata` (numbers, strings, containers, numeric arrays; never pickle, never an object of the
-learner's classes). The exercise checks (:func:`.checks.check_namespace`, the same tests the
+learner's classes). The exercise checks (:func:`.exercise_checks.check_namespace`, the same tests the
 notebook runs) then compare, diagnose and score here, with this process's NumPy: nothing the
 learner's process says about "passed" is asked for, let alone believed. A submission that patches
 the checks, ``json``, ``open`` or NumPy in its kernel, returns arrays whose ``==`` is always true, or
