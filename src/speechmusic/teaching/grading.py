@@ -61,6 +61,8 @@ DEFAULT_CHECK_TIMEOUT = 30.0
 CHECK_CELL_GRACE = 10.0
 #: Extra seconds before the grader kills a worker that has not reported (kernel start, shutdown).
 HARD_KILL_GRACE = 60.0
+#: The file, in a work folder, naming the kernel's exchange folder when the worker had to put it elsewhere.
+EXCHANGE_POINTER = "exchange.path"
 #: Files the lab folder must contain for notebooks' imports to work.
 LAB_FILES = ("audio_utils.py", "public_tests.py")
 
@@ -326,6 +328,14 @@ def _exited(pid: int) -> bool:
         return False
 
 
+def _elsewhere(workdir: Path) -> Path | None:
+    """The exchange folder the worker made outside ``workdir`` (a short path for sockets), if any."""
+    try:
+        return Path((workdir / EXCHANGE_POINTER).read_text(encoding="utf-8").strip())
+    except OSError:
+        return None
+
+
 def _kill_kernel(workdir: Path, *, wait: float = 2.0) -> None:
     """Kill the kernel a worker started (and its process group) if it is still running.
 
@@ -343,10 +353,13 @@ def _kill_kernel(workdir: Path, *, wait: float = 2.0) -> None:
         _kill_group(pid)
         killed.append(pid)
     # A kernel started just before the worker was stopped may not have written its pid yet:
-    # where /proc exists, also stop every process whose command line names this workdir.
+    # where /proc exists, also stop every process whose command line names this workdir (or the
+    # exchange folder the kernel's own command line names).
+    markers = [str(workdir)] + [str(folder) for folder in [_elsewhere(workdir)] if folder is not None]
     for cmdline in Path("/proc").glob("[0-9]*/cmdline") if Path("/proc/self").exists() else ():
         try:
-            if str(workdir) in cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace"):
+            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if any(marker in text for marker in markers):
                 _kill_group(int(cmdline.parent.name))
                 killed.append(int(cmdline.parent.name))
         except (OSError, ValueError):
@@ -495,6 +508,9 @@ def grade_notebook(
                 worker.wait()
             _kill_kernel(workdir)
             reader.join(timeout=5)
+            elsewhere = _elsewhere(workdir)
+            if elsewhere is not None and elsewhere.name.startswith("smx-"):
+                shutil.rmtree(elsewhere, ignore_errors=True)
         try:
             found = json.loads(received[0].decode("utf-8")) if received else None
         except (UnicodeDecodeError, ValueError):

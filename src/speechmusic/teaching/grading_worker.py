@@ -30,13 +30,14 @@ import os
 import signal
 import socket
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from speechmusic.teaching import EXERCISES
-from speechmusic.teaching.grading import CHECK_CELL_GRACE, SandboxLimits, clean_text, write_json
+from speechmusic.teaching.grading import CHECK_CELL_GRACE, EXCHANGE_POINTER, SandboxLimits, clean_text, write_json
 from speechmusic.teaching.judge import Channel, RemoteNamespace
 
 #: Largest message accepted from the kernel over Jupyter's sockets (the worker keeps no outputs, but
@@ -133,14 +134,13 @@ def run(notebook: Path, workdir: Path, timeout: float, check_timeout: float, che
     except Exception as error:  # any parse failure of a submitted file is the submission's problem
         return stop_all("failed", f"not a readable notebook: {clean_text(error, 300)}")
 
-    exchange = workdir / "x"
-    exchange.mkdir()
+    exchange = _exchange_folder(workdir)
     os.chmod(workdir, 0o711)  # the kernel's user may pass through (not list) on its way to the exchange folder
     cpu = int(timeout + len(EXERCISES) * check_timeout + check_grace + 60)
     _kernel_spec(workdir, exchange, limits, cpu, hide, need)
     client = _client_class()(
         nb, timeout=max(1, int(timeout)), kernel_name=KERNEL_NAME, allow_errors=True, interrupt_on_timeout=False,
-        shutdown_kernel="immediate", startup_timeout=max(10, min(120, int(timeout))),
+        shutdown_kernel="graceful", startup_timeout=max(10, min(120, int(timeout))),
         resources={"metadata": {"path": str(workdir)}},
     )
     client.km = client.create_kernel_manager()
@@ -154,6 +154,11 @@ def run(notebook: Path, workdir: Path, timeout: float, check_timeout: float, che
         await ensure_async(client.km.interrupt_kernel())
 
     interrupt = run_sync(interrupting)
+
+    async def living() -> bool:
+        return bool(await ensure_async(client.km.is_alive()))
+
+    alive = run_sync(living)
     watchdog = _ExchangeWatchdog(exchange, limits.disk)
 
     def died() -> dict:
@@ -183,7 +188,7 @@ def run(notebook: Path, workdir: Path, timeout: float, check_timeout: float, che
                 outcome["sandbox"] = _sandbox_report(exchange)
                 write_json(progress, {"cell": "checks"})
                 outcome["exercises"] = _judge(client, exchange, check_timeout, check_grace, cascade, interrupted_cell,
-                                              outcome, interrupt)
+                                              outcome, interrupt, alive)
             except DeadKernelError:
                 died()
             _summarise(outcome)
@@ -261,6 +266,22 @@ class Report:
         timer.start()
 
 
+#: Longest path of a Unix socket (sun_path is 108 bytes on Linux, 104 on macOS), less the kernel's "k-12345".
+MAX_SOCKET_FOLDER = 90
+
+
+def _exchange_folder(workdir: Path) -> Path:
+    """The folder of the kernel's sockets: ``<workdir>/x``, or a short one under /tmp when that path is too long
+    for a socket's name (its path is then written to ``<workdir>/exchange.path`` for the grader to remove)."""
+    exchange = workdir / "x"
+    if len(str(exchange)) > MAX_SOCKET_FOLDER and os.path.isdir("/tmp"):
+        exchange = Path(tempfile.mkdtemp(prefix="smx-", dir="/tmp"))
+        (workdir / EXCHANGE_POINTER).write_text(str(exchange), encoding="utf-8")
+    else:
+        exchange.mkdir()
+    return exchange
+
+
 def _close_exchange(exchange: Path) -> None:
     """Once the kernel runs, it needs nothing more from the exchange folder but its sockets: when the grader
     is root (the kernel "nobody"), the folder and its files become root's, so the kernel can write nothing
@@ -331,7 +352,7 @@ def _sandbox_report(exchange: Path) -> dict:
 
 
 def _judge(client, exchange: Path, check_timeout: float, check_grace: float, cascade: bool,
-           interrupted_cell: int | None, outcome: dict, interrupt) -> dict:
+           interrupted_cell: int | None, outcome: dict, interrupt, alive) -> dict:
     """Have the kernel serve its namespace; check the exercises here. Their results (plain data)."""
     from speechmusic.teaching.exercise_checks import check_namespace  # imports the public tests (NumPy): only here
 
@@ -340,17 +361,30 @@ def _judge(client, exchange: Path, check_timeout: float, check_grace: float, cas
     listener.bind(str(address))
     os.chmod(address, 0o666)  # the kernel's user connects (connecting needs write permission on the socket)
     listener.listen(1)
-    listener.settimeout(check_grace)
+    listener.settimeout(0.25)
     client.kc.execute(AGENT_CELL.format(address=str(address)), store_history=False)
+    # A kernel still busy with an interrupted cell gets the grace only; an idle one (importing the agent
+    # on a loaded machine can take seconds) the exercises' whole budget, unless it dies meanwhile.
+    patience = check_grace if interrupted_cell else check_grace + len(EXERCISES) * check_timeout
+    waited_until = time.monotonic() + patience
+    connection = None
     try:
-        connection, _ = listener.accept()
-    except OSError:  # socket.timeout included
-        what = (f"cell In [{interrupted_cell}] did not stop when interrupted" if interrupted_cell else
-                f"the kernel did not answer the grader within {check_grace:g} s")
-        outcome["message"] = (outcome["message"] + "; " if outcome["message"] else "") + what
-        return {name: {"passed": False, "message": f"not checked: {what}"} for name in EXERCISES}
+        while connection is None and time.monotonic() < waited_until and alive():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
     finally:
         listener.close()
+    if connection is None:
+        living = alive()
+        what = (f"cell In [{interrupted_cell}] did not stop when interrupted" if interrupted_cell else
+                f"the kernel did not answer the grader within {patience:g} s" if living else
+                "the kernel died before the grader could check the exercises")
+        if not living:
+            outcome["status"] = "kernel_died"
+        outcome["message"] = (outcome["message"] + "; " if outcome["message"] else "") + what
+        return {name: {"passed": False, "message": f"not checked: {what}"} for name in EXERCISES}
     connection.settimeout(None)
     channel = Channel(connection, interrupt=interrupt)
     try:
