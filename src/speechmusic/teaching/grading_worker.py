@@ -150,6 +150,7 @@ def run(notebook: Path, workdir: Path, timeout: float, check_timeout: float, che
     # folder is its own; a socket's name may not exceed ~100 bytes.
     client.km.transport, client.km.ip = "ipc", str(exchange / "k")
     client.km.context.setsockopt(zmq.MAXMSGSIZE, MAX_KERNEL_MESSAGE)
+
     async def interrupting():  # the manager is asynchronous: run its interrupt to completion
         await ensure_async(client.km.interrupt_kernel())
 
@@ -193,8 +194,8 @@ def run(notebook: Path, workdir: Path, timeout: float, check_timeout: float, che
                 died()
             _summarise(outcome)
             if report is not None:
-                # Stopping the kernel can hang in Jupyter's client (a heartbeat that waits on a dead kernel's
-                # socket): the report, final now, goes out within CLEANUP_GRACE seconds whatever happens.
+                # Stopping the kernel waits on Jupyter's client, which a kernel that broke its sockets can keep
+                # waiting: the report, final now, goes out within CLEANUP_GRACE seconds whatever happens.
                 report.send_soon(outcome, CLEANUP_GRACE)
     except DeadKernelError:  # the kernel died while starting
         return died()
