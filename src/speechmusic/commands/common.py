@@ -114,7 +114,8 @@ positive_int = _number_parser(int, 1, inclusive=True)
 non_negative_int = _number_parser(int, 0, inclusive=True)
 
 
-def expand_folders(paths: Iterable[Path], *, find: Callable[[Path], list[Path]], what: str) -> list[Path]:
+def expand_folders(paths: Iterable[Path], *, find: Callable[[Path], list[Path]], what: str,
+                   unique: bool = False) -> list[Path]:
     """The inputs named on a command line, each folder replaced by the files it stands for.
 
     Globs are not expanded here: the shell has already done it. Paths that are not folders,
@@ -130,12 +131,14 @@ def expand_folders(paths: Iterable[Path], *, find: Callable[[Path], list[Path]],
         (:func:`speechmusic.core.audio.find_audio_files` for recordings).
     what : str
         What ``find`` looks for, for the error message: ``"audio files"``, ``".ipynb files"``.
+    unique : bool
+        Keep a file named twice (by itself and inside a named folder, say, or under two spellings of
+        its path) only where it first appears; by default repeats are kept, for the command to decide.
 
     Returns
     -------
     list of Path
-        The paths in the order given, each folder's files in the folder's place; a file named twice
-        (by itself and inside a named folder, say) only where it first appears.
+        The paths in the order given, each folder's files in the folder's place.
 
     Raises
     ------
@@ -158,6 +161,8 @@ def expand_folders(paths: Iterable[Path], *, find: Callable[[Path], list[Path]],
             expanded.extend(found)
         else:
             expanded.append(path)
+    if not unique:
+        return expanded
     seen: set[Path] = set()
     unique = []
     for path in expanded:

@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     classifier = resolve_classifier(args.model)
     if args.hop is not None and args.hop > classifier.params.duration:
         raise ParameterError(f"--hop ({args.hop:g} s) must not be longer than the clip ({classifier.params.duration:g} s)")
-    files = expand_folders(args.files, find=find_audio_files, what="audio files")
+    files = expand_folders(args.files, find=find_audio_files, what="audio files", unique=True)
     results, failed = [], 0
     for path in tqdm(files, desc="predict", unit="file", disable=args.quiet or len(files) < 3, leave=False):
         try:
