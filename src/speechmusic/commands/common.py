@@ -164,13 +164,13 @@ def expand_folders(paths: Iterable[Path], *, find: Callable[[Path], list[Path]],
     if not unique:
         return expanded
     seen: set[Path] = set()
-    unique = []
+    first_times = []
     for path in expanded:
         key = path.resolve() if path.exists() else path  # the same file under two spellings counts once
         if key not in seen:
             seen.add(key)
-            unique.append(path)
-    return unique
+            first_times.append(path)
+    return first_times
 
 
 def is_stream(path: Path) -> bool:

@@ -540,11 +540,11 @@ def warm_feature_cache(data_dir: Path | None) -> None:
     and each would otherwise compute every clip's features itself; the judges load the same arrays.
     A folder that is not a dataset is left to the notebooks (they report it).
     """
-    from speechmusic.data.dataset import load_dataset  # heavy (NumPy, audio decoding); only grading needs it
-
     data_dir = data_dir if data_dir is not None else (Path(os.environ[DATA_ENV_VAR]) if os.environ.get(DATA_ENV_VAR) else None)
-    if data_dir is None or not Path(data_dir).is_dir():
+    if data_dir is None or not (Path(data_dir) / "train").is_dir():
         return
+    from speechmusic.data.dataset import load_dataset  # heavy (NumPy, audio decoding); only grading with data needs it
+
     try:
         load_dataset(data_dir, progress=False)
     except Exception:  # noqa: BLE001 - not a dataset, a broken file...: the notebooks say what is wrong
