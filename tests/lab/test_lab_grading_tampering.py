@@ -4,24 +4,23 @@ Each tamper is one cell added to the blank student notebook (the student variant
 cell, built from notebook_source/, on made-up data); each must score exactly what the blank scores
 (0), with the exercises' verdicts unchanged. They are graded in one batch with a correct notebook,
 which must still score 1 and be judged as usual: resource abuse (a fork bomb, a memory hog, an output
-flood, a disk fill, an endless sleep) costs the abuser, never the batch.
+flood, a disk fill) costs the abuser, never the batch. (An endless cell and one that ignores
+interrupts are in tests/commands/test_grade.py; what the sandbox allows a process, without a kernel,
+in tests/lab/test_lab_sandbox.py: no network, no other submission, read-only files.)
 
 The kinds of tampering are those observed on the grader that ran the checks inside the kernel
 (issue 20): patching the checker, replacing json.dumps, wrapping builtins.open to rewrite the result
 file, stubbing the test functions, ndarray subclasses whose == is always true, patching NumPy's
 comparisons, reading expected values from the stack, forging a result file and exiting; plus
 impersonating the judge's agent (replaced in the kernel, or a thread that answers first), signalling
-and reading other processes, and reaching outside (another submission of the batch, the network).
+and reading other processes, and the lab's own reference code.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import socket
 import tempfile
-import threading
-import time
 
 import nbformat
 import pytest
@@ -254,7 +253,7 @@ import os, sys
 chunk = b"x" * (1 << 20)
 for _ in range(1024):  # 1 GB to the kernel's own standard output
     os.write(1, chunk)
-while True:  # and through Jupyter, until the time limit
+for _ in range(300):  # and 300 MB through Jupyter
     sys.stdout.write("y" * 1_000_000)
 """,
     "disk fill": """
@@ -268,10 +267,6 @@ for folder in [os.getcwd(), os.path.expanduser("~"), "/tmp", "/dev/shm", "/var/t
                     file.write(block)
         except OSError:
             break
-""",
-    "sleep forever": """
-import time
-time.sleep(10 ** 6)
 """,
 }
 
@@ -291,71 +286,23 @@ def _solution_cells() -> list[str]:
     return [cell for cell in exercise_cells("solution") if "pool_features" not in cell]
 
 
-class _Listener:
-    """A TCP server on 127.0.0.1 that records whether anyone connected."""
-
-    def __init__(self):
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.port = self.server.getsockname()[1]
-        self.connections = 0
-        self.server.settimeout(0.2)
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self):
-        while not self.stop.is_set():
-            try:
-                connection, _ = self.server.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            connection.close()
-
-    def close(self):
-        self.stop.set()
-        self.thread.join()
-        self.server.close()
-
-
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, lab_folder):
     root = tmp_path_factory.mktemp("tampering")
     root.chmod(0o755)
     blank = [DATA, *exercise_cells("student")]
-    secret = root / "another-submission.ipynb"
-    secret.write_text("THE OTHER SUBMISSION'S MARKER\n")
-    listener = _Listener()
-    # A correct sigmoid only if the probe works: the score says whether the kernel reached the file or the port.
-    reveal = "\n    def sigmoid(z):\n        return 1 / (1 + np.exp(-z))\n"
-    probes = {
-        "read another submission of the batch": f"try:\n    seen = open({str(secret)!r}).read()\nexcept OSError:\n"
-                                                f"    seen = ''\nif 'MARKER' in seen:{reveal}",
-        "read a file that is no submission (control)": f"seen = open({str(lab_folder / 'audio_utils.py')!r}).read()\n"
-                                                       f"if 'LAB_MARKER' in seen:{reveal}",
-        "connect to the network": f"import socket\ntry:\n    socket.create_connection(('127.0.0.1', {listener.port}), "
-                                  f"timeout=2).close()\n    reached = True\nexcept OSError:\n    reached = False\n"
-                                  f"if reached:{reveal}",
-    }
-    # The notebooks that wait out the time limit first, so that the others are graded meanwhile.
-    cases = {name: ABUSE[name] for name in ("sleep forever", "output flood")}
-    cases.update({**ABUSE, **TAMPERS, **probes})
+    # The abuse first: it takes longest, and the others are graded meanwhile.
     notebooks = {}
-    for index, (name, cell) in enumerate(cases.items()):
+    for index, (name, cell) in enumerate({**ABUSE, **TAMPERS}.items()):
         notebooks[name] = _notebook(root / f"case-{index:02d}.ipynb", *blank, cell)
     notebooks["blank"] = _notebook(root / "blank.ipynb", *blank)
     notebooks["correct"] = _notebook(root / "correct.ipynb", DATA, SOLVED, *_solution_cells())
     scratch = tmp_path_factory.mktemp("grader-scratch")
-    started = time.monotonic()
-    try:
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(tempfile, "tempdir", str(scratch))  # the grader's work folders go here
-            reports = grade_notebooks(list(notebooks.values()) + [secret], jobs=4, timeout=20, check_timeout=10,
-                                      lab_dir=lab_folder, limits=LIMITS)
-    finally:
-        listener.close()
-    return {"reports": dict(zip(notebooks, reports)), "seconds": time.monotonic() - started,
-            "network_connections": listener.connections, "scratch": scratch}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tempfile, "tempdir", str(scratch))  # the grader's work folders go here
+        reports = grade_notebooks(list(notebooks.values()), jobs=3, timeout=60, check_timeout=10, lab_dir=lab_folder,
+                                  limits=LIMITS)
+    return {"reports": dict(zip(notebooks, reports)), "scratch": scratch}
 
 
 @pytest.fixture(scope="module")
@@ -397,36 +344,11 @@ def test_abuse_costs_the_abuser_its_marks_and_nothing_else(graded, name):
     assert graded["reports"]["correct"].score == 1.0  # graded beside it, in the same batch
 
 
-def test_an_endless_cell_is_interrupted_and_the_notebook_still_judged(graded):
-    report = graded["reports"]["sleep forever"]
-    assert report.status == "timeout" and "interrupted" in report.message, report.message
-    assert "not defined" in report.exercises["sigmoid"]["message"] or "NameError" in report.exercises["sigmoid"]["message"]
-
-
 def test_the_memory_hog_and_the_disk_fill_meet_their_limits(graded):
     hog = graded["reports"]["memory hog"]
     assert [e["ename"] for e in hog.errors][-1] == "MemoryError", hog.errors
     fill = graded["reports"]["disk fill"]
     assert fill.status == "completed", fill.message  # every write failed cleanly at a limit, none filled the disk
-
-
-def _namespaces(graded) -> bool:
-    return bool(graded["reports"]["blank"].sandbox.get("namespaces"))
-
-
-def test_another_submission_cannot_be_read_but_the_lab_can(graded):
-    if not _namespaces(graded):
-        pytest.skip(f"no namespaces here: {graded['reports']['blank'].sandbox.get('reason')}")
-    assert graded["reports"]["read a file that is no submission (control)"].exercises["sigmoid"]["passed"]
-    assert not graded["reports"]["read another submission of the batch"].exercises["sigmoid"]["passed"]
-
-
-def test_the_network_is_off(graded):
-    if not _namespaces(graded):
-        pytest.skip(f"no namespaces here: {graded['reports']['blank'].sandbox.get('reason')}")
-    assert graded["network_connections"] == 0
-    assert not graded["reports"]["connect to the network"].exercises["sigmoid"]["passed"]
-    assert graded["reports"]["blank"].sandbox["network"] is False
 
 
 def test_the_sandbox_says_what_it_could_do(graded):
