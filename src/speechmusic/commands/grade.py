@@ -63,6 +63,9 @@ def register(subparsers) -> None:
     parser.add_argument("--cascade", action="store_true",
                         help="judge each exercise with the learner's own earlier functions, as the notebook's tests "
                              "do (default: with the reference ones, so that one mistake costs one exercise)")
+    parser.add_argument("--executed", type=Path, default=None, metavar="DIR",
+                        help="also write each notebook as it ran, with its outputs (the first 32 MB), into DIR, "
+                             "under its own file name: to read what a submission printed and drew")
     parser.add_argument("--csv", type=Path, default=None, metavar="FILE",
                         help="also write a gradebook: one row per notebook (file, score, the eight exercises as "
                              "pass/fail, status, seconds, first failure); replaced atomically if it exists")
@@ -101,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
         lab_dir=args.lab_dir,
         limits=SandboxLimits(memory=int(args.memory_limit * 2**30)),
         cascade=args.cascade,
+        executed_dir=args.executed,
     )
     if args.csv is not None:
         write_gradebook(grades, args.csv)

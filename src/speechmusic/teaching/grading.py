@@ -267,7 +267,7 @@ def default_data_dir(data_dir: str | os.PathLike | None, lab_dir: Path) -> Path 
     return candidate if candidate.is_dir() else None
 
 
-def _kernel_env(lab_dir: Path, data_dir: Path | None) -> dict:
+def _kernel_env(lab_dir: Path, data_dir: Path | None, *, figures: bool = False) -> dict:
     env = dict(os.environ)
     paths = [str(lab_dir)]
     src = lab_dir / "src"
@@ -278,7 +278,9 @@ def _kernel_env(lab_dir: Path, data_dir: Path | None) -> dict:
     env["PYTHONPATH"] = os.pathsep.join(paths)
     if data_dir is not None:
         env[DATA_ENV_VAR] = str(Path(data_dir).expanduser().resolve())
-    env["MPLBACKEND"] = "Agg"  # figures render off-screen; no display is needed or opened
+    # Figures render off-screen (no display is needed or opened): drawn for nothing, unless an executed
+    # copy is kept, where they are outputs as in Jupyter (its inline backend: PNGs in the notebook).
+    env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline" if figures else "Agg"
     env["PYTHONDONTWRITEBYTECODE"] = "1"  # keep the lab folder clean
     env.setdefault("TQDM_DISABLE", "1")
     return env
@@ -377,7 +379,8 @@ def _read_all(fd: int, into: list[bytes]) -> None:
 
 
 def _worker_command(python: str | None, copy: Path, workdir: Path, report_fd: int, timeout: float,
-                    check_timeout: float, limits: SandboxLimits, cascade: bool, hide, need) -> list[str]:
+                    check_timeout: float, limits: SandboxLimits, cascade: bool, hide, need,
+                    executed: Path | None) -> list[str]:
     command = [
         python or sys.executable, "-m", "speechmusic.teaching.grading_worker",
         "--notebook", str(copy), "--workdir", str(workdir), "--report-fd", str(report_fd),
@@ -386,6 +389,8 @@ def _worker_command(python: str | None, copy: Path, workdir: Path, report_fd: in
     ]
     if cascade:
         command.append("--cascade")
+    if executed is not None:
+        command += ["--executed", str(executed.resolve())]
     command += [part for path in hide for part in ("--hide", str(Path(path).resolve()))]
     command += [part for path in need if path is not None for part in ("--need", str(Path(path).resolve()))]
     return command
@@ -405,6 +410,7 @@ def grade_notebook(
     cascade: bool = False,
     hide=(),
     warm: bool = True,
+    executed: str | os.PathLike | None = None,
 ) -> NotebookGrade:
     """Execute one notebook in its own sandboxed process with a time limit, then judge its exercises from outside.
 
@@ -434,6 +440,9 @@ def grade_notebook(
         Files the kernel must not be able to read (the other submissions of the batch).
     warm : bool
         Compute the data folder's feature cache first (:func:`warm_feature_cache`; a batch does it once).
+    executed : path-like or None
+        Also write the executed notebook there, with its outputs (the first 32 MB of them), for
+        reading what the submission printed and drew; replaced if it exists.
 
     Returns
     -------
@@ -466,10 +475,11 @@ def grade_notebook(
         data = default_data_dir(data_dir, lab)
         if warm:
             warm_feature_cache(data)
-        env = _kernel_env(lab, data)
+        env = _kernel_env(lab, data, figures=executed is not None)
         report_read, report_write = os.pipe()
         command = _worker_command(python, copy, workdir, report_write, timeout, check_timeout, limits, cascade,
-                                  [h for h in hide if Path(h).resolve() != path.resolve()], [lab, data])
+                                  [h for h in hide if Path(h).resolve() != path.resolve()], [lab, data],
+                                  Path(executed) if executed is not None else None)
         hard_limit = timeout + len(exercise_names()) * check_timeout + CHECK_CELL_GRACE + HARD_KILL_GRACE
         log = workdir / "worker.log"
         received: list[bytes] = []
@@ -551,9 +561,28 @@ def warm_feature_cache(data_dir: Path | None) -> None:
         pass
 
 
-def grade_notebooks(notebooks, *, jobs: int = 1, progress: bool = False, **options) -> list[NotebookGrade]:
-    """:func:`grade_notebook` for several notebooks, ``jobs`` at a time; reports in the given order."""
+def executed_names(notebooks, folder: str | os.PathLike) -> list[Path]:
+    """Where the executed copies of ``notebooks`` go in ``folder``: each one's file name, numbered when two share it."""
+    folder = Path(folder)
+    names: list[Path] = []
+    for index, notebook in enumerate(map(Path, notebooks), start=1):
+        name = folder / notebook.name
+        if name in names:
+            name = folder / f"{notebook.stem}-{index}{notebook.suffix}"
+        names.append(name)
+    return names
+
+
+def grade_notebooks(notebooks, *, jobs: int = 1, progress: bool = False, executed_dir: str | os.PathLike | None = None,
+                    **options) -> list[NotebookGrade]:
+    """:func:`grade_notebook` for several notebooks, ``jobs`` at a time; reports in the given order.
+
+    ``executed_dir``: write each notebook's executed copy there (see :func:`executed_names`).
+    """
     notebooks = list(notebooks)
+    executed = executed_names(notebooks, executed_dir) if executed_dir is not None else [None] * len(notebooks)
+    if executed_dir is not None:
+        Path(executed_dir).mkdir(parents=True, exist_ok=True)
     if jobs < 1:
         raise ParameterError(f"jobs must be >= 1, got {jobs}")
     lab = find_lab_dir(options.get("lab_dir"))  # fail once, early, rather than per notebook
@@ -565,7 +594,8 @@ def grade_notebooks(notebooks, *, jobs: int = 1, progress: bool = False, **optio
     with tqdm(total=len(notebooks), desc="grading", unit="notebook", disable=not progress, leave=False) as bar:
         # Threads only wait on worker processes; each notebook runs in its own process.
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(grade_notebook, nb, cancel=cancel, **options): i for i, nb in enumerate(notebooks)}
+            futures = {pool.submit(grade_notebook, nb, cancel=cancel, executed=executed[i], **options): i
+                       for i, nb in enumerate(notebooks)}
             try:
                 for future in futures:
                     results[futures[future]] = future.result()

@@ -48,6 +48,8 @@ MAX_KERNEL_MESSAGE = 64 << 20
 KERNEL_NAME = "speechmusic-sandbox"
 #: The code the kernel runs to hand its namespace to the judge (``{address!r}`` filled in).
 AGENT_CELL = "import speechmusic.teaching.agent as _speechmusic_agent\n_speechmusic_agent.serve({address!r}, globals())\n"
+#: Bytes of outputs an executed copy keeps (``--executed``); the rest is dropped (the report says so).
+MAX_KEPT_OUTPUTS = 32 << 20
 #: Seconds allowed to stop the kernel once the report is final (see Report.send_soon).
 CLEANUP_GRACE = 10.0
 #: Exception names of the notebook's "this bonus cell cannot run yet" stop (see public_tests.require_bonus).
@@ -72,7 +74,7 @@ def _kernel_spec(workdir: Path, exchange: Path, limits: SandboxLimits, cpu: int,
     os.environ["JUPYTER_PATH"] = str(workdir / "jupyter")
 
 
-def _client_class():
+def _client_class(keep_outputs: bool = False):
     # here, not at the top: only the worker executes notebooks, and nbclient/nbformat are heavy
     from nbclient import NotebookClient
     from nbclient.util import ensure_async, run_sync
@@ -80,14 +82,21 @@ def _client_class():
     class ErrorsOnlyClient(NotebookClient):
         """Keeps a cell's error outputs only (what a notebook prints or draws is not graded), without a heartbeat.
 
-        Whether the kernel lives is asked of its process (the manager's); Jupyter's heartbeat thread is
-        not started because it cannot be stopped once a submission has broken its socket (it waits
-        forever to send its next ping, and stopping the channels waits for it).
+        With ``keep_outputs`` (``--executed``), the other outputs too, up to :data:`MAX_KEPT_OUTPUTS`
+        bytes for the whole notebook. Whether the kernel lives is asked of its process (the manager's);
+        Jupyter's heartbeat thread is not started because it cannot be stopped once a submission has
+        broken its socket (it waits forever to send its next ping, and stopping the channels waits for it).
         """
+
+        kept_bytes = 0
 
         def output(self, outs, msg, display_id, cell_index):
             if msg.get("msg_type") != "error":
-                return None
+                if not keep_outputs:
+                    return None
+                self.kept_bytes += len(json.dumps(msg.get("content", {}), default=str))
+                if self.kept_bytes > MAX_KEPT_OUTPUTS:
+                    return None
             return super().output(outs, msg, display_id, cell_index)
 
         async def async_start_new_kernel_client(self):
@@ -108,8 +117,12 @@ def _client_class():
 
 # long: runs in the child process: the kernel's whole life in one place, with the imports only the child needs.
 def run(notebook: Path, workdir: Path, timeout: float, check_timeout: float, check_grace: float,
-        limits: SandboxLimits, cascade: bool, hide: list[str], need: list[str], report: Report | None = None) -> dict:
-    """Execute ``notebook`` in a sandboxed kernel, judge its exercises; the report (a JSON-ready dict)."""
+        limits: SandboxLimits, cascade: bool, hide: list[str], need: list[str], report: Report | None = None,
+        executed: Path | None = None) -> dict:
+    """Execute ``notebook`` in a sandboxed kernel, judge its exercises; the report (a JSON-ready dict).
+
+    ``executed``: also write the executed notebook there (with its outputs, up to :data:`MAX_KEPT_OUTPUTS`).
+    """
     # nbformat validates notebooks with jsonschema, which at import builds ~40 parsers for the
     # optional "iri" format checker of rfc3987-syntax when that package is installed (Jupyter's
     # dependencies install it): 1.7 s of CPU in every worker, more than executing a small
@@ -139,7 +152,7 @@ def run(notebook: Path, workdir: Path, timeout: float, check_timeout: float, che
     os.chmod(workdir, 0o711)  # the kernel's user may pass through (not list) on its way to the exchange folder
     cpu = int(timeout + len(EXERCISES) * check_timeout + check_grace + 60)
     _kernel_spec(workdir, exchange, limits, cpu, hide, need)
-    client = _client_class()(
+    client = _client_class(keep_outputs=executed is not None)(
         nb, timeout=max(1, int(timeout)), kernel_name=KERNEL_NAME, allow_errors=True, interrupt_on_timeout=False,
         shutdown_kernel="graceful", startup_timeout=max(10, min(120, int(timeout))),
         resources={"metadata": {"path": str(workdir)}},
@@ -187,6 +200,8 @@ def run(notebook: Path, workdir: Path, timeout: float, check_timeout: float, che
                 watchdog.start()
                 interrupted_cell = _execute_cells(client, nb, outcome, timeout, deadline, progress, interrupt,
                                                   CellTimeoutError)
+                if executed is not None:
+                    _write_executed(nb, executed, client.kept_bytes > MAX_KEPT_OUTPUTS)
                 outcome["sandbox"] = _sandbox_report(exchange)
                 write_json(progress, {"cell": "checks"})
                 outcome["exercises"] = _judge(client, exchange, check_timeout, check_grace, cascade, interrupted_cell,
@@ -205,6 +220,18 @@ def run(notebook: Path, workdir: Path, timeout: float, check_timeout: float, che
     finally:
         watchdog.stop()
     return outcome
+
+
+def _write_executed(nb, path: Path, cut: bool) -> None:
+    """The executed notebook, for the instructor to read (written atomically; outputs past the cap dropped)."""
+    import nbformat  # heavy; see _client_class
+
+    if cut:
+        nb.metadata.setdefault("speechmusic", {})["outputs_cut"] = (
+            f"the outputs past the first {MAX_KEPT_OUTPUTS >> 20} MB were not kept")
+    tmp = path.with_name(path.name + ".part")
+    nbformat.write(nb, str(tmp))
+    os.replace(tmp, path)
 
 
 def _summarise(outcome: dict) -> None:
@@ -431,11 +458,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cascade", action="store_true")
     parser.add_argument("--hide", action="append", default=[])
     parser.add_argument("--need", action="append", default=[])
+    parser.add_argument("--executed", type=Path, default=None, help="write the executed notebook here")
     args = parser.parse_args(argv)
     os.set_inheritable(args.report_fd, False)  # the kernel, started below, must never hold the report pipe
     report = Report(args.report_fd)
     report.send(run(args.notebook, args.workdir, args.timeout, args.check_timeout, args.check_grace,
-                    SandboxLimits(**args.limits), args.cascade, args.hide, args.need, report))
+                    SandboxLimits(**args.limits), args.cascade, args.hide, args.need, report, args.executed))
     return 0
 
 
