@@ -380,7 +380,7 @@ def test_one_mistake_costs_one_exercise_and_the_gradebook_says_which(tmp_path, l
     assert list(rows[0]) == ["file", "score", *EXERCISES, "status", "seconds", "first_failure"]
     assert len(rows) == 1 and rows[0]["file"] == str(notebook) and rows[0]["score"] == "0.8750"
     assert [rows[0][name] for name in EXERCISES] == ["pass"] * 4 + ["fail"] + ["pass"] * 3
-    assert rows[0]["status"] == "completed" and rows[0]["first_failure"].startswith("propagate: propagate: dw")
+    assert rows[0]["status"] == "completed" and rows[0]["first_failure"].startswith("propagate: dw has the right shape but wrong values")
     assert not list(tmp_path.glob("*.part"))  # written atomically
 
     code = cli.main(["grade", str(notebook), "--lab-dir", str(lab_dir), "--json", "--cascade"])

@@ -166,7 +166,9 @@ class NotebookGrade:
         for name, result in self.exercises.items():
             if not result.get("passed"):
                 lines = str(result.get("message", "")).strip().splitlines()
-                return f"{name}: {lines[0]}" if lines else name
+                if not lines:
+                    return name
+                return lines[0] if lines[0].startswith(f"{name}:") else f"{name}: {lines[0]}"
         return ""
 
     def as_dict(self) -> dict:
