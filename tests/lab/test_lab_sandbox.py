@@ -115,3 +115,27 @@ def test_a_kernel_that_fills_the_exchange_folder_is_stopped(tmp_path):
         watchdog.stop()
         if sleeper.poll() is None:
             sleeper.kill()
+
+
+def test_a_system_that_refuses_the_file_system_gets_the_limits_only_way(tmp_path):
+    """When a mount is refused after the namespaces were made (some containers, security modules), the
+    kernel still starts, without namespaces, and the report says why."""
+    exchange, home = tmp_path / "x", tmp_path / "home"
+    exchange.mkdir()
+    home.mkdir()
+    script = ("import sys\n"
+              "from speechmusic.teaching import sandbox\n"
+              "def refused(*args, **kwargs):\n"
+              "    raise PermissionError(1, 'Operation not permitted')\n"
+              "sandbox._build_file_system = refused\n"
+              "sys.exit(sandbox.main(sys.argv[1:]))\n")
+    probe = f"import os; open({str(exchange / 'ran')!r}, 'w').write(str(os.getpid()))"
+    done = subprocess.run([sys.executable, "-c", script, "--exchange", str(exchange), "--home", str(home), "--",
+                           sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    report = json.loads((exchange / "sandbox.json").read_text())
+    assert (exchange / "ran").read_text() != "1"  # it ran, as an ordinary process (not PID 1 of a namespace)
+    if report["namespaces"] is False and "not available" in report["reason"] and "file system" not in report["reason"]:
+        pytest.skip(f"no namespaces on this system at all: {report['reason']}")
+    assert report["namespaces"] is False and report["network"] is True
+    assert "the sandbox's file system could not be made" in report["reason"] and "not permitted" in report["reason"]

@@ -234,7 +234,13 @@ def _in_namespaces(args, command: list[str]) -> int:
             handles = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in needed]
             os.setresgid(INSIDE_ID, INSIDE_ID, INSIDE_ID)
             os.setresuid(INSIDE_ID, INSIDE_ID, INSIDE_ID)
-            os._exit(_inside(args, libc, handles, blocked, command, outer_uid))
+            try:
+                hidden = _build_file_system(args, libc, handles, blocked)
+            except BaseException as error:  # noqa: BLE001 - a system that refuses a mount: no namespaces, then
+                os.write(ready_write, b"E" + f"the sandbox's file system could not be made ({error})".encode()[:400])
+                os._exit(96)
+            os.write(ready_write, b"k")
+            os._exit(_start_kernel(args, libc, needed[0], command, outer_uid, hidden))
         except BaseException as error:  # noqa: BLE001 - a child must never return into the parent's code
             try:
                 os.write(2, f"sandbox: {error}\n".encode())
@@ -246,11 +252,21 @@ def _in_namespaces(args, command: list[str]) -> int:
     if not answer.startswith(b"u"):
         os.waitpid(child, 0)
         raise OSError(errno.EPERM, answer[1:].decode(errors="replace") or "the sandbox process could not start")
-    for name, text in (("setgroups", "deny"), ("gid_map", f"{INSIDE_ID} {outer_gid} 1\n"),
-                       ("uid_map", f"{INSIDE_ID} {outer_uid} 1\n")):
-        with open(f"/proc/{child}/{name}", "w") as file:
-            file.write(text)
+    try:
+        for name, text in (("setgroups", "deny"), ("gid_map", f"{INSIDE_ID} {outer_gid} 1\n"),
+                           ("uid_map", f"{INSIDE_ID} {outer_uid} 1\n")):
+            with open(f"/proc/{child}/{name}", "w") as file:
+                file.write(text)
+    except OSError as error:  # user namespaces allowed, but not their mappings (some security modules)
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+        raise OSError(error.errno, f"the user namespace's mapping was refused ({error.strerror})") from None
     os.write(go_write, b"g")
+    # The file system is made before the kernel starts: a refusal there still leaves the limits-only way.
+    answer = os.read(ready_read, 512)
+    if not answer.startswith(b"k"):
+        os.waitpid(child, 0)
+        raise OSError(errno.EPERM, answer[1:].decode(errors="replace") or "the sandbox process stopped")
     return _wait(child)
 
 
@@ -259,9 +275,9 @@ def _under(path: Path, folders) -> bool:
 
 
 # long: the sandbox's file system, one mount after the other, in the order they must be made.
-def _inside(args, libc, handles: list[tuple[Path, int]], blocked: list[Path], command: list[str],
-            outer_uid: int) -> int:
-    """In C, inside the new namespaces (uid 1000, capabilities there until exec): the file system, then the kernel."""
+def _build_file_system(args, libc, handles: list[tuple[Path, int]], blocked: list[Path]) -> int:
+    """In C, inside the new namespaces (uid 1000, capabilities there until exec): the kernel's view of the
+    files. Returns how many files were hidden."""
     _mount(libc, None, "/", None, _MS_REC | _MS_PRIVATE)  # nothing done here reaches the outside
     _read_only_everywhere(libc)
     _mount(libc, "tmpfs", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={args.disk},mode=1777")
@@ -292,14 +308,23 @@ def _inside(args, libc, handles: list[tuple[Path, int]], blocked: list[Path], co
         if Path(path).is_file():
             _mount(libc, str(empty), path, None, _MS_BIND)
             hidden += 1
+    return hidden
+
+
+def _start_kernel(args, libc, exchange: Path, command: list[str], outer_uid: int, hidden: int) -> int:
+    """In C: start G, the kernel, as PID 1 of the new PID namespace, and wait for it; its exit status."""
     kernel = os.fork()
     if kernel == 0:  # G: PID 1 of the new PID namespace, becomes the kernel
         try:
-            _mount(libc, "proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC)
+            missed = []
+            try:
+                _mount(libc, "proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC)
+            except OSError:  # a container with a masked /proc: the machine's stays (its processes cannot be signalled)
+                missed.append("/proc of its own (the machine's /proc lists other processes)")
             libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
             env = _own_home(Path("/tmp"))
             args.namespaces_ok = True
-            missed = _limits(args)
+            missed += _limits(args)
             if outer_uid == 0:
                 missed.append("RLIMIT_NPROC (root's processes are not counted; readable only by their owner: "
                               + ", ".join(args.private) + ")")
