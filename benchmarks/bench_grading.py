@@ -1,4 +1,4 @@
-"""Benchmark 11: grading 30 submissions with --jobs 2, against the grader of commit 73af32b in the same run.
+"""Benchmark 12: grading 30 submissions with --jobs 2, against the grader of commit 73af32b in the same run.
 
 The grader of issue 20 runs each kernel in a sandbox and judges from outside it; the target is that a
 batch takes at most 1.5 times as long as with the grader it replaced (commit :data:`BASELINE`, which
@@ -104,7 +104,7 @@ def _scores(reports: list[dict]) -> str:
 
 # long: a benchmark's setup, two contenders in alternating rounds, and its report.
 def run(work_dir: Path, *, per_class: tuple[int, int], count: int = 30, jobs: int = 2, rounds: int = 1) -> Section:
-    section = Section(title=f"11. Grading: {count} submissions with --jobs {jobs}, the sandboxed outside judge "
+    section = Section(title=f"12. Grading: {count} submissions with --jobs {jobs}, the sandboxed outside judge "
                             f"against the grader of {BASELINE}",
                       headers=["grader", "wall (best)", "CPU (best round)", "scores"])
     baseline, why, made = _baseline_checkout(work_dir)
@@ -133,7 +133,7 @@ def run(work_dir: Path, *, per_class: tuple[int, int], count: int = 30, jobs: in
             section.rows.append([name, f"{wall:.1f} s", f"{cpu:.1f} s", _scores(reports)])
         old, new = (best[name][0] for name in contenders)
         ratio = new / old
-        section.targets.append(Target(f"11. Grading {count} submissions, --jobs {jobs}", f"≤ {MAX_RATIO:g}x the time of "
+        section.targets.append(Target(f"12. Grading {count} submissions, --jobs {jobs}", f"≤ {MAX_RATIO:g}x the time of "
                                       f"{BASELINE}'s grader (same run)", f"{ratio:.2f}x ({new:.0f} s / {old:.0f} s)",
                                       ratio <= MAX_RATIO))
         same = [a["score"] for a in best[list(contenders)[0]][2]] == [b["score"] for b in best[list(contenders)[1]][2]]

@@ -43,6 +43,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 REAL_WORLD = REPO_ROOT / ".." / "shared" / "real-world"
 TARGET_LOSO = 0.95
 TARGET_SYNTHETIC = 0.92
+#: The labels the synthetic generator makes clips of.
+SYNTHETIC_LABELS = ("speech", "music", "noise")
 
 
 def have_real_world(root: Path = REAL_WORLD) -> bool:
@@ -86,17 +88,27 @@ def degraded_copy(root: Path, out: Path, condition: str) -> Path:
 
 
 def family_functions():
-    """Kept families of the ``dynamics`` kind, by name (each ``X -> (m, k)``)."""
-    from speechmusic.core import features as F
+    """Families of the ``prosody`` kind, by name (each ``X -> (m, k)``); the first four are ``dynamics``."""
+    from speechmusic.core import dynamics as F
     from speechmusic.core.config import DEFAULT_PARAMS
 
     frame_rate = DEFAULT_PARAMS.sample_rate / DEFAULT_PARAMS.hop_length
+
+    def frames(family):  # the families on analysis frames, as the kind computes them
+        return lambda X: family(F.analysis_frames(X, params=DEFAULT_PARAMS))
+
     return {
-        "cepstral dynamics": F.cepstral_dynamics,
-        "spectral flux": F.flux_statistics,
-        "onsets": lambda X: F.onset_statistics(X, frame_rate=frame_rate),
-        "harmonic continuity": lambda X: F.harmonic_continuity(X, n_bands=F.harmonic_bands(DEFAULT_PARAMS)),
+        "cepstral dynamics": frames(F.cepstral_dynamics),
+        "spectral flux": frames(F.flux_statistics),
+        "onsets": frames(lambda X: F.onset_statistics(X, frame_rate=frame_rate)),
+        "harmonic continuity": frames(lambda X: F.harmonic_continuity(X, n_bands=F.harmonic_bands(DEFAULT_PARAMS))),
+        "pitch": frames(F.pitch_statistics),
+        "modulation": frames(F.modulation_statistics),
     }
+
+
+#: The families of the ``dynamics`` kind (the previous default), among :func:`family_functions`.
+DYNAMICS_FAMILIES = ("cepstral dynamics", "spectral flux", "onsets", "harmonic continuity")
 
 
 def _fmt(value: float) -> str:
@@ -125,8 +137,11 @@ def run(work_dir: Path, *, root: Path = REAL_WORLD, quick: bool = False, synthet
             tests[condition] = ev.load_clip_windows(degraded_copy(root, work_dir / f"real-world-{condition}", condition))
     # The synthetic-only model's set (evaluation.SYNTHETIC_CONDITIONS, SYNTHETIC_PER_CLASS unless told otherwise).
     synthetic_per_class = synthetic_per_class or ev.SYNTHETIC_PER_CLASS
-    syn_x, syn_y = ev.load_synthetic_training_set(work_dir / f"synthetic-{ev.SYNTHETIC_CONDITIONS}-seed0",
-                                                  n_train=synthetic_per_class)
+    syn_x, syn_y, syn_names = ev.load_synthetic_training_set(
+        work_dir / f"synthetic-{ev.SYNTHETIC_CONDITIONS}-seed0", n_train=synthetic_per_class,
+        labels=[n for n in data.class_names if n in SYNTHETIC_LABELS])
+    syn_y = np.array([data.class_names.index(n) for n in syn_names])[syn_y]  # as the clip folder's label indices
+    n_labels = len(data.class_names)
 
     kept = family_functions()
     functions = {**kept, **CANDIDATES}
@@ -149,29 +164,35 @@ def run(work_dir: Path, *, root: Path = REAL_WORLD, quick: bool = False, synthet
             s = ev.leave_one_source_out_vectors(clean, data, feature_kind="dynamics", test=test)
             cells.append(f"{_fmt(s.balanced_accuracy())} / {_fmt(s.window_balanced_accuracy())}")
         model = ev.fit_vectors(vectors("synthetic", names), syn_y, feature_kind="dynamics")
-        p = model.predict_proba(clean)[:, 1]
+        p = np.zeros((len(clean), n_labels))  # a label the synthetic set lacks gets probability 0
+        p[:, model.classes_.astype(np.int64)] = model.predict_proba(clean)
         syn = ev.ClipScores(data.clips, ev.clip_probabilities(p, data.clip_index, data.silent, len(data.clips)),
-                            window_probability=np.where(data.silent, np.nan, p), window_clip=data.clip_index)
+                            class_names=data.class_names,
+                            window_probabilities=np.where(data.silent[:, np.newaxis], np.nan, p),
+                            window_clip=data.clip_index)
         cells.append(f"{_fmt(syn.balanced_accuracy())} / {_fmt(syn.window_balanced_accuracy())}")
         return [str(clean.shape[1])] + cells
 
     names = list(kept)
-    rows = [["**dynamics** (default): " + ", ".join(names)] + measure(names)]
+    rows = [["**prosody** (default): " + ", ".join(names)] + measure(names)]
     for name in names:
-        rows.append([f"dynamics − {name}"] + measure([n for n in names if n != name]))
+        rows.append([f"prosody − {name}"] + measure([n for n in names if n != name]))
     for name in () if quick else CANDIDATES:  # --quick: the kept families only
-        rows.append([f"dynamics + {name}"] + measure(names + [name]))
-    rows.append(["pooled (previous default)"] + measure(["pooled band means and spreads"]))
+        rows.append([f"prosody + {name}"] + measure(names + [name]))
+    rows.append(["dynamics (previous default)"] + measure(list(DYNAMICS_FAMILIES)))
+    rows.append(["pooled (the default before it)"] + measure(["pooled band means and spreads"]))
     section.headers = ["Features", "Values"] + [f"LOSO {c} (clip / window)" for c in tests] + \
         ["synthetic-only (clip / window)"]
     section.rows = rows
 
     # Headline: the kinds exactly as `train` makes them.
     headline, per_kind = [], {}
-    for kind in (DEFAULT_FEATURE_KIND, "pooled"):
+    for kind in (DEFAULT_FEATURE_KIND, "dynamics"):
         loso = ev.leave_one_source_out(data, feature_kind=kind)
         both = ev.leave_one_source_out(data, feature_kind=kind, extra=(syn_x, syn_y))
-        classifier = train_classifier(syn_x, syn_y, feature_kind=kind, params=data.params)
+        present = sorted(set(syn_y.tolist()))
+        classifier = train_classifier(syn_x, np.searchsorted(present, syn_y), feature_kind=kind, params=data.params,
+                                      class_names=tuple(data.class_names[i] for i in present))
         synthetic = ev.score_clips(classifier, data, fold="synthetic")
         per_kind[kind] = {"loso": loso, "both": both, "synthetic": synthetic}
         for label, s in (("LOSO, real clips of the other sources", loso),
@@ -179,24 +200,25 @@ def run(work_dir: Path, *, root: Path = REAL_WORLD, quick: bool = False, synthet
                          ("synthetic set only (speechmusic train on it)", synthetic)):
             m = s.summary()
             headline.append([kind, label, _fmt(m["balanced_accuracy"]), _fmt(m["auc"]),
-                             f"{m['speech_right']}/{m['speech_clips']}", f"{m['music_right']}/{m['music_clips']}",
+                             *[f"{m[n + '_right']}/{m[n + '_clips']}" for n in s.present_labels()],
                              _fmt(m["window_balanced_accuracy"])])
     section.extra_tables.append((
         "Headline (clip verdicts as `predict` gives them):",
-        ["Kind", "Training", "Balanced acc.", "AUC", "Speech right", "Music right", "Window balanced acc."],
+        ["Kind", "Training", "Balanced acc.", "AUC", *[f"{n.capitalize()} right" for n in data.class_names],
+         "Window balanced acc."],
         headline))
 
     default = per_kind[DEFAULT_FEATURE_KIND]
     category_rows = []
     tables = {key: {(r["label"], r["category"]): r for r in s.table("category")}
-              for key, s in (("dyn", default["loso"]), ("pooled", per_kind["pooled"]["loso"]),
+              for key, s in (("dyn", default["loso"]), ("pooled", per_kind["dynamics"]["loso"]),
                              ("syn", default["synthetic"]))}
     for key in sorted(tables["dyn"], key=lambda k: (k[0], -tables["dyn"][k]["clips"], k[1])):
         category_rows.append([key[0], key[1], str(tables["dyn"][key]["clips"])]
                              + [str(tables[t][key]["right"]) for t in ("dyn", "pooled", "syn")])
     section.extra_tables.append((
         f"Per category (clips right; LOSO = leave-one-source-out on real clips; {DEFAULT_FEATURE_KIND} is the default):",
-        ["Class", "Category", "Clips", f"{DEFAULT_FEATURE_KIND} LOSO", "pooled LOSO", f"{DEFAULT_FEATURE_KIND} synthetic-only"],
+        ["Label", "Category", "Clips", f"{DEFAULT_FEATURE_KIND} LOSO", "dynamics LOSO", f"{DEFAULT_FEATURE_KIND} synthetic-only"],
         category_rows))
     language_rows = [[r["language"], str(r["clips"]), str(r["right"])]
                      for r in default["loso"].table("language") if r["label"] == "speech"]
@@ -211,14 +233,15 @@ def run(work_dir: Path, *, root: Path = REAL_WORLD, quick: bool = False, synthet
         Target(f"synthetic-only balanced accuracy on real clips ({DEFAULT_FEATURE_KIND})", f"≥ {TARGET_SYNTHETIC}",
                _fmt(synthetic_score), synthetic_score >= TARGET_SYNTHETIC),
     ]
-    wrong = "; ".join(f"{w['id']} ({w['label']}, {w['category']}, p(speech) {w['probability_speech']})"
+    wrong = "; ".join(f"{w['id']} ({w['label']} → {w['predicted']}, {w['category']})"
                       for w in default["loso"].wrong()) or "none"
     sources = len(set(data.sources))
+    counts = ", ".join(f"{sum(c.label_name == n for c in data.clips)} {n}" for n in data.class_names)
     section.notes += [
-        f"{len(data.clips)} clips ({sum(c.label == 1 for c in data.clips)} speech) from {sources} sources, "
+        f"{len(data.clips)} clips ({counts}) from {sources} sources, "
         f"{len(data.clip_index)} windows of 3 s; {sources} folds. Clip = mean of its windows' probabilities; "
         "window = each 3-s window on its own (as `segment` sees them). Balanced accuracy = mean of the "
-        "speech and music recalls.",
+        "recalls of the labels.",
         f"Training: the project's LogisticRegression with `train`'s settings (learning rate 0.1, 1000 "
         "iterations, standardised), every sounding window of the training clips counting once. Synthetic "
         f"set: `speechmusic.data.synth`, seed 0, conditions `{ev.SYNTHETIC_CONDITIONS}`, {synthetic_per_class} "

@@ -167,7 +167,8 @@ def run(work_dir: Path, *, root: Path = REAL_WORLD, n_exp: int = -1, pretrained:
     from speechmusic.apps.pipeline import DEFAULT_FEATURE_KIND
 
     work_dir = Path(work_dir)
-    data = ev.load_clip_windows(root)
+    # The peer tells speech from music only: both systems are compared on those two labels' clips.
+    data = ev.load_clip_windows(root, labels=("speech", "music"))
     began = time.perf_counter()
     ours = ev.leave_one_source_out(data, feature_kind=DEFAULT_FEATURE_KIND)
     ours_seconds = time.perf_counter() - began
@@ -192,13 +193,13 @@ def run(work_dir: Path, *, root: Path = REAL_WORLD, n_exp: int = -1, pretrained:
         chosen[held_out] = c
         probability[test] = peer_speech_probability(svm, mean, std, features[test])
     train_seconds = time.perf_counter() - began
-    peer = ev.ClipScores(clips=list(data.clips), probability=probability, fold=list(sources))
+    peer = ev.ClipScores.from_speech_probability(list(data.clips), probability, fold=list(sources))
 
     systems = [(f"speechmusic ({DEFAULT_FEATURE_KIND} features, logistic regression)", ours),
                ("pyAudioAnalysis (mid-term features, linear SVM), trained on the same folds", peer)]
     if pretrained:
         began = time.perf_counter()
-        shipped = ev.ClipScores(clips=list(data.clips), probability=pretrained_probabilities(
+        shipped = ev.ClipScores.from_speech_probability(list(data.clips), pretrained_probabilities(
             [paths[c.id] for c in data.clips]), fold=["pretrained"] * len(data.clips))
         pretrained_seconds = time.perf_counter() - began
         systems.append(("pyAudioAnalysis's pretrained svm_rbf_sm (no training here; reference)", shipped))

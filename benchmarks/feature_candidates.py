@@ -15,7 +15,8 @@ import numpy as np
 import scipy.fft
 
 from speechmusic.core.config import DEFAULT_PARAMS
-from speechmusic.core.features import N_CEPSTRA, _dct_basis, _masked_mean_std, _sounding, pooled_features
+from speechmusic.core.dynamics import N_CEPSTRA, _dct_basis, _masked_mean_std, _sounding
+from speechmusic.core.features import pooled_features
 
 FRAME_RATE = DEFAULT_PARAMS.sample_rate / DEFAULT_PARAMS.hop_length
 #: Modulation-frequency bands (Hz): slow, syllable rate, fast.

@@ -52,12 +52,12 @@ def test_tiny_run_reports_families_headline_and_categories(tmp_path):
     section = bench_loso.run(tmp_path / "work", root=root, synthetic_per_class=2, quick=True)
     assert section.skipped is None
     names = [row[0] for row in section.rows]
-    assert names[0].startswith("**dynamics**") and names[-1].startswith("pooled")
-    assert {f"dynamics − {n}" for n in bench_loso.family_functions()} <= set(names)
-    assert section.rows[0][1] == "42"
+    assert names[0].startswith("**prosody**") and names[-2].startswith("dynamics") and names[-1].startswith("pooled")
+    assert {f"prosody − {n}" for n in bench_loso.family_functions()} <= set(names)
+    assert section.rows[0][1] == "87" and section.rows[-2][1] == "42"
     assert len(section.headers) == len(section.rows[0]) == 7  # features, values, 4 conditions, synthetic-only
     captions = [caption for caption, _, _ in section.extra_tables]
     assert captions[0].startswith("Headline") and captions[1].startswith("Per category")
     headline = section.extra_tables[0][2]
-    assert [row[0] for row in headline] == ["dynamics"] * 3 + ["pooled"] * 3
+    assert [row[0] for row in headline] == ["prosody"] * 3 + ["dynamics"] * 3
     assert [t.met for t in section.targets] == [t.met for t in section.targets if t.met is not None]

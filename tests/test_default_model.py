@@ -8,7 +8,6 @@ and compares the weights (skipped when that folder is absent).
 from __future__ import annotations
 
 import csv
-import dataclasses
 import json
 from pathlib import Path
 
@@ -19,10 +18,11 @@ from test_evaluation import make_clip_folder
 
 from speechmusic import cli
 from speechmusic.apps import default_model as dm
+from speechmusic.core.feature_kinds import feature_length
 
 SHARED_REAL_WORLD = REPO_ROOT.parent / "shared" / "real-world"
 #: A small recipe for the stand-in (the shipped one generates 120 synthetic clips: 30 s).
-TINY = dataclasses.replace(dm.DEFAULT_RECIPE, synthetic_per_class=2)
+TINY = dm.DEFAULT_RECIPE.with_synthetic_size(2)
 
 
 def stand_in(root: Path) -> Path:
@@ -54,7 +54,10 @@ def pool(real):
 
 def test_pool_remembers_the_sources_of_every_example(real, pool):
     counts = pool.counts()
-    assert set(counts) == {"real", "mix", "synthetic"}
+    assert set(counts) == {"real", "mix", "synthetic", "synthetic songs"}
+    # The stand-in has no neither/ clips, so the recipe's synthetic noise is left out of the labels.
+    assert pool.class_names == ("music", "speech")
+    assert counts["synthetic songs"] == {"speech": 0, "music": sum(n for _, n in TINY.synthetic_styles)}
     assert counts["mix"] == {"speech": counts["mix"]["speech"], "music": 0} and counts["mix"]["speech"] > 0
     mixes = pool.part == "mix"
     assert np.all(pool.source_a[mixes] != pool.source_b[mixes])  # music of another source
@@ -102,7 +105,7 @@ def test_calibration_mixes_pair_each_speech_source_with_one_music_source(real):
     for (speech, music), item in zip(mixes.pairs, mixes.items):
         assert partner.setdefault(speech, music) == music  # one partner per speech source
         assert real.clips[item["speech"]].source == speech and real.clips[item["music"]].source == music
-    assert mixes.vectors.shape[0] == mixes.mix_index.size and mixes.vectors.shape[1] == 42
+    assert mixes.vectors.shape[0] == mixes.mix_index.size and mixes.vectors.shape[1] == feature_length(TINY.feature_kind)
 
 
 def test_out_of_fold_models_never_saw_the_held_out_source(real, pool, monkeypatch):
@@ -152,7 +155,7 @@ def test_build_model_on_a_stand_in_set(tmp_path, monkeypatch, capsys):
     from speechmusic.apps.pipeline import load_classifier
 
     model = load_classifier(out)
-    assert model.calibration is not None and model.feature_kind == "dynamics"
+    assert model.calibration is not None and model.feature_kind == dm.DEFAULT_RECIPE.feature_kind
     assert model.metadata["recipe"]["synthetic_per_class"] == 2
     assert model.metadata["data"]["real_clips"] == 12 and model.metadata["data"]["sources"] == 6
     assert "differs from" not in json.dumps(model.metadata) or model.metadata["data"]["differences_from_list"]
@@ -205,8 +208,11 @@ def test_predict_segment_and_evaluate_use_the_shipped_model_without_model(tiny_d
     assert cli.main(["predict", str(path), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["model"] == str(default_model_path())
+    from speechmusic.apps.pipeline import load_default_classifier
+
     assert result["model_info"] == {"path": str(default_model_path()), "name": dm.DEFAULT_MODEL_NAME,
-                                    "default": True, "calibrated": True}
+                                    "default": True, "calibrated": True,
+                                    "labels": list(load_default_classifier().class_names)}
     assert cli.main(["segment", str(path), "--json"]) == 0
     captured = capsys.readouterr()
     assert json.loads(captured.out)["model_info"]["default"] is True

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 from conftest import SR, noise, tone, write_audio
 
-from speechmusic.core import features as F
+from speechmusic.core import dynamics as F
 from speechmusic.core.config import DEFAULT_PARAMS, FeatureParams
 from speechmusic.core.errors import ParameterError
+from speechmusic.core.feature_kinds import to_vectors
 from speechmusic.core.features import batch_features, clip_features
 
 FRAME_RATE = SR / DEFAULT_PARAMS.hop_length
@@ -98,11 +99,11 @@ def test_dynamics_vector_and_its_parameters():
     vectors = F.dynamics_features(X)
     assert vectors.shape == (3, F.dynamics_length()) == (3, 42)
     assert np.isfinite(vectors).all()
-    assert np.array_equal(F.to_vectors(X, kind="dynamics"), vectors)
+    assert np.array_equal(to_vectors(X, kind="dynamics"), vectors)
     with pytest.raises(ParameterError, match="bands"):
         F.dynamics_features(X[:, :64])
     with pytest.raises(ParameterError, match="dynamics"):
-        F.to_vectors(X, kind="rhythm")
+        to_vectors(X, kind="rhythm")
 
 
 def test_digital_silence_gives_zeros_not_nan():
@@ -145,21 +146,21 @@ def dynamics_model(tiny_dataset, tmp_path):
     return save_classifier(train_classifier(X, y, feature_kind="dynamics", num_iterations=300), tmp_path / "dyn.npz")
 
 
-def test_train_defaults_to_dynamics_and_predict_evaluate_use_it(tiny_dataset, tmp_path, capsys):
+def test_train_defaults_to_prosody_and_predict_evaluate_use_it(tiny_dataset, tmp_path, capsys):
     import json
 
     from speechmusic import cli
     from speechmusic.apps.pipeline import DEFAULT_FEATURE_KIND, feature_length, load_classifier
 
-    assert DEFAULT_FEATURE_KIND == "dynamics" and feature_length("dynamics") == 42
+    assert DEFAULT_FEATURE_KIND == "prosody" and feature_length("prosody") == 87 and feature_length("dynamics") == 42
     model = tmp_path / "m.npz"
     assert cli.main(["train", "--data-dir", str(tiny_dataset), "--model", str(model), "--quiet"]) == 0
     clf = load_classifier(model)
-    assert clf.feature_kind == "dynamics" and clf.model.coef_.shape == (42,)
+    assert clf.feature_kind == "prosody" and clf.model.coef_.shape == (87,)
     capsys.readouterr()
     assert cli.main(["evaluate", "--data-dir", str(tiny_dataset), "--model", str(model), "--json", "--quiet"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["feature_kind"] == "dynamics" and report["accuracy"] == 1.0  # tones vs noise
+    assert report["feature_kind"] == "prosody" and report["accuracy"] == 1.0  # tones vs noise
     music = write_audio(tmp_path / "tune.wav", tone(330.0, 7.0))
     talk = write_audio(tmp_path / "talk.wav", noise(2.0, seed=9))
     assert cli.main(["predict", str(music), str(talk), "--model", str(model), "--json"]) == 0
@@ -207,3 +208,57 @@ def test_a_dynamics_file_with_the_wrong_number_of_weights_is_refused(dynamics_mo
         "format", "package_version", "learning_rate", "num_iterations", "standardize", "record_every", "costs"}})
     with pytest.raises(ModelFileError, match="40 weights"):
         load_classifier(broken)
+
+
+# --- the prosody kind's families: pitch and modulation ---------------------------------------------
+
+
+def harmonic(f0, seconds: float = 3.0, intonation: float = 0.0) -> np.ndarray:
+    """A harmonic sound (11 partials falling 1/k) on ``f0``; ``intonation`` semitones: its pitch rises and
+    falls by that much three times a second, as a speaking voice's keeps moving."""
+    t = np.arange(int(seconds * SR)) / SR
+    pitch = f0 * 2 ** (intonation * np.sin(2 * np.pi * 3.0 * t) / 12)
+    phase = 2 * np.pi * np.cumsum(pitch) / SR
+    return (0.3 * sum(np.sin(k * phase) / k for k in range(1, 12))).astype(np.float32)
+
+
+@pytest.mark.parametrize("f0", [110.0, 196.0, 330.0])
+def test_the_pitch_track_finds_a_harmonic_sound_s_pitch_within_a_quarter_semitone(f0):
+    pitch, strength = F.pitch_track(spectrogram(harmonic(f0)))
+    voiced = strength[0] >= F.VOICING_THRESHOLD
+    assert voiced.mean() > 0.9
+    assert np.abs(12 * np.log2(pitch[0, voiced] / f0)).max() <= 0.25
+
+
+def test_pitch_statistics_tell_a_held_note_from_a_moving_pitch_and_from_noise():
+    held, glide, hiss = F.pitch_statistics(batch_features(np.stack([
+        harmonic(220.0), harmonic(150.0, intonation=3.0), noise(3.0, seed=3)])))
+    # [voiced share, strength, median move, held share, slow share, longest note, in notes, mean voiced, longest voiced]
+    assert held[0] > 0.9 and held[3] > 0.8 and held[5] > 0.5 and held[8] > 0.9
+    assert glide[0] > 0.9 and glide[3] < held[3] - 0.3 and glide[5] < held[5]  # voiced, but the pitch never rests
+    assert hiss[0] < 0.1 and hiss[8] < 0.1  # no pitch at all
+
+
+@pytest.mark.parametrize("rate, band", [(1.0, 0), (4.0, 1), (12.0, 2)])
+def test_modulation_statistics_put_an_envelope_s_rate_in_its_band(rate, band):
+    t = np.arange(3 * SR) / SR
+    y = noise(3.0, seed=5) * (0.55 + 0.45 * np.sin(2 * np.pi * rate * t))
+    features = F.modulation_statistics(spectrogram(y))[0]
+    groups = F.MODULATION_GROUPS + 1
+    whole = [features[b * groups + groups - 1] for b in range(len(F.MODULATION_BANDS))]
+    assert int(np.argmax(whole)) == band and whole[band] > 0.5
+    steady = F.modulation_statistics(spectrogram(noise(3.0, seed=5)))[0]
+    assert steady[3 * groups + groups - 1] < 0.3 * features[3 * groups + groups - 1]  # a steady noise hardly moves
+
+
+def test_prosody_is_dynamics_pitch_and_modulation_and_ignores_padding():
+    X = batch_features(np.stack([harmonic(220.0), noise(3.0, seed=1)]))
+    vectors = F.prosody_features(X)
+    assert vectors.shape == (2, F.prosody_length()) == (2, 87) and np.isfinite(vectors).all()
+    np.testing.assert_array_equal(vectors[:, :42], F.dynamics_features(X))
+    assert np.array_equal(to_vectors(X, kind="prosody"), vectors)
+    # A 1.5-s sound zero-padded to 3 s (a short file) gives the same pitch statistics as with more padding.
+    short = harmonic(220.0, seconds=1.5)
+    padded = [np.pad(short, (0, 3 * SR - short.size)), np.pad(short, (SR // 2, 3 * SR - short.size - SR // 2))]
+    a, b = F.pitch_statistics(batch_features(np.stack(padded)))
+    np.testing.assert_allclose(a[:5], b[:5], atol=0.05)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from conftest import noise, tone, write_audio
 
-from speechmusic.core import features, mel
+from speechmusic.core import feature_kinds, features, mel
 from speechmusic.core.audio import decode, fit_to_clip
 from speechmusic.core.config import DEFAULT_PARAMS, FeatureParams
 from speechmusic.core.errors import ParameterError
@@ -168,15 +168,15 @@ def test_other_parameters_give_other_shapes():
 
 def test_flatten_and_pooled_vectors():
     X = np.random.default_rng(0).random((5, 128, 130))
-    flat = features.to_vectors(X, kind="flat")
+    flat = feature_kinds.to_vectors(X, kind="flat")
     assert flat.shape == (5, 16640)
     np.testing.assert_array_equal(flat[2].reshape(128, 130), X[2])
-    pooled = features.to_vectors(X, kind="pooled")
+    pooled = feature_kinds.to_vectors(X, kind="pooled")
     assert pooled.shape == (5, 256)
     np.testing.assert_allclose(pooled[:, :128], X.mean(axis=2))
     np.testing.assert_allclose(pooled[:, 128:], X.std(axis=2))
     with pytest.raises(ParameterError, match="pooled"):
-        features.to_vectors(X, kind="wavelet")
+        feature_kinds.to_vectors(X, kind="wavelet")
 
 
 def test_params_key_changes_with_any_parameter():

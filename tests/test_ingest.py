@@ -81,8 +81,8 @@ def test_max_clips_per_file(sources, tmp_path):
 
 
 def test_bad_arguments(sources, tmp_path):
-    with pytest.raises(ParameterError, match="label"):
-        ingest.prepare_from_folder(sources, data_dir=tmp_path / "d", label="noise", split="train")
+    with pytest.raises(ParameterError, match="label must be one of speech, music, noise"):
+        ingest.prepare_from_folder(sources, data_dir=tmp_path / "d", label="silence", split="train")
     with pytest.raises(ParameterError, match="no such folder"):
         ingest.prepare_from_folder(tmp_path / "missing", data_dir=tmp_path / "d", label="speech", split="train")
     (tmp_path / "d" / "train").mkdir(parents=True)

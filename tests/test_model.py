@@ -69,8 +69,8 @@ def test_validation_errors():
     X, y = _data()
     with pytest.raises(ParameterError, match="learning_rate"):
         LogisticRegression(learning_rate=-1).fit(X, y)
-    with pytest.raises(ParameterError, match="only 0 and 1"):
-        LogisticRegression().fit(X, y + 1)
+    with pytest.raises(ParameterError, match="at least two classes"):
+        LogisticRegression().fit(X, np.full(len(y), 5))
     with pytest.raises(ParameterError, match="rows"):
         LogisticRegression().fit(X, y[:-1])
     with pytest.raises(ParameterError, match="NaN"):
@@ -149,3 +149,82 @@ def test_unknown_form_is_refused():
     with pytest.raises(ParameterError, match="form"):
         _gradient_descent(np.zeros((2, 3)), np.zeros(2), learning_rate=0.1, num_iterations=1, record_every=1,
                           form="fast")
+
+
+def test_two_classes_other_than_0_and_1_are_learned_from_the_labels():
+    X, y = _data()
+    lab = LogisticRegression(learning_rate=0.5, num_iterations=300).fit(X, y)
+    named = LogisticRegression(learning_rate=0.5, num_iterations=300).fit(X, np.where(y == 1, "speech", "music"))
+    assert named.classes_.tolist() == ["music", "speech"]
+    # The same problem, the same weights: only the names of the classes differ.
+    np.testing.assert_array_equal(named.coef_, lab.coef_)
+    assert set(named.predict(X).tolist()) <= {"music", "speech"}
+    np.testing.assert_array_equal(named.predict(X) == "speech", lab.predict(X) == 1)
+
+
+def _three_classes(seed=3, m=300):
+    rng = np.random.default_rng(seed)
+    centres = np.array([[2.0, 0, 0, 0], [-1, 2, 0, 0], [-1, -2, 0, 0]])
+    y = rng.integers(0, 3, m)
+    return centres[y] + rng.normal(size=(m, 4)), y
+
+
+def test_several_classes_softmax_reaches_the_optimum_of_the_cross_entropy():
+    X, y = _three_classes()
+    model = LogisticRegression(learning_rate=0.5, num_iterations=3000).fit(X, y)
+    assert model.classes_.tolist() == [0, 1, 2] and model.coef_.shape == (4, 3) and model.intercept_.shape == (3,)
+    P = model.predict_proba(X)
+    np.testing.assert_allclose(P.sum(axis=1), 1.0)
+    # At the optimum the gradient of the cost vanishes: X^T (P - Y) / m = 0 and sum(P - Y) / m = 0.
+    Y = np.eye(3)[y]
+    assert np.abs(X.T @ (P - Y) / len(y)).max() < 1e-3 and np.abs((P - Y).mean(axis=0)).max() < 1e-3
+    assert model.score(X, y) > 0.9
+    assert model.costs_[0] == pytest.approx(np.log(3))  # zero weights: every class 1/3
+    assert all(b <= a + 1e-12 for a, b in zip(model.costs_, model.costs_[1:]))
+
+
+def test_several_classes_gram_and_plain_forms_give_the_same_iterates():
+    from speechmusic.core.model import _gradient_descent
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 60))
+    Y = np.eye(3)[rng.integers(0, 3, 20)]
+    weights = rng.uniform(0.5, 1.5, 20)
+    plain = _gradient_descent(X, Y, learning_rate=0.1, num_iterations=50, record_every=10, form="plain",
+                              sample_weight=weights)
+    gram = _gradient_descent(X, Y, learning_rate=0.1, num_iterations=50, record_every=10, form="gram",
+                             sample_weight=weights)
+    np.testing.assert_allclose(plain[0], gram[0], atol=1e-10)
+    np.testing.assert_allclose(plain[1], gram[1], atol=1e-12)
+    np.testing.assert_allclose(plain[2], gram[2], rtol=1e-10)
+
+
+def test_several_classes_weights_count_like_repeated_examples():
+    X, y = _three_classes(m=60)
+    twice = LogisticRegression(learning_rate=0.3, num_iterations=200).fit(np.vstack([X, X[:10]]),
+                                                                         np.concatenate([y, y[:10]]))
+    weights = np.ones(60)
+    weights[:10] = 2
+    weighted = LogisticRegression(learning_rate=0.3, num_iterations=200).fit(X, y, sample_weight=weights)
+    np.testing.assert_allclose(weighted.coef_, twice.coef_, atol=1e-10)
+
+
+def test_several_classes_save_load_roundtrip_and_old_versions_refuse_the_file(tmp_path):
+    X, y = _three_classes()
+    names = np.array(["speech", "music", "noise"])[y]
+    model = LogisticRegression(learning_rate=0.3, num_iterations=100, standardize=True).fit(X, names)
+    path = model.save(tmp_path / "m3.npz", note="x")
+    loaded, meta = LogisticRegression.load(path)
+    assert loaded.classes_.tolist() == ["music", "noise", "speech"] and meta["format"] == 2
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    # A two-class file keeps format 1, which every earlier version reads.
+    two = LogisticRegression(num_iterations=5).fit(X, (y == 0).astype(int))
+    assert LogisticRegression.load(two.save(tmp_path / "m2.npz"))[1]["format"] == 1
+    # Weights that do not fit the classes are refused, not half-used.
+    with np.load(path) as data:
+        arrays = dict(data)
+    arrays["coef"] = arrays["coef"][:, :2]
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(SpeechMusicError, match="do not fit"):
+        LogisticRegression.load(tmp_path / "bad.npz")

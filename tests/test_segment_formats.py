@@ -56,7 +56,7 @@ def test_textgrid_has_one_interval_tier_covering_the_whole_recording():
     grid = parse_textgrid(format_segments(result_with(), "textgrid"))
     assert grid["xmin"] == 0.0 and grid["xmax"] == pytest.approx(DURATION, abs=5e-4)
     (tier,) = grid["tiers"]
-    assert tier["class"] == "IntervalTier" and tier["name"] == "speech-music"
+    assert tier["class"] == "IntervalTier" and tier["name"] == "labels"
     assert (tier["xmin"], tier["xmax"]) == (grid["xmin"], grid["xmax"])
     intervals = tier["intervals"]
     assert [label for _, _, label in intervals] == ["speech", "music", "speech"]

@@ -10,7 +10,6 @@ from speechmusic.apps.segment_formats import read_segments_csv, segments_csv, wr
 from speechmusic.apps.segmentation import (
     Segment,
     cell_evidence,
-    plot_segmentation,
     segment_file,
     segment_signal,
     segments_from_states,
@@ -137,11 +136,11 @@ class ScriptedClassifier(Classifier):
         self.script = list(probabilities)
         self.used = 0
 
-    def speech_probability(self, spectrograms):
+    def probabilities(self, spectrograms):
         k = len(spectrograms)
-        out = np.array(self.script[self.used : self.used + k])
+        p = np.array(self.script[self.used : self.used + k], dtype=np.float64)
         self.used += k
-        return out
+        return np.column_stack([1 - p, p])  # music, speech
 
 
 def test_smoothing_removes_a_hesitant_flip_that_raw_decisions_show():
@@ -212,7 +211,7 @@ def test_hop_longer_than_window_is_refused(classifier):
 
 
 def test_plot_has_waveform_spectrogram_probabilities_and_timeline(classifier, tmp_path):
-    from speechmusic.apps.plots import save_figure
+    from speechmusic.apps.plots import plot_segmentation, save_figure
 
     y, _ = alternating_recording([("speech", 10.0), ("music", 10.0)], seed=1)
     result = segment_signal(y, classifier, overview=True)
@@ -236,3 +235,37 @@ def test_overview_stays_bounded_for_long_recordings():
     picture = Overview(SR, hours, 128, 512)
     assert picture.envelope_min.size <= OVERVIEW_ENVELOPE_BINS + 2
     assert picture.spec_sum.shape[0] <= OVERVIEW_SPECTROGRAM_COLUMNS + 1
+
+
+# --- silence: the level rule -------------------------------------------------------------------------
+
+
+def test_hiss_below_the_floor_is_silence_and_the_floor_can_be_moved(classifier):
+    speech, _ = alternating_recording([("speech", 8.0)], seed=3)
+    hiss = (10 ** (-70 / 20) * np.random.default_rng(0).standard_normal(8 * SR)).astype(np.float32)  # -70 dBFS
+    y = np.concatenate([speech, hiss, speech])
+    result = segment_signal(y, classifier)
+    assert [s.label for s in result.segments] == ["speech", "silence", "speech"]
+    assert result.labels == ("music", "speech", "silence")
+    assert result.segments[1].start == pytest.approx(8.0, abs=1.0) and result.segments[1].end == pytest.approx(16.0, abs=1.0)
+    assert result.as_dict()["silence_seconds"] == pytest.approx(8.0, abs=2.0)
+    # Below a lower floor the same hiss is sound, and the model says what it is.
+    quieter = segment_signal(y, classifier, silence_db=-80.0)
+    assert "silence" not in [s.label for s in quieter.segments]
+
+
+def test_level_meter_counts_each_cell_s_silent_frames_as_blocks_arrive():
+    from speechmusic.apps.evidence import LEVEL_FRAME, LevelMeter
+
+    loud, quiet = np.full(3 * LEVEL_FRAME, 0.1, np.float32), np.full(3 * LEVEL_FRAME, 1e-4, np.float32)  # -20, -80 dBFS
+    y = np.concatenate([loud, quiet, loud[: LEVEL_FRAME // 2]])
+    meter, pieces = LevelMeter(3 * LEVEL_FRAME), np.array_split(y, 7)  # blocks that cut frames anywhere
+    for piece in pieces:
+        meter.push(piece)
+    meter.finish()
+    assert meter.silent_share(0, 3).tolist() == [0.0, 1.0, 0.0]
+    meter.forget(2)
+    assert meter.silent_share(0, 3).tolist() == [0.0, 0.0, 0.0]  # forgotten cells read as heard nothing
+    everything = LevelMeter(3 * LEVEL_FRAME, silence_db=-np.inf)
+    everything.push(np.concatenate([quiet, np.zeros(3 * LEVEL_FRAME, np.float32)]))
+    assert everything.silent_share(0, 2).tolist() == [0.0, 1.0]  # -inf: digital silence only

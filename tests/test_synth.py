@@ -95,7 +95,7 @@ def test_clip_rng_validates_split_and_label():
     with pytest.raises(ParameterError):
         synth.clip_rng(0, "validation", "speech", 0)
     with pytest.raises(ParameterError):
-        synth.clip_rng(0, "train", "noise", 0)
+        synth.clip_rng(0, "train", "neither", 0)  # the generator's label is "noise"
 
 
 # ------------------------------------------------------------------ what the classes sound like

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import SR, noise, tone, write_audio
 
-from speechmusic.apps.windows import SlidingWindows, hop_in_samples, open_blocks, window_features
+from speechmusic.apps.windows import SlidingWindows, WindowCutter, hop_in_samples, open_blocks, window_features
 from speechmusic.core.config import DEFAULT_PARAMS, FeatureParams
 from speechmusic.core.errors import AudioError, ParameterError
 from speechmusic.core.features import batch_features
@@ -78,6 +78,28 @@ def test_sliding_windows_cover_the_recording_whatever_the_blocks(block_seconds, 
     # The hop grid, then one window aligned with the end so the tail is covered.
     assert starts.tolist() == grid.tolist() + [y.size - W]
     np.testing.assert_allclose(features, _reference(y, starts), atol=2e-6)
+
+
+@pytest.mark.parametrize("seconds", [17.3, 1.2])
+def test_a_stream_pushed_block_by_block_gets_each_window_as_soon_as_it_is_complete(seconds):
+    y = _signal(seconds, seed=4)
+    hop, step = hop_in_samples(1.0), 2205  # 0.1-s blocks, as a live source delivers them
+    cutter = WindowCutter(hop_samples=hop, eager=True)
+    batches = []
+    for i in range(0, y.size, step):
+        new = cutter.push(y[i : i + step])
+        for batch in new:  # complete windows only, and at once: the newest ends within this block
+            assert int(batch.starts[-1]) + W <= min(i + step, y.size)
+            assert int(batch.starts[-1]) + W > i
+        batches += new
+    batches += cutter.finish()
+    starts, features = _collect(batches)
+    reference_starts, reference = _collect(SlidingWindows([y], hop_samples=hop))
+    assert starts.tolist() == reference_starts.tolist() and cutter.n_samples == y.size
+    np.testing.assert_allclose(features, reference, atol=2e-6)
+    assert cutter.finish() == []
+    with pytest.raises(ParameterError):
+        cutter.push(y[:10])
 
 
 def test_no_extra_window_when_the_grid_reaches_the_end():

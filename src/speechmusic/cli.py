@@ -20,6 +20,7 @@ from speechmusic.commands import (
     download,
     evaluate,
     grade,
+    listen,
     predict,
     prepare,
     segment,
@@ -30,7 +31,7 @@ from speechmusic.commands.common import HelpFormatter, run_guarded
 __all__ = ["main", "build_parser", "COMMANDS"]
 
 #: Command modules, in the order ``--help`` lists them.
-COMMANDS = (demo, prepare, download, train, evaluate, predict, segment, grade, check, build_model)
+COMMANDS = (demo, prepare, download, train, evaluate, predict, segment, listen, grade, check, build_model)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -24,7 +24,7 @@ def test_train_saves_a_model_with_its_recipe(tiny_dataset, tmp_path, capsys):
     code, out, _ = run(capsys, "train", "--data-dir", tiny_dataset, "--model", path, "--iterations", 200, "--quiet")
     assert code == 0 and out == ""
     clf = load_classifier(path)
-    assert clf.feature_kind == "dynamics" and clf.model.standardize  # train's default kind
+    assert clf.feature_kind == "prosody" and clf.model.standardize  # train's default kind
     assert clf.metadata["n_train"] == 8 and clf.metadata["train_accuracy"] == 1.0
     assert clf.metadata["num_iterations"] == 200 and clf.metadata["learning_rate"] == 0.1
     assert clf.metadata["data_dir"] == str(tiny_dataset)
@@ -172,7 +172,7 @@ def test_predict_long_file_gets_per_window_results(model, tmp_path, capsys):
     lines = out.splitlines()
     assert code == 0 and lines[0].startswith(f"model: {model} (")
     lines = lines[1:]
-    assert lines[0].split() == ["label", "p(speech)", "file"]
+    assert lines[0].split() == ["label", "p(speech)", "p(music)", "file"]
     assert lines[1].startswith("speech ") or lines[1].startswith("music ")
     assert "(12.0 s, 7 windows:" in lines[1]
     window_lines = [line for line in lines if "    window " in line]
@@ -226,21 +226,28 @@ def test_predict_digital_silence_is_reported_as_silence_and_carries_no_weight(mo
     code, out, _ = run(capsys, "predict", padded, silent, "--model", model, "--summary")
     lines = out.splitlines()
     assert code == 0 and lines[0].startswith(f"model: {model} (")  # which model: the first line
-    assert lines[1].split() == ["label", "p(speech)", "file"]
+    assert lines[1].split() == ["label", "p(speech)", "p(music)", "file"]  # a probability per label of the model
     assert "2 speech, 0 music, 2 silence" in lines[2] and len(lines) == 4  # --summary: no window lines
-    assert lines[3].split()[:2] == ["silence", "-"] and lines[3].endswith("silent.wav  (4.0 s, 2 windows: 0 speech, 0 music, 2 silence)")
+    assert lines[3].split()[:3] == ["silence", "-", "-"] and lines[3].endswith("silent.wav  (4.0 s, 2 windows: 0 speech, 0 music, 2 silence)")
 
 
 @pytest.mark.parametrize("label", ["speech", "music"])
-def test_segment_a_silent_gap_does_not_become_a_segment(model, tmp_path, capsys, label):
-    """Whatever an all-zero spectrogram scores, 8 s of digital silence inside one class adds no switch."""
+def test_segment_a_long_silent_gap_is_silence_and_a_pause_is_not(model, tmp_path, capsys, label):
+    """8 s of digital silence inside one label is a silence segment (whatever an all-zero spectrogram
+    scores, it does not pull the sound around it); half a second, a pause, stays inside the segment."""
     first, _ = alternating_recording([(label, 8.0)], seed=1)
     second, _ = alternating_recording([(label, 8.0)], seed=2)
-    y = np.concatenate([first, np.zeros(8 * SR, np.float32), second])
-    path = write_audio(tmp_path / "gap.wav", y)
-    code, out, _ = run(capsys, "segment", path, "--model", model, "--quiet", "--json")
-    summary = json.loads(out)
-    assert code == 0 and [s["label"] for s in summary["segments"]] == [label]
+    for gap, expected in ((8.0, [label, "silence", label]), (0.5, [label])):
+        y = np.concatenate([first, np.zeros(int(gap * SR), np.float32), second])
+        path = write_audio(tmp_path / f"gap-{gap}.wav", y)
+        code, out, _ = run(capsys, "segment", path, "--model", model, "--quiet", "--json")
+        summary = json.loads(out)
+        assert code == 0 and [s["label"] for s in summary["segments"]] == expected
+        if gap == 8.0:
+            silence = summary["segments"][1]
+            assert silence["start"] == pytest.approx(8.0, abs=1.0) and silence["end"] == pytest.approx(16.0, abs=1.0)
+            assert summary["silence_seconds"] == pytest.approx(8.0, abs=1.5)
+            assert summary[f"{label}_seconds"] + summary["silence_seconds"] == pytest.approx(24.0, abs=0.01)
 
 
 # --------------------------------------------------------------------------------- segment

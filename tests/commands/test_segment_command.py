@@ -83,7 +83,7 @@ def test_existing_outputs_are_kept_unless_overwrite(model, show, tmp_path, capsy
     assert grid.read_text() == "my own annotations\n"  # refused before any work
     code, _, _ = run(capsys, "segment", show, "--model", model, "--format", "textgrid", "-o", grid,
                      "--overwrite", "--quiet")
-    assert code == 0 and parse_textgrid(grid.read_text())["tiers"][0]["name"] == "speech-music"
+    assert code == 0 and parse_textgrid(grid.read_text())["tiers"][0]["name"] == "labels"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary files left
 
 
@@ -116,6 +116,6 @@ def test_the_summary_line_counts_segments_in_the_right_number(model, tmp_path, c
     one, _ = write_recording(tmp_path / "one.wav", [("music", 9.0)], seed=1)
     code, out, err = run(capsys, "segment", one, "--model", model, "-o", tmp_path / "one.csv")
     assert code == 0 and out == ""
-    assert ": 9.0 s, 1 segment (speech 0.0 s, music 9.0 s)" in err and f"wrote {tmp_path / 'one.csv'}" in err
+    assert ": 9.0 s, 1 segment (speech 0.0 s, music 9.0 s, silence 0.0 s)" in err and f"wrote {tmp_path / 'one.csv'}" in err
     code, _, err = run(capsys, "segment", tmp_path / "one.wav", "--model", model)
     assert "1 segment " in err

@@ -1,6 +1,5 @@
 """build-model --download: the originals fetched from a server in raw.githubusercontent.com's layout, cut, trained on."""
 
-import dataclasses
 import json
 
 import pytest
@@ -13,7 +12,7 @@ from speechmusic.apps import default_model as dm
 
 @pytest.mark.slow
 def test_build_model_from_downloaded_originals(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(dm.build, "DEFAULT_RECIPE", dataclasses.replace(dm.DEFAULT_RECIPE, synthetic_per_class=2))
+    monkeypatch.setattr(dm.build, "DEFAULT_RECIPE", dm.DEFAULT_RECIPE.with_synthetic_size(2))
     files = originals()
     listing = write_manifest(tmp_path / "list.csv", files)
     with LocalServer() as server:

@@ -72,13 +72,14 @@ def digests(paths):
 
 def test_packaged_list_describes_the_shared_set():
     entries = load_manifest()
-    assert len(entries) == 124
-    assert Counter(e.label for e in entries) == {"speech": 62, "music": 62}
-    assert len({e.repo for e in entries}) == 29
+    assert len(entries) == 204
+    assert Counter(e.label for e in entries) == {"speech": 62, "music": 102, "neither": 40}
+    assert {e.label_name for e in entries} == {"speech", "music", "noise"}  # neither is the tools' noise label
+    assert len({e.repo for e in entries}) == 37
     assert all(len(e.commit) == 40 and e.duration_s <= 20.05 for e in entries)  # stream-copy cuts: +- 20 ms
     assert all(licence_family(e.licence) != "other" for e in entries)  # every statement is classified
     splits = assign_splits(entries)
-    for label in ("speech", "music"):
+    for label in ("speech", "music", "neither"):
         total = sum(e.duration_s for e in entries if e.label == label)
         test = sum(e.duration_s for e in entries if e.label == label and splits[e.group] == "test")
         assert 0.15 * total < test <= 0.25 * total
@@ -105,7 +106,7 @@ def test_packaged_list_matches_the_shared_copy():
 @pytest.mark.parametrize("problem, message", [
     (lambda rows: rows[1].update(source_sha256="abc"), "line 3: source_sha256 must be 64"),
     (lambda rows: rows[2].update(id=rows[0]["id"]), "appears twice"),
-    (lambda rows: rows[0].update(label="noise"), "label must be one of"),
+    (lambda rows: rows[0].update(label="applause"), "label must be one of"),
     (lambda rows: rows[0].update(start_s="soon"), "must be numbers"),
     (lambda rows: rows[0].update(path=""), "path must be given"),
 ])
@@ -431,7 +432,7 @@ def test_build_folder_reproduces_the_shared_copy_from_whole_originals(server, tm
     folder = tmp_path / "rw"
     report = build_real_world_folder(folder, base_url=server.base, progress=False, allow_missing=True)
     assert sorted(report.written) == sorted(served)
-    assert len(report.missing) == 124 - len(served)
+    assert len(report.missing) == len(load_manifest()) - len(served)
     with (SHARED / "manifest.csv").open(newline="", encoding="utf-8") as f:
         shared_rows = {r["id"]: r for r in csv.DictReader(f)}
     with (folder / "manifest.csv").open(newline="", encoding="utf-8") as f:

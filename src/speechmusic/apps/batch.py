@@ -54,14 +54,16 @@ from tqdm.auto import tqdm
 from speechmusic.apps.batch_report import write_report
 from speechmusic.apps.pipeline import resolve_classifier
 from speechmusic.apps.segment_formats import SEGMENT_FORMATS, format_segments
-from speechmusic.apps.segmentation import DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, _check_options, segment_file
+from speechmusic.apps.segmentation import DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, check_options, segment_file
 from speechmusic.core.audio import find_audio_files
 from speechmusic.core.errors import ParameterError
 from speechmusic.core.executor import TaskResult, check_backend, run_tasks
 from speechmusic.core.fileio import write_bytes, write_text
+from speechmusic.core.labels import DEFAULT_SILENCE_DB, LABEL_NAMES
 
 #: Columns of ``DIR/summary.csv``, in order.
-SUMMARY_COLUMNS = ("file", "status", "duration_s", "speech_s", "music_s", "segments", "seconds_taken", "worker",
+SUMMARY_COLUMNS = ("file", "status", "duration_s", *(f"{label}_s" for label in LABEL_NAMES), "segments", "seconds_taken",
+                   "worker",
                    "error")
 SUMMARY_NAME = "summary.csv"
 REPORT_NAME = "index.html"
@@ -218,6 +220,7 @@ class SegmentJob:
     switch_penalty: float = DEFAULT_SWITCH_PENALTY
     hash_input: bool = False
     refine: bool = True
+    silence_db: float = DEFAULT_SILENCE_DB
 
 
 @functools.lru_cache(maxsize=4)
@@ -253,7 +256,8 @@ def segment_job(job: SegmentJob) -> dict:
         and ``sha256`` of the input when ``job.hash_input`` (else None).
     """
     result = segment_file(job.path, _worker_classifier(job.model), window=job.window, hop=job.hop,
-                          switch_penalty=job.switch_penalty, refine=job.refine, progress=False)
+                          switch_penalty=job.switch_penalty, refine=job.refine, progress=False,
+                          silence_db=job.silence_db)
     return {"result": result, "sha256": file_sha256(job.path) if job.hash_input else None}
 
 
@@ -352,13 +356,13 @@ def _number(value: float) -> str:
 
 def _ok_row(file: str, result, seconds: float, worker: str) -> dict:
     return {"file": file, "status": "ok", "duration_s": _number(result.duration),
-            "speech_s": _number(result.seconds_of("speech")), "music_s": _number(result.seconds_of("music")),
+            **{f"{label}_s": _number(result.seconds_of(label)) for label in LABEL_NAMES},
             "segments": str(len(result.segments)), "seconds_taken": _number(seconds), "worker": worker, "error": ""}
 
 
 def _failed_row(file: str, reason: str, seconds: float = 0.0, worker: str = "") -> dict:
-    return {"file": file, "status": "failed", "duration_s": "", "speech_s": "", "music_s": "", "segments": "",
-            "seconds_taken": _number(seconds), "worker": worker, "error": " ".join(reason.split())}
+    return {"file": file, "status": "failed", "duration_s": "", **{f"{label}_s": "" for label in LABEL_NAMES},
+            "segments": "", "seconds_taken": _number(seconds), "worker": worker, "error": " ".join(reason.split())}
 
 
 def summary_csv(rows: Iterable[dict]) -> str:
@@ -386,6 +390,7 @@ def segment_batch(
     hop: float = DEFAULT_HOP,
     switch_penalty: float = DEFAULT_SWITCH_PENALTY,
     refine: bool = True,
+    silence_db: float = DEFAULT_SILENCE_DB,
     jobs: int = 1,
     scheduler=None,
     check_content: bool = False,
@@ -406,7 +411,7 @@ def segment_batch(
         Model file; None: the model shipped with speechmusic.
     fmt : str
         Output format, a key of :data:`speechmusic.apps.segment_formats.SEGMENT_FORMATS`.
-    window, hop, switch_penalty, refine :
+    window, hop, switch_penalty, refine, silence_db :
         As for :func:`speechmusic.apps.segmentation.segment_file`.
     jobs : int
         Local worker processes (1: this process).
@@ -443,10 +448,11 @@ def segment_batch(
     recordings = plan_outputs(paths, folders, fmt=fmt)
 
     classifier = resolve_classifier(model)  # fails now, not in every worker, when the model is bad
-    _check_options(classifier, window, hop, switch_penalty)  # so do impossible window/hop/penalty values
+    check_options(classifier, window, hop, switch_penalty)  # so do impossible window/hop/penalty values
     model_path = None if model is None else os.path.abspath(model)
     settings = {"format": fmt, "model_sha256": file_sha256(classifier.path), "window": window,
-                "hop": float(hop), "switch_penalty": float(switch_penalty), "refine": bool(refine)}
+                "hop": float(hop), "switch_penalty": float(switch_penalty), "refine": bool(refine),
+                "silence_db": float(silence_db)}
     out_dir.mkdir(parents=True, exist_ok=True)
     store = StateStore(out_dir)
 
@@ -454,7 +460,7 @@ def segment_batch(
                                                        overwrite=overwrite)
     # Absolute paths: a cluster's workers do not share this process's working folder.
     jobs_list = [SegmentJob(os.path.abspath(recordings[i].path), model_path, window, float(hop), float(switch_penalty),
-                            check_content, bool(refine)) for i in todo]
+                            check_content, bool(refine), float(silence_db)) for i in todo]
     bar = _progress_bar(len(todo), enabled=progress)
     audio_done = 0.0
     try:

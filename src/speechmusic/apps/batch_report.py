@@ -4,9 +4,9 @@ No server, no network: the styles and the script are inside the page, and each r
 is linked by its path relative to DIR, so the page works from a file browser, a USB stick or any
 static web server that serves DIR and the recordings with the same relative layout.
 
-The page (:func:`render_report`) has a table of the recordings (status, duration, share of speech
-and of music, segments, the worker that did it; a failed recording's reason), failures first,
-sortable by speech or music share (a failure stays on top whatever the order), and for each
+The page (:func:`render_report`) has a table of the recordings (status, duration, the share of
+each label, segments, the worker that did it; a failed recording's reason), failures first,
+sortable by each label's share (a failure stays on top whatever the order), and for each
 recording a timeline of its segments above an audio player: clicking a segment plays the
 recording from that segment's start. The table is plain HTML written here, so it reads without
 the script too; the script only sorts and seeks.
@@ -20,10 +20,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
 
+from speechmusic.apps.segments import label_colour_css
 from speechmusic.core.fileio import write_text
+from speechmusic.core.labels import LABEL_NAMES
 
-_STYLE = """
-:root { --speech: #1f77b4; --music: #ff7f0e; --failed: #b00020; --line: #d0d0d0; }
+# The label colours come from segments.LABEL_COLOURS (the figure and the live page use them too).
+_STYLE_TEMPLATE = """
+:root { @COLOURS@ --failed: #b00020; --line: #d0d0d0; }
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 1.5rem; color: #1a1a1a; }
 h1 { font-size: 1.3rem; margin: 0 0 .3rem; }
 p.totals { margin: 0 0 1rem; color: #444; }
@@ -41,13 +44,15 @@ th[aria-sort="descending"] button::after { content: " \\2193"; color: #000; }
 .timeline { position: relative; height: 1.4rem; background: #eee; border-radius: 3px; overflow: hidden; }
 .segment { position: absolute; top: 0; bottom: 0; border: 0; padding: 0; margin: 0; cursor: pointer;
            box-shadow: inset -1px 0 0 rgba(255, 255, 255, .6); }
-.segment.speech { background: var(--speech); }
-.segment.music { background: var(--music); }
+@SEGMENT_RULES@
 .segment:hover, .segment:focus { filter: brightness(1.25); outline: 2px solid #000; outline-offset: -2px; }
 .segment.current { outline: 2px solid #000; outline-offset: -2px; }
 audio { width: 100%; height: 2rem; margin-top: .25rem; }
 .legend span { display: inline-block; width: .9rem; height: .9rem; vertical-align: middle; margin: 0 .2rem 0 .8rem; }
 """
+
+_COLOUR_VARIABLES, _COLOUR_RULES = label_colour_css()
+_STYLE = _STYLE_TEMPLATE.replace("@COLOURS@", _COLOUR_VARIABLES).replace("@SEGMENT_RULES@", _COLOUR_RULES)
 
 # Sorting keeps failures on top; ties keep the input order. Clicking a segment seeks its player
 # and plays (a click is a user gesture, so browsers allow playback; a refusal is ignored).
@@ -174,14 +179,13 @@ def render_report(out_dir: str | os.PathLike, recordings: Sequence, rows: Sequen
     groups = []
     for i in order:
         row, recording = rows[i], recordings[i]
-        speech, music = _share(row["speech_s"], row["duration_s"]), _share(row["music_s"], row["duration_s"])
+        shares = {label: _share(row.get(f"{label}_s", ""), row["duration_s"]) for label in LABEL_NAMES}
         status = row["status"]
         cells = [
             f'<td class="file">{html.escape(row["file"])}</td>',
             f'<td class="status">{html.escape(status)}</td>',
             f'<td class="number">{_duration(row["duration_s"])}</td>',
-            f'<td class="number speech-share">{_percent(speech)}</td>',
-            f'<td class="number music-share">{_percent(music)}</td>',
+            *(f'<td class="number {label}-share">{_percent(share)}</td>' for label, share in shares.items()),
             f'<td class="number">{html.escape(row["segments"])}</td>',
             f'<td class="worker">{html.escape(row["worker"])}</td>',
         ]
@@ -193,8 +197,8 @@ def render_report(out_dir: str | os.PathLike, recordings: Sequence, rows: Sequen
                       + f'<audio controls preload="none" src="{link}"></audio>')
         groups.append(
             f'<tbody class="recording status-{html.escape(status)}" data-order="{i}" data-status="{html.escape(status)}" '
-            f'data-speech="{speech}" data-music="{music}">\n'
-            f'<tr>{"".join(cells)}</tr>\n<tr><td colspan="7">{detail}</td></tr>\n</tbody>'
+            + " ".join(f'data-{label}="{share}"' for label, share in shares.items()) + '>\n'
+            f'<tr>{"".join(cells)}</tr>\n<tr><td colspan="{len(cells)}">{detail}</td></tr>\n</tbody>'
         )
     totals = (f"{len(rows)} recordings: {counts['ok']} segmented, {counts['skipped']} unchanged since an earlier run, "
               f"{counts['failed']} failed; {hours:.2f} hours of audio" + (f"; model {model}" if model else ""))
@@ -211,12 +215,11 @@ def render_report(out_dir: str | os.PathLike, recordings: Sequence, rows: Sequen
         f"<h1>{html.escape(title)}</h1>",
         f'<p class="totals">{html.escape(totals)}</p>',
         '<p class="legend">Click a segment to play the recording from there.'
-        '<span style="background:var(--speech)"></span>speech<span style="background:var(--music)"></span>music</p>',
+        + "".join(f'<span style="background:var(--{label})"></span>{label}' for label in LABEL_NAMES) + "</p>",
         '<table id="recordings">',
         "<thead><tr><th>file</th><th>status</th><th>duration</th>"
-        '<th data-sort="speech"><button type="button">speech</button></th>'
-        '<th data-sort="music"><button type="button">music</button></th>'
-        "<th>segments</th><th>worker</th></tr></thead>",
+        + "".join(f'<th data-sort="{label}"><button type="button">{label}</button></th>' for label in LABEL_NAMES)
+        + "<th>segments</th><th>worker</th></tr></thead>",
         *groups,
         "</table>",
         f"<script>{_SCRIPT}</script>",

@@ -13,10 +13,17 @@ they learn the model's confidence on its own training data, which is higher than
 Platt's targets (``(n+ + 1) / (n+ + 2)`` and ``1 / (n- + 2)`` instead of 1 and 0) keep the fit
 finite when the held-out predictions are perfectly separated, as they nearly are here.
 
+With more than two labels (the tools' speech, music and noise) the model gives a score per label,
+and **per-label scaling** (:class:`LabelCalibration`, "vector scaling") is Platt's generalisation:
+``p = softmax(a * z + b)`` with a slope ``a_k`` and an offset ``b_k`` for each label, fitted the same
+way (held-out scores, smoothed targets ``(n_k + 1) / (n_k + K)`` for an example's own label and
+``1 / (n_k + K)`` for each other one). Each label's confidence is tempered on its own: a model
+can be over-confident about speech and under-confident about noise at once.
+
 Measuring it: :func:`reliability_table` sorts predictions into probability bins and compares
 each bin's mean prediction with the share of speech in it; the **expected calibration error**
 (:func:`expected_calibration_error`) is the mean gap, weighted by how many predictions each bin
-holds (0 = perfectly calibrated).
+holds (0 = perfectly calibrated). With several labels, each label is measured one against the rest.
 """
 
 from __future__ import annotations
@@ -26,10 +33,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from speechmusic.core.errors import ParameterError
-from speechmusic.core.model import sigmoid
+from speechmusic.core.model import sigmoid, softmax
 
-#: Calibration methods this version applies (stored in model files as ``calibration.method``).
-METHODS = ("platt",)
+#: Calibration methods this version applies (stored in model files as ``calibration.method``):
+#: "platt" for two-class models, "vector" (:class:`LabelCalibration`) for models of more labels.
+METHODS = ("platt", "vector")
 #: Bins of :func:`reliability_table` (equal width over [0, 1]).
 DEFAULT_BINS = 10
 
@@ -52,9 +60,18 @@ class PlattCalibration:
         """Calibrated log-odds ``a * z + b``."""
         return self.a * np.asarray(z, dtype=np.float64) + self.b
 
+    def scores(self, z: np.ndarray) -> np.ndarray:
+        """The same as :meth:`log_odds` (what :class:`LabelCalibration` calls its calibrated scores)."""
+        return self.log_odds(z)
+
     def probability(self, z: np.ndarray) -> np.ndarray:
         """Calibrated probability of label 1 from log-odds ``z``."""
         return sigmoid(self.log_odds(z))
+
+    def probabilities(self, scores: np.ndarray) -> np.ndarray:
+        """``(m, 2)``: the calibrated probabilities of label 0 and label 1 from log-odds ``(m,)``."""
+        p = self.probability(scores)
+        return np.column_stack([1 - p, p])
 
     def as_dict(self) -> dict:
         """What a model file stores (JSON): ``{"method": "platt", "a": ..., "b": ...}``."""
@@ -73,6 +90,155 @@ class PlattCalibration:
         if not (np.isfinite(a) and np.isfinite(b) and a > 0):
             raise ParameterError(f"calibration slope must be a positive number and offset finite, got a={a}, b={b}")
         return cls(a=a, b=b)
+
+
+@dataclass(frozen=True)
+class LabelCalibration:
+    """``p = softmax(a * z + b)`` from a model's per-label scores ``z`` (a slope and an offset per label).
+
+    Attributes
+    ----------
+    a, b : tuple of float
+        Slope (> 0) and offset of each label, in the model's column order.
+
+    Examples
+    --------
+    >>> c = LabelCalibration(a=(0.5, 0.5, 0.5), b=(0.0, 0.0, 0.0))
+    >>> c.probabilities(np.array([[4.0, 0.0, 0.0]])).round(3)
+    array([[0.787, 0.107, 0.107]])
+    """
+
+    a: tuple
+    b: tuple
+
+    def scores(self, z: np.ndarray) -> np.ndarray:
+        """Calibrated scores ``a * z + b``, ``(m, K)``."""
+        z = np.asarray(z, dtype=np.float64)
+        if z.ndim != 2 or z.shape[1] != len(self.a):
+            raise ParameterError(f"expected scores of shape (m, {len(self.a)}), got {z.shape}")
+        return z * np.asarray(self.a) + np.asarray(self.b)
+
+    def probabilities(self, z: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities ``(m, K)`` from scores ``(m, K)``."""
+        return softmax(self.scores(z))
+
+    def as_dict(self) -> dict:
+        """What a model file stores (JSON): ``{"method": "vector", "a": [...], "b": [...]}``."""
+        return {"method": "vector", "a": [float(v) for v in self.a], "b": [float(v) for v in self.b]}
+
+    @classmethod
+    def from_dict(cls, record: dict) -> LabelCalibration:
+        """Read :meth:`as_dict` back (refuses non-finite values, non-positive slopes, unequal lengths)."""
+        try:
+            a = tuple(float(v) for v in record["a"])
+            b = tuple(float(v) for v in record["b"])
+        except (KeyError, TypeError, ValueError):
+            raise ParameterError("per-label calibration needs lists of numbers 'a' and 'b'") from None
+        if len(a) != len(b) or len(a) < 2:
+            raise ParameterError(f"per-label calibration needs one slope and one offset per label, got {len(a)} and {len(b)}")
+        if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b)) and min(a) > 0):
+            raise ParameterError("per-label calibration slopes must be positive numbers and offsets finite")
+        return cls(a=a, b=b)
+
+
+def calibration_from_dict(record) -> PlattCalibration | LabelCalibration:
+    """The calibration a model file's ``calibration`` record describes (by its ``method``).
+
+    Raises
+    ------
+    ParameterError
+        An unknown method, or numbers the method cannot use.
+    """
+    method = record.get("method") if isinstance(record, dict) else record
+    if method == "vector":
+        return LabelCalibration.from_dict(record)
+    return PlattCalibration.from_dict(record)
+
+
+def fit_label_calibration(
+    scores: np.ndarray,
+    labels: np.ndarray,
+    *,
+    sample_weight: np.ndarray | None = None,
+    smooth_targets: bool = True,
+) -> LabelCalibration:
+    """Fit per-label scaling (:class:`LabelCalibration`) to held-out scores and their true labels.
+
+    Parameters
+    ----------
+    scores : np.ndarray
+        The model's scores on held-out examples, ``(m, K)``.
+    labels : np.ndarray
+        Their true labels as column indices ``0 .. K-1``, ``(m,)``; every label must occur.
+    sample_weight : np.ndarray or None
+        Non-negative weight of each example; None counts each once.
+    smooth_targets : bool
+        Fit to smoothed targets (the example's own label ``(n_k + 1) / (n_k + K)``, every other
+        label ``1 / (n_k + K)``, with ``n_k`` the weighted count of the example's label), which keep
+        the fit finite on separable data, as Platt's targets do for two classes.
+
+    Returns
+    -------
+    LabelCalibration
+
+    Raises
+    ------
+    ParameterError
+        Mismatched shapes, labels out of range, a label with no held-out example, non-finite
+        values, or a fit with a slope that is not positive (the scores rank that label the wrong way).
+
+    Examples
+    --------
+    Scores twice too confident for every label: the fitted slopes are about one half.
+
+    >>> rng = np.random.default_rng(0)
+    >>> true = rng.normal(0, 2, (20000, 3))
+    >>> p = np.exp(true) / np.exp(true).sum(axis=1, keepdims=True)
+    >>> y = (rng.random(20000)[:, None] > np.cumsum(p, axis=1)).sum(axis=1)
+    >>> c = fit_label_calibration(2 * true, y)
+    >>> np.round(c.a, 1).tolist()
+    [0.5, 0.5, 0.5]
+    """
+    # here: scipy.optimize is only needed when a model is built, not when one is used
+    from scipy.optimize import minimize
+
+    z = np.asarray(scores, dtype=np.float64)
+    y = np.asarray(labels).reshape(-1)
+    if z.ndim != 2 or z.shape[0] != y.size or z.shape[1] < 2:
+        raise ParameterError(f"expected scores (m, K >= 2) and m labels, got {z.shape} and {y.size}")
+    k = z.shape[1]
+    if not np.isfinite(z).all() or not np.isin(y, np.arange(k)).all():
+        raise ParameterError(f"scores must be finite and labels column indices 0..{k - 1}")
+    w = np.ones(y.size) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64).reshape(-1)
+    if w.shape != y.shape or not np.isfinite(w).all() or np.any(w < 0):
+        raise ParameterError("sample_weight must be finite, non-negative and one per example")
+    counts = np.bincount(y, weights=w, minlength=k)
+    if np.any(counts <= 0):
+        raise ParameterError("calibration needs held-out examples of every label")
+    onehot = np.eye(k)[y]
+    if smooth_targets:
+        n = counts[y][:, np.newaxis]
+        target = (onehot * n + 1.0) / (n + k)
+    else:
+        target = onehot
+    total = w.sum()
+
+    def loss(params):
+        a, b = params[:k], params[k:]
+        s = z * a + b
+        log_p = s - np.logaddexp.reduce(s, axis=1, keepdims=True)
+        error = (np.exp(log_p) - target) * w[:, np.newaxis] / total
+        value = -float(np.sum(w[:, np.newaxis] * target * log_p)) / total
+        return value, np.concatenate([(error * z).sum(axis=0), error.sum(axis=0)])
+
+    start = np.concatenate([np.ones(k), np.zeros(k)])
+    result = minimize(loss, start, jac=True, method="L-BFGS-B", options={"maxiter": 500, "gtol": 1e-10})
+    a, b = result.x[:k], result.x[k:] - result.x[k:].mean()  # offsets matter only up to a common shift
+    if not np.all(a > 0):
+        worst = int(np.argmin(a))
+        raise ParameterError(f"the held-out scores rank label {worst} the wrong way round (fitted slope {a[worst]:.3g}); "
+                             "calibration cannot repair the model")
+    return LabelCalibration(a=tuple(float(v) for v in a), b=tuple(float(v) for v in b))
 
 
 def fit_platt(

@@ -2,12 +2,14 @@
 
 A *clip folder* is laid out like ``../shared/real-world``::
 
-    <root>/speech/<id>.<ext>     <root>/music/<id>.<ext>     <root>/manifest.csv (optional)
+    <root>/speech/<id>.<ext>   <root>/music/<id>.<ext>   <root>/noise/<id>.<ext>   <root>/manifest.csv (optional)
 
-One file is one labelled recording (any length, rate, channel count or format that
-:mod:`speechmusic.core.audio` decodes). ``manifest.csv``, when present, gives each ``id`` its ``label``
-and the columns used here: ``repo`` (the *source*: the public repository the clip comes from),
-``category`` and ``language``. Without a manifest every file is its own source.
+One folder per label the models learn (:data:`speechmusic.core.labels.LEARNED_LABELS`; ``neither/``
+is read as ``noise/``), at least two of them. One file is one labelled recording (any length, rate,
+channel count or format that :mod:`speechmusic.core.audio` decodes). ``manifest.csv``, when present,
+gives each ``id`` its ``label`` and the columns used here: ``repo`` (the *source*: the public
+repository the clip comes from), ``category`` and ``language``. Without a manifest every file is
+its own source.
 
 How a recording is scored is exactly how ``speechmusic predict`` scores it
 (:func:`speechmusic.apps.pipeline.predict_file`): non-overlapping windows of the model's clip length
@@ -26,29 +28,40 @@ synthetic set made for real recordings (``download_samples.py --source synthetic
 world --train 400``: :data:`SYNTHETIC_CONDITIONS`, :data:`SYNTHETIC_PER_CLASS`) scores every real
 recording.
 
-Scores (:class:`ClipScores`): balanced accuracy (the mean of the speech and music recalls: the
-target figure), accuracy, ranking quality (AUC), and tables by category and language.
+Scores: :class:`~speechmusic.apps.clip_scores.ClipScores` (in :mod:`speechmusic.apps.clip_scores`,
+re-exported here with its helpers).
 """
 
 from __future__ import annotations
 
 import csv
-import math
 import os
 import tempfile
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from speechmusic.apps.clip_scores import (
+    ClipInfo,
+    ClipScores,
+    balanced_accuracy,
+    clip_probabilities,
+    confusion_markdown,
+    format_summary,
+    most_probable,
+    roc_auc,
+    scores_markdown,
+)
 from speechmusic.apps.pipeline import DEFAULT_FEATURE_KIND, TRAINING_DEFAULTS, train_classifier
 from speechmusic.apps.windows import SlidingWindows, hop_in_samples, open_blocks
 from speechmusic.core.audio import find_audio_files, is_audio_path
-from speechmusic.core.config import CLASS_NAMES, DEFAULT_PARAMS, LABELS, FeatureParams
+from speechmusic.core.config import DEFAULT_PARAMS, FeatureParams
 from speechmusic.core.errors import AudioError, DatasetError, ParameterError
-from speechmusic.core.features import to_vectors
-from speechmusic.core.model import LogisticRegression, labels_from_probability
+from speechmusic.core.feature_kinds import to_vectors
+from speechmusic.core.labels import FOLDER_ALIASES, LAB_CLASSES, LEARNED_LABELS, label_of_folder, model_classes
+from speechmusic.core.model import LogisticRegression
 from speechmusic.data.dataset import load_split
 from speechmusic.data.synth import build_synthetic_dataset
 
@@ -60,39 +73,6 @@ SOURCE_COLUMN = "repo"
 #: training clips per class (docs/synthetic.md, "How realistic is it?").
 SYNTHETIC_CONDITIONS = "world"
 SYNTHETIC_PER_CLASS = 400
-
-
-@dataclass(frozen=True)
-class ClipInfo:
-    """One labelled recording of a clip folder.
-
-    Attributes
-    ----------
-    id : str
-        File stem (the manifest's ``id``).
-    path : str
-        The file.
-    label : int
-        Music 0, speech 1.
-    source : str
-        Where it comes from (the manifest's ``repo``; the file stem without a manifest).
-    category, language : str
-        From the manifest (empty without one).
-    duration : float
-        Seconds of audio decoded.
-    """
-
-    id: str
-    path: str
-    label: int
-    source: str
-    category: str = ""
-    language: str = ""
-    duration: float = 0.0
-
-    @property
-    def label_name(self) -> str:
-        return CLASS_NAMES[self.label]
 
 
 @dataclass
@@ -111,6 +91,9 @@ class ClipWindows:
     clips : list of ClipInfo
     params : FeatureParams
         Parameters of ``features``.
+    class_names : tuple of str
+        The labels of the recordings, in a model's column order (:func:`speechmusic.core.labels.
+        model_classes`); each recording's ``label`` indexes it.
     """
 
     features: np.ndarray
@@ -118,6 +101,7 @@ class ClipWindows:
     silent: np.ndarray
     clips: list[ClipInfo]
     params: FeatureParams = DEFAULT_PARAMS
+    class_names: tuple[str, ...] = LAB_CLASSES
 
     @property
     def labels(self) -> np.ndarray:
@@ -151,35 +135,53 @@ def _read_manifest(root: Path) -> list[dict] | None:
     return rows
 
 
-def _find_recordings(root: Path) -> list[dict]:
-    """One row per recording: from the manifest when there is one, else from the class folders."""
+def label_folders(root: Path) -> dict[str, Path]:
+    """The label folders of a clip folder: ``{label: folder}`` (``neither/`` stands for ``noise``)."""
+    found: dict[str, Path] = {}
+    for name in [*LEARNED_LABELS, *FOLDER_ALIASES]:
+        folder = root / name
+        label = label_of_folder(name)
+        if label is not None and label not in found and folder.is_dir():
+            found[label] = folder
+    return found
+
+
+def _find_recordings(root: Path, labels: tuple[str, ...] | None = None) -> list[dict]:
+    """One row per recording: from the manifest when there is one, else from the label folders.
+
+    ``labels`` None reads every label folder there is; otherwise those labels only. A row's
+    ``label`` is a label name (a manifest's ``neither`` read as ``noise``).
+    """
+    folders = label_folders(root)
+    wanted = tuple(folders) if labels is None else labels
     rows = _read_manifest(root)
     found = []
     if rows is None:
-        for name in CLASS_NAMES:
-            for path in find_audio_files(root / name) if (root / name).is_dir() else []:
+        for name in wanted:
+            for path in find_audio_files(folders[name]) if name in folders else []:
                 found.append({"id": path.stem, "label": name, "path": path, SOURCE_COLUMN: path.stem})
         return found
     by_stem: dict[str, dict[str, list[Path]]] = {}
-    for name in CLASS_NAMES:
-        folder = root / name
-        files = sorted(p for p in folder.iterdir() if p.is_file() and is_audio_path(p)) if folder.is_dir() else []
+    for name, folder in folders.items():
+        files = sorted(p for p in folder.iterdir() if p.is_file() and is_audio_path(p))
         by_stem[name] = {}
         for path in files:
             by_stem[name].setdefault(path.stem, []).append(path)
     for row in rows:
-        label = row.get("label", "")
-        if label not in LABELS:
-            warnings.warn(f"{root / MANIFEST_NAME}: skipped {row.get('id')!r}: label {label!r} is neither "
-                          f"{' nor '.join(CLASS_NAMES)}", RuntimeWarning, stacklevel=3)
+        label = label_of_folder(row.get("label", ""))
+        if label is None:
+            warnings.warn(f"{root / MANIFEST_NAME}: skipped {row.get('id')!r}: label {row.get('label')!r} is none of "
+                          f"{', '.join(LEARNED_LABELS)}", RuntimeWarning, stacklevel=3)
             continue
-        folder = root / label
-        matches = by_stem[label].get(row["id"], [])
+        if label not in wanted:
+            continue
+        matches = by_stem.get(label, {}).get(row["id"], [])
         if not matches:
+            folder = folders.get(label, root / label)
             warnings.warn(f"{folder}: no audio file for {row['id']!r} of {MANIFEST_NAME}; skipped",
                           RuntimeWarning, stacklevel=3)
             continue
-        found.append({**row, "path": matches[0]})
+        found.append({**row, "label": label, "path": matches[0]})
     return found
 
 
@@ -188,29 +190,34 @@ def load_clip_windows(
     *,
     params: FeatureParams = DEFAULT_PARAMS,
     hop: float | None = None,
+    labels=None,
 ) -> ClipWindows:
     """Decode every recording of a clip folder and cut it into windows, as ``predict`` does.
 
     Parameters
     ----------
     root : path-like
-        A clip folder (see the module notes): ``speech/``, ``music/`` and optionally
-        ``manifest.csv``. Files are only read.
+        A clip folder (see the module notes): a folder per label (``speech/``, ``music/``,
+        ``noise/`` or ``neither/``) and optionally ``manifest.csv``. Files are only read.
     params : FeatureParams
         Feature parameters (window length = ``params.duration``).
     hop : float or None
         Seconds between window starts; None: the window length, as ``predict`` scores a file.
         Smaller hops give more (overlapping) training windows.
+    labels : sequence of str or None
+        The labels to read (e.g. ``("speech", "music")`` to score a two-label model on their
+        clips only); None: every label folder there is.
 
     Returns
     -------
     ClipWindows
+        Its ``class_names`` are the labels read, in a model's column order.
 
     Raises
     ------
     DatasetError
-        ``root`` is missing, or a class has no readable recording. Recordings that cannot be
-        decoded are skipped with a ``RuntimeWarning`` naming them.
+        ``root`` is missing, it has fewer than two label folders, or a label has no readable
+        recording. Recordings that cannot be decoded are skipped with a ``RuntimeWarning`` naming them.
 
     Examples
     --------
@@ -220,10 +227,19 @@ def load_clip_windows(
     """
     root = Path(root)
     if not root.is_dir():
-        raise DatasetError(f"{root}: no such folder (expected speech/, music/ and optionally {MANIFEST_NAME})")
+        raise DatasetError(f"{root}: no such folder (expected speech/, music/, noise/ and optionally {MANIFEST_NAME})")
+    present = label_folders(root)
+    wanted = tuple(present) if labels is None else tuple(labels)
+    if len(present) < 2 and labels is None:
+        raise DatasetError(f"{root}: a clip folder needs at least two of {', '.join(f'{n}/' for n in LEARNED_LABELS)}; "
+                           f"found {', '.join(f'{n}/' for n in present) or 'none'}")
+    try:
+        class_names = model_classes(wanted)
+    except ParameterError as error:
+        raise DatasetError(f"{root}: {error}") from None
     hop_samples = hop_in_samples(params.duration if hop is None else hop, params, align=False)
     feature_parts, clip_index, clips = [], [], []
-    for row in _find_recordings(root):
+    for row in _find_recordings(root, class_names):
         path = row["path"]
         try:
             blocks, _ = open_blocks(path, sample_rate=params.sample_rate)
@@ -237,169 +253,22 @@ def load_clip_windows(
             continue
         index = len(clips)
         clips.append(ClipInfo(
-            id=row["id"], path=str(path), label=LABELS[row["label"]],
+            id=row["id"], path=str(path), label=class_names.index(row["label"]),
             source=row.get(SOURCE_COLUMN) or row["id"], category=row.get("category", "") or "",
             language=row.get("language", "") or "", duration=windows.n_samples / params.sample_rate,
+            label_name=row["label"],
         ))
         for part in parts:
             feature_parts.append(part)
             clip_index.append(np.full(len(part), index, dtype=np.int64))
-    for label, name in enumerate(CLASS_NAMES):
+    for label, name in enumerate(class_names):
         if not any(c.label == label for c in clips):
-            raise DatasetError(f"{root / name}: no readable {name} recording; a clip folder needs speech/ and music/")
+            raise DatasetError(f"{root / name}: no readable {name} recording; the clip folder's labels are "
+                               f"{', '.join(class_names)}")
     features = np.concatenate(feature_parts)
     silent = ~features.reshape(features.shape[0], -1).any(axis=1)
     return ClipWindows(features=features, clip_index=np.concatenate(clip_index), silent=silent, clips=clips,
-                       params=params)
-
-
-# ---------------------------------------------------------------------------------------- scores
-
-def clip_probabilities(window_probability: np.ndarray, clip_index: np.ndarray, silent: np.ndarray,
-                       n_clips: int) -> np.ndarray:
-    """Probability of speech of each recording: the mean over its windows, silent windows left out.
-
-    This is ``predict``'s verdict (:func:`speechmusic.apps.pipeline.predict_file`). A recording whose
-    every window is silent gets NaN (``predict`` labels it "silence").
-
-    Examples
-    --------
-    >>> clip_probabilities(np.array([0.9, 0.7, 0.1, 0.5]), np.array([0, 0, 1, 1]),
-    ...                    np.array([False, False, False, True]), 2)
-    array([0.8, 0.1])
-    """
-    window_probability = np.asarray(window_probability, dtype=np.float64)
-    keep = ~np.asarray(silent, dtype=bool)
-    total = np.bincount(clip_index[keep], weights=window_probability[keep], minlength=n_clips)
-    count = np.bincount(clip_index[keep], minlength=n_clips)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
-
-
-def balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """Mean of the per-class recalls (classes present in ``y_true``).
-
-    Examples
-    --------
-    >>> balanced_accuracy(np.array([0, 0, 0, 1]), np.array([0, 0, 0, 0]))
-    0.5
-    """
-    y_true, y_pred = np.asarray(y_true).reshape(-1), np.asarray(y_pred).reshape(-1)
-    recalls = [np.mean(y_pred[y_true == c] == c) for c in np.unique(y_true)]
-    return float(np.mean(recalls)) if recalls else float("nan")
-
-
-def roc_auc(y_true: np.ndarray, scores: np.ndarray) -> float:
-    """Area under the ROC curve: the chance that a random speech item outscores a random music item.
-
-    Ties count half (the Mann-Whitney statistic). NaN when a class is missing.
-
-    Examples
-    --------
-    >>> roc_auc(np.array([0, 0, 1, 1]), np.array([0.1, 0.6, 0.4, 0.9]))
-    0.75
-    """
-    y_true = np.asarray(y_true).reshape(-1)
-    scores = np.asarray(scores, dtype=np.float64).reshape(-1)
-    positive, negative = scores[y_true == 1], scores[y_true == 0]
-    if positive.size == 0 or negative.size == 0:
-        return float("nan")
-    from scipy.stats import rankdata  # here: scipy.stats is heavy to import (about a second) and only AUC needs it
-
-    ranks = rankdata(np.concatenate([positive, negative]))
-    u = ranks[: positive.size].sum() - positive.size * (positive.size + 1) / 2
-    return float(u / (positive.size * negative.size))
-
-
-@dataclass
-class ClipScores:
-    """Verdicts on labelled recordings, and the figures computed from them.
-
-    Attributes
-    ----------
-    clips : list of ClipInfo
-    probability : np.ndarray
-        Probability of speech of each recording (NaN: every window silent; counted as wrong).
-    fold : list of str
-        Which model scored each recording (the held-out source; "all" for a single model).
-    """
-
-    clips: list[ClipInfo]
-    probability: np.ndarray
-    fold: list[str] = field(default_factory=list)
-    #: Probability of speech of each window (NaN for silent windows), when known, and its recording.
-    window_probability: np.ndarray | None = None
-    window_clip: np.ndarray | None = None
-
-    @property
-    def labels(self) -> np.ndarray:
-        return np.array([c.label for c in self.clips], dtype=np.int64)
-
-    @property
-    def predicted(self) -> np.ndarray:
-        """0/1 verdicts (speech when the probability exceeds :data:`DECISION_THRESHOLD`; -1 for an all-silent recording)."""
-        p = self.probability
-        return np.where(np.isnan(p), -1, labels_from_probability(np.nan_to_num(p)))
-
-    @property
-    def correct(self) -> np.ndarray:
-        return self.predicted == self.labels
-
-    def balanced_accuracy(self) -> float:
-        return balanced_accuracy(self.labels, self.predicted)
-
-    def accuracy(self) -> float:
-        return float(np.mean(self.correct))
-
-    def auc(self) -> float:
-        return roc_auc(self.labels, np.nan_to_num(self.probability, nan=0.5))
-
-    def recall(self, label: int) -> float:
-        """Share of recordings of class ``label`` classified right."""
-        return float(np.mean(self.correct[self.labels == label]))
-
-    def table(self, by: str = "category") -> list[dict]:
-        """Per-group counts: ``[{"label", by, "clips", "right", "accuracy"}]``, sorted by class then size.
-
-        ``by`` is a :class:`ClipInfo` attribute: ``"category"``, ``"language"`` or ``"source"``.
-        Language is only meaningful for speech; it is still reported for both classes.
-        """
-        groups: dict[tuple[str, str], list[bool]] = {}
-        for clip, right in zip(self.clips, self.correct):
-            groups.setdefault((clip.label_name, getattr(clip, by)), []).append(bool(right))
-        rows = [{"label": label, by: value, "clips": len(r), "right": int(sum(r)), "accuracy": float(np.mean(r))}
-                for (label, value), r in groups.items()]
-        return sorted(rows, key=lambda r: (r["label"], -r["clips"], str(r[by])))
-
-    def wrong(self) -> list[dict]:
-        """The misclassified recordings: id, label, category, source, probability of speech."""
-        return [{"id": c.id, "label": c.label_name, "category": c.category, "source": c.source,
-                 "probability_speech": None if np.isnan(p) else round(float(p), 4)}
-                for c, p, ok in zip(self.clips, self.probability, self.correct) if not ok]
-
-    def window_balanced_accuracy(self) -> float:
-        """Balanced accuracy of the single windows (as ``segment`` sees them; silent windows left out)."""
-        if self.window_probability is None:
-            return float("nan")
-        keep = ~np.isnan(self.window_probability)
-        truth = self.labels[self.window_clip[keep]]
-        return balanced_accuracy(truth, labels_from_probability(self.window_probability[keep]))
-
-    def summary(self) -> dict:
-        """The headline figures as a JSON-friendly dictionary."""
-        return {
-            "clips": len(self.clips),
-            "balanced_accuracy": self.balanced_accuracy(),
-            "accuracy": self.accuracy(),
-            "auc": self.auc(),
-            "speech_recall": self.recall(LABELS["speech"]),
-            "music_recall": self.recall(LABELS["music"]),
-            "speech_right": int(self.correct[self.labels == 1].sum()),
-            "speech_clips": int(np.sum(self.labels == 1)),
-            "music_right": int(self.correct[self.labels == 0].sum()),
-            "music_clips": int(np.sum(self.labels == 0)),
-            "window_balanced_accuracy": self.window_balanced_accuracy(),
-        }
+                       params=params, class_names=class_names)
 
 
 def score_clips(classifier, data: ClipWindows, *, fold: str = "all") -> ClipScores:
@@ -415,10 +284,12 @@ def score_clips(classifier, data: ClipWindows, *, fold: str = "all") -> ClipScor
     """
     if classifier.params != data.params:
         raise ParameterError("the classifier was trained with other feature parameters than these windows")
-    window_p = classifier.speech_probability(data.features)
-    probability = clip_probabilities(window_p, data.clip_index, data.silent, len(data.clips))
-    return ClipScores(clips=list(data.clips), probability=probability, fold=[fold] * len(data.clips),
-                      window_probability=np.where(data.silent, np.nan, window_p), window_clip=data.clip_index)
+    window_p = classifier.probabilities(data.features)
+    probabilities = clip_probabilities(window_p, data.clip_index, data.silent, len(data.clips))
+    return ClipScores(clips=list(data.clips), probabilities=probabilities, class_names=tuple(classifier.class_names),
+                      fold=[fold] * len(data.clips),
+                      window_probabilities=np.where(data.silent[:, np.newaxis], np.nan, window_p),
+                      window_clip=data.clip_index)
 
 
 # ------------------------------------------------------------------------------------- training
@@ -464,8 +335,9 @@ def leave_one_source_out_vectors(
     Useful to compare feature sets without recomputing anything: ``vectors`` may be any function
     of the windows' spectrograms; the model is trained with the defaults of ``feature_kind``.
     ``extra`` = (vectors, labels) of further training examples added to every fold (for example
-    the synthetic set). ``test`` = (vectors, windows) of another rendering of the same recordings
-    (same clips in the same order, e.g. degraded copies): each fold then scores those instead.
+    the synthetic set; labels are indices into ``data.class_names``). ``test`` = (vectors, windows)
+    of another rendering of the same recordings (same clips in the same order, e.g. degraded
+    copies): each fold then scores those instead.
     """
     vectors = np.asarray(vectors)
     if vectors.shape[0] != data.features.shape[0]:
@@ -476,8 +348,9 @@ def leave_one_source_out_vectors(
     sources = data.sources
     window_source = sources[data.clip_index]
     window_labels = data.window_labels
-    probability = np.full(len(data.clips), np.nan)
-    window_probability = np.full(len(test_data.clip_index), np.nan)
+    k = len(data.class_names)
+    probabilities = np.full((len(data.clips), k), np.nan)
+    window_probabilities = np.full((len(test_data.clip_index), k), np.nan)
     test_source = sources[test_data.clip_index]
     fold = [""] * len(data.clips)
     for held_out in sorted(set(sources)):
@@ -496,14 +369,16 @@ def leave_one_source_out_vectors(
                             learning_rate=learning_rate, num_iterations=num_iterations)
         rows = test_source == held_out
         clips = np.flatnonzero(sources == held_out)
-        window_p = model.predict_proba(test_vectors[rows])[:, 1]
-        window_probability[rows] = np.where(test_data.silent[rows], np.nan, window_p)
+        # A fold whose training lacks a label gives that label probability 0.
+        window_p = np.zeros((int(rows.sum()), k))
+        window_p[:, model.classes_.astype(np.int64)] = model.predict_proba(test_vectors[rows])
+        window_probabilities[rows] = np.where(test_data.silent[rows, np.newaxis], np.nan, window_p)
         local = np.searchsorted(clips, test_data.clip_index[rows])
-        probability[clips] = clip_probabilities(window_p, local, test_data.silent[rows], clips.size)
+        probabilities[clips] = clip_probabilities(window_p, local, test_data.silent[rows], clips.size)
         for i in clips:
             fold[i] = held_out
-    return ClipScores(clips=list(data.clips), probability=probability, fold=fold,
-                      window_probability=window_probability, window_clip=test_data.clip_index)
+    return ClipScores(clips=list(data.clips), probabilities=probabilities, class_names=data.class_names, fold=fold,
+                      window_probabilities=window_probabilities, window_clip=test_data.clip_index)
 
 
 def leave_one_source_out(
@@ -526,7 +401,7 @@ def leave_one_source_out(
     data : ClipWindows
         From :func:`load_clip_windows`.
     feature_kind : str or None
-        A kind of :data:`speechmusic.core.features.FEATURE_KINDS`; None: ``train``'s default.
+        A kind of :data:`speechmusic.core.feature_kinds.FEATURE_KINDS`; None: ``train``'s default.
     weighting : {"window", "clip"}
         "window": every training window counts once (long recordings weigh more); "clip": each
         recording's windows share one unit of weight.
@@ -559,8 +434,9 @@ def load_synthetic_training_set(
     params: FeatureParams = DEFAULT_PARAMS,
     progress: bool = False,
     conditions: str = SYNTHETIC_CONDITIONS,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Spectrograms and labels of the synthetic set's training split, as ``speechmusic train`` reads it.
+    labels=("speech", "music"),
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Spectrograms, labels and label names of the synthetic set's training split, as ``speechmusic train`` reads it.
 
     Parameters
     ----------
@@ -572,12 +448,26 @@ def load_synthetic_training_set(
         The synthetic set's seed and training clips per class.
     conditions : {"lab", "world"}
         The synthetic set's preset (:mod:`speechmusic.data.synth.conditions`).
+    labels : sequence of str
+        The synthetic labels to make and read (the lab's speech and music by default; "noise"
+        for sound that is neither).
+
+    Returns
+    -------
+    X : np.ndarray
+    y : np.ndarray
+        Indices into the label names.
+    names : tuple of str
+        The label names, in a model's column order.
     """
+    names = model_classes(labels)
+
     def load(folder: Path):
+        extra = {} if set(names) == set(LAB_CLASSES) else {"labels": names}
         build_synthetic_dataset(folder, n_train=n_train, n_test=0, seed=seed, progress=progress,
-                                conditions=conditions)
-        X, y, _ = load_split(folder, "train", params=params, dtype=np.float32, progress=progress)
-        return X, y
+                                conditions=conditions, **extra)
+        X, y, _ = load_split(folder, "train", params=params, dtype=np.float32, progress=progress, labels=names)
+        return X, y, names
 
     if data_dir is not None:
         return load(Path(data_dir))
@@ -629,30 +519,17 @@ def synthetic_to_real(
     """
     if not isinstance(real, ClipWindows):
         real = load_clip_windows(real)
-    X, y = load_synthetic_training_set(synthetic_dir, seed=seed, n_train=n_train, params=real.params,
-                                       progress=progress, conditions=conditions)
-    classifier = train_classifier(X, y, feature_kind=feature_kind or DEFAULT_FEATURE_KIND, params=real.params)
+    X, y, names = load_synthetic_training_set(synthetic_dir, seed=seed, n_train=n_train, params=real.params,
+                                              progress=progress, conditions=conditions,
+                                              labels=[n for n in real.class_names])
+    classifier = train_classifier(X, y, feature_kind=feature_kind or DEFAULT_FEATURE_KIND, params=real.params,
+                                  class_names=names)
     return score_clips(classifier, real, fold="synthetic")
-
-
-def scores_markdown(scores: ClipScores, *, by: str = "category") -> str:
-    """A markdown table of :meth:`ClipScores.table` (for reports)."""
-    lines = [f"| class | {by} | clips | right | accuracy |", "|---|---|---|---|---|"]
-    for row in scores.table(by):
-        lines.append(f"| {row['label']} | {row[by] or '–'} | {row['clips']} | {row['right']} | {row['accuracy']:.2f} |")
-    return "\n".join(lines)
-
-
-def format_summary(scores: ClipScores) -> str:
-    """One line: balanced accuracy, accuracy, AUC and per-class counts."""
-    s = scores.summary()
-    auc = "n/a" if math.isnan(s["auc"]) else f"{s['auc']:.3f}"
-    return (f"balanced accuracy {s['balanced_accuracy']:.3f}, accuracy {s['accuracy']:.3f}, AUC {auc}; "
-            f"speech {s['speech_right']}/{s['speech_clips']}, music {s['music_right']}/{s['music_clips']}")
 
 
 __all__ = [
     "ClipInfo", "ClipWindows", "ClipScores", "load_clip_windows", "clip_probabilities", "balanced_accuracy",
     "roc_auc", "score_clips", "fit_vectors", "leave_one_source_out", "leave_one_source_out_vectors",
-    "load_synthetic_training_set", "synthetic_to_real", "scores_markdown", "format_summary",
+    "load_synthetic_training_set", "synthetic_to_real", "scores_markdown", "format_summary", "confusion_markdown",
+    "label_folders", "most_probable",
 ]

@@ -16,11 +16,15 @@ Model file (``.npz``, written atomically): arrays ``coef``, ``intercept``, optio
     feature_kind      "flat", "pooled" or "dynamics" (files of earlier versions: flat or pooled)
     feature_params    FeatureParams.as_dict(): sample_rate, duration, n_mels, n_fft,
                       hop_length, top_db, fmin, fmax
-    class_names       ["music", "speech"]: label 0 and label 1
+    class_names       the labels of the model's columns: ["music", "speech"] (label 0 and label 1,
+                      the lab's) or more of the tools' labels in their order, e.g. ["speech",
+                      "music", "noise"] (core/labels.py)
+    classes           the estimator's classes (column indices 0..K-1)
     learning_rate, num_iterations, standardize, costs, and what ``train`` adds (data, accuracy)
-    calibration       optional: {"method": "platt", "a": ..., "b": ...}; probabilities are then
-                      sigmoid(a * log-odds + b) (:mod:`speechmusic.apps.calibration`). Files without
-                      it give the model's own probabilities, as before.
+    calibration       optional: {"method": "platt", "a": ..., "b": ...} for two labels,
+                      probabilities sigmoid(a * log-odds + b); {"method": "vector", "a": [...],
+                      "b": [...]} for more, softmax(a * scores + b) (:mod:`speechmusic.apps.
+                      calibration`). Files without it give the model's own probabilities.
     model_name        optional: how commands name the model (the shipped default model has one)
 
 :func:`load_classifier` refuses, with one clear sentence, a file it cannot honour: unknown format
@@ -38,51 +42,30 @@ from pathlib import Path
 
 import numpy as np
 
-from speechmusic.apps.calibration import PlattCalibration
+from speechmusic.apps.calibration import LabelCalibration, PlattCalibration, calibration_from_dict
 from speechmusic.apps.windows import DEFAULT_BLOCK_SECONDS, SlidingWindows, hop_in_samples, open_blocks
+from speechmusic.core import feature_kinds
 from speechmusic.core.config import CLASS_NAMES, DEFAULT_PARAMS, FeatureParams, params_from_dict  # noqa: F401 (re-exported)
 from speechmusic.core.errors import AudioError, ModelFileError, ParameterError, SpeechMusicError
-from speechmusic.core.features import FEATURE_KINDS, dynamics_length, to_vectors
+from speechmusic.core.feature_kinds import FEATURE_KIND_TABLE, FEATURE_KINDS, feature_length, to_vectors
+from speechmusic.core.labels import DEFAULT_SILENCE_DB, LEARNED_LABELS, SILENCE, model_classes
 from speechmusic.core.model import (
     DECISION_THRESHOLD,
-    MODEL_FORMAT,
+    MODEL_FORMATS,
     LogisticRegression,
     labels_from_probability,
     sigmoid,
+    softmax,
 )
 
-#: The feature kind ``train`` uses unless told otherwise: it generalises best to real recordings of
-#: sources never seen in training (leave-one-source-out on ../shared/real-world, docs/features.md).
-DEFAULT_FEATURE_KIND = "dynamics"
-#: Training defaults per feature kind: (learning_rate, num_iterations, standardize).
-#: Dynamics and pooled features are standardised, so a large step converges quickly (dynamics:
-#: the same leave-one-source-out accuracy from 250 to 4000 iterations); flat spectrogram pixels
-#: are the lab's raw [0, 1] inputs and need the lab's small step.
+#: The feature kind ``train`` and the shipped model use unless told otherwise: it generalises best to
+#: real recordings of sources never seen in training, singing and sound that is neither included
+#: (leave-one-source-out on ../shared/real-world, docs/features.md).
+DEFAULT_FEATURE_KIND = "prosody"
+#: Training defaults per feature kind: (learning_rate, num_iterations, standardize), from the one
+#: registry of kinds (:mod:`speechmusic.core.feature_kinds`).
 TRAINING_DEFAULTS: dict[str, tuple[float, int, bool]] = {
-    "dynamics": (0.1, 1000, True),
-    "pooled": (0.1, 1000, True),
-    "flat": (0.005, 2000, False),
-}
-#: Kinds whose vectors are statistics over time, so they exist for windows of any length.
-ANY_WINDOW_KINDS = ("pooled", "dynamics")
-
-
-
-def feature_length(kind: str, params: FeatureParams = DEFAULT_PARAMS) -> int:
-    """Length of one feature vector of ``kind`` for clips described by ``params``.
-
-    Examples
-    --------
-    >>> feature_length("flat"), feature_length("pooled"), feature_length("dynamics")
-    (16640, 256, 42)
-    """
-    if kind == "flat":
-        return params.n_mels * params.n_frames
-    if kind == "pooled":
-        return 2 * params.n_mels
-    if kind == "dynamics":
-        return dynamics_length()
-    raise ParameterError(f"unknown feature kind {kind!r}; choose one of {', '.join(FEATURE_KINDS)}")
+    name: (kind.learning_rate, kind.num_iterations, kind.standardize) for name, kind in FEATURE_KIND_TABLE.items()}
 
 
 @dataclass
@@ -92,18 +75,20 @@ class Classifier:
     Parameters
     ----------
     model : LogisticRegression
-        Trained estimator (label 1 = speech).
+        Trained estimator: two classes (the lab's music = 0, speech = 1) or more (softmax); its
+        columns are the labels ``class_names``.
     params : FeatureParams
         Feature parameters of the training clips.
     feature_kind : {"flat", "pooled", "dynamics"}
         How spectrograms become vectors (:func:`speechmusic.core.features.to_vectors`).
     class_names : tuple of str
-        Name of label 0 and label 1.
+        The labels the model tells apart, in the order of its columns (:func:`speechmusic.core.labels.
+        model_classes`): ``("music", "speech")`` for a lab-style model, ``("speech", "music",
+        "noise")`` for the shipped one.
     metadata : dict
         Everything else stored in the model file.
-    calibration : PlattCalibration or None
-        Applied to the model's log-odds by :meth:`speech_probability` (None: the model's own
-        probabilities).
+    calibration : PlattCalibration, LabelCalibration or None
+        Applied to the model's scores by :meth:`probabilities` (None: the model's own probabilities).
     path : str
         The file it was loaded from ("" for a classifier made in memory).
     is_default : bool
@@ -112,16 +97,16 @@ class Classifier:
     Examples
     --------
     >>> clf = load_classifier("model.npz")                     # doctest: +SKIP
-    >>> clf.speech_probability(spectrograms)                   # doctest: +SKIP
-    array([0.97, 0.03])
+    >>> clf.class_names, clf.probabilities(spectrograms)       # doctest: +SKIP
+    (('speech', 'music', 'noise'), array([[0.97, 0.02, 0.01], [0.03, 0.9, 0.07]]))
     """
 
     model: LogisticRegression
     params: FeatureParams = DEFAULT_PARAMS
     feature_kind: str = DEFAULT_FEATURE_KIND
-    class_names: tuple[str, str] = CLASS_NAMES
+    class_names: tuple[str, ...] = CLASS_NAMES
     metadata: dict = field(default_factory=dict)
-    calibration: PlattCalibration | None = None
+    calibration: PlattCalibration | LabelCalibration | None = None
     path: str = ""
     is_default: bool = False
 
@@ -129,46 +114,82 @@ class Classifier:
         """Classifier inputs ``(m, n_features)`` from spectrograms ``(m, n_mels, frames)``."""
         return to_vectors(np.asarray(spectrograms), kind=self.feature_kind, params=self.params)
 
-    def speech_probability(self, spectrograms: np.ndarray) -> np.ndarray:
-        """Probability of label 1 (speech) for each spectrogram, shape ``(m,)``."""
-        z = self.log_odds(spectrograms)
+    def scores(self, spectrograms: np.ndarray) -> np.ndarray:
+        """The model's own (uncalibrated) scores: log-odds ``(m,)`` for two labels, ``(m, K)`` for more."""
+        X = np.asarray(spectrograms)
+        if X.ndim == 2:
+            X = X[np.newaxis]
+        if X.shape[0] == 0:
+            return np.empty((0, len(self.class_names)) if self.model.multiclass else 0)
+        return self.model.decision_function(self.vectors(X))
+
+    def probabilities_from_scores(self, scores: np.ndarray) -> np.ndarray:
+        """Calibrated (when the model carries a calibration) probabilities ``(m, K)`` from :meth:`scores`."""
+        scores = np.asarray(scores, dtype=np.float64)
         if self.calibration is not None:
-            return self.calibration.probability(z)
-        return sigmoid(z)
-
-    # scikit-learn's estimator vocabulary, on spectrograms (m, n_mels, frames); label 1 = speech.
-    def predict_proba(self, spectrograms: np.ndarray) -> np.ndarray:
-        """Probabilities ``(m, 2)``: column 0 for music (label 0), column 1 for speech (label 1).
-
-        Calibrated when the classifier carries a calibration (as :meth:`speech_probability`).
-        """
-        p = self.speech_probability(spectrograms)
+            return self.calibration.probabilities(scores)
+        if scores.ndim == 2:
+            return softmax(scores)
+        p = sigmoid(scores)
         return np.column_stack([1 - p, p])
 
+    def probabilities(self, spectrograms: np.ndarray) -> np.ndarray:
+        """Probability of each label, ``(m, K)``, columns in :attr:`class_names` order."""
+        return self.probabilities_from_scores(self.scores(spectrograms))
+
+    def index_of(self, label: str) -> int:
+        """Column of ``label`` in :meth:`probabilities` (ParameterError when the model lacks it)."""
+        if label not in self.class_names:
+            raise ParameterError(f"this model tells {', '.join(self.class_names)} apart; it has no {label!r}")
+        return self.class_names.index(label)
+
+    def speech_probability(self, spectrograms: np.ndarray) -> np.ndarray:
+        """Probability of speech for each spectrogram, shape ``(m,)``."""
+        return self.probabilities(spectrograms)[:, self.index_of("speech")]
+
+    # scikit-learn's estimator vocabulary, on spectrograms (m, n_mels, frames).
+    def predict_proba(self, spectrograms: np.ndarray) -> np.ndarray:
+        """The same as :meth:`probabilities`: ``(m, K)``; for a lab-style model column 0 is music, 1 speech."""
+        return self.probabilities(spectrograms)
+
     def predict(self, spectrograms: np.ndarray) -> np.ndarray:
-        """0/1 labels ``(m,)``: 1 (speech) where the probability of speech exceeds
-        :data:`~speechmusic.core.model.DECISION_THRESHOLD`."""
-        return labels_from_probability(self.speech_probability(spectrograms))
+        """Label indices ``(m,)`` into :attr:`class_names`: the most probable label.
+
+        For a two-label model this is label 1 where its probability exceeds
+        :data:`~speechmusic.core.model.DECISION_THRESHOLD` (0.5): for a lab-style model, 1 = speech.
+        """
+        return self.labels_from_probabilities(self.probabilities(spectrograms))
+
+    @staticmethod
+    def labels_from_probabilities(probabilities: np.ndarray) -> np.ndarray:
+        """Label indices of the most probable label of each row (ties: the first, so p = 0.5 is label 0)."""
+        probabilities = np.asarray(probabilities)
+        if probabilities.shape[1] == 2:
+            return labels_from_probability(probabilities[:, 1], threshold=DECISION_THRESHOLD)
+        return np.argmax(probabilities, axis=1)
 
     def decision_function(self, spectrograms: np.ndarray) -> np.ndarray:
-        """The model's own log-odds of speech ``(m,)`` (the same as :meth:`log_odds`)."""
-        return self.log_odds(spectrograms)
+        """The model's own scores (the same as :meth:`scores`)."""
+        return self.scores(spectrograms)
 
     def score(self, spectrograms: np.ndarray, labels: np.ndarray) -> float:
-        """Accuracy of :meth:`predict` against ``labels`` (0 music, 1 speech)."""
+        """Accuracy of :meth:`predict` against ``labels`` (indices into :attr:`class_names`)."""
         labels = np.asarray(labels).reshape(-1)
         if labels.shape[0] == 0:
             raise ParameterError("cannot score on zero examples")
         return float(np.mean(self.predict(spectrograms) == labels))
 
     def log_odds(self, spectrograms: np.ndarray) -> np.ndarray:
-        """The model's own (uncalibrated) log-odds of speech for each spectrogram, shape ``(m,)``."""
-        X = np.asarray(spectrograms)
-        if X.ndim == 2:
-            X = X[np.newaxis]
-        if X.shape[0] == 0:
-            return np.empty(0)
-        return self.model.decision_function(self.vectors(X))
+        """The model's own (uncalibrated) log-odds of speech for each spectrogram, shape ``(m,)``.
+
+        For a two-label model these are its scores; for more labels, ``log(p_speech / (1 - p_speech))``
+        of its own probabilities.
+        """
+        z = self.scores(spectrograms)
+        if not self.model.multiclass:
+            return z
+        p = np.clip(softmax(z)[:, self.index_of("speech")], 1e-300, 1.0)
+        return np.log(p) - np.log1p(-np.minimum(p, 1 - 1e-16))
 
     @staticmethod
     def silent(spectrograms: np.ndarray) -> np.ndarray:
@@ -194,23 +215,32 @@ class Classifier:
             return self.params
         if not (np.isfinite(window) and window > 0):
             raise ParameterError(f"window must be a positive number of seconds, got {window}")
-        if self.feature_kind not in ANY_WINDOW_KINDS:
+        if not feature_kinds.feature_kind(self.feature_kind).any_window:
+            any_window = [name for name, kind in FEATURE_KIND_TABLE.items() if kind.any_window]
             raise ParameterError(
                 f"this model uses {self.feature_kind!r} features, which only exist for windows of "
                 f"{self.params.duration:g} s (its training clip length); got --window {window:g}. "
-                f"Use the default window or a model trained with --features {' or '.join(ANY_WINDOW_KINDS)}"
+                f"Use the default window or a model trained with --features {' or '.join(any_window)}"
             )
         params = dataclasses.replace(self.params, duration=float(window))
         if params.n_samples < params.n_fft:
             raise ParameterError(f"window {window:g} s is shorter than one FFT frame ({params.n_fft} samples)")
         return params
 
-    def label_of(self, probability: float) -> str:
-        """Class name for a probability of speech (:data:`DECISION_THRESHOLD`, as :meth:`predict`)."""
-        return self.class_names[int(probability > DECISION_THRESHOLD)]
+    def label_of(self, probabilities) -> str:
+        """Label name for one row of :meth:`probabilities` (a single number: the probability of speech
+        of a two-label model)."""
+        row = np.atleast_1d(np.asarray(probabilities, dtype=np.float64))
+        if row.size == 1:
+            if len(self.class_names) != 2:
+                raise ParameterError(f"a model of {len(self.class_names)} labels needs a probability per label")
+            speech = self.index_of("speech")
+            row = np.array([row[0], row[0]])
+            row[1 - speech] = 1 - row[0]
+        return self.class_names[int(self.labels_from_probabilities(row[np.newaxis])[0])]
 
     def describe(self) -> str:
-        """One line: kind, parameters and training summary."""
+        """One line: labels, kind, parameters and training summary."""
         p = self.params
         trained = self.metadata.get("train_accuracy")
         extra = f", train accuracy {100 * trained:.1f} %" if isinstance(trained, (int, float)) else ""
@@ -219,7 +249,7 @@ class Classifier:
         if self.calibration is not None:
             extra += ", calibrated probabilities"
         return (
-            f"{self.feature_kind} features, {p.duration:g} s clips at {p.sample_rate} Hz, "
+            f"{'/'.join(self.class_names)}, {self.feature_kind} features, {p.duration:g} s clips at {p.sample_rate} Hz, "
             f"{p.n_mels} mels{extra}"
         )
 
@@ -229,9 +259,9 @@ class Classifier:
         return str(self.metadata.get("model_name") or (Path(self.path).name if self.path else "model in memory"))
 
     def identity(self) -> dict:
-        """Which model this is, for JSON output: ``{"path", "name", "default", "calibrated"}``."""
+        """Which model this is, for JSON output: ``{"path", "name", "default", "calibrated", "labels"}``."""
         return {"path": self.path, "name": self.name, "default": self.is_default,
-                "calibrated": self.calibration is not None}
+                "calibrated": self.calibration is not None, "labels": list(self.class_names)}
 
     def headline(self) -> str:
         """The line commands print to say which model they used."""
@@ -249,6 +279,8 @@ def train_classifier(
     num_iterations: int | None = None,
     standardize: bool | None = None,
     params: FeatureParams = DEFAULT_PARAMS,
+    class_names: tuple[str, ...] = CLASS_NAMES,
+    sample_weight: np.ndarray | None = None,
 ) -> Classifier:
     """Train the reference logistic regression on spectrograms.
 
@@ -257,32 +289,57 @@ def train_classifier(
     spectrograms : np.ndarray
         ``(m, n_mels, frames)`` features of the training clips.
     labels : np.ndarray
-        ``(m,)`` or ``(1, m)`` labels, music 0 and speech 1.
+        ``(m,)`` or ``(1, m)`` labels: indices into ``class_names`` (the lab's music 0 and speech 1
+        by default). Every label of ``class_names`` must occur.
     feature_kind : {"dynamics", "pooled", "flat"}
         Vectors the classifier sees.
     learning_rate, num_iterations, standardize : optional
         None uses :data:`TRAINING_DEFAULTS` for the kind.
     params : FeatureParams
         Parameters the spectrograms were computed with (stored with the model).
+    class_names : tuple of str
+        The labels, in the order :func:`speechmusic.core.labels.model_classes` gives them.
+    sample_weight : np.ndarray or None
+        Weight of each example (None: each counts once).
 
     Returns
     -------
     Classifier
     """
-    if feature_kind not in TRAINING_DEFAULTS:
-        raise ParameterError(f"unknown feature kind {feature_kind!r}; choose one of {', '.join(FEATURE_KINDS)}")
-    default_rate, default_iterations, default_standardize = TRAINING_DEFAULTS[feature_kind]
+    class_names = tuple(class_names)
+    if model_classes(class_names) != class_names:
+        raise ParameterError(f"labels {list(class_names)} must be in the order {list(model_classes(class_names))}")
+    kind = feature_kinds.feature_kind(feature_kind)
+    default_rate, default_iterations, default_standardize = kind.learning_rate, kind.num_iterations, kind.standardize
     spectrograms = np.asarray(spectrograms)
     if spectrograms.ndim != 3 or spectrograms.shape[1:] != params.shape:
         raise ParameterError(f"expected spectrograms of shape (m, {params.shape[0]}, {params.shape[1]}), got {spectrograms.shape}")
     labels = np.asarray(labels).reshape(-1)
+    check_label_indices(labels, class_names)
     model = LogisticRegression(
         learning_rate=default_rate if learning_rate is None else float(learning_rate),
         num_iterations=default_iterations if num_iterations is None else int(num_iterations),
         standardize=default_standardize if standardize is None else bool(standardize),
     )
-    model.fit(to_vectors(spectrograms, kind=feature_kind, params=params), labels)
-    return Classifier(model=model, params=params, feature_kind=feature_kind)
+    model.fit(to_vectors(spectrograms, kind=feature_kind, params=params), labels, sample_weight=sample_weight)
+    return Classifier(model=model, params=params, feature_kind=feature_kind, class_names=class_names)
+
+
+def check_label_indices(labels: np.ndarray, class_names: tuple[str, ...]) -> None:
+    """Refuse training labels that are not indices into ``class_names``, or that leave a label without examples.
+
+    Raises
+    ------
+    ParameterError
+        The message names the label that has no example.
+    """
+    labels = np.asarray(labels).reshape(-1)
+    k = len(class_names)
+    if labels.size and not np.isin(labels, np.arange(k)).all():
+        raise ParameterError(f"labels must be indices 0..{k - 1} into {list(class_names)}")
+    missing = [name for i, name in enumerate(class_names) if not np.any(labels == i)]
+    if missing and k > 2:
+        raise ParameterError(f"no training example of {', '.join(missing)}: every label of {list(class_names)} needs examples")
 
 
 def save_classifier(
@@ -332,7 +389,7 @@ def load_classifier(path: str | os.PathLike) -> Classifier:
     retrain = "retrain it with this version: .venv/bin/speechmusic train --data-dir DATA_DIR --model MODEL"
     written_by = f" (written by speechmusic {meta.get('package_version', '?')})"
     fmt = meta.get("format")
-    if isinstance(fmt, int) and fmt > MODEL_FORMAT:  # pragma: no cover - LogisticRegression.load refuses first
+    if fmt not in MODEL_FORMATS:  # pragma: no cover - LogisticRegression.load refuses first
         raise ModelFileError(f"{path}: model format {fmt} is newer than this version understands; upgrade speechmusic")
 
     kind = meta.get("feature_kind")
@@ -347,14 +404,18 @@ def load_classifier(path: str | os.PathLike) -> Classifier:
         raise ModelFileError(f"{path}: cannot reproduce its features{written_by}: {error}; {retrain}") from None
 
     names = tuple(meta.get("class_names", ()))
-    if names != CLASS_NAMES:
+    try:
+        known = model_classes(names) == names
+    except ParameterError:
+        known = False
+    if not known or len(names) != model.classes_.size:
         raise ModelFileError(
-            f"{path}: its labels are {list(names)}, this version classifies {list(CLASS_NAMES)} "
-            f"(label 0, label 1); {retrain}"
+            f"{path}: its labels are {list(names)} for {model.classes_.size} model columns; this version knows "
+            f"{', '.join(LEARNED_LABELS)} (in that order; the lab's music, speech as label 0, label 1); {retrain}"
         )
 
     expected = feature_length(kind, params)
-    if model.coef_.shape != (expected,):
+    if model.coef_.shape[0] != expected:
         raise ModelFileError(
             f"{path}: has {model.coef_.size} weights but {kind} features with its parameters have "
             f"{expected} values: the file is inconsistent; {retrain}"
@@ -364,14 +425,18 @@ def load_classifier(path: str | os.PathLike) -> Classifier:
             raise ModelFileError(f"{path}: standardisation '{name}' has shape {np.shape(array)}, expected ({expected},); {retrain}")
     if (model.mean_ is None) != (model.scale_ is None):
         raise ModelFileError(f"{path}: standardisation is incomplete (mean and scale must both be present); {retrain}")
-    numbers = [model.coef_, np.array([model.intercept_])]
+    numbers = [model.coef_, np.atleast_1d(model.intercept_)]
     numbers += [a for a in (model.mean_, model.scale_) if a is not None]
     if not all(np.isfinite(a).all() for a in numbers) or (model.scale_ is not None and np.any(model.scale_ <= 0)):
         raise ModelFileError(f"{path}: contains non-finite weights or a zero scale; {retrain}")
     calibration = None
     if meta.get("calibration") is not None:
         try:
-            calibration = PlattCalibration.from_dict(meta["calibration"])
+            calibration = calibration_from_dict(meta["calibration"])
+            if isinstance(calibration, LabelCalibration) != model.multiclass or (
+                    isinstance(calibration, LabelCalibration) and len(calibration.a) != len(names)):
+                raise ParameterError(f"a {calibration.as_dict()['method']} calibration does not fit a model of "
+                                     f"{len(names)} labels")
         except ParameterError as error:
             raise ModelFileError(f"{path}: cannot apply its calibration{written_by}: {error}; upgrade speechmusic or {retrain}") from None
     return Classifier(model=model, params=params, feature_kind=kind, class_names=names, metadata=meta,
@@ -410,8 +475,37 @@ def resolve_classifier(path: str | os.PathLike | None) -> Classifier:
     return load_default_classifier() if path is None else load_classifier(path)
 
 
-#: Label of a window (or a whole recording) of digital silence in :func:`predict_file`.
-SILENCE = "silence"
+def window_probabilities(classifier: Classifier, features: np.ndarray, levels: np.ndarray | None, *,
+                         silence_db: float = DEFAULT_SILENCE_DB) -> tuple[np.ndarray, np.ndarray]:
+    """Probabilities of the model's labels for windows, and which windows are silence.
+
+    Parameters
+    ----------
+    classifier : Classifier
+    features : np.ndarray
+        Window spectrograms ``(m, n_mels, frames)``.
+    levels : np.ndarray or None
+        Each window's level in dBFS (:class:`speechmusic.apps.windows.WindowBatch`); None counts
+        only digital silence as silence.
+    silence_db : float
+        The energy floor: a window below it is silence.
+
+    Returns
+    -------
+    probabilities : np.ndarray
+        ``(m, K)`` in :attr:`Classifier.class_names` order; rows of silent windows are NaN (the
+        model's view of a silent window is no evidence: its spectrogram is the room's hiss scaled
+        to the same range as a loud sound).
+    silent : np.ndarray
+        ``(m,)`` bool.
+    """
+    silent = classifier.silent(features)
+    if levels is not None:
+        silent = silent | (np.asarray(levels) < silence_db)
+    probabilities = np.full((silent.size, len(classifier.class_names)), np.nan)
+    if (~silent).any():
+        probabilities[~silent] = classifier.probabilities(np.asarray(features)[~silent])
+    return probabilities, silent
 
 
 @dataclass
@@ -423,34 +517,46 @@ class FilePrediction:
     path : str
     duration : float
         Seconds.
-    probability_speech : float or None
-        For a recording of at most one clip: the probability of its clip. For a longer one: the
-        mean of its windows' probabilities, leaving out windows of digital silence. None when the
-        whole recording is digital silence.
+    probabilities : dict or None
+        The probability of each of the model's labels: for a recording of at most one clip, its
+        clip's; for a longer one, the mean over its windows, leaving out windows of silence (below
+        the energy floor). None when the whole recording is silence.
     label : str
-        ``"speech"`` when ``probability_speech`` exceeds :data:`~speechmusic.core.model.DECISION_THRESHOLD`
-        (0.5), ``"music"`` when it is at most that,
-        ``"silence"`` when it is None.
+        The most probable label, or ``"silence"`` when ``probabilities`` is None.
+    silent_fraction : float
+        Share of the recording's windows that are silence.
     windows : list of dict
-        For recordings longer than one clip: ``{"start", "end", "label", "probability_speech"}``
-        per window (seconds; a window of digital silence has label ``"silence"`` and probability
-        None); empty otherwise.
+        For recordings longer than one clip: ``{"start", "end", "label", "probabilities",
+        "probability_speech"}`` per window (seconds; a window of silence has label ``"silence"``
+        and probabilities None); empty otherwise.
     """
 
     path: str
     duration: float
-    probability_speech: float | None
+    probabilities: dict | None
     label: str
+    silent_fraction: float = 0.0
     windows: list = field(default_factory=list)
+
+    @property
+    def probability_speech(self) -> float | None:
+        """The probability of speech (None for silence, or for a model without a speech label)."""
+        return None if self.probabilities is None else self.probabilities.get("speech")
 
     def as_dict(self) -> dict:
         return {
             "file": self.path,
             "label": self.label,
+            "probabilities": None if self.probabilities is None else {k: round(v, 6) for k, v in self.probabilities.items()},
             "probability_speech": None if self.probability_speech is None else round(self.probability_speech, 6),
+            "silent_fraction": round(self.silent_fraction, 4),
             "duration": round(self.duration, 3),
             "windows": self.windows,
         }
+
+
+def _named(classifier: Classifier, row: np.ndarray) -> dict:
+    return {name: float(p) for name, p in zip(classifier.class_names, row)}
 
 
 def predict_file(
@@ -459,8 +565,9 @@ def predict_file(
     *,
     hop: float | None = None,
     block_duration: float | None = None,
+    silence_db: float = DEFAULT_SILENCE_DB,
 ) -> FilePrediction:
-    """Classify a recording of any length, and each of its windows when it is longer than a clip.
+    """Label a recording of any length, and each of its windows when it is longer than a clip.
 
     Parameters
     ----------
@@ -473,6 +580,9 @@ def predict_file(
         not overlap).
     block_duration : float or None
         Seconds decoded per block (None: the default of :mod:`speechmusic.apps.windows`).
+    silence_db : float
+        The energy floor in dBFS (:data:`speechmusic.core.labels.DEFAULT_SILENCE_DB`): windows
+        quieter than it are silence.
 
     Returns
     -------
@@ -492,8 +602,9 @@ def predict_file(
     starts, probabilities, silences = [], [], []
     for batch in windows:
         starts.append(batch.starts)
-        probabilities.append(classifier.speech_probability(batch.features))
-        silences.append(classifier.silent(batch.features))
+        p, quiet = window_probabilities(classifier, batch.features, batch.levels, silence_db=silence_db)
+        probabilities.append(p)
+        silences.append(quiet)
     if not windows.n_samples:
         raise AudioError(f"{path}: contains no audio samples")
     starts = np.concatenate(starts)
@@ -501,17 +612,20 @@ def predict_file(
     silent = np.concatenate(silences)
     sr = params.sample_rate
     duration = windows.n_samples / sr
-    # Digital silence carries no evidence either way: left out of the recording's verdict, so
-    # that a talk padded with a long silence is not pulled towards whatever silence scores.
-    overall = None if silent.all() else float(probability[~silent].mean())
+    # Silence carries no evidence about the rest: left out of the recording's verdict, so that a
+    # talk padded with a long silence is not pulled towards whatever silence scores.
+    overall = None if silent.all() else _named(classifier, probability[~silent].mean(axis=0))
     items = []
-    if probability.size > 1:
-        for start, p, quiet in zip(starts, probability, silent):
+    if len(starts) > 1:
+        speech = classifier.class_names.index("speech") if "speech" in classifier.class_names else None
+        for start, row, quiet in zip(starts, probability, silent):
             items.append({
                 "start": round(start / sr, 3),
                 "end": round(min(start / sr + params.duration, duration), 3),
-                "label": SILENCE if quiet else classifier.label_of(float(p)),
-                "probability_speech": None if quiet else round(float(p), 6),
+                "label": SILENCE if quiet else classifier.label_of(row),
+                "probabilities": None if quiet else {k: round(v, 6) for k, v in _named(classifier, row).items()},
+                "probability_speech": None if quiet or speech is None else round(float(row[speech]), 6),
             })
-    return FilePrediction(path=str(path), duration=duration, probability_speech=overall,
-                          label=SILENCE if overall is None else classifier.label_of(overall), windows=items)
+    label = SILENCE if overall is None else classifier.label_of(np.array(list(overall.values())))
+    return FilePrediction(path=str(path), duration=duration, probabilities=overall, label=label,
+                          silent_fraction=float(silent.mean()), windows=items)

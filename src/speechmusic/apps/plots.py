@@ -12,8 +12,11 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
+from speechmusic.apps.segments import LABEL_COLOURS, SegmentationResult
 from speechmusic.core.config import DEFAULT_PARAMS, FeatureParams
+from speechmusic.core.errors import ParameterError
 from speechmusic.core.fileio import write_bytes
 
 
@@ -104,4 +107,56 @@ def weights_image(w: np.ndarray, *, params: FeatureParams = DEFAULT_PARAMS) -> F
     image = _spectrogram_axes(ax, W, params, "learned weights: red = speech evidence, blue = music evidence", cmap="RdBu_r")
     image.set_clim(-limit, limit)
     fig.colorbar(image, ax=ax, label="weight")
+    return fig
+
+
+def plot_segmentation(result: SegmentationResult, *, title: str = "") -> Figure:
+    """Figure with the waveform, a spectrogram, the window probabilities and the segment timeline.
+
+    Needs a result computed with ``overview=True`` (:func:`speechmusic.apps.segmentation.segment_file`).
+    Long recordings are drawn from the decimated overview (at most a few thousand points per
+    row), so the figure's cost does not grow with the length. Labels are coloured as
+    :data:`speechmusic.apps.segments.LABEL_COLOURS` says.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if result.overview is None:
+        raise ParameterError("plot_segmentation needs a result computed with overview=True")
+    picture = result.overview
+    sr = picture.sample_rate
+    duration = result.duration
+    fig = Figure(figsize=(12, 7.5), layout="constrained")
+    axes = fig.subplots(4, 1, sharex=True, gridspec_kw={"height_ratios": [1.2, 2.0, 1.0, 0.6]})
+
+    times, lower, upper = picture.envelope(int(round(duration * sr)))
+    axes[0].fill_between(times, lower, upper, color="0.3", linewidth=0)
+    axes[0].set_ylabel("amplitude")
+    axes[0].set_ylim(-1.05, 1.05)
+    axes[0].set_title(title or "speech / music segmentation", fontsize=10)
+
+    image, seconds_per_column = picture.spectrogram()
+    axes[1].imshow(
+        image, origin="lower", aspect="auto", cmap="magma", interpolation="nearest",
+        extent=(0.0, image.shape[1] * seconds_per_column, 0, image.shape[0]), vmin=0.0, vmax=1.0,
+    )
+    axes[1].set_ylabel("mel band")
+
+    mids = (result.window_starts + result.window_ends) / 2
+    axes[2].plot(mids, result.window_probability, ".", markersize=2 if mids.size > 500 else 4, color="0.2")
+    axes[2].axhline(0.5, color="0.6", linewidth=0.8, linestyle="--")
+    axes[2].set_ylim(-0.05, 1.05)
+    axes[2].set_ylabel("p(speech)")
+
+    for segment in result.segments:
+        axes[3].axvspan(segment.start, segment.end, color=LABEL_COLOURS.get(segment.label, "0.5"), linewidth=0)
+    axes[3].set_yticks([])
+    axes[3].set_xlabel("time (s)")
+    axes[3].set_xlim(0, duration)
+    shown = [name for name in LABEL_COLOURS if any(s.label == name for s in result.segments)] or ["speech", "music"]
+    axes[3].legend(
+        handles=[Patch(color=LABEL_COLOURS[name], label=name) for name in shown],
+        loc="upper right", fontsize=8, ncols=len(shown), framealpha=0.9,
+    )
     return fig

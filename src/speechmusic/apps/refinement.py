@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from speechmusic.apps.segments import Segment
-from speechmusic.core.features import _dct_basis, mel_power
+from speechmusic.apps.segments import DEFAULT_REFINE_RADIUS, REFINE_CONTEXT, REFINE_STEP_FRAMES, Segment
+from speechmusic.core.dynamics import _dct_basis
+from speechmusic.core.features import mel_power
 
 # --- boundary refinement ------------------------------------------------------------------------
 # The HMM places a boundary on a cell edge (one hop of resolution), and 3-s windows smear a hard
@@ -65,24 +66,38 @@ def refine_boundaries(
         return list(segments)
     at = [int(round(s.end * sample_rate)) for s in segments[:-1]]  # boundaries in samples
     moved = list(at)
-    reach = radius_samples // step_samples
     for i, b in enumerate(at):
         low = max(b - radius_samples, margin_samples,
                   (at[i - 1] + b) / 2 + step_samples if i > 0 else 0,
                   moved[i - 1] + step_samples if i > 0 else 0)
         high = min(b + radius_samples, duration_samples - margin_samples,
                    (b + at[i + 1]) / 2 - step_samples if i + 1 < len(at) else duration_samples)
-        k = np.arange(-reach, reach + 1)
-        candidates = b + k * step_samples
-        keep = (candidates >= low) & (candidates <= high)
-        if keep.sum() < 2:
-            continue
-        candidates, k = candidates[keep], k[keep]
-        values = np.asarray(score(candidates, segments[i].label, segments[i + 1].label), dtype=np.float64)
-        best = int(np.argmax(np.where(np.isfinite(values), values, -np.inf) - 1e-9 * np.abs(k)))
-        moved[i] = int(candidates[best])
+        moved[i] = refine_boundary(b, score, segments[i].label, segments[i + 1].label, low=low, high=high,
+                                   radius_samples=radius_samples, step_samples=step_samples)
     edges = [0.0] + [m / sample_rate for m in moved] + [segments[-1].end]
     return [Segment(edges[j], edges[j + 1], s.label) for j, s in enumerate(segments)]
+
+
+def refine_boundary(boundary: int, score, before: str, after: str, *, low: float, high: float,
+                    radius_samples: int, step_samples: int) -> int:
+    """The best-scoring candidate for one boundary (sample index), or the boundary itself.
+
+    The candidates are ``boundary + k * step_samples`` for ``|k * step_samples| <= radius_samples``
+    inside ``[low, high]``; with fewer than two of them the boundary stays. Ties go to the
+    candidate nearest the boundary. :func:`refine_boundaries` uses it for every boundary of a
+    recording, a live stream (:mod:`speechmusic.apps.live`) for each boundary as it is decided,
+    with ``high`` no later than the audio heard allows.
+    """
+    reach = radius_samples // step_samples
+    k = np.arange(-reach, reach + 1)
+    candidates = boundary + k * step_samples
+    keep = (candidates >= low) & (candidates <= high)
+    if keep.sum() < 2:
+        return boundary
+    candidates, k = candidates[keep], k[keep]
+    values = np.asarray(score(candidates, before, after), dtype=np.float64)
+    best = int(np.argmax(np.where(np.isfinite(values), values, -np.inf) - 1e-9 * np.abs(k)))
+    return int(candidates[best])
 
 
 def change_log_likelihood(frames: np.ndarray, candidates: np.ndarray, half: int) -> np.ndarray:
@@ -165,3 +180,35 @@ def spectral_change_score(excerpt, params, *, context_seconds: float, n_coeffici
         return change_log_likelihood(cepstra, (candidates - first) // L, half)
 
     return score
+
+
+def refinement_grid(params) -> tuple[int, int, int]:
+    """``(step, radius, margin)`` in samples: the candidate grid of :func:`refine_segments` for ``params``.
+
+    Two spectrogram frames per step, :data:`DEFAULT_REFINE_RADIUS` seconds each way (a whole
+    number of steps), and a margin of :data:`REFINE_CONTEXT` seconds (whole frames) kept from the
+    audio's edges so that the context compared around a candidate is there.
+    """
+    sr, hop_length = params.sample_rate, params.hop_length
+    step = REFINE_STEP_FRAMES * hop_length
+    margin = int(round(REFINE_CONTEXT * sr / hop_length)) * hop_length
+    radius = max(step, int(round(DEFAULT_REFINE_RADIUS * sr / step)) * step)
+    return step, radius, margin
+
+
+def refine_segments(segments: list[Segment], excerpt, params, *, duration_samples: int) -> list[Segment]:
+    """:func:`refine_boundaries` with :func:`spectral_change_score` on :func:`refinement_grid` (what ``segment`` does).
+
+    ``excerpt(start, n)`` returns ``n`` samples of the recording from sample ``start`` at the
+    model's rate; ``duration_samples`` is the recording's length.
+    """
+    step, radius, margin = refinement_grid(params)
+    return refine_boundaries(
+        segments,
+        spectral_change_score(excerpt, params, context_seconds=REFINE_CONTEXT),
+        sample_rate=params.sample_rate,
+        duration_samples=duration_samples,
+        radius_samples=radius,
+        step_samples=step,
+        margin_samples=margin,
+    )

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from speechmusic.core.labels import COLOURS, LABEL_NAMES
+
 #: Default distance between window starts, in seconds (rounded to whole spectrogram frames).
 DEFAULT_HOP = 1.0
 #: Default cost of one switch between speech and music, in nats of evidence.
@@ -21,9 +23,25 @@ PROB_FLOOR = 1e-3
 DEFAULT_REFINE_RADIUS = 2.0
 REFINE_STEP_FRAMES = 2
 REFINE_CONTEXT = 2.0
+#: The colour of each label wherever segments are drawn: the figure of ``segment --plot``, the batch
+#: report's timelines, the live page of ``listen --serve``: the labels' own colours
+#: (:data:`speechmusic.core.labels.COLOURS`), and ``gap``, a stretch a live stream did not deliver
+#: (a dropped connection), which is not a label (dark, to stand apart from silence's light grey).
+LABEL_COLOURS = {**COLOURS, "gap": "#525252"}
 #: Upper bounds of the overview kept for plotting.
 OVERVIEW_ENVELOPE_BINS = 4000
 OVERVIEW_SPECTROGRAM_COLUMNS = 1500
+
+
+def label_colour_css(selector: str = ".segment.{label}") -> tuple[str, str]:
+    """CSS for the label colours of :data:`~speechmusic.apps.segments.LABEL_COLOURS`: variables and rules.
+
+    Returns ``("--speech: #...; --music: #...; ...", ".segment.speech { background: var(--speech); } ...")``,
+    for the batch report and the live page of ``listen --serve``.
+    """
+    variables = " ".join(f"--{label}: {colour};" for label, colour in LABEL_COLOURS.items())
+    rules = "\n".join(selector.format(label=label) + f" {{ background: var(--{label}); }}" for label in LABEL_COLOURS)
+    return variables, rules
 
 
 @dataclass(frozen=True)
@@ -119,6 +137,10 @@ class SegmentationResult:
         Seconds.
     window_probability : np.ndarray
         Probability of speech of each window (before smoothing).
+    window_probabilities : np.ndarray or None
+        ``(n_windows, K)``: each window's probability of each of the model's labels.
+    labels : tuple of str
+        The labels the smoothing decided between: the model's, then silence.
     cell_edges : np.ndarray
         Cell boundaries in seconds (``n_cells + 1``).
     cell_log_odds : np.ndarray
@@ -151,6 +173,8 @@ class SegmentationResult:
     elapsed: float
     overview: Overview | None = None
     refined: bool = False
+    window_probabilities: np.ndarray | None = None
+    labels: tuple = ("music", "speech", "silence")
 
     @property
     def realtime_factor(self) -> float:
@@ -170,8 +194,8 @@ class SegmentationResult:
             "switch_penalty": self.switch_penalty,
             "refined_boundaries": self.refined,
             "n_windows": int(self.window_probability.size),
-            "speech_seconds": round(self.seconds_of("speech"), 3),
-            "music_seconds": round(self.seconds_of("music"), 3),
+            "labels": list(self.labels),
+            **{f"{label}_seconds": round(self.seconds_of(label), 3) for label in LABEL_NAMES},
             "elapsed_seconds": round(self.elapsed, 3),
             "realtime_factor": round(self.realtime_factor, 1),
             "segments": [s.as_dict() for s in self.segments],

@@ -50,10 +50,31 @@ class WindowBatch:
         int64 sample index (at the feature sample rate) where each window starts.
     features : np.ndarray
         float32 ``(k, n_mels, n_frames)``, as :func:`speechmusic.core.features.batch_features`.
+    levels : np.ndarray or None
+        float64 ``(k,)``: each window's level, the RMS of its samples in dB relative to full scale
+        (:func:`level_db`; ``-inf`` for digital silence; a short recording's zero padding not
+        counted). The spectrograms are relative to each window's loudest bin, so the level is the
+        only thing that says how loud a window is (silence is decided from it).
     """
 
     starts: np.ndarray
     features: np.ndarray
+    levels: np.ndarray | None = None
+
+
+def level_db(power: np.ndarray | float) -> np.ndarray:
+    """Level in dB relative to full scale from a mean square (``-inf`` for 0): ``10 log10(power)``.
+
+    A full-scale square wave is 0 dBFS, a full-scale sine -3 dBFS.
+
+    Examples
+    --------
+    >>> level_db(np.array([1.0, 0.01, 0.0])).tolist()
+    [0.0, -20.0, -inf]
+    """
+    power = np.asarray(power, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        return 10.0 * np.log10(power)
 
 
 def hop_in_samples(hop: float, params: FeatureParams = DEFAULT_PARAMS, *, align: bool = True) -> int:
@@ -171,6 +192,121 @@ def window_features(
     return batch_features(np.stack([signal[o : o + W] for o in offsets]), params=params)
 
 
+class WindowCutter:
+    """Cut windows from a recording pushed block by block: what :class:`SlidingWindows` iterates over.
+
+    ``push(block)`` returns the window batches that the samples so far complete; ``finish()``
+    returns the last ones (the window aligned with the recording's end, or the zero-padded window
+    of a recording shorter than one window). Batches hold up to ``batch_size`` windows; with
+    ``eager`` every complete window is returned as soon as its last sample arrives (a live
+    stream), otherwise windows wait until ``batch_size`` of them are complete (fewer, larger
+    batches: faster on a file). The windows and their features are the same either way.
+
+    Parameters
+    ----------
+    params, hop_samples, batch_size
+        As :class:`SlidingWindows`.
+    eager : bool
+        Return windows as soon as they are complete instead of in full batches.
+
+    Attributes
+    ----------
+    n_samples : int
+        Samples pushed so far.
+    """
+
+    def __init__(
+        self,
+        *,
+        params: FeatureParams = DEFAULT_PARAMS,
+        hop_samples: int,
+        batch_size: int = DEFAULT_BATCH,
+        eager: bool = False,
+    ):
+        if hop_samples < 1:
+            raise ParameterError(f"hop_samples must be >= 1, got {hop_samples}")
+        if batch_size < 1:
+            raise ParameterError(f"batch_size must be >= 1, got {batch_size}")
+        self.params = params
+        self.hop_samples = int(hop_samples)
+        self.batch_size = int(batch_size)
+        self.eager = bool(eager)
+        self.n_samples = 0
+        self._buffer = np.empty(0, dtype=np.float32)
+        self._buffer_start = 0  # sample index of _buffer[0]
+        self._next_start = 0  # start of the next window on the hop grid
+        self._last_end = 0  # end of the last window produced
+        self._finished = False
+
+    def _take(self, count: int) -> WindowBatch:
+        H, W = self.hop_samples, self.params.n_samples
+        starts = self._next_start + H * np.arange(count, dtype=np.int64)
+        offsets = starts - self._buffer_start
+        features = window_features(self._buffer, offsets, params=self.params)
+        # Sums of squares of every window from one running sum over the buffer (float64: the
+        # difference of two large sums must keep a quiet window's few significant digits).
+        energy = np.concatenate([[0.0], np.cumsum(np.square(self._buffer, dtype=np.float64))])
+        levels = level_db((energy[offsets + W] - energy[offsets]).clip(min=0.0) / W)
+        self._next_start = int(starts[-1]) + H
+        self._last_end = int(starts[-1]) + W
+        return WindowBatch(starts=starts, features=features, levels=levels)
+
+    def _single(self, clip: np.ndarray, start: int, sounding: int) -> WindowBatch:
+        """One window of ``clip`` (zero-padded after ``sounding`` samples: the padding is not part of its level)."""
+        power = float(np.dot(clip[:sounding].astype(np.float64), clip[:sounding])) / max(sounding, 1)
+        return WindowBatch(starts=np.array([start], dtype=np.int64),
+                           features=batch_features(clip[np.newaxis], params=self.params),
+                           levels=np.atleast_1d(level_db(power)))
+
+    def _ready(self) -> int:
+        W, H = self.params.n_samples, self.hop_samples
+        end = self._buffer_start + self._buffer.size
+        return 0 if end < self._next_start + W else (end - W - self._next_start) // H + 1
+
+    def push(self, block: np.ndarray) -> list[WindowBatch]:
+        """Add consecutive samples; return the batches of windows they complete (maybe none)."""
+        if self._finished:
+            raise ParameterError("push() after finish()")
+        block = np.asarray(block, dtype=np.float32).reshape(-1)
+        if block.size == 0:
+            return []
+        self._buffer = np.concatenate([self._buffer, block]) if self._buffer.size else block
+        self.n_samples += block.size
+        out = []
+        while self._ready() >= (1 if self.eager else self.batch_size):
+            out.append(self._take(min(self._ready(), self.batch_size)))
+        # Keep what the next grid window needs, and the last W samples for an end-aligned window.
+        W = self.params.n_samples
+        keep_from = max(self._buffer_start, min(self._next_start, self._buffer_start + self._buffer.size - W))
+        if keep_from > self._buffer_start:
+            self._buffer = self._buffer[keep_from - self._buffer_start :].copy()
+            self._buffer_start = keep_from
+        return out
+
+    def finish(self) -> list[WindowBatch]:
+        """The recording has ended: return the remaining windows (see the module notes for the last one)."""
+        if self._finished:
+            return []
+        self._finished = True
+        out = []
+        remaining = self._ready()
+        while remaining > 0:
+            count = min(remaining, self.batch_size)
+            out.append(self._take(count))
+            remaining -= count
+        total, W = self.n_samples, self.params.n_samples
+        buffer, buffer_start = self._buffer, self._buffer_start
+        if total == 0:
+            return out
+        if total < W:
+            clip = np.pad(buffer[: total - buffer_start], (0, W - (total - buffer_start)))
+            out.append(self._single(clip, 0, total))
+        elif self._last_end < total:
+            start = total - W
+            out.append(self._single(buffer[start - buffer_start : start - buffer_start + W], start, W))
+        return out
+
+
 class SlidingWindows:
     """Iterate over the window features of a recording given as blocks of samples.
 
@@ -190,6 +326,10 @@ class SlidingWindows:
     n_samples : int
         Length of the recording in samples, known once iteration has finished.
 
+    See Also
+    --------
+    WindowCutter : the same windows from blocks pushed one at a time (a live stream).
+
     Examples
     --------
     >>> blocks, _ = open_blocks("talk.flac")                               # doctest: +SKIP
@@ -206,10 +346,8 @@ class SlidingWindows:
         hop_samples: int,
         batch_size: int = DEFAULT_BATCH,
     ):
-        if hop_samples < 1:
-            raise ParameterError(f"hop_samples must be >= 1, got {hop_samples}")
-        if batch_size < 1:
-            raise ParameterError(f"batch_size must be >= 1, got {batch_size}")
+        # Checks the arguments now, as before the cutter existed.
+        WindowCutter(params=params, hop_samples=hop_samples, batch_size=batch_size)
         self.blocks = blocks
         self.params = params
         self.hop_samples = int(hop_samples)
@@ -217,50 +355,8 @@ class SlidingWindows:
         self.n_samples: int | None = None
 
     def __iter__(self) -> Iterator[WindowBatch]:
-        W, H, params = self.params.n_samples, self.hop_samples, self.params
-        buffer = np.empty(0, dtype=np.float32)
-        buffer_start = 0  # sample index of buffer[0]
-        next_start = 0  # start of the next window on the hop grid
-        last_end = 0  # end of the last window produced
-        total = 0
-
-        def take(count: int) -> WindowBatch:
-            nonlocal next_start, last_end
-            starts = next_start + H * np.arange(count, dtype=np.int64)
-            features = window_features(buffer, starts - buffer_start, params=params)
-            next_start = int(starts[-1]) + H
-            last_end = int(starts[-1]) + W
-            return WindowBatch(starts=starts, features=features)
-
-        def ready() -> int:
-            end = buffer_start + buffer.size
-            return 0 if end < next_start + W else (end - W - next_start) // H + 1
-
+        cutter = WindowCutter(params=self.params, hop_samples=self.hop_samples, batch_size=self.batch_size)
         for block in self.blocks:
-            block = np.asarray(block, dtype=np.float32).reshape(-1)
-            if block.size == 0:
-                continue
-            buffer = np.concatenate([buffer, block]) if buffer.size else block
-            total += block.size
-            while ready() >= self.batch_size:
-                yield take(self.batch_size)
-            # Keep what the next grid window needs, and the last W samples for an end-aligned window.
-            keep_from = max(buffer_start, min(next_start, buffer_start + buffer.size - W))
-            if keep_from > buffer_start:
-                buffer = buffer[keep_from - buffer_start :].copy()
-                buffer_start = keep_from
-        remaining = ready()
-        while remaining > 0:
-            count = min(remaining, self.batch_size)
-            yield take(count)
-            remaining -= count
-        self.n_samples = total
-        if total == 0:
-            return
-        if total < W:
-            clip = np.pad(buffer[: total - buffer_start], (0, W - (total - buffer_start)))
-            yield WindowBatch(starts=np.zeros(1, dtype=np.int64), features=batch_features(clip[np.newaxis], params=params))
-        elif last_end < total:
-            start = total - W
-            clip = buffer[start - buffer_start : start - buffer_start + W]
-            yield WindowBatch(starts=np.array([start], dtype=np.int64), features=batch_features(clip[np.newaxis], params=params))
+            yield from cutter.push(block)
+        self.n_samples = cutter.n_samples
+        yield from cutter.finish()

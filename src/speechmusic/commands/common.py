@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from speechmusic.core.errors import ParameterError, SpeechMusicError
+from speechmusic.core.labels import DEFAULT_SILENCE_DB
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
@@ -88,6 +89,24 @@ DEFAULT_MODEL_HELP = (
 def add_model_or_default(parser) -> None:
     """--model, optional: without it the command uses the model shipped with speechmusic."""
     add_model(parser, required=False, help_text=DEFAULT_MODEL_HELP)
+
+
+def add_silence_floor(parser) -> None:
+    """--silence-db: the energy floor below which sound is labelled silence."""
+    parser.add_argument("--silence-db", type=finite_float, default=DEFAULT_SILENCE_DB, metavar="DBFS",
+                        help="energy floor in dB relative to full scale (RMS): quieter stretches are silence; "
+                             "-inf turns the silence label off but for digital silence")
+
+
+def finite_float(text: str) -> float:
+    """An argparse ``type``: a number (``-inf`` allowed, NaN and ``+inf`` not)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if math.isnan(value) or value == math.inf:
+        raise argparse.ArgumentTypeError(f"must be a number or -inf, got {text}")
+    return value
 
 
 def _number_parser(kind: type, minimum: float, inclusive: bool):

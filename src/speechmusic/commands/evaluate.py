@@ -16,8 +16,8 @@ from speechmusic.commands.common import (
     print_json,
 )
 from speechmusic.core.config import CLASS_NAMES
-from speechmusic.core.model import labels_from_probability
-from speechmusic.data.dataset import load_split, resolve_data_dir
+from speechmusic.core.errors import DatasetError
+from speechmusic.data.dataset import GET_DATA_HINT, load_split, resolve_data_dir
 
 EXAMPLES = """\
 examples:
@@ -26,8 +26,9 @@ examples:
   .venv/bin/speechmusic evaluate --data-dir real-data --model model.npz --json > scores.json
   .venv/bin/speechmusic evaluate --data-dir data --model model.npz --json | python3 -c "import json,sys; print(json.load(sys.stdin)['accuracy'])"
 
-Only DATA_DIR/test/{music,speech} is read (a train split is not needed). The features are
-computed with the parameters stored in the model file. Without --model the default model shipped
+Only DATA_DIR/test is read (a train split is not needed): the folders of the model's labels it
+has (speech/, music/, and noise/ for a model that knows noise). The features are computed with the
+parameters stored in the model file. Without --model the default model shipped
 with speechmusic is scored (docs/model-card.md). Exit status: 0 on success, 2 on an error
 (message on stderr).
 """
@@ -53,7 +54,7 @@ def register(subparsers) -> None:
 
 
 def classification_report(y_true: np.ndarray, y_pred: np.ndarray, class_names=CLASS_NAMES) -> dict:
-    """Accuracy, per-class precision/recall/support and the confusion matrix of 0/1 labels.
+    """Accuracy, per-class precision/recall/support and the confusion matrix of label indices into ``class_names``.
 
     Returns
     -------
@@ -103,11 +104,17 @@ def _fmt(value) -> str:
 def run(args: argparse.Namespace) -> int:
     classifier = resolve_classifier(args.model)
     data_dir = resolve_data_dir(args.data_dir)
+    names = classifier.class_names
+    present = tuple(n for n in names if (data_dir / "test" / n).is_dir())
+    if not present:
+        raise DatasetError(f"{data_dir / 'test'} has none of the model's label folders ({', '.join(names)}).\n"
+                           + GET_DATA_HINT.format(data_dir=data_dir))
     X, y, paths = load_split(data_dir, "test", cache=not args.no_cache, params=classifier.params,
-                             dtype=np.float32, progress=not args.quiet)
-    probability = classifier.speech_probability(X)
-    predicted = labels_from_probability(probability)
-    report = classification_report(y, predicted, classifier.class_names)
+                             dtype=np.float32, progress=not args.quiet, labels=present)
+    y = np.array([names.index(n) for n in present], dtype=np.int64)[y]  # as indices of the model's labels
+    probabilities = classifier.probabilities(X)
+    predicted = classifier.labels_from_probabilities(probabilities)
+    report = classification_report(y, predicted, names)
     wrong = np.flatnonzero(predicted != y)
     report.update(
         model=classifier.path,
@@ -117,9 +124,9 @@ def run(args: argparse.Namespace) -> int:
         misclassified=[
             {
                 "file": str(paths[i]),
-                "true": classifier.class_names[int(y[i])],
-                "predicted": classifier.class_names[int(predicted[i])],
-                "probability_speech": round(float(probability[i]), 6),
+                "true": names[int(y[i])],
+                "predicted": names[int(predicted[i])],
+                "probabilities": {n: round(float(p), 6) for n, p in zip(names, probabilities[i])},
             }
             for i in wrong
         ],
@@ -127,8 +134,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report)
         return 0
-    names = classifier.class_names
-    counts = ", ".join(f"{report['per_class'][name]['support']} {name}" for name in names)
+    counts = ", ".join(f"{report['per_class'][name]['support']} {name}" for name in present)
     print(classifier.headline())
     print(f"test set: {data_dir / 'test'} ({counted(report['n'], 'clip')}: {counts})")
     print(f"accuracy: {100 * report['accuracy']:.1f} %   (balanced: {100 * report['balanced_accuracy']:.1f} %)")
@@ -146,5 +152,6 @@ def run(args: argparse.Namespace) -> int:
         print()
         print(f"misclassified ({wrong.size}):" + ("" if wrong.size <= args.show_errors else f" first {args.show_errors}"))
         for item in report["misclassified"][: args.show_errors]:
-            print(f"  {item['true']:>6s} -> {item['predicted']:<6s} p(speech)={item['probability_speech']:.3f}  {item['file']}")
+            p = item["probabilities"][item["predicted"]]
+            print(f"  {item['true']:>6s} -> {item['predicted']:<6s} p({item['predicted']})={p:.3f}  {item['file']}")
     return 0

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from speechmusic.commands.common import HelpFormatter, add_data_dir, counted, positive_int
-from speechmusic.core.config import CLASS_NAMES, SPLITS
+from speechmusic.core.config import SPLITS
+from speechmusic.core.labels import LEARNED_LABELS
 from speechmusic.data.dataset import resolve_data_dir
 from speechmusic.data.ingest import prepare_from_folder
 
@@ -38,7 +39,9 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--from-folder", type=Path, required=True, metavar="DIR",
                         help="folder with recordings, sub-folders included (only read)")
-    parser.add_argument("--label", choices=CLASS_NAMES[::-1], required=True, help="what the recordings are")
+    parser.add_argument("--label", choices=LEARNED_LABELS, required=True,
+                        help="what the recordings are (noise: sound that is neither speech nor music, for the tools' "
+                             "models; the lab reads speech/ and music/ only)")
     parser.add_argument("--split", choices=SPLITS, required=True, help="which part of the dataset they go to")
     add_data_dir(parser)
     parser.add_argument("--max-clips-per-file", type=positive_int, default=None, metavar="N",

@@ -8,10 +8,11 @@ from pathlib import Path
 
 from speechmusic.apps.pipeline import resolve_classifier
 from speechmusic.apps.segment_formats import SEGMENT_FORMATS, format_segments, write_segments
-from speechmusic.apps.segmentation import DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, plot_segmentation, segment_file
+from speechmusic.apps.segmentation import DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, segment_file
 from speechmusic.commands.common import (
     HelpFormatter,
     add_model_or_default,
+    add_silence_floor,
     counted,
     non_negative_float,
     positive_float,
@@ -22,6 +23,7 @@ from speechmusic.commands.common import (
 )
 from speechmusic.commands.segment_batch import run_batch
 from speechmusic.core.errors import ParameterError
+from speechmusic.core.labels import LABEL_NAMES
 
 EXAMPLES = """\
 examples:
@@ -39,18 +41,21 @@ formats (--format):
   csv        start,end,label lines after a header line; seconds with 3 decimals
   audacity   start<TAB>end<TAB>label lines (seconds with 6 decimals): an Audacity label track
              (File > Import > Labels...)
-  textgrid   a Praat TextGrid (long text format): one interval tier, "speech-music", covering
-             the whole recording
-  json       one JSON document: file, model, duration, window, hop, seconds of speech and music,
+  textgrid   a Praat TextGrid (long text format): one interval tier, "labels", covering the
+             whole recording
+  json       one JSON document: file, model, duration, window, hop, seconds of each label,
              speed, and the segments
 
-The model's 3-s windows slide over the recording every --hop seconds; the decisions are smoothed
-by a two-state hidden Markov model (Viterbi): a switch between speech and music costs
---switch-penalty nats of evidence, so isolated hesitant windows do not split a segment, while a
-clear change of a few seconds does. Each boundary is then refined: it moves to where the sound
-changes most within 2 s of it (46-ms steps; the 2 s before and after each candidate compared);
---no-refine keeps the one-hop resolution. The file is read in blocks, so memory does not grow
-with its length (hours are fine; refinement reads about 8 s around each boundary again). Labels are speech or music.
+Labels: speech (speech over music too), music (singing, rap, choirs, jingles too), noise (neither:
+ambience, machinery, weather, applause, tones; for a model that knows it, as the shipped one does)
+and silence (quieter than --silence-db). The model's 3-s windows slide over the recording every
+--hop seconds; the decisions are smoothed by a hidden Markov model over the labels (Viterbi): a
+switch costs --switch-penalty nats of evidence, so isolated hesitant windows do not split a
+segment, while a clear change of a few seconds does. Each boundary is then refined: it moves to
+where the sound changes most within 2 s of it (46-ms steps; the 2 s before and after each
+candidate compared); --no-refine keeps the one-hop resolution. The file is read in blocks, so
+memory does not grow with its length (hours are fine; refinement reads about 8 s around each
+boundary again).
 Files are written atomically and never over an existing file unless --overwrite is given. A
 summary line naming the model goes to stderr unless --quiet. Without --model the default model
 shipped with speechmusic is used (docs/model-card.md): it labels speech over a music bed as speech,
@@ -58,8 +63,8 @@ the broadcast convention.
 
 With --out-dir DIR: every INPUT (files, folders searched recursively, @LIST files of one path per
 line) is segmented into DIR, one file per recording mirroring the inputs' folders, with
-DIR/summary.csv (one row per recording: file, status, duration_s, speech_s, music_s, segments,
-seconds_taken, worker, error) and a browsable report, DIR/index.html. A re-run of the same command
+DIR/summary.csv (one row per recording: file, status, duration_s, speech_s, music_s, noise_s,
+silence_s, segments, seconds_taken, worker, error) and a browsable report, DIR/index.html. A re-run of the same command
 skips the recordings whose output is complete and whose input is unchanged, so an interrupted run
 resumes. A file that cannot be read is a failed row; the others are still done.
 
@@ -67,13 +72,31 @@ Exit status: 0 on success, 1 when a recording of a batch failed, 2 on an error (
 """
 
 
+def add_segmentation_options(parser) -> None:
+    """--window, --hop, --switch-penalty, --silence-db, --no-refine: the segmenter's options, the same for ``segment`` and ``listen``.
+
+    Here, not in common.py: common.py must import on a broken installation (the setup checklist).
+    """
+    parser.add_argument("--window", type=positive_float, default=None, metavar="SECONDS",
+                        help="window length in seconds (default: the model's clip length, 3; "
+                             "other lengths need a model trained with --features dynamics or pooled)")
+    parser.add_argument("--hop", type=positive_float, default=DEFAULT_HOP, metavar="SECONDS",
+                        help="seconds between window starts (rounded to whole 23-ms spectrogram frames)")
+    parser.add_argument("--switch-penalty", type=non_negative_float, default=DEFAULT_SWITCH_PENALTY, metavar="NATS",
+                        help="evidence (nats) a change of label must earn; 0 = no smoothing")
+    add_silence_floor(parser)
+    parser.add_argument("--no-refine", dest="refine", action="store_false",
+                        help="keep the boundaries where the smoothing put them (one hop of resolution) instead of "
+                             "moving each to the sharpest change of sound within 2 s")
+
+
 def register(subparsers) -> None:
 
     parser = subparsers.add_parser(
         "segment",
-        help="split a long recording into speech and music segments (CSV, Audacity, TextGrid, JSON; plot); "
-             "many recordings with --out-dir",
-        description="Split a recording of any length into speech and music segments.",
+        help="split a long recording into speech, music, noise and silence segments (CSV, Audacity, TextGrid, "
+             "JSON; plot); many recordings with --out-dir",
+        description="Split a recording of any length into speech, music, noise and silence segments.",
         epilog=EXAMPLES,
         formatter_class=HelpFormatter,
     )
@@ -81,16 +104,7 @@ def register(subparsers) -> None:
                         help="recording to segment; with --out-dir any number of recordings, folders (searched "
                              "recursively) and @LIST files (one path per line)")
     add_model_or_default(parser)
-    parser.add_argument("--window", type=positive_float, default=None, metavar="SECONDS",
-                        help="window length in seconds (default: the model's clip length, 3; "
-                             "other lengths need a model trained with --features dynamics or pooled)")
-    parser.add_argument("--hop", type=positive_float, default=DEFAULT_HOP, metavar="SECONDS",
-                        help="seconds between window starts (rounded to whole 23-ms spectrogram frames)")
-    parser.add_argument("--switch-penalty", type=non_negative_float, default=DEFAULT_SWITCH_PENALTY, metavar="NATS",
-                        help="evidence (nats) a change between speech and music must earn; 0 = no smoothing")
-    parser.add_argument("--no-refine", dest="refine", action="store_false",
-                        help="keep the boundaries where the smoothing put them (one hop of resolution) instead of "
-                             "moving each to the sharpest change of sound within 2 s")
+    add_segmentation_options(parser)
     parser.add_argument("--format", choices=tuple(SEGMENT_FORMATS), default=None,
                         help="how the segments are written (default: csv; see below)")
     parser.add_argument("-o", "--output", default=None, metavar="FILE",
@@ -167,13 +181,15 @@ def run(args: argparse.Namespace) -> int:
         refine=args.refine,
         overview=args.plot is not None,
         progress=not args.quiet,
+        silence_db=args.silence_db,
     )
     about = {"file": str(args.file), "model": classifier.path}
     if path is not None:
         write_segments(result, path, fmt, overwrite=args.overwrite, **about)
     n_segments = counted(len(result.segments), "segment")
     if args.plot is not None:
-        from speechmusic.apps.plots import save_figure  # here: loads matplotlib (heavy), only for --plot
+        # here: loads matplotlib (heavy), only for --plot
+        from speechmusic.apps.plots import plot_segmentation, save_figure
 
         figure = plot_segmentation(result, title=f"{args.file.name}: {n_segments}")
         save_figure(figure, args.plot, overwrite=args.overwrite)
@@ -187,8 +203,9 @@ def run(args: argparse.Namespace) -> int:
         written = [str(p) for p in (path, args.plot) if p is not None]
         print(classifier.headline(), file=sys.stderr)
         print(
-            f"{args.file}: {result.duration:.1f} s, {n_segments} "
-            f"(speech {result.seconds_of('speech'):.1f} s, music {result.seconds_of('music'):.1f} s), "
+            f"{args.file}: {result.duration:.1f} s, {n_segments} ("
+            + ", ".join(f"{label} {result.seconds_of(label):.1f} s" for label in LABEL_NAMES if label in result.labels)
+            + "), "
             f"{result.realtime_factor:.0f}x real time" + (f"; wrote {', '.join(written)}" if written else ""),
             file=sys.stderr,
         )

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from speechmusic.apps.pipeline import DEFAULT_FEATURE_KIND, TRAINING_DEFAULTS, save_classifier, train_classifier
+from speechmusic.apps.pipeline import DEFAULT_FEATURE_KIND, save_classifier, train_classifier
 from speechmusic.commands.common import (
     HelpFormatter,
     add_data_dir,
@@ -21,11 +21,22 @@ from speechmusic.commands.common import (
     print_json,
     refuse_existing,
 )
-from speechmusic.core.config import CLASS_NAMES
 from speechmusic.core.errors import ParameterError
-from speechmusic.core.features import FEATURE_KINDS
-from speechmusic.data.dataset import load_split, resolve_data_dir
+from speechmusic.core.feature_kinds import FEATURE_KIND_TABLE, FEATURE_KINDS
+from speechmusic.data.dataset import load_split, resolve_data_dir, split_labels
 from speechmusic.data.splits import recording_groups, validation_mask
+
+
+def _defaults_table() -> str:
+    """One line per feature kind: its training defaults, from the registry of kinds."""
+    lines = []
+    for name, kind in reversed(FEATURE_KIND_TABLE.items()):
+        note = {"flat": "   (the lab's flattened spectrogram)",
+                DEFAULT_FEATURE_KIND: "    (the default kind: generalises best to real recordings)"}.get(name, "")
+        lines.append(f"  {name + ':':9s} {kind.learning_rate}, {kind.num_iterations}, "
+                     f"{'on' if kind.standardize else 'off'}{note}")
+    return "\n".join(lines)
+
 
 EXAMPLES = f"""\
 examples:
@@ -37,11 +48,10 @@ examples:
   .venv/bin/speechmusic train --data-dir /shared/data --model model.npz --scheduler tcp://10.0.0.5:8786 --dtype float32
 
 Defaults per feature kind (learning rate, iterations, standardisation):
-  dynamics: {TRAINING_DEFAULTS['dynamics'][0]}, {TRAINING_DEFAULTS['dynamics'][1]}, on    (the default kind: generalises best to real recordings)
-  pooled:   {TRAINING_DEFAULTS['pooled'][0]}, {TRAINING_DEFAULTS['pooled'][1]}, on
-  flat:     {TRAINING_DEFAULTS['flat'][0]}, {TRAINING_DEFAULTS['flat'][1]}, off   (the lab's flattened spectrogram)
-Only DATA_DIR/train is read. Training is deterministic (zero initial weights, full-batch gradient
-descent); --seed only chooses which recordings --validation holds out. An existing model file is
+{_defaults_table()}
+Only DATA_DIR/train is read: its speech/ and music/ folders, and noise/ (sound that is neither)
+when it has one; the model learns the labels it finds. Training is deterministic (zero initial
+weights, full-batch gradient descent); --seed only chooses which recordings --validation holds out. An existing model file is
 kept unless --overwrite is given (checked before any work). Exit status: 0 on success, 2 on an
 error (message on stderr).
 """
@@ -64,9 +74,7 @@ def register(subparsers) -> None:
     parser.add_argument("--model", type=Path, required=True, metavar="MODEL", help="model file to write (.npz)")
     parser.add_argument(
         "--features", choices=FEATURE_KINDS[::-1], default=DEFAULT_FEATURE_KIND,
-        help="dynamics: how the sound moves (spread and change of cepstra, spectral flux, onsets, harmonic "
-             "continuity; 42 values); pooled: mean and std of each mel band over time (256); flat: every "
-             "spectrogram pixel (16640)",
+        help="; ".join(f"{name}: {kind.summary}" for name, kind in reversed(FEATURE_KIND_TABLE.items())),
     )
     parser.add_argument("--iterations", type=non_negative_int, default=None, metavar="N",
                         help="gradient-descent steps (default: per feature kind, see below)")
@@ -74,9 +82,11 @@ def register(subparsers) -> None:
                         help="gradient-descent step size (default: per feature kind)")
     standardize = parser.add_mutually_exclusive_group()
     standardize.add_argument("--standardize", dest="standardize", action="store_true", default=None,
-                             help="scale each feature to zero mean, unit variance (default for dynamics and pooled)")
+                             help="scale each feature to zero mean, unit variance (default for "
+                                  + " and ".join(n for n, k in FEATURE_KIND_TABLE.items() if k.standardize) + ")")
     standardize.add_argument("--no-standardize", dest="standardize", action="store_false",
-                             help="use the features as they are (default for flat)")
+                             help="use the features as they are (default for "
+                                  + " and ".join(n for n, k in FEATURE_KIND_TABLE.items() if not k.standardize) + ")")
     parser.add_argument("--validation", type=non_negative_float, default=0.0, metavar="FRACTION",
                         help="hold out this fraction of the training recordings and report accuracy on them (default: 0, none)")
     parser.add_argument("--seed", type=non_negative_int, default=0, metavar="SEED", help="seed of the --validation choice")
@@ -100,19 +110,21 @@ def run(args: argparse.Namespace) -> int:
     refuse_existing(args.model, args.overwrite, "model")
     data_dir = resolve_data_dir(args.data_dir)
     log = (lambda *a: None) if args.quiet or args.json else (lambda *a: print(*a))
+    labels = split_labels(data_dir, "train")
     X, y, paths = load_split(data_dir, "train", cache=not args.no_cache, progress=not args.quiet,
-                             dtype=np.dtype(args.dtype), scheduler=args.scheduler)
+                             dtype=np.dtype(args.dtype), scheduler=args.scheduler, labels=labels)
     summary = {
         "model": str(args.model),
         "data_dir": str(data_dir),
         "feature_kind": args.features,
         "n_train": int(len(y)),
         "dtype": args.dtype,
-        "n_per_class": {name: int(np.sum(y == i)) for i, name in enumerate(CLASS_NAMES)},
+        "labels": list(labels),
+        "n_per_class": {name: int(np.sum(y == i)) for i, name in enumerate(labels)},
     }
     validation_accuracy = None
     if args.validation > 0:
-        held = validation_mask(y, recording_groups(paths, data_dir), args.validation, args.seed)
+        held = validation_mask(y, recording_groups(paths, data_dir), args.validation, args.seed, labels)
         X_fit, y_fit = X[~held], y[~held]
     else:
         held = np.zeros(len(y), dtype=bool)
@@ -125,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
         learning_rate=args.learning_rate,
         num_iterations=args.iterations,
         standardize=args.standardize,
+        class_names=labels,
     )
     seconds = time.perf_counter() - start
     train_accuracy = classifier.score(X_fit, y_fit)

@@ -22,10 +22,12 @@ import json
 from dataclasses import asdict, dataclass
 
 from speechmusic.core.errors import ParameterError
+from speechmusic.core.labels import LAB_CLASSES
 
-#: Label names, indexed by label: music = 0, speech = 1.
-CLASS_NAMES: tuple[str, str] = ("music", "speech")
-#: Label of each class name.
+#: The lab's class names, indexed by label: music = 0, speech = 1 (defined in
+#: :mod:`speechmusic.core.labels`, with the tools' four labels).
+CLASS_NAMES: tuple[str, str] = LAB_CLASSES
+#: The lab's label of each class name.
 LABELS: dict[str, int] = {name: i for i, name in enumerate(CLASS_NAMES)}
 #: Order of the classes in a loaded split: speech examples first, then music, as the lab's
 #: ``load_dataset`` has always returned them (labels stay music = 0, speech = 1).

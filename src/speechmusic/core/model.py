@@ -5,6 +5,13 @@ batch gradient descent), wrapped as a scikit-learn style estimator so the comman
 and the benchmarks share one implementation. Inputs follow scikit-learn's convention,
 ``X`` of shape ``(m_samples, n_features)``; internally the lab's column layout is used.
 
+With two classes it is exactly the lab's model: one weight vector, the sigmoid of ``w.x + b`` is
+the probability of the second class. With more classes (the tools' speech, music and noise) it is
+its generalisation, multinomial ("softmax") logistic regression: one weight vector per class, the
+probabilities ``softmax(W^T x + b)``, the same cross-entropy cost and the same gradient-descent
+update ``W <- W - lr X^T (P - Y) / m`` from zero weights. The classes are learned from the labels
+given to :meth:`LogisticRegression.fit` (``classes_``).
+
 A saved model (``.npz``) holds the weights, the bias, the optional standardisation and a JSON
 metadata record (feature parameters, feature kind, label names, package version), so that a model
 file alone is enough to classify new recordings the same way.
@@ -23,11 +30,16 @@ from speechmusic import __version__
 from speechmusic.core.errors import NotFittedError, ParameterError, SpeechMusicError
 from speechmusic.core.fileio import atomic_path
 
-__all__ = ["DECISION_THRESHOLD", "MODEL_FORMAT", "LogisticRegression", "labels_from_probability", "sigmoid",
-           "cross_entropy"]
+__all__ = ["DECISION_THRESHOLD", "MODEL_FORMAT", "MODEL_FORMATS", "LogisticRegression", "labels_from_probability",
+           "sigmoid", "softmax", "cross_entropy"]
 
-#: Format version of saved model files; files of another version are refused with a clear error.
+#: Format version of saved two-class model files (every version of speechmusic reads them).
 MODEL_FORMAT = 1
+#: Format version of saved models of more than two classes: weights ``(n_features, n_classes)``;
+#: versions that only know format 1 refuse such a file with their "not supported" message.
+MULTICLASS_FORMAT = 2
+#: The formats this version reads.
+MODEL_FORMATS = (MODEL_FORMAT, MULTICLASS_FORMAT)
 
 #: The decision threshold: a clip is speech (label 1) when its probability of speech exceeds this.
 #: The one place it is written: the estimator, the classifier, train, evaluate and the reports use it.
@@ -54,13 +66,30 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return out
 
 
-def cross_entropy(probabilities: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None) -> float:
-    """Mean binary cross-entropy; probabilities are clipped away from 0 and 1 to stay finite.
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis, ``exp(z_k) / sum_j exp(z_j)``, without overflow.
 
+    >>> softmax(np.array([[0.0, 0.0], [1000.0, 0.0]])).round(3)
+    array([[0.5, 0.5],
+           [1. , 0. ]])
+    """
+    z = np.asarray(z, dtype=np.float64)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def cross_entropy(probabilities: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """Mean cross-entropy; probabilities are clipped away from 0 and 1 to stay finite.
+
+    Binary: ``probabilities`` and ``y`` of shape ``(m,)`` (probability of label 1, labels 0/1).
+    Several classes: both ``(m, k)``, probabilities per class and one-hot labels.
     ``weights`` (mean 1) weigh the examples; None counts each once.
     """
     p = np.clip(probabilities, 1e-12, 1 - 1e-12)
-    losses = y * np.log(p) + (1 - y) * np.log(1 - p)
+    if np.ndim(p) == 2:
+        losses = np.sum(y * np.log(p), axis=1)
+    else:
+        losses = y * np.log(p) + (1 - y) * np.log(1 - p)
     return float(-np.mean(losses if weights is None else weights * losses))
 
 
@@ -100,7 +129,9 @@ def _gradient_descent(X: np.ndarray, y: np.ndarray, *, learning_rate: float, num
     ----------
     X : np.ndarray, shape (m, n), float64
         Training examples (already standardised if that is wanted).
-    y : np.ndarray, shape (m,), float64 of 0/1
+    y : np.ndarray, float64
+        Shape ``(m,)`` of 0/1: the lab's two-class model (sigmoid). Shape ``(m, k)``, one-hot rows:
+        ``k`` classes (softmax); weights and bias then have a column per class.
     learning_rate, num_iterations, record_every
         As in :class:`LogisticRegression`.
     form : {"plain", "gram"}
@@ -115,17 +146,19 @@ def _gradient_descent(X: np.ndarray, y: np.ndarray, *, learning_rate: float, num
 
     Returns
     -------
-    coef : np.ndarray, shape (n,)
-    intercept : float
+    coef : np.ndarray, shape (n,) or (n, k)
+    intercept : float or np.ndarray of shape (k,)
     costs : list of float
         The cost before every ``record_every``-th step.
     """
     m, n = X.shape
+    columns = y.shape[1:]  # () for two classes, (k,) for k classes
+    link = softmax if columns else sigmoid
     # The two forms differ only in what is updated (w itself, or alpha with w = X^T alpha) and
     # in how scores and steps are computed from it; the loop is the lab's.
     if form == "gram":
         gram = X @ X.T  # numpy computes a product with its own transpose as one symmetric update
-        state = np.zeros(m)
+        state = np.zeros((m, *columns))
 
         def scores(alpha):
             return gram @ alpha
@@ -136,7 +169,7 @@ def _gradient_descent(X: np.ndarray, y: np.ndarray, *, learning_rate: float, num
         def weights(alpha):
             return X.T @ alpha
     elif form == "plain":
-        state = np.zeros(n)
+        state = np.zeros((n, *columns))
 
         def scores(w):
             return X @ w
@@ -148,21 +181,29 @@ def _gradient_descent(X: np.ndarray, y: np.ndarray, *, learning_rate: float, num
             return w
     else:
         raise ParameterError(f"form must be 'plain' or 'gram', got {form!r}")
-    b = 0.0
+    if columns:
+        weigh = None if sample_weight is None else sample_weight[:, np.newaxis]
+        b = np.zeros(columns)
+    else:
+        weigh = sample_weight
+        b = 0.0
     costs = []
     for i in range(num_iterations):
-        p = sigmoid(scores(state) + b)
+        p = link(scores(state) + b)
         if i % record_every == 0:
             costs.append(cross_entropy(p, y, sample_weight))
-        error = p - y if sample_weight is None else (p - y) * sample_weight
+        error = p - y if weigh is None else (p - y) * weigh
         state -= learning_rate * step(error) / m
-        b -= learning_rate * float(error.sum()) / m
-    return weights(state), float(b), costs
+        if columns:
+            b -= learning_rate * error.sum(axis=0) / m
+        else:
+            b -= learning_rate * float(error.sum()) / m
+    return weights(state), (b if columns else float(b)), costs
 
 
 @dataclass
 class LogisticRegression:
-    """Binary logistic regression by full-batch gradient descent from zero weights.
+    """Logistic regression by full-batch gradient descent from zero weights (two or more classes).
 
     Parameters
     ----------
@@ -182,15 +223,19 @@ class LogisticRegression:
     Set by :meth:`fit` (or :meth:`load`); before that, predicting raises
     :class:`~speechmusic.core.errors.NotFittedError`.
 
-    coef_ : np.ndarray, shape (n_features,)
-    intercept_ : float
+    classes_ : np.ndarray
+        The classes, sorted, as found in the labels given to :meth:`fit`. Labels that are all 0
+        or 1 are the lab's two classes, ``[0, 1]`` (music, speech), even when only one occurs.
+    coef_ : np.ndarray
+        Shape ``(n_features,)`` for two classes (the weights of the second class's log-odds);
+        ``(n_features, n_classes)`` for more (a column per class).
+    intercept_ : float or np.ndarray
+        A number for two classes; ``(n_classes,)`` for more.
     costs_ : list of float
     mean_, scale_ : np.ndarray or None
         Standardisation statistics.
     n_features_in_ : int
         Number of features seen by :meth:`fit`.
-    classes_ : np.ndarray
-        The labels, ``[0, 1]`` (music, speech).
 
     Notes
     -----
@@ -205,6 +250,10 @@ class LogisticRegression:
     >>> clf = LogisticRegression(learning_rate=0.5, num_iterations=500).fit(X, y)
     >>> float((clf.predict(X) == y).mean()) > 0.95
     True
+    >>> y3 = np.digitize(X[:, 1], [-0.5, 0.5])          # three classes: 0, 1, 2
+    >>> clf3 = LogisticRegression(learning_rate=0.5, num_iterations=500).fit(X, y3)
+    >>> clf3.classes_.tolist(), clf3.predict_proba(X[:2]).shape
+    ([0, 1, 2], (2, 3))
     """
 
     learning_rate: float = 0.005
@@ -212,7 +261,7 @@ class LogisticRegression:
     standardize: bool = False
     record_every: int = 100
     coef_: np.ndarray | None = field(default=None, repr=False)
-    intercept_: float = field(default=0.0, repr=False)
+    intercept_: float | np.ndarray = field(default=0.0, repr=False)
     costs_: list = field(default_factory=list, repr=False)
     mean_: np.ndarray | None = field(default=None, repr=False)
     scale_: np.ndarray | None = field(default=None, repr=False)
@@ -244,13 +293,30 @@ class LogisticRegression:
             return X
         return (X - self.mean_) / self.scale_
 
+    @staticmethod
+    def _classes_of(y: np.ndarray) -> np.ndarray:
+        """The classes of labels ``y``: ``[0, 1]`` for the lab's 0/1 labels, else the sorted distinct labels."""
+        if y.dtype.kind in "biuf" and np.isin(y, (0, 1)).all():
+            return np.array([0, 1])
+        classes = np.unique(y)
+        if classes.size < 2:
+            raise ParameterError(f"y must contain at least two classes, got only {classes.tolist()}")
+        return classes
+
+    @property
+    def multiclass(self) -> bool:
+        """True for a model of more than two classes (softmax), False for the lab's two-class model."""
+        return self.coef_ is not None and self.coef_.ndim == 2
+
     def fit(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> LogisticRegression:
         """Train from zero weights.
 
         Parameters
         ----------
         X : np.ndarray, shape (m, n)
-        y : np.ndarray, shape (m,) of 0/1
+        y : np.ndarray, shape (m,)
+            Labels: 0/1 for the lab's two classes, or any labels (numbers or strings) of two or
+            more classes; the classes are learned from them (``classes_``).
         sample_weight : np.ndarray, shape (m,), or None
             Non-negative weight of each example in the cost (and in the standardisation
             statistics); only their ratios matter. None: every example counts once. Used to let
@@ -265,10 +331,9 @@ class LogisticRegression:
         y = np.asarray(y).reshape(-1)
         if y.shape[0] != X.shape[0]:
             raise ParameterError(f"X has {X.shape[0]} rows but y has {y.shape[0]} labels")
-        if not np.isin(y, (0, 1)).all():
-            raise ParameterError("y must contain only 0 and 1")
         if X.shape[0] == 0:
             raise ParameterError("cannot fit on zero examples")
+        classes = self._classes_of(y)
         weights = None
         if sample_weight is not None:
             weights = np.asarray(sample_weight, dtype=np.float64).reshape(-1)
@@ -285,36 +350,51 @@ class LogisticRegression:
             self.mean_ = self.scale_ = None
         X = self._transform(X)
         m, n = X.shape
+        if classes.size == 2:
+            target = (y == classes[1]).astype(np.float64)
+        else:
+            target = (y[:, np.newaxis] == classes[np.newaxis, :]).astype(np.float64)
         form = _choose_form(m, n, int(self.num_iterations))
         self.coef_, self.intercept_, self.costs_ = _gradient_descent(
-            X, y.astype(np.float64), learning_rate=float(self.learning_rate),
+            X, target, learning_rate=float(self.learning_rate),
             num_iterations=int(self.num_iterations), record_every=int(self.record_every), form=form,
             sample_weight=weights)
-        self._set_fitted_shape(n)
+        self._set_fitted_shape(n, classes)
         return self
 
-    def _set_fitted_shape(self, n_features: int) -> None:
+    def _set_fitted_shape(self, n_features: int, classes=(0, 1)) -> None:
         self.n_features_in_ = int(n_features)
-        self.classes_ = np.array([0, 1])
+        self.classes_ = np.asarray(classes)
 
     def _require_fitted(self) -> None:
         if self.coef_ is None:
             raise NotFittedError("this model is not trained yet: call fit() or load a model file")
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:
-        """Log-odds of the positive class, ``(m,)``."""
+        """Scores: the log-odds of the second class ``(m,)`` for two classes; ``(m, n_classes)`` for more.
+
+        With more than two classes the scores are the softmax's inputs (log-probabilities up to a
+        constant per row).
+        """
         self._require_fitted()
         X = self._transform(self._check_X(X, self.coef_.shape[0]))
         return X @ self.coef_ + self.intercept_
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """Probabilities ``(m, 2)``: column 0 for label 0 (music), column 1 for label 1 (speech)."""
-        p = sigmoid(self.decision_function(X))
+        """Probabilities ``(m, n_classes)``, a column per class of ``classes_`` (for the lab: music, speech)."""
+        scores = self.decision_function(X)
+        if self.multiclass:
+            return softmax(scores)
+        p = sigmoid(scores)
         return np.column_stack([1 - p, p])
 
     def predict(self, X: np.ndarray, *, threshold: float = DECISION_THRESHOLD) -> np.ndarray:
-        """0/1 labels ``(m,)``: 1 where the probability of label 1 exceeds ``threshold``."""
-        return labels_from_probability(self.predict_proba(X)[:, 1], threshold=threshold)
+        """Labels ``(m,)`` from ``classes_``: for two classes the second where its probability exceeds
+        ``threshold``; for more, the most probable."""
+        proba = self.predict_proba(X)
+        if self.multiclass:
+            return self.classes_[np.argmax(proba, axis=1)]
+        return self.classes_[labels_from_probability(proba[:, 1], threshold=threshold)]
 
     def score(self, X: np.ndarray, y: np.ndarray) -> float:
         """Accuracy on ``(X, y)``."""
@@ -328,16 +408,17 @@ class LogisticRegression:
         """
         self._require_fitted()
         meta = {
-            "format": MODEL_FORMAT,
+            "format": MULTICLASS_FORMAT if self.multiclass else MODEL_FORMAT,
             "package_version": __version__,
             "learning_rate": self.learning_rate,
             "num_iterations": int(self.num_iterations),
             "standardize": bool(self.standardize),
             "record_every": int(self.record_every),
             "costs": [float(c) for c in self.costs_],
+            "classes": self.classes_.tolist(),
             **metadata,
         }
-        arrays = {"coef": self.coef_, "intercept": np.array(self.intercept_), "meta": np.array(json.dumps(meta))}
+        arrays = {"coef": self.coef_, "intercept": np.asarray(self.intercept_), "meta": np.array(json.dumps(meta))}
         if self.mean_ is not None:
             arrays.update(mean=self.mean_, scale=self.scale_)
         path = Path(path)
@@ -353,7 +434,8 @@ class LogisticRegression:
         Raises
         ------
         SpeechMusicError
-            The file is missing, not a model file, or of an unknown format version.
+            The file is missing, not a model file, of an unknown format version, or its weights do
+            not fit its classes.
         """
         path = Path(path)
         if not path.is_file():
@@ -362,15 +444,25 @@ class LogisticRegression:
             with np.load(path, allow_pickle=False) as data:
                 meta = json.loads(str(data["meta"]))
                 coef = np.asarray(data["coef"], dtype=np.float64)
-                intercept = float(data["intercept"])
+                intercept = np.asarray(data["intercept"], dtype=np.float64)
                 mean = np.asarray(data["mean"]) if "mean" in data else None
                 scale = np.asarray(data["scale"]) if "scale" in data else None
         except (OSError, ValueError, KeyError, EOFError) as error:
             raise SpeechMusicError(f"{path}: not a speechmusic model file ({error})") from None
-        if meta.get("format") != MODEL_FORMAT:
+        fmt = meta.get("format")
+        if fmt not in MODEL_FORMATS:
             raise SpeechMusicError(
-                f"{path}: model format {meta.get('format')!r} is not supported by this version "
-                f"(expects {MODEL_FORMAT}); retrain it with: .venv/bin/speechmusic train --model MODEL"
+                f"{path}: model format {fmt!r} is not supported by this version "
+                f"(expects {' or '.join(map(str, MODEL_FORMATS))}); retrain it with: .venv/bin/speechmusic train --model MODEL"
+            )
+        classes = np.asarray(meta.get("classes", [0, 1]))
+        multiclass = fmt == MULTICLASS_FORMAT
+        expected = ((coef.shape[0], classes.size), (classes.size,)) if multiclass else ((coef.shape[0],), ())
+        if (coef.ndim, intercept.shape) != (len(expected[0]), expected[1]) or coef.shape != expected[0] \
+                or classes.size < 2 or (not multiclass and classes.size != 2):
+            raise SpeechMusicError(
+                f"{path}: its weights {coef.shape} and bias {intercept.shape} do not fit its "
+                f"{classes.size} classes: the file is damaged or inconsistent"
             )
         model = cls(
             learning_rate=float(meta["learning_rate"]),
@@ -378,8 +470,9 @@ class LogisticRegression:
             standardize=bool(meta["standardize"]),
             record_every=int(meta.get("record_every", 100)),
         )
-        model.coef_, model.intercept_ = coef, intercept
-        model._set_fitted_shape(coef.shape[0])
+        model.coef_ = coef
+        model.intercept_ = intercept if multiclass else float(intercept)
+        model._set_fitted_shape(coef.shape[0], classes)
         model.mean_, model.scale_ = mean, scale
         model.costs_ = list(meta.get("costs", []))
         return model, meta

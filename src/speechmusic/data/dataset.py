@@ -2,8 +2,11 @@
 
 Layout::
 
-    <data_dir>/train/music/*.wav     <data_dir>/train/speech/*.wav
-    <data_dir>/test/music/*.wav      <data_dir>/test/speech/*.wav
+    <data_dir>/train/music/*.wav     <data_dir>/train/speech/*.wav     (<data_dir>/train/noise/*.wav)
+    <data_dir>/test/music/*.wav      <data_dir>/test/speech/*.wav      (<data_dir>/test/noise/*.wav)
+
+The lab reads ``speech/`` and ``music/``; the tools' ``train`` also reads a ``noise/`` folder when
+there is one (sound that is neither, :mod:`speechmusic.core.labels`).
 
 Any format :mod:`speechmusic.core.audio` decodes may be placed there by hand (sub-folders too); each
 file is one example (its clip is chosen by :func:`speechmusic.core.audio.fit_to_clip`). Files are read,
@@ -42,7 +45,6 @@ from speechmusic.core.config import (
     CLASS_NAMES,
     DATA_ENV_VAR,
     DEFAULT_PARAMS,
-    LABELS,
     LOAD_ORDER,
     SPLITS,
     FeatureParams,
@@ -51,6 +53,7 @@ from speechmusic.core.config import (
 from speechmusic.core.errors import AudioError, DatasetError, ParameterError
 from speechmusic.core.executor import run_tasks
 from speechmusic.core.features import batch_features, clip_features, fft_on_one_core
+from speechmusic.core.labels import LEARNED_LABELS, model_classes
 from speechmusic.data.feature_store import (  # noqa: F401  (re-exported: the cache's names, where they always were)
     CACHE_DIR_NAME,
     CACHE_VERSION,
@@ -84,33 +87,60 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
     return Path(data_dir).expanduser()
 
 
-def list_split(data_dir: str | os.PathLike, split: str) -> list[tuple[Path, int]]:
+def split_labels(data_dir: str | os.PathLike, split: str = "train") -> tuple[str, ...]:
+    """The labels a split has a folder for, in a model's column order (at least the lab's two are expected).
+
+    Examples
+    --------
+    >>> split_labels("data")                                    # doctest: +SKIP
+    ('speech', 'music', 'noise')
+    """
+    folder = Path(data_dir) / split
+    present = [name for name in LEARNED_LABELS if (folder / name).is_dir()]
+    if not set(CLASS_NAMES) <= set(present):
+        return CLASS_NAMES
+    return model_classes(present)
+
+
+def list_split(data_dir: str | os.PathLike, split: str, *, labels=CLASS_NAMES) -> list[tuple[Path, int]]:
     """Audio files of one split with their labels, in a deterministic order.
 
-    Order: speech before music (:data:`~speechmusic.core.config.LOAD_ORDER`), then by path relative
-    to the class folder.
+    Parameters
+    ----------
+    data_dir : path-like
+    split : {"train", "test"}
+    labels : sequence of str
+        The label folders to read; each file's label is its index in ``labels`` (the lab's
+        default: music 0, speech 1).
+
+    Order: speech before music (:data:`~speechmusic.core.config.LOAD_ORDER`), then the other labels,
+    then by path relative to the label folder.
 
     Raises
     ------
     DatasetError
-        The split or one of its class folders is missing or holds no audio file; the message says
+        The split or one of its label folders is missing or holds no audio file; the message says
         what to run.
     """
     if split not in SPLITS:
         raise ParameterError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
+    labels = tuple(labels)
     data_dir = Path(data_dir)
     hint = GET_DATA_HINT.format(data_dir=data_dir)
     if not data_dir.is_dir():
         raise DatasetError(f"data folder {data_dir} does not exist.\n{hint}")
     items: list[tuple[Path, int]] = []
-    for name in LOAD_ORDER:
+    for name in [*LOAD_ORDER, *(n for n in labels if n not in LOAD_ORDER)]:
+        if name not in labels:
+            continue
         folder = data_dir / split / name
         if not folder.is_dir():
-            raise DatasetError(f"{folder} is missing: the dataset needs {split}/music and {split}/speech.\n{hint}")
+            needed = " and ".join(f"{split}/{n}" for n in sorted(labels))
+            raise DatasetError(f"{folder} is missing: the dataset needs {needed}.\n{hint}")
         files = find_audio_files(folder)
         if not files:
             raise DatasetError(f"{folder} holds no audio files.\n{hint}")
-        items.extend((p, LABELS[name]) for p in files)
+        items.extend((p, labels.index(name)) for p in files)
     return items
 
 
@@ -329,6 +359,7 @@ def load_split(
     progress: bool = True,
     scheduler: str | None = None,
     mmap: bool = False,
+    labels=CLASS_NAMES,
 ) -> tuple[np.ndarray, np.ndarray, list[Path]]:
     """Features, labels and paths of one split.
 
@@ -352,13 +383,16 @@ def load_split(
     mmap : bool
         Return read-only features; with float32 and a warm cache, a memory-mapped view of the
         cache file (no copy in memory).
+    labels : sequence of str
+        The label folders to read (default the lab's music and speech; :func:`split_labels` tells
+        which a folder has).
 
     Returns
     -------
     X : np.ndarray
         ``(m, n_mels, n_frames)`` of ``dtype``.
     y : np.ndarray
-        ``(m,)`` int labels (music 0, speech 1).
+        ``(m,)`` int labels: indices into ``labels`` (for the lab music 0, speech 1).
     paths : list of Path
         The file of each example.
 
@@ -368,20 +402,21 @@ def load_split(
         Missing folder, or a class with no readable file (the message says what to run).
     """
     data_dir = resolve_data_dir(data_dir)
-    items = list_split(data_dir, split)
+    labels = tuple(labels)
+    items = list_split(data_dir, split, labels=labels)
     store = FeatureStore(data_dir, split, params) if cache else None
     features, kept = extract_features(
         [p for p, _ in items], params=params, cache=store, n_jobs=n_jobs, progress=progress, dtype=dtype,
         scheduler=scheduler, mmap=mmap,
     )
-    labels = np.array([items[i][1] for i in kept], dtype=np.int64)
-    for label, name in enumerate(CLASS_NAMES):
-        if not np.any(labels == label):
+    y = np.array([items[i][1] for i in kept], dtype=np.int64)
+    for label, name in enumerate(labels):
+        if not np.any(y == label):
             raise DatasetError(
                 f"{data_dir / split / name}: none of its audio files could be read (see the warnings above).\n"
                 + GET_DATA_HINT.format(data_dir=data_dir)
             )
-    return features, labels, [items[i][0] for i in kept]
+    return features, y, [items[i][0] for i in kept]
 
 
 #: The original lab's keyword arguments for feature settings, and the FeatureParams field each sets.

@@ -26,9 +26,10 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from speechmusic.core.audio import active_region, decode, find_audio_files, frame_energy_db
-from speechmusic.core.config import CLASS_NAMES, DEFAULT_PARAMS, SPLITS, FeatureParams
+from speechmusic.core.config import DEFAULT_PARAMS, SPLITS, FeatureParams
 from speechmusic.core.errors import AudioError, ParameterError
 from speechmusic.core.fileio import unique_path, write_wav
+from speechmusic.core.labels import LEARNED_LABELS
 from speechmusic.data.manifest import MANIFEST_NAME, DatasetManifest, ManifestRecord, read_manifest
 
 #: A window whose loudest frame is this far below the recording's loudest frame is silence and is
@@ -54,8 +55,8 @@ def safe_stem(text: str, *, max_length: int = 80) -> str:
 def _check_split_label(split: str, label: str) -> None:
     if split not in SPLITS:
         raise ParameterError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
-    if label not in CLASS_NAMES:
-        raise ParameterError(f"label must be one of {', '.join(CLASS_NAMES)}, got {label!r}")
+    if label not in LEARNED_LABELS:
+        raise ParameterError(f"label must be one of {', '.join(LEARNED_LABELS)}, got {label!r}")
 
 
 class ClipWriter:

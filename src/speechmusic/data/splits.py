@@ -30,7 +30,8 @@ def recording_groups(paths: list[Path], data_dir: Path) -> list[str]:
     return [origin.get(Path(p).resolve(), str(p)) for p in paths]
 
 
-def validation_mask(labels: np.ndarray, groups: list[str], fraction: float, seed: int) -> np.ndarray:
+def validation_mask(labels: np.ndarray, groups: list[str], fraction: float, seed: int,
+                    class_names=CLASS_NAMES) -> np.ndarray:
     """Boolean mask of held-out clips: about ``fraction`` of each class's recordings, chosen by ``seed``.
 
     Each class keeps at least one recording on each side; clips of one group (recording) stay
@@ -40,13 +41,15 @@ def validation_mask(labels: np.ndarray, groups: list[str], fraction: float, seed
     Parameters
     ----------
     labels : np.ndarray, shape (m,)
-        0 (music) or 1 (speech) for each clip.
+        Each clip's label: an index into ``class_names`` (the lab's 0 music, 1 speech by default).
     groups : list of str
         The recording each clip came from (:func:`recording_groups`).
     fraction : float
         Share of each class's recordings to hold out, strictly between 0 and 1.
     seed : int
         Seed of the choice.
+    class_names : sequence of str
+        The labels' names (for the messages).
 
     Returns
     -------
@@ -56,14 +59,14 @@ def validation_mask(labels: np.ndarray, groups: list[str], fraction: float, seed
         raise ParameterError(f"--validation must be between 0 and 1 (exclusive), got {fraction}")
     rng = np.random.default_rng(seed)
     held = np.zeros(len(labels), dtype=bool)
-    for label in (0, 1):
+    for label in range(len(class_names)):
         by_group: dict[str, list[int]] = defaultdict(list)
         for i in np.flatnonzero(labels == label):
             by_group[groups[i]].append(int(i))
         names = sorted(by_group)
         if len(names) < 2:
             raise DatasetError(
-                f"--validation needs at least two {CLASS_NAMES[label]} recordings in the training split, "
+                f"--validation needs at least two {class_names[label]} recordings in the training split, "
                 f"found {len(names)}"
             )
         count = min(len(names) - 1, max(1, int(round(fraction * len(names)))))

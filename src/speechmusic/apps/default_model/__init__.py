@@ -4,17 +4,20 @@
 the model file shipped inside the package (``speechmusic/models/default.npz``). This module is
 how that file is made and measured; ``speechmusic build-model`` runs it:
 
-1. **Data.** The real-world set (a folder laid out like ``../shared/real-world``: 124 clips, 62
-   speech and 62 music, from 29 public repositories; or the same built from the originals by
+1. **Data.** The real-world set (a folder laid out like ``../shared/real-world``: 204 clips, 62
+   speech, 102 music and 40 that are neither (the noise label), from 37 public repositories; or
+   the same built from the originals by
    :func:`speechmusic.data.sources.real_world_folder.build_real_world_folder`) and the synthetic set
-   (:mod:`speechmusic.data.synth`, seed and size in :class:`Recipe`).
+   (:mod:`speechmusic.data.synth`, seed, size, preset and labels in :class:`Recipe`). The model
+   learns every label the data has (:func:`speechmusic.core.labels.model_classes`).
 2. **Augmentation** (:mod:`speechmusic.apps.augment`), built from the real clips only and always
    deterministically: each speech clip laid over music clips of *other* sources at -5, -10, -15
    and -20 dB, labelled speech (speech over a music bed is speech, as broadcast segmenters label
    it); optionally noisy and telephone copies (:class:`Recipe` says which are used).
 3. **Training**: the project's logistic regression on ``dynamics`` features of 3-s windows
    (``speechmusic train``'s settings for the kind), every window of every part of the pool.
-4. **Calibration**: Platt scaling (:mod:`speechmusic.apps.calibration`) fitted on held-out log-odds:
+4. **Calibration**: Platt scaling (two labels) or per-label scaling (more;
+   :mod:`speechmusic.apps.calibration`) fitted on held-out scores:
    the real clips scored leave-one-source-out (each source's windows by a model trained without
    that source) and calibration mixes of speech over music scored leave-pair-out (each by a model
    trained without both of its sources), so the two numbers describe the model's confidence on
@@ -39,7 +42,7 @@ from speechmusic.apps.default_model.build import (
     check_against_list,
     data_fingerprint,
 )
-from speechmusic.apps.default_model.measure import calibration_summary, measure, scores_from_log_odds
+from speechmusic.apps.default_model.measure import calibration_summary, measure, scores_from_model_scores
 from speechmusic.apps.default_model.pool import (
     Pool,
     RealSet,
@@ -65,8 +68,9 @@ from speechmusic.apps.default_model.training import (
     calibration_data,
     calibration_mixes,
     fit_pool,
-    mix_log_odds,
-    out_of_fold_log_odds,
+    mix_scores,
+    out_of_fold_scores,
+    pool_scores,
     source_folds,
     train_recipe,
 )
@@ -91,13 +95,14 @@ __all__ = [
     "calibration_data",
     "calibration_mixes",
     "fit_pool",
-    "mix_log_odds",
-    "out_of_fold_log_odds",
+    "mix_scores",
+    "pool_scores",
+    "out_of_fold_scores",
     "source_folds",
     "train_recipe",
     "calibration_summary",
     "measure",
-    "scores_from_log_odds",
+    "scores_from_model_scores",
     "CONDITION_NOTES",
     "measurements_markdown",
     "BuildResult",

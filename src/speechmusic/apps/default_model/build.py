@@ -21,7 +21,6 @@ from speechmusic.apps.default_model.report import _no_nan, measurements_markdown
 from speechmusic.apps.default_model.training import calibration_mixes, train_recipe
 from speechmusic.apps.evaluation import load_synthetic_training_set
 from speechmusic.apps.pipeline import Classifier, save_classifier
-from speechmusic.core.config import LABELS
 from speechmusic.core.fileio import write_text
 from speechmusic.data.sources.real_world import Entry, attribution_markdown, licence_family, load_manifest
 from speechmusic.data.synth import SYNTH_VERSION
@@ -171,26 +170,28 @@ def build_default_model(
     if recipe.synthetic_per_class > 0:
         synthetic = load_synthetic_training_set(synthetic_dir, seed=recipe.synthetic_seed,
                                                 n_train=recipe.synthetic_per_class, params=real.params,
-                                                progress=progress)
+                                                progress=progress, conditions=recipe.synthetic_conditions,
+                                                labels=recipe.synthetic_labels)
     pool = build_pool(real, recipe, synthetic=synthetic, progress=progress)
     mixes = calibration_mixes(real, recipe)
     log(f"training examples: {len(pool.labels)} windows {pool.counts()}; calibration mixes: {len(mixes.items)} "
         f"({time.perf_counter() - began:.0f} s)")
     classifier, calibration_set = train_recipe(pool, real, recipe, mixes=mixes)
     calibration = classifier.calibration
-    log(f"trained; calibration a={calibration.a:.4f}, b={calibration.b:.4f} ({time.perf_counter() - began:.0f} s)")
+    log(f"trained {'/'.join(classifier.class_names)}; calibration {calibration.as_dict()} "
+        f"({time.perf_counter() - began:.0f} s)")
     families: dict[str, int] = {}
     for entry in _entries(real):
         family = licence_family(entry.licence)
         families[family] = families.get(family, 0) + 1
-    n_speech = sum(c.label == LABELS["speech"] for c in real.clips)
+    per_label = {name: sum(c.label_name == name for c in real.clips) for name in classifier.class_names}
     metadata = {
         "model_name": DEFAULT_MODEL_NAME,
         "trained_on": (f"the synthetic set and {len(real.clips)} real clips of {len(real.sources)} public sources, "
                        "speech over music labelled speech"),
         "recipe": recipe.as_dict(),
         "data": {
-            "real_clips": len(real.clips), "real_speech": int(n_speech), "real_music": len(real.clips) - int(n_speech),
+            "real_clips": len(real.clips), **{f"real_{name}": int(n) for name, n in per_label.items()},
             "sources": len(real.sources), "fingerprint": data_fingerprint(real),
             "manifest_sha256": real.manifest_sha256, "differences_from_list": check_against_list(real),
             "licence_families": dict(sorted(families.items())),
@@ -206,7 +207,7 @@ def build_default_model(
     save_classifier(classifier, model_path, overwrite=overwrite, **metadata)
     write_text(credits, attribution_markdown(
         _entries(real), title=f"Attribution: the data of the {DEFAULT_MODEL_NAME}",
-        intro=(f"`{model_path.name}` (weights of a logistic regression: {len(classifier.model.coef_)} numbers and "
+        intro=(f"`{model_path.name}` (weights of a logistic regression: {classifier.model.coef_.size} numbers and "
                "their standardisation) was trained on the synthetic set of speechmusic (generated, public "
                f"domain) and on the {len(real.clips)} real clips credited below (speech clips also laid over "
                "music clips of other sources). No audio is distributed with the model. The clips come from "
@@ -217,7 +218,7 @@ def build_default_model(
     if measure_model:
         result.measurements = measure(pool, real, recipe, mixes=mixes, log=log)
         result.measurements.update(
-            calibration={"a": calibration.a, "b": calibration.b}, package_version=__version__, command=command,
+            calibration=calibration.as_dict(), package_version=__version__, command=command,
             recipe=recipe.as_dict(), data=metadata["data"], pool=pool.counts())
         if report is not None:
             write_text(report_paths[0], measurements_markdown(result.measurements), overwrite=overwrite)

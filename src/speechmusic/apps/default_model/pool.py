@@ -23,9 +23,17 @@ from speechmusic.apps.evaluation import (
 )
 from speechmusic.apps.windows import SlidingWindows, hop_in_samples
 from speechmusic.core.audio import decode, resample
-from speechmusic.core.config import CLASS_NAMES, DEFAULT_PARAMS, LABELS, FeatureParams
+from speechmusic.core.config import DEFAULT_PARAMS, FeatureParams
 from speechmusic.core.errors import DatasetError
-from speechmusic.core.features import to_vectors
+from speechmusic.core.executor import run_tasks
+from speechmusic.core.feature_kinds import to_vectors
+from speechmusic.core.features import batch_features
+from speechmusic.core.labels import model_classes
+from speechmusic.data.synth import synthesize_music
+from speechmusic.data.synth.songs import MUSIC_STYLES
+
+#: The random stream of the recipe's extra synthetic music clips (apart from the synthetic set's).
+STYLE_STREAM = 19
 
 # --------------------------------------------------------------------------------- real clips
 
@@ -132,12 +140,14 @@ class Pool:
     vectors : np.ndarray
         ``(n, n_features)`` float64.
     labels : np.ndarray
-        ``(n,)`` 0 music, 1 speech.
+        ``(n,)``: indices into ``class_names``.
     part : np.ndarray
         ``(n,)`` str: ``"real"``, ``"mix"``, ``"noisy"``, ``"telephone"`` or ``"synthetic"``.
     source_a, source_b : np.ndarray
         ``(n,)`` str: the real sources the example was made from ("" for none; a mix has its
         speech's source in ``source_a`` and its music's in ``source_b``).
+    class_names : tuple of str
+        The labels, in the model's column order (:func:`speechmusic.core.labels.model_classes`).
     """
 
     vectors: np.ndarray
@@ -145,6 +155,7 @@ class Pool:
     part: np.ndarray
     source_a: np.ndarray
     source_b: np.ndarray
+    class_names: tuple[str, ...] = ("music", "speech")
 
     def without(self, sources: Sequence[str] = ()) -> np.ndarray:
         """Mask of the examples made from none of ``sources``."""
@@ -156,11 +167,11 @@ class Pool:
     def subset(self, mask: np.ndarray) -> Pool:
         """The examples where ``mask`` is True."""
         return Pool(vectors=self.vectors[mask], labels=self.labels[mask], part=self.part[mask],
-                    source_a=self.source_a[mask], source_b=self.source_b[mask])
+                    source_a=self.source_a[mask], source_b=self.source_b[mask], class_names=self.class_names)
 
     def counts(self) -> dict:
-        """Examples per part and class: ``{part: {"speech": n, "music": n}}``."""
-        return {str(p): {name: int(np.sum((self.part == p) & (self.labels == i))) for i, name in enumerate(CLASS_NAMES)}
+        """Examples per part and label: ``{part: {"speech": n, "music": n, ...}}``."""
+        return {str(p): {name: int(np.sum((self.part == p) & (self.labels == i))) for i, name in enumerate(self.class_names)}
                 for p in dict.fromkeys(self.part.tolist())}
 
 
@@ -172,10 +183,10 @@ def plan_mixes(real: RealSet, recipe: Recipe) -> list[dict]:
     of ``recipe.mix_levels_db`` in turn and a random start in the music.
     """
     rng = np.random.default_rng([recipe.seed, 1])
-    music = [k for k, c in enumerate(real.clips) if c.label == LABELS["music"]]
+    music = [k for k, c in enumerate(real.clips) if c.label_name == "music"]
     plan, turn = [], 0
     for i, clip in enumerate(real.clips):
-        if clip.label != LABELS["speech"]:
+        if clip.label_name != "speech":
             continue
         candidates = [k for k in music if real.clips[k].source != clip.source]
         for _ in range(recipe.mixes_per_speech_clip if candidates else 0):
@@ -208,11 +219,44 @@ def _copies(real: RealSet, recipe: Recipe):
             yield "telephone", k, resample(z, orig_sr=rate, target_sr=sr)
 
 
+def _style_clip(task: tuple) -> np.ndarray:
+    """Worker: the spectrogram of one synthetic music clip of a style (``(seed, style, index, conditions, params)``)."""
+    seed, style, index, conditions, params = task
+    rng = np.random.default_rng([seed, STYLE_STREAM, MUSIC_STYLES.index(style), index])
+    y = synthesize_music(rng, sample_rate=params.sample_rate, duration=params.duration, conditions=conditions,
+                         style=style)
+    return batch_features(y[np.newaxis], params=params)[0]
+
+
+def synthetic_style_clips(recipe: Recipe, *, params: FeatureParams = DEFAULT_PARAMS, jobs: int | None = None,
+                          progress: bool = False) -> np.ndarray:
+    """Spectrograms of the recipe's extra synthetic music clips (``recipe.synthetic_styles``), deterministic.
+
+    Clip ``i`` of a style depends only on the recipe's synthetic seed, the style and ``i``, so a
+    larger count only adds clips. Generated on ``jobs`` local processes (None: every core).
+
+    Returns
+    -------
+    np.ndarray
+        float32 ``(n, n_mels, n_frames)``, the styles in the recipe's order.
+    """
+    tasks = [(recipe.synthetic_seed, style, i, recipe.synthetic_conditions, params)
+             for style, count in recipe.synthetic_styles for i in range(int(count))]
+    if not tasks:
+        return np.empty((0, *params.shape), dtype=np.float32)
+    out = np.empty((len(tasks), *params.shape), dtype=np.float32)
+    results = run_tasks(_style_clip, tasks, jobs=jobs or os.cpu_count() or 1)
+    for task in tqdm(results, total=len(tasks), desc="synthetic songs", unit="clip", disable=not progress, leave=False):
+        out[task.index] = task.value
+    return out
+
+
 def build_pool(
     real: RealSet,
     recipe: Recipe = DEFAULT_RECIPE,
     *,
     synthetic: tuple[np.ndarray, np.ndarray] | None = None,
+    styles: np.ndarray | None = None,
     progress: bool = False,
 ) -> Pool:
     """Every training example of ``recipe``: real windows, mixes, copies and the synthetic set.
@@ -221,23 +265,35 @@ def build_pool(
     ----------
     real : RealSet
     recipe : Recipe
-    synthetic : (spectrograms, labels) or None
-        The synthetic set's training clips; None generates them (:func:`speechmusic.apps.evaluation.
-        load_synthetic_training_set` with the recipe's seed and size, in a temporary folder).
+    synthetic : (spectrograms, labels, label names) or None
+        The synthetic set's training clips, labels indexing the names; None generates them
+        (:func:`speechmusic.apps.evaluation.load_synthetic_training_set` with the recipe's seed,
+        size, preset and labels, in a temporary folder).
+    styles : np.ndarray or None
+        Spectrograms of the recipe's extra synthetic music clips; None generates them
+        (:func:`synthetic_style_clips`).
     progress : bool
         Progress bars while generating and computing features.
     """
     params = real.params
     kind = recipe.feature_kind
+    if recipe.synthetic_per_class > 0 and synthetic is None:
+        synthetic = load_synthetic_training_set(None, seed=recipe.synthetic_seed, n_train=recipe.synthetic_per_class,
+                                                params=params, progress=progress,
+                                                conditions=recipe.synthetic_conditions,
+                                                labels=recipe.synthetic_labels)
+    # The real clips decide the labels: calibration is fitted on held-out real clips of every label,
+    # so a synthetic label the real set lacks (noise, for a set without neither/) is left out.
+    class_names = model_classes({c.label_name for c in real.clips})
     vectors, labels, parts, source_a, source_b = [], [], [], [], []
 
-    def add(spectrograms, silent, label, part, a="", b=""):
+    def add(spectrograms, silent, label: str, part, a="", b=""):
         keep = ~silent
         if not keep.any():
             return
         vectors.append(to_vectors(spectrograms[keep], kind=kind, params=params))
         n = int(keep.sum())
-        labels.append(np.full(n, label, dtype=np.int64))
+        labels.append(np.full(n, class_names.index(label), dtype=np.int64))
         parts.append(np.full(n, part, dtype=object))
         source_a.append(np.full(n, a, dtype=object))
         source_b.append(np.full(n, b, dtype=object))
@@ -250,24 +306,27 @@ def build_pool(
         clip = real.clips[k]
         if part == "real":
             y = real.signals[k]
-            add(*signal_windows(y, params=params, hop=recipe.train_hop), clip.label, part, clip.source)
+            add(*signal_windows(y, params=params, hop=recipe.train_hop), clip.label_name, part, clip.source)
         elif part == "mix":
             y = mix_signal(real, item)
-            add(*signal_windows(y, params=params, hop=recipe.train_hop), LABELS["speech"], part, clip.source,
+            add(*signal_windows(y, params=params, hop=recipe.train_hop), "speech", part, clip.source,
                 real.clips[item["music"]].source)
         else:
-            add(*signal_windows(item, params=params, hop=recipe.train_hop), clip.label, part, clip.source)
-    if recipe.synthetic_per_class > 0:
-        if synthetic is None:
-            synthetic = load_synthetic_training_set(None, seed=recipe.synthetic_seed,
-                                                    n_train=recipe.synthetic_per_class, params=params,
-                                                    progress=progress)
-        X, y = synthetic
+            add(*signal_windows(item, params=params, hop=recipe.train_hop), clip.label_name, part, clip.source)
+    if synthetic is not None:
+        X, y, synthetic_names = synthetic
         X = np.asarray(X)
         silent = ~X.reshape(X.shape[0], -1).any(axis=1)
-        for label in (0, 1):
-            rows = np.asarray(y).reshape(-1) == label
-            add(X[rows], silent[rows], label, "synthetic")
+        for index, name in enumerate(synthetic_names):
+            if name not in class_names:
+                continue
+            rows = np.asarray(y).reshape(-1) == index
+            add(X[rows], silent[rows], name, "synthetic")
+    if recipe.synthetic_styles and "music" in class_names:
+        if styles is None:
+            styles = synthetic_style_clips(recipe, params=params, progress=progress)
+        styles = np.asarray(styles)
+        add(styles, ~styles.reshape(len(styles), -1).any(axis=1), "music", "synthetic songs")
     return Pool(vectors=np.concatenate(vectors), labels=np.concatenate(labels),
                 part=np.concatenate(parts).astype(str), source_a=np.concatenate(source_a).astype(str),
-                source_b=np.concatenate(source_b).astype(str))
+                source_b=np.concatenate(source_b).astype(str), class_names=class_names)

@@ -25,8 +25,17 @@ class Recipe:
         Seconds between the starts of the 3-s training windows cut from real clips and their
         copies (windows at 1 s give three times as many, overlapping, views of each clip).
     synthetic_seed, synthetic_per_class : int
-        The synthetic set's seed and training clips per class (``download_samples.py --source
-        synthetic`` makes seed 0, 60 per class).
+        The synthetic set's seed and training clips per label (``download_samples.py --source
+        synthetic`` makes seed 0, 60 per label).
+    synthetic_conditions : str
+        The synthetic set's preset (:mod:`speechmusic.data.synth.conditions`).
+    synthetic_labels : tuple of str
+        The labels of the synthetic clips used.
+    synthetic_styles : tuple of (str, int)
+        Further synthetic music clips of these styles (:data:`speechmusic.data.synth.songs.
+        MUSIC_STYLES`), that many of each: the real set has one a cappella singer, so singing is
+        what the synthetic set must carry (leave-one-source-out: the held-out singer called music
+        far more often with them, docs/model-card.md).
     mixes_per_speech_clip : int
         Speech-over-music mixes made from each real speech clip (0: none).
     mix_levels_db : tuple of float
@@ -41,10 +50,13 @@ class Recipe:
         Seed of the augmentation choices (which music under which speech, offsets, noise).
     """
 
-    feature_kind: str = "dynamics"
+    feature_kind: str = "prosody"
     train_hop: float = 1.0
     synthetic_seed: int = 0
     synthetic_per_class: int = 60
+    synthetic_conditions: str = "world"
+    synthetic_labels: tuple = ("speech", "music", "noise")
+    synthetic_styles: tuple = (("a-cappella", 240), ("humming", 30), ("choir", 30), ("rap", 40), ("jingle", 40))
     mixes_per_speech_clip: int = 2
     mix_levels_db: tuple = (-5.0, -10.0, -15.0, -20.0)
     noisy_copies: bool = False
@@ -52,13 +64,30 @@ class Recipe:
     copy_snr_db: tuple = (5.0, 20.0)
     seed: int = 0
 
+    def with_synthetic_size(self, per_label: int) -> Recipe:
+        """The recipe with ``per_label`` synthetic clips per label and its style clips scaled alike.
+
+        For quick measurements (benchmarks' small modes, tests): each style keeps at least one clip.
+        """
+        scale = per_label / self.synthetic_per_class if self.synthetic_per_class else 1.0
+        styles = tuple((style, max(1, int(round(count * scale))) if count else 0) for style, count in self.synthetic_styles)
+        return dataclasses.replace(self, synthetic_per_class=int(per_label), synthetic_styles=styles)
+
     def as_dict(self) -> dict:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}
+        return {k: _as_lists(v) for k, v in dataclasses.asdict(self).items()}
 
     @classmethod
     def from_dict(cls, record: dict) -> Recipe:
         names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in record.items() if k in names})
+        return cls(**{k: _as_tuples(v) for k, v in record.items() if k in names})
+
+
+def _as_lists(value):
+    return [_as_lists(v) for v in value] if isinstance(value, (tuple, list)) else value
+
+
+def _as_tuples(value):
+    return tuple(_as_tuples(v) for v in value) if isinstance(value, (tuple, list)) else value
 
 
 #: The recipe of the shipped model.

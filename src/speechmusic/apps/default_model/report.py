@@ -41,12 +41,26 @@ CONDITION_NOTES = {
 }
 
 
+def _calibration_text(record: dict) -> str:
+    if record.get("method") == "vector":
+        a = ", ".join(_f(v, 3) for v in record["a"])
+        b = ", ".join(_f(v, 3) for v in record["b"])
+        return f"per label, a = ({a}), b = ({b}) (p = softmax(a z + b) from the model's scores z)"
+    return f"a = {_f(record['a'], 4)}, b = {_f(record['b'], 4)} (p = sigmoid(a z + b) from the model's log-odds z)"
+
+
+def _labels(m: dict) -> list[str]:
+    return list(m.get("labels") or ["speech", "music"])
+
+
 # long: one Markdown page written in the order it reads.
 def measurements_markdown(m: dict) -> str:
     """The Markdown page of :func:`build_default_model`'s measurements (docs/model-card-measurements.md)."""
     conditions = m["conditions"]
     nested = m.get("calibration_nested", {}).get("conditions", {})
     data = m.get("data", {})
+    labels = _labels(m)
+    shown = [n for n in ("speech", "music", "noise") if n in labels] + [n for n in labels if n not in ("speech", "music", "noise")]
     lines = [
         "# Default model: measurements",
         "",
@@ -54,37 +68,42 @@ def measurements_markdown(m: dict) -> str:
         "How to read it: [model-card.md](model-card.md).",
         "",
         f"- Command: `{m.get('command') or 'speechmusic build-model'}` (speechmusic {m.get('package_version', '?')})",
-        f"- Data: {data.get('real_clips')} real clips ({data.get('real_speech')} speech, {data.get('real_music')} music) "
-        f"from {m.get('sources')} sources; fingerprint `{str(data.get('fingerprint', ''))[:16]}`; "
-        f"synthetic generator version {data.get('synthetic_generator_version')}",
-        "- Training windows: " + ", ".join(f"{part} {v['speech']} speech + {v['music']} music"
+        f"- Data: {data.get('real_clips')} real clips ("
+        + ", ".join(f"{data.get('real_' + n)} {n}" for n in shown) + f") from {m.get('sources')} sources; "
+        f"fingerprint `{str(data.get('fingerprint', ''))[:16]}`; synthetic generator version "
+        f"{data.get('synthetic_generator_version')}",
+        "- Training windows: " + "; ".join(f"{part} " + ", ".join(f"{v.get(n, 0)} {n}" for n in shown)
                                            for part, v in m.get("pool", {}).items()),
-        f"- Calibration of the shipped model: a = {_f(m['calibration']['a'], 4)}, b = {_f(m['calibration']['b'], 4)} "
-        "(p = sigmoid(a z + b) from the model's log-odds z)",
+        f"- Calibration of the shipped model: {_calibration_text(m['calibration'])}",
         "",
         "## Leave-one-source-out",
         "",
         f"Each of the {m['sources']} sources held out in turn; the model trained by the whole recipe without it "
         "(and without every mix or copy made from it) scores its clips as `predict` does (3-s windows, the clip's "
-        "probability the mean of its windows'). Balanced accuracy = mean of the speech and music recalls; "
-        "*own* = the model's own probabilities (threshold 0.5), *calibrated* = with a calibration fitted without "
-        "the held-out source (nested).",
+        "probabilities the mean of its windows'; its label the most probable). Balanced accuracy = mean of the "
+        "recalls of the labels; *own* = the model's own probabilities, *calibrated* = with a calibration fitted "
+        "without the held-out source (nested).",
         "",
     ]
     rows = []
     for name, c in conditions.items():
         s = c["summary"]
         after = nested.get(name, {})
+        right = [f"{s[n + '_right']}/{s[n + '_clips']}" if n + "_clips" in s else "–" for n in shown]
         if name == MIX_CONDITION:  # speech only: the balanced accuracy is the speech recall
             rows.append([name, CONDITION_NOTES.get(name, ""), s["clips"], f"{_f(s['speech_recall'])} (speech recall)",
-                         f"{_f(after.get('speech_recall_after'))} (speech recall)", "–",
-                         f"{s['speech_right']}/{s['speech_clips']}", "–", f"{_f(s['window_balanced_accuracy'])} (recall)"])
+                         f"{_f(after.get('speech_recall_after'))} (speech recall)", "–", *right,
+                         f"{_f(s['window_balanced_accuracy'])} (recall)"])
             continue
         rows.append([name, CONDITION_NOTES.get(name, ""), s["clips"], _f(s["balanced_accuracy"]),
-                     _f(after.get("balanced_accuracy_after")), _f(s["auc"]), f"{s['speech_right']}/{s['speech_clips']}",
-                     f"{s['music_right']}/{s['music_clips']}", _f(s["window_balanced_accuracy"])])
+                     _f(after.get("balanced_accuracy_after")), _f(s["auc"]), *right, _f(s["window_balanced_accuracy"])])
     lines += _table(["Condition", "What", "Recordings", "Balanced acc. (own)", "Balanced acc. (calibrated)", "AUC",
-                     "Speech right", "Music right", "Window balanced acc. (own)"], rows)
+                     *[f"{n.capitalize()} right" for n in shown], "Window balanced acc. (own)"], rows)
+    if "confusion" in conditions.get("clean", {}):
+        confusion = conditions["clean"]["confusion"]
+        verdicts = list(next(iter(confusion.values())).keys()) if confusion else []
+        lines += ["", "### Confusion matrix (clean, own probabilities; rows: true label, columns: labelled as)", ""]
+        lines += _table(["True", *verdicts], [[t, *[row[v] for v in verdicts]] for t, row in confusion.items()])
     # per category: right counts per condition
     names = [n for n in conditions if n != MIX_CONDITION]
     keys = []
@@ -92,7 +111,7 @@ def measurements_markdown(m: dict) -> str:
         keys.append((row["label"], row["category"], row["clips"]))
     by = {n: {(r["label"], r["category"]): r["right"] for r in conditions[n]["category"]} for n in names}
     lines += ["", "### Per category (recordings right, own probabilities)", ""]
-    lines += _table(["Class", "Category", "Clips"] + names,
+    lines += _table(["Label", "Category", "Clips"] + names,
                     [[label, category or "–", clips] + [by[n].get((label, category), "–") for n in names]
                      for label, category, clips in keys])
     if MIX_CONDITION in conditions:
@@ -106,20 +125,23 @@ def measurements_markdown(m: dict) -> str:
     lines += _table(["Language", "Clips", "Right"],
                     [[r["language"] or "–", r["clips"], r["right"]] for r in conditions["clean"]["language"]
                      if r["label"] == "speech"])
-    lines += ["", "### Misclassified recordings (own probabilities)", ""]
+    lines += ["", "### Recordings labelled wrong (own probabilities)", ""]
     for name, c in conditions.items():
-        wrong = "; ".join(f"`{w['id']}` ({w['label']}, {w['category']}, p(speech) {w['probability_speech']})"
-                          for w in c["wrong"]) or "none"
+        wrong = "; ".join(
+            f"`{w['id']}` ({w['label']} → {w['predicted']}, {w['category']}"
+            + ("" if not w.get("probabilities") else ", " + ", ".join(f"p({k}) {v}" for k, v in w["probabilities"].items()))
+            + ")" for w in c["wrong"]) or "none"
         lines.append(f"- {name}: {wrong}")
     if nested:
         cn = m["calibration_nested"]
         lines += [
             "", "## Calibration, measured nested", "",
             "For each held-out source (and each held-out pair of sources of the mixes) the calibration is fitted "
-            "exactly as the shipped one, on the other sources only (their leave-one-source-out log-odds and "
+            "exactly as the shipped one, on the other sources only (their leave-one-source-out scores and "
             "leave-pair-out mixes), and applied to the held-out recordings. ECE = expected calibration error "
-            "(10 equal bins, weighted by how many predictions each holds; 0 is perfect); window = each 3-s window, "
-            "clip = each recording's mean probability. Fitted slopes a from "
+            "(10 equal bins, weighted by how many predictions each holds; 0 is perfect), each label measured against "
+            "the rest and the figures averaged over the labels (a two-label model: speech); window = each 3-s window, "
+            "clip = each recording's mean probabilities. Fitted slopes a from "
             f"{_f(cn['a_range'][0])} to {_f(cn['a_range'][1])}, offsets b from {_f(cn['b_range'][0])} to "
             f"{_f(cn['b_range'][1])}.", "",
         ]
@@ -138,19 +160,20 @@ def measurements_markdown(m: dict) -> str:
             if name not in nested:
                 continue
             for level in ("window", "clip"):
-                b = {(r["low"], r["high"]): r for r in nested[name]["before"][level]["reliability"]}
-                a = {(r["low"], r["high"]): r for r in nested[name]["after"][level]["reliability"]}
-                lines += ["", f"Reliability, {name}, {level}s (predicted p(speech) bin: count, mean predicted, "
-                              "share that is speech):", ""]
-                rows = []
-                for key in sorted(set(b) | set(a)):
-                    cells = []
-                    for table in (b, a):
-                        r = table.get(key)
-                        cells.append("–" if r is None else f"{r['count']}: {_f(r['mean_probability'])} vs "
-                                                           f"{_f(r['observed'])}")
-                    rows.append([f"{key[0]:.1f}-{key[1]:.1f}"] + cells)
-                lines += _table(["Bin", "own", "calibrated"], rows)
+                for label, table in nested[name]["before"][level]["reliability"].items():
+                    b = {(r["low"], r["high"]): r for r in table}
+                    a = {(r["low"], r["high"]): r for r in nested[name]["after"][level]["reliability"].get(label, [])}
+                    lines += ["", f"Reliability, {name}, {level}s (predicted p({label}) bin: count, mean predicted, "
+                                  f"share that is {label}):", ""]
+                    rows = []
+                    for key in sorted(set(b) | set(a)):
+                        cells = []
+                        for part in (b, a):
+                            r = part.get(key)
+                            cells.append("–" if r is None else f"{r['count']}: {_f(r['mean_probability'])} vs "
+                                                               f"{_f(r['observed'])}")
+                        rows.append([f"{key[0]:.1f}-{key[1]:.1f}"] + cells)
+                    lines += _table(["Bin", "own", "calibrated"], rows)
     families = data.get("licence_families", {})
     if families:
         lines += ["", "## Data licences (real clips)", ""]

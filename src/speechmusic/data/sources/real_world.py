@@ -64,9 +64,10 @@ import soundfile as sf
 from tqdm.auto import tqdm
 
 from speechmusic.core.audio import AUDIO_EXTENSIONS, clip_start, decode
-from speechmusic.core.config import CLASS_NAMES, DEFAULT_PARAMS, SPLITS, FeatureParams
+from speechmusic.core.config import DEFAULT_PARAMS, SPLITS, FeatureParams
 from speechmusic.core.errors import AudioError, ParameterError
 from speechmusic.core.fileio import write_text
+from speechmusic.core.labels import LEARNED_LABELS
 from speechmusic.data.ingest import ClipWriter, split_into_clips
 from speechmusic.data.manifest import DatasetManifest
 from speechmusic.data.sources.download import (
@@ -301,7 +302,8 @@ def fetch(
         holds about 155 train and 44 test 3-s clips of speech, 247 and 77 of music (counted on
         the shared copy's clips).
     labels : sequence of str
-        Classes to take (the quick start takes ``("music",)``).
+        Labels to take (the quick start takes ``("music",)``; ``"noise"`` takes the clips the set
+        calls neither, into ``noise/`` folders).
     manifest : path-like or None
         A list in the packaged format instead of the packaged one.
     base_url : str or None
@@ -333,9 +335,9 @@ def fetch(
     """
     _check_counts(n_train, n_test)
     labels = tuple(labels)
-    unknown = set(labels) - set(CLASS_NAMES)
+    unknown = set(labels) - set(LEARNED_LABELS)
     if unknown or not labels:
-        raise ParameterError(f"labels must be among {', '.join(CLASS_NAMES)}, got {', '.join(labels) or 'none'}")
+        raise ParameterError(f"labels must be among {', '.join(LEARNED_LABELS)}, got {', '.join(labels) or 'none'}")
     if clips_per_group is not None and clips_per_group < 1:
         raise ParameterError(f"clips_per_group must be at least 1, got {clips_per_group}")
     entries = load_manifest(manifest)
@@ -355,7 +357,7 @@ def fetch(
         return report
 
     splits = assign_splits(entries)
-    queues = {key: _interleaved([e for e in entries if (splits[e.group], e.label) == key]) for key in wanted}
+    queues = {key: _interleaved([e for e in entries if (splits[e.group], e.label_name) == key]) for key in wanted}
     used = {e.id: e for queue in queues.values() for e in queue}
     downloads = _Downloads(cache / CACHE_SUBFOLDER, base_url=base_url or DEFAULT_BASE_URL, verify=verify,
                            progress=progress, total=len({e.source_sha256 for e in used.values()}), timeout=timeout,

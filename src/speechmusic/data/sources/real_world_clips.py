@@ -15,8 +15,8 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import quote
 
-from speechmusic.core.config import CLASS_NAMES
 from speechmusic.core.errors import ParameterError
+from speechmusic.core.labels import FOLDER_ALIASES, LEARNED_LABELS, label_of_folder
 from speechmusic.data.ingest import safe_stem
 
 #: The manifest's ``source`` value of every clip this source writes.
@@ -69,6 +69,11 @@ class Entry:
     duration_s: float
     licence: str
     attribution: str
+
+    @property
+    def label_name(self) -> str:
+        """The tools' label of the clip (``noise`` for the list's ``neither``, :mod:`speechmusic.core.labels`)."""
+        return label_of_folder(self.label) or self.label
 
     @property
     def group(self) -> str:
@@ -130,7 +135,7 @@ def load_manifest(path: str | os.PathLike | None = None) -> list[Entry]:
     --------
     >>> entries = load_manifest()
     >>> len(entries), sorted(Counter(e.label for e in entries).items())
-    (124, [('music', 62), ('speech', 62)])
+    (204, [('music', 102), ('neither', 40), ('speech', 62)])
     """
     if path is None:
         text = resources.files(__package__).joinpath(MANIFEST_RESOURCE).read_text(encoding="utf-8")
@@ -157,8 +162,8 @@ def load_manifest(path: str | os.PathLike | None = None) -> list[Entry]:
             problem = f"id {entry.id!r} is not a plain file-name stem"
         elif entry.id in seen:
             problem = f"id {entry.id} appears twice"
-        elif entry.label not in CLASS_NAMES:
-            problem = f"label must be one of {', '.join(CLASS_NAMES)}, got {entry.label!r}"
+        elif label_of_folder(entry.label) is None:
+            problem = f"label must be one of {', '.join([*LEARNED_LABELS, *FOLDER_ALIASES])}, got {entry.label!r}"
         elif not _HEX64.match(entry.source_sha256):
             problem = "source_sha256 must be 64 lower-case hexadecimal digits"
         elif entry.repo.count("/") != 1 or not entry.commit or not entry.path:
@@ -194,7 +199,7 @@ def assign_splits(entries: Sequence[Entry], *, test_fraction: float = TEST_FRACT
     --------
     >>> splits = assign_splits(load_manifest())
     >>> sorted(Counter(splits.values()).items())
-    [('test', 12), ('train', 12)]
+    [('test', 15), ('train', 17)]
     """
     if not 0 <= test_fraction < 1:
         raise ParameterError(f"test_fraction must be in [0, 1), got {test_fraction}")
@@ -233,6 +238,7 @@ _LICENCE_FAMILIES = (
     ("Apache-2.0", r"Apache-2\.0", "https://www.apache.org/licenses/LICENSE-2.0"),
     ("MIT", r"MIT\b", "https://opensource.org/license/mit"),
     ("BSD-2-Clause", r"BSD-2-Clause", "https://opensource.org/license/bsd-2-clause"),
+    ("BSD-3-Clause", r"BSD-3-Clause", "https://opensource.org/license/bsd-3-clause"),
 )
 
 #: What each family asks of someone who shares the clips (the attribution files repeat it).
@@ -271,7 +277,7 @@ def _family_terms(family: str) -> str:
         return _FAMILY_TERMS["CC BY-SA"]
     if family.startswith("CC BY"):
         return _FAMILY_TERMS["CC BY"]
-    if family in ("Apache-2.0", "MIT", "BSD-2-Clause"):
+    if family in ("Apache-2.0", "MIT", "BSD-2-Clause", "BSD-3-Clause"):
         return _FAMILY_TERMS["permissive"]
     return "see each clip's licence statement."
 

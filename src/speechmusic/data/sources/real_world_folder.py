@@ -13,9 +13,9 @@ from pathlib import Path
 import soundfile as sf
 
 from speechmusic.core.audio import AUDIO_EXTENSIONS
-from speechmusic.core.config import CLASS_NAMES
 from speechmusic.core.errors import ParameterError
 from speechmusic.core.fileio import write_bytes, write_text
+from speechmusic.core.labels import LEARNED_LABELS
 from speechmusic.data.sources.download import (
     DEFAULT_BACKOFF,
     DEFAULT_RETRIES,
@@ -134,7 +134,7 @@ def build_real_world_folder(
     out_dir: str | os.PathLike,
     *,
     manifest: str | os.PathLike | None = None,
-    labels: Sequence[str] = CLASS_NAMES,
+    labels: Sequence[str] = LEARNED_LABELS,
     base_url: str | None = None,
     cache_dir: str | os.PathLike | None = None,
     verify: bool = True,
@@ -148,8 +148,9 @@ def build_real_world_folder(
 ) -> FolderReport:
     """Download the real-world set's originals and build a folder laid out like its shared copy.
 
-    The folder gets ``manifest.csv`` (one row per clip: :data:`FOLDER_FIELDS`), ``speech/<id>.<ext>``
-    and ``music/<id>.<ext>`` (one file per clip, cut as the module notes describe) and
+    The folder gets ``manifest.csv`` (one row per clip: :data:`FOLDER_FIELDS`), ``speech/<id>.<ext>``,
+    ``music/<id>.<ext>`` and ``neither/<id>.<ext>`` (one file per clip, in the folder of the list's
+    label, cut as the module notes describe) and
     ``ATTRIBUTION.md``, the credits that must travel with the clips. It can stand in for
     ``../shared/real-world`` wherever that is read: clips that were whole files in the original are
     byte-identical to the shared copy, WAV and FLAC cuts sample-identical; Ogg and MP3 cuts are
@@ -168,7 +169,7 @@ def build_real_world_folder(
     manifest : path-like or None
         A list in the packaged format instead of the packaged one.
     labels : sequence of str
-        Classes to include.
+        Labels to include (``noise`` is the list's ``neither``).
     base_url : str or None
         Serves the originals as ``<base_url>/<repo>/<commit>/<path>`` (default raw.githubusercontent.com).
     cache_dir : path-like or None
@@ -201,9 +202,9 @@ def build_real_world_folder(
     >>> print(report.summary())                                  # doctest: +SKIP
     """
     labels = tuple(labels)
-    if not labels or set(labels) - set(CLASS_NAMES):
-        raise ParameterError(f"labels must be among {', '.join(CLASS_NAMES)}, got {', '.join(labels) or 'none'}")
-    entries = [e for e in load_manifest(manifest) if e.label in labels]
+    if not labels or set(labels) - set(LEARNED_LABELS):
+        raise ParameterError(f"labels must be among {', '.join(LEARNED_LABELS)}, got {', '.join(labels) or 'none'}")
+    entries = [e for e in load_manifest(manifest) if e.label_name in labels]
     folder = Path(out_dir)
     if folder.exists() and not folder.is_dir():
         raise ParameterError(f"{folder} exists and is not a folder")

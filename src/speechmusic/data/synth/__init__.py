@@ -31,7 +31,13 @@ What the talkers, the music and the chain are like is set by a preset of
 model for people's recordings). :func:`build_synthetic_dataset` writes the lab's folder layout.
 """
 
-from speechmusic.data.synth.clips import synthesize_music, synthesize_speech
+from speechmusic.data.synth.clips import (
+    synthesize_jingle,
+    synthesize_music,
+    synthesize_noise,
+    synthesize_silence,
+    synthesize_speech,
+)
 from speechmusic.data.synth.common import LICENCE, README_NAME, SOURCE_NAME, SYNTH_VERSION
 from speechmusic.data.synth.writer import (
     build_synthetic_dataset,
@@ -42,6 +48,7 @@ from speechmusic.data.synth.writer import (
 )
 
 __all__ = [
-    "synthesize_speech", "synthesize_music", "synthesize_clip", "clip_rng", "clip_name", "conditions_in",
+    "synthesize_speech", "synthesize_music", "synthesize_jingle", "synthesize_noise", "synthesize_silence",
+    "synthesize_clip", "clip_rng", "clip_name", "conditions_in",
     "build_synthetic_dataset", "SYNTH_VERSION", "README_NAME", "SOURCE_NAME", "LICENCE",
 ]

@@ -7,8 +7,9 @@ import numpy as np
 from speechmusic.core.errors import ParameterError
 from speechmusic.data.synth.conditions import get_conditions
 
-#: Bump when the generator changes what a given seed produces (recorded in the README file).
-SYNTH_VERSION = 1
+#: Bump when the generator changes what a given seed produces (recorded in the README file). Version 2:
+#: music with voices in the "world" preset, the noise and silence labels; the lab's clips are version 1's.
+SYNTH_VERSION = 2
 #: Written next to the split folders; says the audio is synthetic.
 README_NAME = "SYNTHETIC_README.txt"
 #: Manifest ``source`` and ``licence`` of every synthetic clip.

@@ -34,6 +34,17 @@ from speechmusic.data.synth.prosody import RHYTHM_WEIGHTS
 #: band (no codec), a codec's low-pass.
 _LAB_BANDWIDTHS = (("full", 0.65), ("16k", 0.17), ("11k", 0.07), ("telephone", 0.06), ("lowpass", 0.05))
 _PLAIN_TELEPHONE = (("none", 1.0),)
+#: Shares of the kinds of sound that are neither speech nor music (synth.noise.NOISE_KINDS): nature
+#: and ambience most (they are most of what people record that is neither), then machines and
+#: people, then test signals.
+NOISE_SHARES = {
+    "white": 0.02, "pink": 0.02, "brown": 0.02, "hum": 0.04, "fan": 0.04, "static": 0.03, "clicks": 0.03,
+    "sweep": 0.02, "tone": 0.03, "dtmf": 0.02, "beeps": 0.03, "siren": 0.03, "engine": 0.05, "machinery": 0.04,
+    "traffic": 0.04, "rain": 0.05, "wind": 0.05, "water": 0.05, "waves": 0.03, "fire": 0.04, "thunder": 0.02,
+    "birds": 0.05, "insects": 0.03, "applause": 0.04, "crowd": 0.04, "typing": 0.03, "footsteps": 0.03, "ambience": 0.08,
+}
+#: Loud backgrounds under a noise clip: never talkers (under a sparse sound, even a cafe's are heard: speech).
+_NOISE_BACKGROUNDS = {"noise_kinds": ("hiss", "hum", "street"), "noise_weights": (0.4, 0.25, 0.35)}
 
 
 @dataclass(frozen=True)
@@ -56,8 +67,17 @@ class Conditions:
         Shares of "running" speech, read "prompt"s with silence around them, isolated "words".
     music_styles : dict
         Shares of the music styles of :func:`speechmusic.data.synth.music._plan_music`.
+    sung_styles : dict
+        Shares of the styles of :mod:`speechmusic.data.synth.songs` (a cappella, humming, choir,
+        song, rap, jingle) among music clips, carved out of the top of each classic style's share
+        (:func:`speechmusic.data.synth.music._draw_style`), so a clip that keeps its classic style
+        is the clip it was. Music beds under speech draw classic styles only.
     soft_pitch_limit : bool
         Bend a talker's pitch smoothly into 80-250 Hz (True) or clip it there (version 1).
+    noise_chain : ChainSettings
+        The recording situations of sounds that are neither speech nor music (label "noise").
+    noise_kinds : dict
+        Shares of the kinds of :data:`speechmusic.data.synth.noise.NOISE_KINDS`.
     """
 
     name: str
@@ -70,6 +90,13 @@ class Conditions:
     music_styles: dict = field(default_factory=lambda: {
         "band": 0.27, "piano": 0.18, "orchestra": 0.18, "solo": 0.12, "electronic": 0.14, "beat": 0.11})
     soft_pitch_limit: bool = False
+    sung_styles: dict = field(default_factory=dict)
+    noise_chain: ChainSettings = ChainSettings(
+        room_probability=0.5, rt60_range=(0.2, 1.2), far_probability=0.0, floor_snr_range=(25.0, 60.0),
+        noise_probability=0.0, noise_snr_range=(5.0, 20.0), rumble_probability=0.5,
+        bandwidths=_LAB_BANDWIDTHS, telephone_codecs=_PLAIN_TELEPHONE, **_NOISE_BACKGROUNDS,
+    )
+    noise_kinds: dict = field(default_factory=lambda: dict(NOISE_SHARES))
 
 
 LAB = Conditions(
@@ -105,6 +132,12 @@ WORLD = Conditions(
     music_styles={"band": 0.25, "piano": 0.17, "orchestra": 0.16, "solo": 0.12, "electronic": 0.13, "beat": 0.1,
                   "world": 0.07},
     soft_pitch_limit=True,
+    sung_styles={"a-cappella": 0.1, "humming": 0.02, "choir": 0.04, "song": 0.08, "rap": 0.05, "jingle": 0.05},
+    # Sounds that are neither are often far away and outdoors, through every channel.
+    noise_chain=ChainSettings(
+        room_probability=0.5, rt60_range=(0.2, 2.0), far_probability=0.4, floor_snr_range=(20.0, 60.0),
+        noise_probability=0.3, noise_snr_range=(0.0, 15.0), rumble_probability=0.6, **_NOISE_BACKGROUNDS,
+    ),
 )
 
 #: The presets by name; the order fixes each preset's random stream (synth.clip_rng).

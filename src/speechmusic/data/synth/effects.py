@@ -72,6 +72,8 @@ def bandpass_noise(rng: np.random.Generator, n: int, low: float, high: float, sr
     nyquist = sr / 2
     high = min(high, 0.97 * nyquist)
     low = min(low, 0.9 * nyquist)  # bands above a low sample rate's Nyquist: the top that is left
+    if 0 < low >= high:  # a band squeezed shut by a low sample rate: the octave below its top
+        low = 0.5 * high
     if low <= 0:
         sos = scipy.signal.butter(order, high, "lowpass", fs=sr, output="sos")
     elif high >= 0.96 * nyquist:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -82,6 +83,7 @@ class MusicPlan:
     scale: str  # name of the scale or mode
     tonic: int  # pitch class of the key, 0 = C
     conditions: dict = field(default_factory=dict)  # what the recording chain drew (set by _render_music)
+    details: dict = field(default_factory=dict)  # what synth.songs drew: dry voices, notes, grid (for tests)
 
 
 def _random_timbre(rng: np.random.Generator, name: str) -> _Timbre:
@@ -361,57 +363,96 @@ _GROOVES = {
     "waltz": (12, (("kick", (0,), 0.8), ("snare", (4, 8), 0.4), ("hat", (0, 2, 4, 6, 8, 10), 0.2))),
     "latin": (16, (("shaker", tuple(range(16)), 0.3), ("kick", (0, 6, 8, 14), 0.8), ("tom", (10, 12), 0.5))),
     "halftime": (16, (("kick", (0, 3, 10), 1.0), ("snare", (8,), 0.9), ("hat", tuple(range(0, 16, 2)), 0.3))),
+    # hip-hop (synth.songs' rap): a swung kick under a backbeat; trap's half-time clap under running hats
+    "boombap": (16, (("kick", (0, 7, 10), 1.0), ("snare", (4, 12), 0.9), ("hat", tuple(range(0, 16, 2)), 0.35))),
+    "trap": (16, (("kick", (0, 6, 11), 1.0), ("clap", (8,), 0.9), ("hat", tuple(range(16)), 0.3), ("open hat", (7, 15), 0.2))),
 }
 
 
-#: Lead instruments of the "world" style. (A sung lead there, or a cappella songs, made the
-#: classifier call more real speech music: docs/synthetic.md.)
+#: Lead instruments of the "world" style. (A sung lead there made the binary classifier call more
+#: real speech music: docs/synthetic.md.)
 WORLD_LEADS = ("flute", "violin", "clarinet", "guitar", "sax")
+#: The styles :func:`_plan_music` plays (sung and rapped styles and jingles are in synth.songs).
+CLASSIC_STYLES = ("band", "piano", "orchestra", "solo", "electronic", "beat", "world")
 
 
-# long: one random stream drawn in a fixed order (a seed's audio depends on it); the parts are closures over the piece's key, meter and bars.
-def _plan_music(rng: np.random.Generator, duration: float, cond: Conditions = LAB) -> MusicPlan:
-    """The piece: style, tempo, meter, key, parts and notes (times in seconds from the piece start)."""
+def _draw_style(rng: np.random.Generator, cond: Conditions, *, sung: bool = True) -> str:
+    """The style of a piece, drawn with the preset's shares (one uniform number).
+
+    ``cond.music_styles`` shares out the unit interval as ``rng.choice`` does; the styles of
+    ``cond.sung_styles`` (when ``sung``) take the top part of each style's interval, their total
+    share of it. So a preset that gains sung styles keeps every other clip's style, and with it the
+    clip itself; ``sung=False`` (a music bed under speech) draws the classic styles as before.
+    """
+    u = rng.random()
+    names = list(cond.music_styles)
     shares = np.array(list(cond.music_styles.values()), dtype=float)
-    style = list(cond.music_styles)[int(rng.choice(len(shares), p=shares / shares.sum()))]
-    meter = 3 if rng.random() < (0.35 if style in ("piano", "orchestra") else 0.12) else 4
-    tempo = rng.uniform(*{"beat": (85, 178), "world": (60, 140)}.get(style, (70, 180)))
-    beat = 60.0 / tempo
-    bar = meter * beat
-    pre_roll = rng.uniform(0.0, 2.0)  # the clip starts somewhere inside the piece
-    total = pre_roll + duration + 0.1
-    n_bars = int(np.ceil(total / bar)) + 1
-    scales = WORLD_SCALES if style == "world" else _SCALES
-    scale_name = rng.choice(list(scales))
-    scale = np.array(scales[scale_name])
-    steps = len(scale)  # notes per octave
-    tonic = int(rng.integers(0, 12))
-    progression = _PROGRESSIONS[rng.integers(len(_PROGRESSIONS))]
-    bars_per_chord = 1 if (bar > 1.6 or rng.random() < 0.5) else 2
-    swing = rng.uniform(0.0, 0.15) if style in ("band", "piano") and rng.random() < 0.3 else 0.0
+    cdf = np.cumsum(shares / shares.sum())
+    cdf /= cdf[-1]
+    i = int(np.searchsorted(cdf, u, side="right"))
+    carved = sum(cond.sung_styles.values()) if sung else 0.0
+    if carved <= 0:
+        return names[i]
+    low = cdf[i - 1] if i else 0.0
+    within = (u - low) / (cdf[i] - low)
+    if within < 1.0 - carved:
+        return names[i]
+    sung_cdf = np.cumsum(list(cond.sung_styles.values())) / carved
+    j = int(np.searchsorted(sung_cdf, (within - (1.0 - carved)) / carved, side="right"))
+    return list(cond.sung_styles)[min(j, len(sung_cdf) - 1)]
 
-    def pitch(degree: int, octave: int) -> int:
-        return 12 * (octave + 1) + tonic + scale[degree % steps] + 12 * (degree // steps)
 
-    def chord_at(bar_index: int) -> int:
-        return progression[(bar_index // bars_per_chord) % len(progression)]
+class _Piece:
+    """The frame of a piece being planned (tempo, meter, key, chords) and the parts written so far.
 
-    parts: list[Part] = []
+    Drawing the frame and each part takes numbers from ``rng`` in a fixed order: a seed's audio
+    depends on it.
+    """
 
-    def humanise(time_s: float) -> float:
-        return time_s + rng.normal(0, 0.006)
+    def __init__(self, rng: np.random.Generator, duration: float, style: str, *, tempo: tuple[float, float],
+                 waltz: float, scales: dict, lead_in: tuple[float, float] = (0.0, 2.0)):
+        self.rng = rng
+        self.style = style
+        self.meter = 3 if rng.random() < waltz else 4
+        self.tempo = rng.uniform(*tempo)
+        self.beat = 60.0 / self.tempo
+        self.bar = self.meter * self.beat
+        self.pre_roll = rng.uniform(*lead_in)  # the clip starts somewhere inside the piece
+        self.total = self.pre_roll + duration + 0.1
+        self.n_bars = int(np.ceil(self.total / self.bar)) + 1
+        self.scale_name = str(rng.choice(list(scales)))
+        self.scale = np.array(scales[self.scale_name])
+        self.steps = len(self.scale)  # notes per octave
+        self.tonic = int(rng.integers(0, 12))
+        self.progression = _PROGRESSIONS[rng.integers(len(_PROGRESSIONS))]
+        self.bars_per_chord = 1 if (self.bar > 1.6 or rng.random() < 0.5) else 2
+        self.swing = rng.uniform(0.0, 0.15) if style in ("band", "piano") and rng.random() < 0.3 else 0.0
+        self.parts: list[Part] = []
 
-    def melody(name: str, level_db: float, rests: float, ornamented: bool = False) -> None:
+    def pitch(self, degree: int, octave: int) -> int:
+        """MIDI number of scale ``degree`` (any integer) above the tonic of ``octave``."""
+        return int(12 * (octave + 1) + self.tonic + self.scale[degree % self.steps] + 12 * (degree // self.steps))
+
+    def chord_at(self, bar_index: int) -> int:
+        """Scale degree of the root of the chord in bar ``bar_index``."""
+        return self.progression[(bar_index // self.bars_per_chord) % len(self.progression)]
+
+    def humanise(self, time_s: float) -> float:
+        return time_s + self.rng.normal(0, 0.006)
+
+    def melody(self, name: str, level_db: float, rests: float, ornamented: bool = False) -> None:
+        """A melody part: a walk on the scale leaning on chord tones, in bar-long rhythms."""
+        rng, steps, meter, beat = self.rng, self.steps, self.meter, self.beat
         timbre = _random_timbre(rng, name)
         if ornamented:  # wide slow oscillations around the notes (gamakas)
             timbre = dataclasses.replace(timbre, vibrato=rng.uniform(0.6, 1.8), vibrato_rate=rng.uniform(2.5, 6.0))
         low, high = _RANGES[name]
         centre = rng.uniform(max(low + 7, 60), min(high - 7, 79))
-        degree = int(round((centre - 12 * 5 - tonic) / 12 * steps))
+        degree = int(round((centre - 12 * 5 - self.tonic) / 12 * steps))
         notes = []
         # Bowed and blown phrases are mostly legato; struck and plucked notes may be detached.
         legato = rng.uniform(0.8, 1.0) if timbre.decay is None else rng.uniform(0.55, 1.0)
-        for b in range(n_bars):
+        for b in range(self.n_bars):
             rhythm = _RHYTHMS[rng.integers(len(_RHYTHMS))]
             position = 0.0
             for length in rhythm:
@@ -422,71 +463,92 @@ def _plan_music(rng: np.random.Generator, duration: float, cond: Conditions = LA
                 step = rng.choice([-2, -1, -1, 0, 1, 1, 2, 3, -3, 4, -4], p=[0.1, 0.2, 0.1, 0.07, 0.2, 0.1, 0.1, 0.04, 0.04, 0.025, 0.025])
                 degree += int(step)
                 if on_beat and rng.random() < 0.5:  # lean on chord tones on the beat
-                    root = chord_at(b)
+                    root = self.chord_at(b)
                     choices = [root + o for o in (0, 2, 4)]
                     degree = (min(choices, key=lambda d: min(abs(d - degree + steps * m) for m in (-1, 0, 1)))
                               + steps * int(np.round((degree - root) / steps)))
-                midi = pitch(degree, 0)
+                midi = self.pitch(degree, 0)
                 while midi > high:
                     degree -= 7
-                    midi = pitch(degree, 0)
+                    midi = self.pitch(degree, 0)
                 while midi < low:
                     degree += 7
-                    midi = pitch(degree, 0)
-                start = b * bar + position * beat
-                if swing and abs(position % 1 - 0.5) < 1e-6:
-                    start += swing * beat
+                    midi = self.pitch(degree, 0)
+                start = b * self.bar + position * beat
+                if self.swing and abs(position % 1 - 0.5) < 1e-6:
+                    start += self.swing * beat
                 if rng.random() >= rests:
-                    notes.append((humanise(start), length * beat * legato, midi, rng.uniform(0.6, 1.0)))
+                    notes.append((self.humanise(start), length * beat * legato, midi, rng.uniform(0.6, 1.0)))
                 position += length
-        parts.append((timbre, notes, level_db))
+        self.parts.append((timbre, notes, level_db))
 
-    def chords(name: str, level_db: float, pattern: str) -> None:
+    def chords(self, name: str, level_db: float, pattern: str) -> None:
+        """A chord part: "block", "arpeggio" or "oompah" (bass note on the downbeat, chords after)."""
+        rng, meter, beat, bar = self.rng, self.meter, self.beat, self.bar
         timbre = _random_timbre(rng, name)
         octave = 4 if name not in ("strings", "pad", "organ") else int(rng.integers(3, 5))
         notes = []
         sevenths = rng.random() < 0.3
-        for b in range(n_bars):
-            root = chord_at(b)
+        for b in range(self.n_bars):
+            root = self.chord_at(b)
             degrees = [root, root + 2, root + 4] + ([root + 6] if sevenths else [])
-            midis = [pitch(d, octave - 1) for d in degrees]
+            midis = [self.pitch(d, octave - 1) for d in degrees]
             if rng.random() < 0.5:
                 midis[0] += 12  # an inversion
             if pattern == "block":
                 hits = [(0.0, meter)] if timbre.decay is None or rng.random() < 0.5 else [(i, 1.0) for i in range(meter)]
                 for position, length in hits:
                     for m in midis:
-                        notes.append((humanise(b * bar + position * beat), length * beat * 0.95, m, rng.uniform(0.5, 0.8)))
+                        notes.append((self.humanise(b * bar + position * beat), length * beat * 0.95, m, rng.uniform(0.5, 0.8)))
             elif pattern == "arpeggio":
                 order = sorted(midis) + sorted(midis)[1:-1][::-1]
-                steps = int(meter * 2)
-                for s in range(steps):
+                for s in range(int(meter * 2)):
                     m = order[s % len(order)]
-                    notes.append((humanise(b * bar + s * beat / 2), beat * 0.9, m, rng.uniform(0.5, 0.8)))
+                    notes.append((self.humanise(b * bar + s * beat / 2), beat * 0.9, m, rng.uniform(0.5, 0.8)))
             elif pattern == "oompah":  # bass note on the downbeat, chord on the other beats
-                notes.append((humanise(b * bar), beat * 0.9, pitch(root, octave - 2), 0.9))
+                notes.append((self.humanise(b * bar), beat * 0.9, self.pitch(root, octave - 2), 0.9))
                 for i in range(1, meter):
                     for m in midis:
-                        notes.append((humanise(b * bar + i * beat), beat * 0.6, m, rng.uniform(0.4, 0.65)))
-        parts.append((timbre, notes, level_db))
+                        notes.append((self.humanise(b * bar + i * beat), beat * 0.6, m, rng.uniform(0.4, 0.65)))
+        self.parts.append((timbre, notes, level_db))
 
-    def bass(name: str, level_db: float, walking: bool) -> None:
+    def bass(self, name: str, level_db: float, walking: bool) -> None:
+        """A bass line on the chord roots (walking: a note on every beat)."""
+        rng, meter, beat, bar = self.rng, self.meter, self.beat, self.bar
         timbre = _random_timbre(rng, name)
         notes = []
-        for b in range(n_bars):
-            root = chord_at(b)
+        for b in range(self.n_bars):
+            root = self.chord_at(b)
             if walking:
                 for i in range(meter):
                     degree = root + (0, 2, 4, 5)[i % 4] if i else root
-                    notes.append((humanise(b * bar + i * beat), beat * 0.9, pitch(degree, 1), rng.uniform(0.7, 1.0)))
+                    notes.append((self.humanise(b * bar + i * beat), beat * 0.9, self.pitch(degree, 1), rng.uniform(0.7, 1.0)))
             else:
                 for position in ((0, 2) if meter == 4 else (0,)):
-                    notes.append((humanise(b * bar + position * beat), beat * (2 if meter == 4 else 3) * 0.9,
-                                  pitch(root, 1), rng.uniform(0.8, 1.0)))
+                    notes.append((self.humanise(b * bar + position * beat), beat * (2 if meter == 4 else 3) * 0.9,
+                                  self.pitch(root, 1), rng.uniform(0.8, 1.0)))
                 if rng.random() < 0.4:
-                    notes.append((humanise(b * bar + (meter - 0.5) * beat), beat * 0.45, pitch(root + 4, 1), 0.7))
-        parts.append((timbre, notes, level_db))
+                    notes.append((self.humanise(b * bar + (meter - 0.5) * beat), beat * 0.45, self.pitch(root + 4, 1), 0.7))
+        self.parts.append((timbre, notes, level_db))
 
+    def finish(self, groove: str | None, drum_level: float) -> MusicPlan:
+        if groove in _GROOVES and _GROOVES[groove][0] != self.meter * 4:
+            groove = "waltz" if self.meter == 3 else "rock"
+        return MusicPlan(style=self.style, tempo=self.tempo, beat=self.beat, bar=self.bar, meter=self.meter,
+                         pre_roll=self.pre_roll, total=self.total, n_bars=self.n_bars, parts=self.parts, groove=groove,
+                         drum_level=drum_level, scale=self.scale_name, tonic=self.tonic)
+
+
+# long: one random stream drawn in a fixed order (a seed's audio depends on it).
+def _plan_music(rng: np.random.Generator, duration: float, cond: Conditions = LAB, style: str | None = None) -> MusicPlan:
+    """The piece: style (drawn when None), tempo, meter, key, parts and notes (times in seconds from the piece start)."""
+    style = _draw_style(rng, cond, sung=False) if style is None else style
+    if style not in CLASSIC_STYLES:
+        raise ParameterError(f"unknown music style {style!r}")
+    piece = _Piece(rng, duration, style, tempo={"beat": (85, 178), "world": (60, 140)}.get(style, (70, 180)),
+                   waltz=0.35 if style in ("piano", "orchestra") else 0.12,
+                   scales=WORLD_SCALES if style == "world" else _SCALES)
+    melody, chords, bass = piece.melody, piece.chords, piece.bass
     groove = None
     if style == "band":
         lead = ["piano", "guitar", "brass", "sax", "flute", "violin", "vibraphone", "organ", "clarinet", "voice"]
@@ -494,7 +556,7 @@ def _plan_music(rng: np.random.Generator, duration: float, cond: Conditions = LA
         chords(rng.choice(["piano", "guitar", "organ", "pad"]), -6.0, rng.choice(["block", "arpeggio"]))
         bass(rng.choice(["bass", "bass", "synth bass"]), -3.0, walking=rng.random() < 0.3)
         if rng.random() < 0.8:
-            groove = rng.choice(["rock", "pop", "disco", "jazz", "latin"] if meter == 4 else ["waltz", "jazz"])
+            groove = rng.choice(["rock", "pop", "disco", "jazz", "latin"] if piece.meter == 4 else ["waltz", "jazz"])
     elif style == "piano":
         instrument = rng.choice(["piano", "piano", "piano", "harp", "guitar"])
         melody("voice" if rng.random() < 0.25 else instrument, 0.0, 0.08)  # sometimes a song
@@ -521,26 +583,26 @@ def _plan_music(rng: np.random.Generator, duration: float, cond: Conditions = LA
         groove = rng.choice(["rock", "dnb", "halftime", "pop", "latin"])
         if rng.random() < 0.4:
             chords(rng.choice(["pad", "piano", "organ"]), -9.0, "block")
-    elif style == "world":  # an ornamented melody on a mode, over a drone, often with hand drums
+    else:  # world: an ornamented melody on a mode, over a drone, often with hand drums
         melody(rng.choice(WORLD_LEADS), 0.0, 0.12, ornamented=True)
         drone = _random_timbre(rng, rng.choice(["harp", "guitar", "strings", "organ"]))
-        parts.append((drone, drone_notes(rng, 12 * 3 + tonic + int(rng.choice([0, 12])), total), rng.uniform(-14.0, -6.0)))
+        piece.parts.append((drone, drone_notes(rng, 12 * 3 + piece.tonic + int(rng.choice([0, 12])), piece.total),
+                            rng.uniform(-14.0, -6.0)))
         if rng.random() < 0.6:
             groove = rng.choice(list(HAND_GROOVES))
-    else:
-        raise ParameterError(f"unknown music style {style!r}")
-    if groove in _GROOVES and _GROOVES[groove][0] != meter * 4:
-        groove = "waltz" if meter == 3 else "rock"
-    return MusicPlan(style=style, tempo=tempo, beat=beat, bar=bar, meter=meter, pre_roll=pre_roll, total=total,
-                     n_bars=n_bars, parts=parts, groove=groove, drum_level=rng.uniform(-4.0, 2.0), scale=scale_name,
-                     tonic=tonic)
+    return piece.finish(groove, rng.uniform(-4.0, 2.0))
 
 
+def _dry_music(rng: np.random.Generator, n: int, sr: int, cond: Conditions = LAB,
+               style: str | None = None) -> tuple[np.ndarray, MusicPlan]:
+    """The mixed and mastered piece of a classic style, before the room, the noise and the channel."""
+    plan = _plan_music(rng, n / sr, cond, style)
+    return _mix(rng, plan, n, sr), plan
 
 
-def _dry_music(rng: np.random.Generator, n: int, sr: int, cond: Conditions = LAB) -> tuple[np.ndarray, MusicPlan]:
-    """The mixed and mastered piece, before the room, the noise and the channel."""
-    plan = _plan_music(rng, n / sr, cond)
+def _mix(rng: np.random.Generator, plan: MusicPlan, n: int, sr: int,
+         overdub: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
+    """The parts of ``plan`` rendered and mixed, ``overdub(mix)`` added (voices), then drums, dynamics, mastering."""
     offset = int(round(plan.pre_roll * sr))
     fmax = min(0.45 * sr, 10000.0)
     mix = np.zeros(n)
@@ -553,6 +615,8 @@ def _dry_music(rng: np.random.Generator, n: int, sr: int, cond: Conditions = LAB
                 _render_note(part, int(round(start * sr)) - offset, midi, length, timbre, velocity, rng, sr, fmax)
         if part.any():
             mix += part / (_rms(part) + 1e-12) * 10 ** (level_db / 20)
+    if overdub is not None:
+        mix = mix + overdub(mix)
     if plan.groove:
         if plan.groove in HAND_GROOVES:
             steps, hits = HAND_GROOVES[plan.groove]
@@ -581,4 +645,4 @@ def _dry_music(rng: np.random.Generator, n: int, sr: int, cond: Conditions = LAB
         drive = rng.uniform(1.0, 3.0)
         peak = np.max(np.abs(mix)) + 1e-12
         mix = np.tanh(drive * mix / peak) / np.tanh(drive)
-    return mix, plan
+    return mix

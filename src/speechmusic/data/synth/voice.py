@@ -101,6 +101,7 @@ class _SpeechPlan:
         self.noises: list[tuple[float, float, str, tuple[float, float], float, float]] = []
         self.voices: list[tuple[float, float, _Voice]] = []  # (start, end, voice) of each stretch
         self.syllable_times: list[float] = []
+        self.vowel_times: list[float] = []  # where each syllable's vowel begins
         self.phrases: list[tuple[float, float]] = []
         self.music_bed_db: float | None = None  # level of a music bed below the voice (speech over music)
         self.conditions: dict = {}  # what the recording chain drew (synth_effects.recording_chain)
@@ -140,6 +141,113 @@ def _add_nasal(plan: _SpeechPlan, rng: np.random.Generator, t: float, length_ran
     return t + length, locus
 
 
+# long: the phones of a syllable, drawn in a fixed order from one stream (a seed's audio depends on it).
+def _add_syllable(plan: _SpeechPlan, rng: np.random.Generator, t: float, voice: _Voice, *, stressed: bool,
+                  level: float, tempo: float) -> float:
+    """One syllable of ``voice`` from ``t``: onset consonant(s), vowel, coda. Returns the time it ends.
+
+    ``level`` is its loudness (1 = a stressed syllable's), ``tempo`` scales the durations of its
+    phones (drawn from natural ranges at about 0.26 s per syllable).
+    """
+    rhythm = voice.rhythm
+    onset_p = np.array(rhythm.onset_p) / np.sum(rhythm.onset_p)
+    coda_p = np.array(rhythm.coda_p) / np.sum(rhythm.coda_p)
+    vowel_names = rhythm.vowels
+    scale = voice.formant_scale
+    plan.syllable_times.append(t)
+
+    # ---- onset consonant(s)
+    onset = ONSETS[int(rng.choice(len(ONSETS), p=onset_p))]
+    onset_locus = None
+    if onset in ("stop", "cluster"):
+        name = rng.choice(list(_STOPS))
+        place, band, voiced = _STOPS[name]
+        closure = rng.uniform(0.03, 0.08) * tempo
+        if voiced:  # a weak low "voice bar" during the closure
+            plan.voice(t, t + closure, 0.15 * level, muffle=rng.uniform(250, 400))
+            plan.formant_keys.append((t + closure / 2, 250 * scale, 900 * scale, 2300 * scale))
+        t += closure
+        burst = rng.uniform(0.006, 0.015)
+        plan.noise(t, burst, "burst", band, rng.uniform(-12, -4) + 20 * np.log10(level), 0.0)
+        t += burst
+        if not voiced:
+            aspiration = rng.uniform(0.025, 0.07) * tempo
+            plan.noise(t, aspiration, "aspiration", (500, 6000), rng.uniform(-22, -14) + 20 * np.log10(level), 0.003)
+            t += aspiration
+        onset_locus = _LOCI[place]
+    if onset in ("fric",) or (onset == "cluster" and rng.random() < 0.3):
+        name = rng.choice(list(_FRICATIVES))
+        place, band, (lo, hi), voiced = _FRICATIVES[name]
+        length = rng.uniform(0.06, 0.14) * tempo
+        plan.noise(t, length, "fric", band, rng.uniform(lo, hi) + 20 * np.log10(level), 0.015)
+        if voiced:
+            plan.voice(t, t + length, 0.3 * level, muffle=rng.uniform(500, 1000))
+            plan.formant_keys.append((t + length / 2, 300 * scale, 1500 * scale, 2500 * scale))
+        t += length
+        onset_locus = _LOCI[place]
+    if onset == "nasal":
+        t, onset_locus = _add_nasal(plan, rng, t, (0.04, 0.08), tempo, 0.45 * level, scale)
+    if onset in ("approx", "cluster"):
+        name = rng.choice(list(_APPROXIMANTS))
+        length = rng.uniform(0.035, 0.075) * tempo
+        formants = _APPROXIMANTS[name]
+        plan.voice(t, t + length, 0.55 * level)
+        plan.formant_keys.append((t + length / 2, *(f * scale for f in formants)))
+        t += length
+        onset_locus = None
+
+    # ---- vowel nucleus, formants moving from the consonant locus to the vowel target(s)
+    plan.vowel_times.append(t)
+    vowel_length = max(0.04, rng.uniform(0.05, 0.2) * tempo * (rhythm.stress_lengthening if stressed else 1.0))
+    if rng.random() < rhythm.diphthong_probability:
+        first, second = _DIPHTHONGS[rng.integers(len(_DIPHTHONGS))]
+    else:
+        first = second = vowel_names[rng.integers(len(vowel_names))]
+    if not stressed and rng.random() < rhythm.reduction:
+        first = second = "@"  # unstressed vowels reduce towards schwa
+    token = rng.uniform(0.94, 1.06, 3) * scale
+    target_a = np.array(_VOWELS[first]) * token
+    target_b = np.array(_VOWELS[second]) * token
+    if onset_locus is not None and onset_locus[0] is not None:
+        locus = np.array(onset_locus) * scale
+        plan.formant_keys.append((t, *(0.5 * locus + 0.5 * target_a)))
+    plan.formant_keys.append((t + 0.3 * vowel_length, *target_a))
+    plan.formant_keys.append((t + 0.75 * vowel_length, *target_b))
+    plan.voice(t, t + vowel_length, level, shape="vowel")
+    t += vowel_length
+
+    # ---- coda consonant
+    coda = CODAS[int(rng.choice(len(CODAS), p=coda_p))]
+    if coda == "nasal":
+        t, _ = _add_nasal(plan, rng, t, (0.04, 0.09), tempo, 0.4 * level, scale)
+    elif coda == "stop":
+        name = rng.choice(list(_STOPS))
+        place, band, voiced = _STOPS[name]
+        locus = np.array(_LOCI[place]) * scale
+        plan.formant_keys.append((t + 0.01, *locus))
+        closure = rng.uniform(0.03, 0.07) * tempo
+        t += closure
+        if rng.random() < 0.6:  # released coda stop
+            burst = rng.uniform(0.005, 0.012)
+            plan.noise(t, burst, "burst", band, rng.uniform(-16, -8) + 20 * np.log10(level), 0.0)
+            t += burst
+    elif coda == "fric":
+        name = rng.choice(["s", "s", "z", "f", "th", "sh", "v"])
+        place, band, (lo, hi), voiced = _FRICATIVES[name]
+        length = rng.uniform(0.06, 0.15) * tempo
+        plan.noise(t, length, "fric", band, rng.uniform(lo, hi) + 20 * np.log10(level), 0.02)
+        if voiced:
+            plan.voice(t, t + 0.6 * length, 0.25 * level, muffle=rng.uniform(500, 1000))
+        t += length
+    elif coda == "approx":
+        name = rng.choice(["l", "r"])
+        length = rng.uniform(0.04, 0.08) * tempo
+        plan.voice(t, t + length, 0.5 * level)
+        plan.formant_keys.append((t + length / 2, *(f * scale for f in _APPROXIMANTS[name])))
+        t += length
+    return t
+
+
 # long: one random stream drawn in a fixed order (a seed's audio depends on it).
 def _plan_speech(rng: np.random.Generator, n_samples: int, sr: int, cond: Conditions = LAB) -> _SpeechPlan:
     duration = n_samples / sr
@@ -170,10 +278,6 @@ def _plan_speech(rng: np.random.Generator, n_samples: int, sr: int, cond: Condit
     while t < duration:
         voice = voices[voice_index]
         rhythm = voice.rhythm
-        onset_p = np.array(rhythm.onset_p) / np.sum(rhythm.onset_p)
-        coda_p = np.array(rhythm.coda_p) / np.sum(rhythm.coda_p)
-        vowel_names = rhythm.vowels
-        scale = voice.formant_scale
         phrase_start = t
         n_syllables = int(rng.integers(*phrase_range))
         syllable_period = 1.0 / voice.syllable_rate
@@ -183,96 +287,7 @@ def _plan_speech(rng: np.random.Generator, n_samples: int, sr: int, cond: Condit
             level *= 10 ** (-3 * i / max(n_syllables, 1) / 20)  # phrase-final loudness decline
             # Durations are drawn from natural ranges and then scaled to the voice's speaking rate.
             tempo = syllable_period / 0.26 * rng.uniform(0.8, 1.2)
-            plan.syllable_times.append(t)
-
-            # ---- onset consonant(s)
-            onset = ONSETS[int(rng.choice(len(ONSETS), p=onset_p))]
-            onset_locus = None
-            if onset in ("stop", "cluster"):
-                name = rng.choice(list(_STOPS))
-                place, band, voiced = _STOPS[name]
-                closure = rng.uniform(0.03, 0.08) * tempo
-                if voiced:  # a weak low "voice bar" during the closure
-                    plan.voice(t, t + closure, 0.15 * level, muffle=rng.uniform(250, 400))
-                    plan.formant_keys.append((t + closure / 2, 250 * scale, 900 * scale, 2300 * scale))
-                t += closure
-                burst = rng.uniform(0.006, 0.015)
-                plan.noise(t, burst, "burst", band, rng.uniform(-12, -4) + 20 * np.log10(level), 0.0)
-                t += burst
-                if not voiced:
-                    aspiration = rng.uniform(0.025, 0.07) * tempo
-                    plan.noise(t, aspiration, "aspiration", (500, 6000), rng.uniform(-22, -14) + 20 * np.log10(level), 0.003)
-                    t += aspiration
-                onset_locus = _LOCI[place]
-            if onset in ("fric",) or (onset == "cluster" and rng.random() < 0.3):
-                name = rng.choice(list(_FRICATIVES))
-                place, band, (lo, hi), voiced = _FRICATIVES[name]
-                length = rng.uniform(0.06, 0.14) * tempo
-                plan.noise(t, length, "fric", band, rng.uniform(lo, hi) + 20 * np.log10(level), 0.015)
-                if voiced:
-                    plan.voice(t, t + length, 0.3 * level, muffle=rng.uniform(500, 1000))
-                    plan.formant_keys.append((t + length / 2, 300 * scale, 1500 * scale, 2500 * scale))
-                t += length
-                onset_locus = _LOCI[place]
-            if onset == "nasal":
-                t, onset_locus = _add_nasal(plan, rng, t, (0.04, 0.08), tempo, 0.45 * level, scale)
-            if onset in ("approx", "cluster"):
-                name = rng.choice(list(_APPROXIMANTS))
-                length = rng.uniform(0.035, 0.075) * tempo
-                formants = _APPROXIMANTS[name]
-                plan.voice(t, t + length, 0.55 * level)
-                plan.formant_keys.append((t + length / 2, *(f * scale for f in formants)))
-                t += length
-                onset_locus = None
-
-            # ---- vowel nucleus, formants moving from the consonant locus to the vowel target(s)
-            vowel_length = max(0.04, rng.uniform(0.05, 0.2) * tempo * (rhythm.stress_lengthening if stressed else 1.0))
-            if rng.random() < rhythm.diphthong_probability:
-                first, second = _DIPHTHONGS[rng.integers(len(_DIPHTHONGS))]
-            else:
-                first = second = vowel_names[rng.integers(len(vowel_names))]
-            if not stressed and rng.random() < rhythm.reduction:
-                first = second = "@"  # unstressed vowels reduce towards schwa
-            token = rng.uniform(0.94, 1.06, 3) * scale
-            target_a = np.array(_VOWELS[first]) * token
-            target_b = np.array(_VOWELS[second]) * token
-            if onset_locus is not None and onset_locus[0] is not None:
-                locus = np.array(onset_locus) * scale
-                plan.formant_keys.append((t, *(0.5 * locus + 0.5 * target_a)))
-            plan.formant_keys.append((t + 0.3 * vowel_length, *target_a))
-            plan.formant_keys.append((t + 0.75 * vowel_length, *target_b))
-            plan.voice(t, t + vowel_length, level, shape="vowel")
-            t += vowel_length
-
-            # ---- coda consonant
-            coda = CODAS[int(rng.choice(len(CODAS), p=coda_p))]
-            if coda == "nasal":
-                t, _ = _add_nasal(plan, rng, t, (0.04, 0.09), tempo, 0.4 * level, scale)
-            elif coda == "stop":
-                name = rng.choice(list(_STOPS))
-                place, band, voiced = _STOPS[name]
-                locus = np.array(_LOCI[place]) * scale
-                plan.formant_keys.append((t + 0.01, *locus))
-                closure = rng.uniform(0.03, 0.07) * tempo
-                t += closure
-                if rng.random() < 0.6:  # released coda stop
-                    burst = rng.uniform(0.005, 0.012)
-                    plan.noise(t, burst, "burst", band, rng.uniform(-16, -8) + 20 * np.log10(level), 0.0)
-                    t += burst
-            elif coda == "fric":
-                name = rng.choice(["s", "s", "z", "f", "th", "sh", "v"])
-                place, band, (lo, hi), voiced = _FRICATIVES[name]
-                length = rng.uniform(0.06, 0.15) * tempo
-                plan.noise(t, length, "fric", band, rng.uniform(lo, hi) + 20 * np.log10(level), 0.02)
-                if voiced:
-                    plan.voice(t, t + 0.6 * length, 0.25 * level, muffle=rng.uniform(500, 1000))
-                t += length
-            elif coda == "approx":
-                name = rng.choice(["l", "r"])
-                length = rng.uniform(0.04, 0.08) * tempo
-                plan.voice(t, t + length, 0.5 * level)
-                plan.formant_keys.append((t + length / 2, *(f * scale for f in _APPROXIMANTS[name])))
-                t += length
+            t = _add_syllable(plan, rng, t, voice, stressed=stressed, level=level, tempo=tempo)
 
             if rng.random() < rhythm.word_gap_probability and i < n_syllables - 1:
                 t += rng.uniform(0.05, 0.18)  # a short gap between words
@@ -472,9 +487,15 @@ def _babble_voice(cond: Conditions):
 def _dry_speech(rng: np.random.Generator, n: int, sr: int, cond: Conditions = LAB, *,
                 fmax: float | None = None) -> tuple[np.ndarray, _SpeechPlan]:
     """A talker at a microphone, before the room, the noise and the channel."""
-    import scipy.signal
     plan = _plan_speech(rng, n, sr, cond)
-    _pitch_track(rng, plan, soft_limit=cond.soft_pitch_limit)
+    return _speak(rng, plan, n, sr, soft_limit=cond.soft_pitch_limit, fmax=fmax), plan
+
+
+def _speak(rng: np.random.Generator, plan: _SpeechPlan, n: int, sr: int, *, soft_limit: bool,
+           fmax: float | None = None) -> np.ndarray:
+    """The talk a plan of syllables describes, at a microphone: intonation, voice, noises, microphone colour."""
+    import scipy.signal
+    _pitch_track(rng, plan, soft_limit=soft_limit)
     main_voice = plan.voices[0][2] if plan.voices else _random_voice(rng)
     formants = _formant_tracks(rng, plan, main_voice.formant_scale)
     fmax = min(0.45 * sr, 9500.0) if fmax is None else fmax
@@ -499,4 +520,4 @@ def _dry_speech(rng: np.random.Generator, n: int, sr: int, cond: Conditions = LA
         centre = rng.uniform(2000, 4500)
         sos = scipy.signal.butter(1, [centre / 1.6, min(centre * 1.6, 0.45 * sr)], "bandpass", fs=sr, output="sos")
         y = y + scipy.signal.sosfilt(sos, y) * (10 ** (rng.uniform(2, 7) / 20) - 1)
-    return y, plan
+    return y

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from speechmusic.core.config import CLASS_NAMES, DEFAULT_PARAMS, LABELS, SPLITS
+from speechmusic.core.config import DEFAULT_PARAMS, SPLITS
 from speechmusic.core.errors import ParameterError
 from speechmusic.core.fileio import write_text
 from speechmusic.data.ingest import ClipWriter
-from speechmusic.data.synth.clips import synthesize_music, synthesize_speech
+from speechmusic.data.synth.clips import synthesize_music, synthesize_noise, synthesize_silence, synthesize_speech
 from speechmusic.data.synth.common import LICENCE, PARALLEL_MIN_CLIPS, README_NAME, SOURCE_NAME, SYNTH_VERSION
 from speechmusic.data.synth.conditions import CONDITIONS, DEFAULT_CONDITIONS, get_conditions
 
@@ -20,15 +21,22 @@ from speechmusic.data.synth.conditions import CONDITIONS, DEFAULT_CONDITIONS, ge
 # Dataset
 # --------------------------------------------------------------------------------------------
 
-_SYNTHESIZERS = {"speech": synthesize_speech, "music": synthesize_music}
+_SYNTHESIZERS = {"speech": synthesize_speech, "music": synthesize_music, "noise": synthesize_noise,
+                 "silence": synthesize_silence}
+#: The labels the generator writes, each with the number of its random stream (music 0 and speech 1,
+#: the lab's labels, as they have always been: the lab's clips depend on them).
+STREAMS = {"music": 0, "speech": 1, "noise": 2, "silence": 3}
+#: The labels :func:`build_synthetic_dataset` writes unless told otherwise: the lab's two.
+DEFAULT_LABELS = ("speech", "music")
 
 
 def clip_rng(seed: int, split: str, label: str, index: int, conditions: str = DEFAULT_CONDITIONS) -> np.random.Generator:
     """The random generator of one dataset clip: depends only on (seed, split, label, index, conditions).
 
-    The "lab" preset's stream is ``default_rng([seed, split_id, class_id, index])``; another
-    preset appends its position in :data:`~speechmusic.data.synth.conditions.CONDITIONS`, so that its
-    clips are drawn independently of the lab's.
+    The "lab" preset's stream is ``default_rng([seed, split_id, stream_id, index])`` (``stream_id``:
+    :data:`STREAMS`, music 0, speech 1, noise 2, silence 3); another preset appends its position in
+    :data:`~speechmusic.data.synth.conditions.CONDITIONS`, so that its clips are drawn independently of
+    the lab's.
 
     Examples
     --------
@@ -39,9 +47,9 @@ def clip_rng(seed: int, split: str, label: str, index: int, conditions: str = DE
     """
     if split not in SPLITS:
         raise ParameterError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
-    if label not in LABELS:
-        raise ParameterError(f"label must be one of {', '.join(CLASS_NAMES)}, got {label!r}")
-    key = [int(seed), SPLITS.index(split), LABELS[label], int(index)]
+    if label not in STREAMS:
+        raise ParameterError(f"label must be one of {', '.join(STREAMS)}, got {label!r}")
+    key = [int(seed), SPLITS.index(split), STREAMS[label], int(index)]
     preset = list(CONDITIONS).index(get_conditions(conditions).name)
     return np.random.default_rng(key + [preset] if preset else key)
 
@@ -60,7 +68,7 @@ def clip_name(split: str, label: str, index: int, conditions: str = DEFAULT_COND
     return f"synthetic-{preset}{label}-{split}-{index:04d}.wav"
 
 
-def _readme_text(seed: int, conditions: str) -> str:
+def _readme_text(seed: int, conditions: str, labels: Sequence[str] = DEFAULT_LABELS) -> str:
     if conditions == "lab":
         made = ("Speech-like clips: source-filter synthesis (glottal harmonics with gliding pitch in 80-250 Hz,\n"
                 "formants moving between vowel targets, fricative and plosive noise, 3-6 syllables per second,\n"
@@ -75,6 +83,14 @@ def _readme_text(seed: int, conditions: str) -> str:
                 "lines, sung melodies and percussion, also on modes over drones with hand drums.\n"
                 "Both pass through rooms (near and far), loud backgrounds (babble, cafe, street, hum,\n"
                 "hiss at 0-20 dB SNR), telephone lines and codecs (G.711, GSM, ADPCM, mp3, Vorbis, Opus).\n")
+    if conditions != "lab":
+        made += "Music also with voices: a cappella singing, humming, choirs, songs, rap, jingles.\n"
+    if "noise" in labels:
+        made += ("Noise clips (neither speech nor music): coloured noise, hum, fans, machines, engines, traffic,\n"
+                 "rain, wind, water, fire, birds, insects, applause, crowd murmur, typing, footsteps, tones,\n"
+                 "sweeps, beeps, sirens, clicks and scenes mixing them.\n")
+    if "silence" in labels:
+        made += "Silence clips: digital silence, hiss and room tone at -90 to -55 dBFS.\n"
     return (
         "SYNTHETIC DATA - these recordings are not real speech or music.\n"
         "\n"
@@ -84,12 +100,22 @@ def _readme_text(seed: int, conditions: str) -> str:
         + made +
         "\n"
         "Each clip depends only on (seed, split, class, index, conditions), so running\n"
-        f"  speechmusic.data.synth.build_synthetic_dataset(<this folder>, seed={seed}, conditions={conditions!r})\n"
+        f"  speechmusic.data.synth.build_synthetic_dataset(<this folder>, seed={seed}, conditions={conditions!r}"
+        + ("" if tuple(labels) == DEFAULT_LABELS else f", labels={tuple(labels)!r}") + ")\n"
         "again recreates exactly the same files; existing files are never overwritten.\n"
         "Licence: generated audio, dedicated to the public domain.\n"
         "A model trained only on these clips learns what the generator does; expect lower accuracy\n"
         "on real recordings.\n"
     )
+
+
+def _check_labels(labels) -> tuple[str, ...]:
+    if isinstance(labels, str) or not isinstance(labels, Sequence):
+        raise ParameterError(f"labels must be a sequence of label names, e.g. ('speech', 'music', 'noise'), got {labels!r}")
+    labels = tuple(labels)
+    if not labels or len(set(labels)) != len(labels) or any(label not in STREAMS for label in labels):
+        raise ParameterError(f"labels must be distinct names among {', '.join(STREAMS)}, got {labels!r}")
+    return labels
 
 
 def _check_count(name: str, value) -> int:
@@ -109,7 +135,7 @@ def conditions_in(data_dir: str | os.PathLike) -> set[str]:
     """The presets of the synthetic clips already in a data folder (by their file names)."""
     found = set()
     for split in SPLITS:
-        for label in CLASS_NAMES:
+        for label in STREAMS:
             folder = Path(data_dir) / split / label
             if not folder.is_dir():
                 continue
@@ -128,10 +154,11 @@ def build_synthetic_dataset(
     n_jobs: int | None = None,
     progress: bool = True,
     conditions: str = DEFAULT_CONDITIONS,
+    labels: Sequence[str] = DEFAULT_LABELS,
 ) -> dict:
-    """Write the synthetic dataset: ``n_train`` + ``n_test`` clips of each class.
+    """Write the synthetic dataset: ``n_train`` + ``n_test`` clips of each class of ``labels``.
 
-    Files are ``data_dir/{train,test}/{speech,music}/synthetic-<class>-<split>-<i:04d>.wav``
+    Files are ``data_dir/{train,test}/<label>/synthetic-<label>-<split>-<i:04d>.wav``
     (3 s, 22050 Hz, mono, 16-bit), written atomically. A file that already exists under that name
     is left alone (never overwritten), so a second run adds nothing and a run with a larger count
     only adds the missing clips. Each clip depends only on (``seed``, split, class, index).
@@ -155,12 +182,17 @@ def build_synthetic_dataset(
         lab's clips, or clips that look like people's recordings (for training a model for them).
         Their files are named ``synthetic-...`` and ``synthetic-world-...``; a folder holds one
         preset only.
+    labels : sequence of str
+        The classes to write, among "speech", "music", "noise" (sound that is neither:
+        :func:`~speechmusic.data.synth.clips.synthesize_noise`) and "silence" (silence presets for
+        measuring a level rule: :func:`~speechmusic.data.synth.clips.synthesize_silence`). The
+        default is the lab's two; adding a label never changes the clips of the others.
 
     Returns
     -------
     dict
         ``{"train": {"speech": {"written": w, "present": p}, "music": {...}}, "test": {...}}``:
-        clips written by this call and clips that were already there, per split and class.
+        clips written by this call and clips that were already there, per split and class of ``labels``.
 
     Examples
     --------
@@ -174,6 +206,7 @@ def build_synthetic_dataset(
     if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0):
         raise ParameterError(f"n_jobs must be None, a positive integer or -1 (all cores), got {n_jobs!r}")
     conditions = get_conditions(conditions).name
+    labels = _check_labels(labels)
     data_dir = Path(data_dir)
     if data_dir.exists() and not data_dir.is_dir():
         raise ParameterError(f"{data_dir} exists and is not a folder")
@@ -185,10 +218,10 @@ def build_synthetic_dataset(
         )
 
     counts = {"train": n_train, "test": n_test}
-    summary = {split: {label: {"written": 0, "present": 0} for label in ("speech", "music")} for split in SPLITS}
+    summary = {split: {label: {"written": 0, "present": 0} for label in labels} for split in SPLITS}
     todo = []
     for split in SPLITS:
-        for label in ("speech", "music"):
+        for label in labels:
             for index in range(counts[split]):
                 if (data_dir / split / label / clip_name(split, label, index, conditions)).exists():
                     summary[split][label]["present"] += 1
@@ -199,7 +232,7 @@ def build_synthetic_dataset(
     readme = data_dir / README_NAME
     if not readme.exists():
         try:
-            write_text(readme, _readme_text(seed, conditions))
+            write_text(readme, _readme_text(seed, conditions, labels))
         except FileExistsError:
             pass  # another run wrote it meanwhile
 
