@@ -68,6 +68,7 @@ def test_a_wav_on_stdin_at_another_rate_in_stereo(model, programme, tmp_path):
     assert document["source"] == "standard input" and document["duration"] == pytest.approx(y.size / SR, abs=0.01)
     assert document["latency"] == 2.0 and document["speech_seconds"] + document["music_seconds"] == pytest.approx(
         document["duration"], abs=0.01)
+    assert document["silence_seconds"] == 0.0 and document["gap_seconds"] == 0.0  # every label is reported, as segment does
 
 
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT])

@@ -250,6 +250,28 @@ def test_segment_a_long_silent_gap_is_silence_and_a_pause_is_not(model, tmp_path
             assert summary[f"{label}_seconds"] + summary["silence_seconds"] == pytest.approx(24.0, abs=0.01)
 
 
+def test_silence_db_sets_the_floor_and_off_keeps_only_digital_silence(model, tmp_path, capsys):
+    """A stretch at -45 dBFS is sound under the default floor (-60) and silence under --silence-db -40;
+    'off' (argparse cannot take a separate -inf as a value) leaves only digital silence as silence."""
+    first, _ = alternating_recording([("music", 8.0)], seed=1)
+    quiet = first[: 8 * SR] * (10 ** (-45 / 20) / float(np.sqrt(np.mean(first[: 8 * SR] ** 2))))
+    path = write_audio(tmp_path / "quiet.wav", np.concatenate([first, quiet.astype(np.float32)]))
+    labels = {}
+    for floor in (None, "-40", "off"):
+        extra = [] if floor is None else ["--silence-db", floor]
+        code, out, err = run(capsys, "segment", path, "--model", model, "--quiet", "--json", *extra)
+        assert code == 0, err
+        labels[floor] = [s["label"] for s in json.loads(out)["segments"]]
+    assert "silence" not in labels[None] and "silence" not in labels["off"]
+    assert labels["-40"][-1] == "silence"
+    silent = write_audio(tmp_path / "digital.wav", np.zeros(4 * SR, np.float32))
+    code, out, _ = run(capsys, "predict", silent, "--model", model, "--json", "--silence-db", "off")
+    assert code == 0 and json.loads(out)["label"] == "silence"
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["segment", str(path), "--model", str(model), "--silence-db", "loud"])
+    assert stop.value.code == 2 and "'loud' is not a number" in capsys.readouterr().err
+
+
 # --------------------------------------------------------------------------------- segment
 def test_segment_writes_csv_and_plot(model, tmp_path, capsys):
     path, truth = write_recording(tmp_path / "show.ogg", [("speech", 12.0), ("music", 15.0), ("speech", 10.0)], seed=3)

@@ -3,8 +3,9 @@
 A :class:`Classifier` is the reference :class:`~speechmusic.core.model.LogisticRegression` together
 with everything needed to turn audio into the inputs it was trained on: the feature parameters
 (sample rate, clip length, mel settings, normalisation range), the feature kind (``"flat"``
-spectrogram pixels, ``"pooled"`` band statistics or ``"dynamics"``, how the sound moves) and the
-label names. A model file saved by
+spectrogram pixels, ``"pooled"`` band statistics, ``"dynamics"``, how the sound moves, or
+``"prosody"``, dynamics with pitch and modulation statistics: :mod:`speechmusic.core.feature_kinds`)
+and the label names. A model file saved by
 :func:`save_classifier` therefore classifies new recordings exactly the way the training data was
 processed, on any machine.
 
@@ -13,7 +14,7 @@ Model file (``.npz``, written atomically): arrays ``coef``, ``intercept``, optio
 
     format            model file format version (refused when this code does not know it)
     package_version   speechmusic version that wrote it
-    feature_kind      "flat", "pooled" or "dynamics" (files of earlier versions: flat or pooled)
+    feature_kind      a kind of speechmusic.core.feature_kinds: "flat", "pooled", "dynamics" or "prosody"
     feature_params    FeatureParams.as_dict(): sample_rate, duration, n_mels, n_fft,
                       hop_length, top_db, fmin, fmax
     class_names       the labels of the model's columns: ["music", "speech"] (label 0 and label 1,
@@ -47,7 +48,13 @@ from speechmusic.apps.windows import DEFAULT_BLOCK_SECONDS, SlidingWindows, hop_
 from speechmusic.core import feature_kinds
 from speechmusic.core.config import CLASS_NAMES, DEFAULT_PARAMS, FeatureParams, params_from_dict  # noqa: F401 (re-exported)
 from speechmusic.core.errors import AudioError, ModelFileError, ParameterError, SpeechMusicError
-from speechmusic.core.feature_kinds import FEATURE_KIND_TABLE, FEATURE_KINDS, feature_length, to_vectors
+from speechmusic.core.feature_kinds import (
+    DEFAULT_FEATURE_KIND,
+    FEATURE_KIND_TABLE,
+    FEATURE_KINDS,
+    feature_length,
+    to_vectors,
+)
 from speechmusic.core.labels import DEFAULT_SILENCE_DB, LEARNED_LABELS, SILENCE, model_classes
 from speechmusic.core.model import (
     DECISION_THRESHOLD,
@@ -58,10 +65,6 @@ from speechmusic.core.model import (
     softmax,
 )
 
-#: The feature kind ``train`` and the shipped model use unless told otherwise: it generalises best to
-#: real recordings of sources never seen in training, singing and sound that is neither included
-#: (leave-one-source-out on ../shared/real-world, docs/features.md).
-DEFAULT_FEATURE_KIND = "prosody"
 #: Training defaults per feature kind: (learning_rate, num_iterations, standardize), from the one
 #: registry of kinds (:mod:`speechmusic.core.feature_kinds`).
 TRAINING_DEFAULTS: dict[str, tuple[float, int, bool]] = {
@@ -79,8 +82,8 @@ class Classifier:
         columns are the labels ``class_names``.
     params : FeatureParams
         Feature parameters of the training clips.
-    feature_kind : {"flat", "pooled", "dynamics"}
-        How spectrograms become vectors (:func:`speechmusic.core.features.to_vectors`).
+    feature_kind : {"flat", "pooled", "dynamics", "prosody"}
+        How spectrograms become vectors (:mod:`speechmusic.core.feature_kinds`).
     class_names : tuple of str
         The labels the model tells apart, in the order of its columns (:func:`speechmusic.core.labels.
         model_classes`): ``("music", "speech")`` for a lab-style model, ``("speech", "music",
@@ -291,7 +294,7 @@ def train_classifier(
     labels : np.ndarray
         ``(m,)`` or ``(1, m)`` labels: indices into ``class_names`` (the lab's music 0 and speech 1
         by default). Every label of ``class_names`` must occur.
-    feature_kind : {"dynamics", "pooled", "flat"}
+    feature_kind : {"prosody", "dynamics", "pooled", "flat"}
         Vectors the classifier sees.
     learning_rate, num_iterations, standardize : optional
         None uses :data:`TRAINING_DEFAULTS` for the kind.

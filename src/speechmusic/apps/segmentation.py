@@ -1,4 +1,4 @@
-"""Find the speech and music parts of a recording of any length (``speechmusic segment``).
+"""Label every stretch of a recording of any length with the model's labels or silence (``speechmusic segment``).
 
 Segmentation is five stages, which offline ``segment`` (this module) and live ``listen``
 (:mod:`speechmusic.apps.live`) share; only the smoothing's decision rule differs:

@@ -81,8 +81,8 @@ def add_model(parser, *, required: bool = True, help_text: str = "model file wri
 #: Help of --model for the commands that fall back on the shipped model.
 DEFAULT_MODEL_HELP = (
     "model file written by 'speechmusic train' (default: the speechmusic default model shipped with the "
-    "package: dynamics features, trained on 124 real clips from 29 public sources and the synthetic set, "
-    "speech over music counted as speech, calibrated probabilities; see docs/model-card.md)"
+    "package: speech, music and noise from prosody features, trained on 204 real clips from 37 public sources "
+    "and the synthetic set, speech over music counted as speech, calibrated probabilities; see docs/model-card.md)"
 )
 
 
@@ -93,9 +93,18 @@ def add_model_or_default(parser) -> None:
 
 def add_silence_floor(parser) -> None:
     """--silence-db: the energy floor below which sound is labelled silence."""
-    parser.add_argument("--silence-db", type=finite_float, default=DEFAULT_SILENCE_DB, metavar="DBFS",
-                        help="energy floor in dB relative to full scale (RMS): quieter stretches are silence; "
-                             "-inf turns the silence label off but for digital silence")
+    parser.add_argument("--silence-db", type=silence_floor, default=DEFAULT_SILENCE_DB, metavar="DBFS",
+                        help=f"energy floor in dB relative to full scale (RMS; default {DEFAULT_SILENCE_DB:g}): quieter "
+                             "stretches are silence; 'off' (the same as --silence-db=-inf) keeps the silence label "
+                             "for digital silence only")
+
+
+def silence_floor(text: str) -> float:
+    """An argparse ``type`` for --silence-db: a number, ``-inf`` or ``off`` (-inf).
+
+    ``off`` exists because argparse takes a separate ``-inf`` for an option, not a value.
+    """
+    return -math.inf if text.strip().lower() == "off" else finite_float(text)
 
 
 def finite_float(text: str) -> float:

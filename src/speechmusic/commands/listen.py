@@ -11,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+from speechmusic.apps.evidence import segmentation_labels
 from speechmusic.apps.listener import GAP, Listener
 from speechmusic.apps.live import DEFAULT_LATENCY, LiveSegmenter
 from speechmusic.apps.live_page import LivePage
@@ -245,7 +246,7 @@ def run(args: argparse.Namespace) -> int:
                 "started": started.isoformat(timespec="seconds"), "duration": round(segments[-1].end if segments else 0.0, 3),
                 "window": round(segmenter.params.duration, 6), "hop": round(segmenter.hop, 6),
                 "switch_penalty": args.switch_penalty, "latency": args.latency, "refined_boundaries": args.refine,
-                **{f"{label}_seconds": round(seconds.get(label, 0.0), 3) for label in (*classifier.class_names, GAP)}}
+                **{f"{label}_seconds": round(seconds.get(label, 0.0), 3) for label in (*segmentation_labels(classifier.class_names), GAP)}}
 
     log = SegmentLog(args.output, args.format, overwrite=args.overwrite, fields=fields) if args.output else None
     page = LivePage(args.serve, source=source.name) if args.serve is not None else None

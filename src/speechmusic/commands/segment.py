@@ -79,7 +79,7 @@ def add_segmentation_options(parser) -> None:
     """
     parser.add_argument("--window", type=positive_float, default=None, metavar="SECONDS",
                         help="window length in seconds (default: the model's clip length, 3; "
-                             "other lengths need a model trained with --features dynamics or pooled)")
+                             "other lengths need a model trained with --features prosody, dynamics or pooled)")
     parser.add_argument("--hop", type=positive_float, default=DEFAULT_HOP, metavar="SECONDS",
                         help="seconds between window starts (rounded to whole 23-ms spectrogram frames)")
     parser.add_argument("--switch-penalty", type=non_negative_float, default=DEFAULT_SWITCH_PENALTY, metavar="NATS",

@@ -27,6 +27,11 @@ from speechmusic.core.dynamics import dynamics_features, dynamics_length, prosod
 from speechmusic.core.errors import ParameterError
 from speechmusic.core.features import flatten_features, pooled_features
 
+#: The feature kind ``train`` and the shipped model use unless told otherwise: it generalises best to
+#: real recordings of sources never seen in training, singing and sound that is neither included
+#: (leave-one-source-out on ../shared/real-world, docs/features.md).
+DEFAULT_FEATURE_KIND = "prosody"
+
 
 @dataclass(frozen=True)
 class FeatureKind:

@@ -81,7 +81,7 @@ def check_against_list(real: RealSet) -> list[str]:
     if extra:
         problems.append(f"{len(extra)} clips are not in the list (first: {', '.join(extra[:3])})")
     other = sorted(i for i in set(listed) & set(present)
-                   if listed[i].repo != present[i].source or listed[i].label != present[i].label_name)
+                   if listed[i].repo != present[i].source or listed[i].label_name != present[i].label_name)
     if other:
         problems.append(f"{len(other)} clips have another source or label than the list (first: {other[0]})")
     return problems
