@@ -9,7 +9,7 @@ The menu: 1 speech from LibriSpeech, 2 test music (pitch-shifted speech, NOT rea
 3 quick start (LibriSpeech speech + real music: GTZAN, or the real-world set's music), 4 how to
 add your own music, 5 the offline synthetic dataset, 6 the real-world set (real speech and music
 from 29 public repositories). Offline, the menu says so within a few seconds and Enter picks 5.
-Everything lives in ``speechmusic.commands.download_menu`` (the menu), ``speechmusic.teaching.download_menu`` (its texts) and ``speechmusic.data.sources``; sizes and licences
+Everything lives in ``speechmusic.commands.download_menu`` (the menu), ``speechmusic.teaching.download_menu_texts`` (its texts) and ``speechmusic.data.sources``; sizes and licences
 are in docs/data-sources.md.
 """
 

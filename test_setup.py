@@ -8,7 +8,7 @@
 Checks: Python and the packages, that audio decodes into (128, 130) features, the data folders
 (train/test x music/speech) and their file counts, clip lengths, then the loaded dataset's
 shapes and value range. The same checklist as ``speechmusic check``
-(``src/speechmusic/commands/check.py``, checklist in ``src/speechmusic/teaching/setup_check.py``).
+(``src/speechmusic/commands/check.py``, checklist in ``src/speechmusic/teaching/setup_checklist.py``).
 """
 
 import sys

@@ -4,10 +4,12 @@
     .venv/bin/python -m benchmarks --quick              # smaller inputs, a few minutes
     .venv/bin/python -m benchmarks --only features,training
     .venv/bin/python -m benchmarks --work-dir /tmp/smb  # keep the generated audio and reuse it next time
+    .venv/bin/python -m benchmarks --only grading       # 30 submissions graded, against the grader of 73af32b
 
 Run from the repository root with the project's environment. Nothing is downloaded; benchmarks 4,
 5 and 6 use ../shared/real-audio, 7, 8, 9 and 11 ../shared/real-world, when they exist, and are skipped
-otherwise; 10 (batch) needs the 'distributed' package (.venv/bin/pip install -e .[cluster]).
+otherwise; 10 (batch) needs the 'distributed' package (.venv/bin/pip install -e .[cluster]); 12 (grading)
+needs git to check out the baseline grader (commit 73af32b) and is not part of the --tiny smoke run.
 Benchmark 8 also needs the peer, pyAudioAnalysis (``.venv/bin/pip install -e .[bench]``). The table goes to standard
 output and to benchmarks/results/latest.md (``--output``). See docs/benchmarks.md.
 """
@@ -27,6 +29,7 @@ from pathlib import Path
 from . import (
     bench_batch,
     bench_features,
+    bench_grading,
     bench_live,
     bench_loso,
     bench_messy,
@@ -42,7 +45,9 @@ from .machine import LoadMonitor, describe, load_average
 from .report import Section, to_markdown
 
 BENCHMARKS = ("features", "training", "segment", "real", "synthetic", "messy", "loso", "peer", "programme", "batch",
-              "live")
+              "live", "grading")
+#: Too slow for the smoke test's tiny run (it grades real notebooks, twice): the tiny run leaves it out.
+NOT_TINY = ("grading",)
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results" / "latest.md"
 
 
@@ -67,12 +72,15 @@ class Sizes:
     batch_rounds: int = 2  # benchmark 10: rounds of the five ways of running (best time counts)
     live_hours: float = 6.0  # benchmark 11: hours of stream simulated for the memory figure
     live_cpu_seconds: float = 60.0  # benchmark 11: seconds listened at real time for the CPU figure
+    grading_per_class: tuple[int, int] = (60, 20)  # benchmark 12: synthetic clips per class the notebooks load
+    grading_rounds: int = 2  # benchmark 12: alternating rounds of the two graders (best time counts)
 
 
 MODES = {
     "full": Sizes((60, 20), (750, 250), (7500, 2500), 3, True, 2000, 3600.0),
     "quick": Sizes((60, 20), None, None, 1, True, 2000, 600.0, synthetic_seeds=1, batch_programmes=50,
-                   batch_seconds=30.0, batch_rounds=1, live_hours=1.0, live_cpu_seconds=30.0),
+                   batch_seconds=30.0, batch_rounds=1, live_hours=1.0, live_cpu_seconds=30.0,
+                   grading_per_class=(30, 10), grading_rounds=1),
     # For the smoke test only: every code path on tiny inputs, in seconds.
     "tiny": Sizes((3, 1), None, (6, 2), 1, False, 20, 12.0, {"music": 1, "speech": 1}, synthetic_seeds=1, peer_splits=2,
                   loso_synthetic_per_class=3, programme_folds=2, batch_programmes=4, batch_seconds=9.0,
@@ -110,6 +118,8 @@ def run(args: argparse.Namespace) -> tuple[str, list[Section]]:
         raise SystemExit(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
     mode = "tiny" if args.tiny else "quick" if args.quick else "full"
     sizes = MODES[mode]
+    if mode == "tiny" and args.only == ",".join(BENCHMARKS):
+        names = [name for name in names if name not in NOT_TINY]
     kind = args.data if args.data != "auto" else ("synthetic" if mode == "full" else "simple")
     if kind == "synthetic" and not have_synthetic():
         print("note: speechmusic.data.synth is not available; using the simple generated clips", file=sys.stderr)
@@ -170,6 +180,9 @@ def run(args: argparse.Namespace) -> tuple[str, list[Section]]:
                                                    cpu_seconds=sizes.live_cpu_seconds, isolate=sizes.isolate,
                                                    n_folds=sizes.programme_folds,
                                                    latencies=bench_live.LATENCIES if mode == "full" else (2.0,)))
+                elif name == "grading":
+                    sections.append(bench_grading.run(work_dir, per_class=sizes.grading_per_class,
+                                                      rounds=sizes.grading_rounds))
                 elif name == "programme":
                     sections.append(bench_programme.run(work_dir, root=args.real_world, n_folds=sizes.programme_folds,
                                                         synthetic_per_class=sizes.loso_synthetic_per_class))

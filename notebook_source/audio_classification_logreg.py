@@ -237,6 +237,7 @@ m_test = test_set_x_orig.shape[0]
 n_mels = train_set_x_orig.shape[1]
 time_steps = train_set_x_orig.shape[2]
 ### END SOLUTION
+require_exercise(1, globals())  # says so if the four lines above are not written yet
 
 print(f"training clips:   m_train = {m_train}")
 print(f"test clips:       m_test = {m_test}")
@@ -277,6 +278,7 @@ dimensions_test(train_set_x_orig, test_set_x_orig, m_train, m_test, n_mels, time
 train_set_x_flatten = train_set_x_orig.reshape(train_set_x_orig.shape[0], -1).T
 test_set_x_flatten = test_set_x_orig.reshape(test_set_x_orig.shape[0], -1).T
 ### END SOLUTION
+require_exercise(2, globals())  # says so if the two lines above are not written yet
 
 print(f"train_set_x_flatten: {train_set_x_flatten.shape}    train_set_y: {train_set_y.shape}")
 print(f"test_set_x_flatten:  {test_set_x_flatten.shape}    test_set_y:  {test_set_y.shape}")
@@ -654,7 +656,7 @@ print("predictions = " + str(predict(toy_w, toy_b, toy_X)))
 #   (`Y_prediction_train`).
 
 # %% tags=["exercise"]
-def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5, print_cost=False):
+def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005, print_cost=False):
     """
     Train logistic regression from zeros on the training set and predict both sets.
 
@@ -708,9 +710,9 @@ model_test(model)
 # %% [markdown]
 # ### 4.2 - Choosing the learning rate and the number of iterations for audio
 #
-# The default `learning_rate=0.5` of `model()` is fine for the tiny test inputs above, but far too
-# large here. The reason is the size and sign of our features: 16640 of them, all between 0 and 1
-# and about 0.4 on average. Changing every weight by a small $\delta$ changes $z = w^T x + b$ by
+# Why does `model()` default to `learning_rate=0.005`, when the tiny test inputs above are happy
+# with 0.3? A rate that large is far too large here. The reason is the size and sign of our
+# features: 16640 of them, all between 0 and 1 and about 0.4 on average. Changing every weight by a small $\delta$ changes $z = w^T x + b$ by
 # about $16640 \times 0.4 \times \delta \approx 6700\,\delta$ for *every* clip at once — the cost is
 # extremely steep in that direction.
 #
@@ -747,12 +749,13 @@ print(f"gradient descent decreases the cost from the very first step for learnin
 #
 # | learning rate | what happens |
 # | --- | --- |
-# | 0.5 (the default) or 0.05 | the first steps overshoot wildly, probabilities hit exactly 0 or 1 and the cost becomes `nan` |
+# | 0.5 or 0.05 | the first steps overshoot wildly, probabilities hit exactly 0 or 1 and the cost becomes `nan` |
 # | 0.01 | the cost jumps to 1.6 to 6 times its starting value and needs 20 to 100 steps to come back down |
 # | **0.005** | on the real recordings we tried the cost falls from the first step; on the synthetic set it rises to about 2.4 times its start for some 40 steps, then falls steadily. After 2000 steps the cost is 2 to 3 times lower than with 0.002 |
 # | 0.002 or 0.003 | the cost falls at every step on all our datasets, but more slowly: 0.002 needs about 2.5 times as many iterations to get as far as 0.005 |
 #
-# We use **`learning_rate = 0.005`** (the largest round value that always settled quickly) and
+# We use **`learning_rate = 0.005`** (the largest round value that always settled quickly, and
+# `model()`'s default) and
 # **`num_iterations = 2000`**: by then every training clip is classified correctly, the cost
 # still falls but slowly (halving it takes thousands more steps), and the test accuracy changes by
 # at most a clip or two with more iterations. Training takes a few seconds on a hundred clips and
@@ -1052,7 +1055,7 @@ def pool_features(X_orig):
     ### END SOLUTION
     return pooled
 
-# %%
+# %% tags=["bonus"]
 pool_features_test(pool_features)
 
 # %% [markdown]
@@ -1091,7 +1094,9 @@ pool_features_test(pool_features)
 # So the two vectors `feature_mean` and `feature_std` become part of the trained model, just like
 # `w` and `b`.
 
-# %%
+# %% tags=["bonus"]
+require_bonus(pool_features)  # this cell and the next two need the bonus: they say so until it is done
+
 pooled_train = pool_features(train_set_x_orig)
 pooled_test = pool_features(test_set_x_orig)
 
@@ -1127,7 +1132,10 @@ print(f"standardised test features: mean {standard_test.mean():+.2f}, standard d
 # flat features is why section 4.2 used the power method), and trains the same `model()` on both,
 # each with a learning rate at half its stability bound and the same number of steps.
 
-# %%
+# %% tags=["bonus"]
+require_bonus(pool_features)
+
+
 def curvatures(X):
     """All eigenvalues of X X^T / m, largest first (X has one column per example)."""
     return np.linalg.eigvalsh(X @ X.T / X.shape[1])[::-1]
@@ -1203,7 +1211,9 @@ print(f"pooled model test accuracy: {accuracy(pooled_model['Y_prediction_test'],
 # example and labels as a flat vector, hence the transposes. It gets the same standardised
 # features.
 
-# %%
+# %% tags=["bonus"]
+require_bonus(pool_features)
+
 import warnings
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression

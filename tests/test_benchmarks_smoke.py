@@ -41,7 +41,7 @@ def test_tiny_run_of_every_benchmark_writes_a_complete_report(tmp_path, capsys):
     for heading in ("## Machine", "## Targets", "## 1. Dataset features", "## 2. Training",
                     "## 3. segment", "## 4. Real recordings", "## 5. Synthetic dataset",
                     "## 7. Real recordings from many sources", "## 8. Side by side with pyAudioAnalysis",
-                    "## 9. Programmes: speech over music is speech", "## 10. Batch segment",
+                    "## 9. Programmes: every second labelled", "## 10. Batch segment",
                     "## 11. listen: live labels against segment"):
         assert heading in text
     for fact in ("| CPU |", "| Cores |", "| Memory |", "| Python |", "| numpy |", "| librosa |", "| BLAS |",

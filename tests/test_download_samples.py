@@ -59,10 +59,12 @@ def run_script(*args, timeout=120):
 def test_menu_without_a_terminal_exits_nonzero_without_waiting(tmp_path):
     result = run_script("--data-dir", str(tmp_path / "data"), timeout=60)
     assert result.returncode == 2
-    for entry in ("1) Speech from LibriSpeech", "2) Test music: pitch-shifted", "NOT real music", "3) Quick start",
-                  "4) Instructions", "5) Offline", "6) Real-world set"):
-        assert entry in result.stdout
+    # It refuses, says why and what to pass instead, and does not print a menu it cannot ask (issue 20).
+    assert result.stdout == ""
     assert "--source" in result.stderr and "not a terminal" in result.stderr
+    for source in ("synthetic", "librispeech", "gtzan", "musan", "pitchshift", "real-world", "quickstart"):
+        assert source in result.stderr
+    assert "1) Speech from LibriSpeech" not in result.stderr
     assert not (tmp_path / "data").exists()
 
 
@@ -175,6 +177,10 @@ def test_network_probe_answers_from_a_local_server_and_not_from_a_closed_port():
     result = probe_network([closed_port_url(), closed_port_url("music_speech.tar.gz")])
     assert not result.reachable and result.answered is None
     assert "no answer from 127.0.0.1:" in result.describe()
+    # A refused connection fails at once: the line says so rather than "within 0.0 s" (issue 20).
+    assert "within 0.0 s" not in result.describe() and "failed at once" in result.describe()
+    waited = ProbeResult(False, ("http://10.0.0.1/",), None, 3.02, 3.0)
+    assert waited.describe() == "no answer from 10.0.0.1 within 3 s"
     assert probe_network([]).reachable  # nothing to ask: nothing to fail
 
 

@@ -66,3 +66,20 @@ def test_readme_commands_and_links_exist():
     for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", README):
         if not target.startswith("http"):
             assert (REPO_ROOT / target).exists(), target
+
+
+def test_the_troubleshooting_rows_for_unwritten_exercises_give_the_right_advice():
+    """Exercises 1 and 2 stop with 'exercise N is not done yet' (not a NameError to run cells above for)."""
+    from speechmusic.teaching.public_tests import ExerciseNotDone, require_exercise
+
+    rows = [line for line in README.split("## Troubleshooting", 1)[1].split("\n## ", 1)[0].splitlines()
+            if line.startswith("| `")]
+    try:
+        require_exercise(1, {})
+    except ExerciseNotDone as stop:
+        said = str(stop)
+    row = next(row for row in rows if "is not done yet" in row and "exercise 1" in row)
+    assert said.startswith(row.split("`")[1].split(",")[0])  # the row quotes what the notebook says
+    assert "YOUR CODE STARTS HERE" in row and "cells above" not in row
+    assert not any("'m_train'" in row and "cells above" in row for row in rows)
+    assert any("the bonus is not done yet" in row and "not graded" in row for row in rows)

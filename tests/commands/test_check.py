@@ -9,8 +9,8 @@ import pytest
 from conftest import REPO_ROOT, tone, write_audio
 
 from speechmusic import cli
-from speechmusic.teaching import setup_check
-from speechmusic.teaching.setup_check import FAIL, OK, SKIP, WARN, run_checks
+from speechmusic.teaching import setup_checklist
+from speechmusic.teaching.setup_checklist import FAIL, OK, SKIP, WARN, run_checks
 
 
 def by_name(results):
@@ -49,9 +49,9 @@ def test_missing_class_and_odd_lengths_are_reported(tiny_dataset):
 
 
 def test_missing_required_package_fails_and_optional_warns(tiny_dataset, monkeypatch):
-    monkeypatch.setattr(setup_check, "REQUIRED_PACKAGES",
-                        setup_check.REQUIRED_PACKAGES + (("no_such_module_xyz", "no-such-package", "testing"),))
-    monkeypatch.setattr(setup_check, "OPTIONAL_PACKAGES", (("also_missing_xyz", "also-missing", "extras"),))
+    monkeypatch.setattr(setup_checklist, "REQUIRED_PACKAGES",
+                        setup_checklist.REQUIRED_PACKAGES + (("no_such_module_xyz", "no-such-package", "testing"),))
+    monkeypatch.setattr(setup_checklist, "OPTIONAL_PACKAGES", (("also_missing_xyz", "also-missing", "extras"),))
     results = by_name(run_checks(tiny_dataset, load_features=False))
     assert results["no-such-package"].status == FAIL and "requirements.txt" in results["no-such-package"].hint
     assert results["also-missing"].status == WARN

@@ -1,12 +1,12 @@
 """The grader: notebooks run in their own processes with time limits, and always get a report."""
 
+import csv
 import json
 import textwrap
 from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import REPO_ROOT, copy_dataset
 
 from speechmusic import cli
 from speechmusic.teaching import grading
@@ -50,7 +50,7 @@ SOLUTION = textwrap.dedent('''
     def predict(w, b, X):
         return (sigmoid(w.T @ X + b) > 0.5).astype(float)
     ---
-    def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5, print_cost=False):
+    def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005, print_cost=False):
         w, b = initialize_with_zeros(X_train.shape[0])
         params, grads, costs = optimize(w, b, X_train, Y_train, num_iterations, learning_rate, print_cost)
         w, b = params["w"], params["b"]
@@ -80,7 +80,7 @@ def lab_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, lab_dir):
     """Grade a batch of submissions once (two at a time); tests below read the reports."""
-    pytest.importorskip("speechmusic.teaching.checks")
+    pytest.importorskip("speechmusic.teaching.exercise_checks")
     root = tmp_path_factory.mktemp("submissions")
     data_dir = root / "my-data"
     data_dir.mkdir()
@@ -95,12 +95,21 @@ def graded(tmp_path_factory, lab_dir):
             assert json.loads(ipykernel.get_connection_info())["transport"] == "ipc"
     ''')
     wrong_sigmoid = "import math\ndef sigmoid(z):\n    return 1 / (1 + math.exp(-z))\n"
+    bonus_left = write_notebook(root / "bonus-left.ipynb", SOLUTION + [
+        "def pool_features(X_orig):\n    return pooled",  # the ungraded bonus, left as handed out
+        "from public_tests import *\npool_features_test(pool_features)",
+        "from public_tests import require_bonus\nrequire_bonus(pool_features)\npooled_train = pool_features(1)"])
+    nb = nbformat.read(str(bonus_left), as_version=4)
+    for cell in nb.cells[-3:]:
+        cell.metadata["tags"] = ["bonus"]
+    nbformat.write(nb, str(bonus_left))
     notebooks = {
         "good": write_notebook(root / "good.ipynb", [env_check] + SOLUTION),
         "partial": write_notebook(root / "partial.ipynb", SOLUTION[:1] + [wrong_sigmoid, "1 / 0"] + SOLUTION[2:]),
         "blank": write_notebook(root / "blank.ipynb", ["# YOUR CODE STARTS HERE\n# YOUR CODE ENDS HERE",
                                                        "raise NotImplementedError('exercise 3')"]),
         "died": write_notebook(root / "died.ipynb", SOLUTION[:2] + ["import os\nos._exit(3)"] + SOLUTION[2:]),
+        "bonus left": bonus_left,
     }
     (root / "broken.ipynb").write_text("{ this is not json")
     notebooks["broken"] = root / "broken.ipynb"
@@ -131,20 +140,31 @@ def test_submissions_are_never_modified_and_scratch_files_stay_out(graded):
         assert path.read_bytes() == content and path.stat().st_mtime_ns == mtime
     assert not (graded["root"] / "written-by-notebook.txt").exists()
     assert sorted(p.name for p in graded["root"].iterdir()) == sorted(
-        ["good.ipynb", "partial.ipynb", "blank.ipynb", "died.ipynb", "broken.ipynb", "my-data"])
+        ["good.ipynb", "partial.ipynb", "blank.ipynb", "died.ipynb", "broken.ipynb", "bonus-left.ipynb", "my-data"])
 
 
 @pytest.mark.slow
 def test_errors_are_recorded_and_other_exercises_still_graded(graded):
     report = graded["reports"]["partial"]
     assert report.status == "completed"
-    assert [(e["cell"], e["ename"]) for e in report.errors] == [(4, "ZeroDivisionError")]
+    # Numbered as Jupyter shows it, In [3] (the third code cell), and by position among all cells (4th).
+    assert [(e["cell"], e["position"], e["ename"]) for e in report.errors] == [(3, 4, "ZeroDivisionError")]
     assert "1 cell raised" in report.message
     assert not report.exercises["sigmoid"]["passed"]
     assert report.exercises["sigmoid"]["message"]  # the checks explain what went wrong
     passed = [name for name, e in report.exercises.items() if e["passed"]]
     assert "sigmoid" not in passed and "dimensions" in passed and "initialize_with_zeros" in passed
     assert report.score == pytest.approx(len(passed) / 8)
+
+
+@pytest.mark.slow
+def test_the_ungraded_bonus_left_empty_costs_nothing_and_is_listed_apart(graded):
+    report = graded["reports"]["bonus left"]
+    assert report.score == 1.0 and report.status == "completed"
+    assert report.errors == [] and report.message == ""  # a perfect submission lists no failing cell
+    # SOLUTION's 7 code cells, then the bonus (defined, not called), its test and a cell that needs it.
+    assert [(e["cell"], e["ename"]) for e in report.ungraded] == [(9, "ExerciseFailure"), (10, "BonusNotDone")]
+    assert "the bonus is not done yet" in report.ungraded[1]["evalue"]
 
 
 @pytest.mark.slow
@@ -160,7 +180,7 @@ def test_a_blank_notebook_scores_zero(graded):
 def test_a_notebook_that_kills_its_kernel_gets_a_report(graded):
     report = graded["reports"]["died"]
     assert report.status == "kernel_died"
-    assert "cell 4" in report.message and report.score == 0.0
+    assert "cell In [3]" in report.message and report.score == 0.0
     assert set(report.exercises) == set(EXERCISES)
 
 
@@ -189,7 +209,7 @@ def stopped_in_background(tmp_path_factory, lab_dir):
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    pytest.importorskip("speechmusic.teaching.checks")
+    pytest.importorskip("speechmusic.teaching.exercise_checks")
     root = tmp_path_factory.mktemp("stopped")
     endless = write_notebook(root / "hang.ipynb",
                              SOLUTION[:3] + ["import time\nwhile True:\n    time.sleep(0.05)"] + SOLUTION[3:])
@@ -240,7 +260,7 @@ def test_lab_dir_must_hold_the_lab_files(tmp_path):
 
 @pytest.mark.slow
 def test_grade_command_json_and_text(tmp_path, lab_dir, capsys):
-    pytest.importorskip("speechmusic.teaching.checks")
+    pytest.importorskip("speechmusic.teaching.exercise_checks")
     good = write_notebook(tmp_path / "good.ipynb", SOLUTION)
     blank = write_notebook(tmp_path / "blank.ipynb", ["x = 1"])
     code = cli.main(["grade", str(good), str(blank), "--lab-dir", str(lab_dir), "--json", "--jobs", "2", "--quiet"])
@@ -261,19 +281,6 @@ def test_grade_command_exit_code_for_unreadable_file(tmp_path, lab_dir, capsys):
     code = cli.main(["grade", str(bad), "--lab-dir", str(lab_dir), "--json"])
     report = json.loads(capsys.readouterr().out)
     assert code == 1 and isinstance(report, dict) and report["status"] == "failed"
-
-
-LAB_NOTEBOOKS = [REPO_ROOT / "audio_classification_logreg.ipynb", REPO_ROOT / "solutions" / "audio_classification_logreg.ipynb"]
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(not all(p.is_file() for p in LAB_NOTEBOOKS) or not (REPO_ROOT / "public_tests.py").is_file(),
-                    reason="the lab notebooks are not in this checkout")
-def test_the_lab_notebooks_score_zero_and_one(tmp_path, synthetic_dataset):
-    data = copy_dataset(synthetic_dataset, tmp_path / "data", n_train=12, n_test=4)
-    student, solution = grade_notebooks(LAB_NOTEBOOKS, jobs=2, data_dir=data, timeout=600)
-    assert solution.score == 1.0, (solution.message, {k: v["message"][:200] for k, v in solution.exercises.items()})
-    assert student.score == 0.0
 
 
 def test_default_data_dir_is_the_lab_folders(tmp_path, monkeypatch):
@@ -318,8 +325,12 @@ def test_cancelling_stops_the_worker_and_its_kernel(tmp_path, lab_dir, monkeypat
         cancel.set()
 
     threading.Thread(target=cancel_once_the_kernel_runs, daemon=True).start()
-    with pytest.raises(KeyboardInterrupt):
-        grade_notebook(path, timeout=120, lab_dir=lab_dir, cancel=cancel)
+    try:
+        report = grade_notebook(path, timeout=120, lab_dir=lab_dir, cancel=cancel)
+    except KeyboardInterrupt:
+        pass
+    else:
+        pytest.fail(f"not cancelled, graded instead: {report.status}: {report.message}")
     assert _processes_mentioning(str(scratch)) == []  # neither the worker nor the kernel is left
     assert list(scratch.iterdir()) == []  # and the temporary folder is gone
 
@@ -329,7 +340,7 @@ def test_cancelling_stops_the_worker_and_its_kernel(tmp_path, lab_dir, monkeypat
 def test_a_notebook_that_never_finishes_is_interrupted_and_still_graded(stopped):
     report = stopped["endless"]
     assert report.status == "timeout"
-    assert "cell 5" in report.message and "interrupted" in report.message
+    assert "cell In [4]" in report.message and "interrupted" in report.message
     # What was defined before the endless cell is graded; what came after was never run.
     assert report.exercises["sigmoid"]["passed"] and report.exercises["initialize_with_zeros"]["passed"]
     assert not report.exercises["model"]["passed"]
@@ -341,3 +352,41 @@ def test_a_cell_that_ignores_interrupts_is_stopped(stopped):
     report = stopped["ignores interrupts"]
     assert report.status == "timeout" and "did not stop when interrupted" in report.message
     assert report.score == 0.0
+
+
+def _without_one_over_m(cells):
+    propagate = next(i for i, cell in enumerate(cells) if cell.lstrip().startswith("def propagate"))
+    wrong = cells[propagate].replace('"dw": X @ (A - Y).T / m', '"dw": X @ (A - Y).T')
+    assert wrong != cells[propagate]
+    return cells[:propagate] + [wrong] + cells[propagate + 1:]
+
+
+@pytest.mark.slow
+def test_one_mistake_costs_one_exercise_and_the_gradebook_says_which(tmp_path, lab_dir, capsys):
+    notebook = write_notebook(tmp_path / "one-over-m.ipynb", _without_one_over_m(SOLUTION))
+    gradebook = tmp_path / "gradebook.csv"
+    gradebook.write_text("an older gradebook\n")  # replaced
+    code = cli.main(["grade", str(notebook), "--lab-dir", str(lab_dir), "--csv", str(gradebook), "--json",
+                     "--memory-limit", "2"])
+    alone = json.loads(capsys.readouterr().out)
+    assert code == 0 and alone["judged"] == "alone"
+    failed = [name for name, result in alone["exercises"].items() if not result["passed"]]
+    assert failed == ["propagate"] and alone["score"] == 0.875  # a missing 1/m costs one exercise
+    assert "1/m factor is missing" in alone["exercises"]["propagate"]["message"]
+    assert "optimize passes with the reference propagate" in alone["exercises"]["optimize"]["message"]
+    assert "your propagate (exercise 5) is wrong" in alone["exercises"]["optimize"]["message"]
+
+    rows = list(csv.DictReader(gradebook.open()))
+    assert list(rows[0]) == ["file", "score", *EXERCISES, "status", "seconds", "first_failure"]
+    assert len(rows) == 1 and rows[0]["file"] == str(notebook) and rows[0]["score"] == "0.8750"
+    assert [rows[0][name] for name in EXERCISES] == ["pass"] * 4 + ["fail"] + ["pass"] * 3
+    assert rows[0]["status"] == "completed" and rows[0]["first_failure"].startswith("propagate: dw has the right shape but wrong values")
+    assert not list(tmp_path.glob("*.part"))  # written atomically
+
+    code = cli.main(["grade", str(notebook), "--lab-dir", str(lab_dir), "--json", "--cascade"])
+    cascade = json.loads(capsys.readouterr().out)
+    assert cascade["judged"] == "cascade"
+    # With the learner's own propagate throughout, the one mistake also fails optimize and model.
+    assert [name for name, result in cascade["exercises"].items() if not result["passed"]] == \
+        ["propagate", "optimize", "model"]
+    assert "calls your propagate (exercise 5)" in cascade["exercises"]["optimize"]["message"]

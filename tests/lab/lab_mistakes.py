@@ -1217,26 +1217,26 @@ def _model(X_train, Y_train, X_test, Y_test, num_iterations, learning_rate, *, f
 
 
 @mistake("model_test", "model.optimize_defaults")
-def model_arguments_not_passed(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5, print_cost=False):
+def model_arguments_not_passed(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005, print_cost=False):
     return _model(X_train, Y_train, X_test, Y_test, num_iterations, learning_rate, optimize_kwargs=False)
 
 
 @mistake("model_test", "model.hardcoded_settings")
-def model_hard_coded(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5, print_cost=False):
-    d = _model(X_train, Y_train, X_test, Y_test, 2000, 0.5)
+def model_hard_coded(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005, print_cost=False):
+    d = _model(X_train, Y_train, X_test, Y_test, 2000, 0.005)
     d.update(learning_rate=learning_rate, num_iterations=num_iterations)
     return d
 
 
 @mistake("model_test", "model.rate_not_passed")
-def model_rate_not_passed(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5, print_cost=False):
+def model_rate_not_passed(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005, print_cost=False):
     d = _model(X_train, Y_train, X_test, Y_test, num_iterations, 0.009)
     d.update(learning_rate=learning_rate)
     return d
 
 
 @mistake("model_test", "model.iterations_not_passed")
-def model_iterations_not_passed(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
+def model_iterations_not_passed(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005,
                                 print_cost=False):
     w, b = initialize_with_zeros(X_train.shape[0])
     params, grads, costs = optimize(w, b, X_train, Y_train, learning_rate=learning_rate)
@@ -1246,27 +1246,27 @@ def model_iterations_not_passed(X_train, Y_train, X_test, Y_test, num_iterations
 
 
 @mistake("model_test", "model.trained_on_test")
-def model_fits_test_set(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5, print_cost=False):
+def model_fits_test_set(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005, print_cost=False):
     return _model(X_train, Y_train, X_test, Y_test, num_iterations, learning_rate, fit_on_test=True)
 
 
 @mistake("model_test", "model.predictions_swapped")
-def model_swapped_predictions(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5, print_cost=False):
+def model_swapped_predictions(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005, print_cost=False):
     return _model(X_train, Y_train, X_test, Y_test, num_iterations, learning_rate, swap=True)
 
 
 @mistake("model_test", "model.untrained_parameters")
-def model_untrained_parameters(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5, print_cost=False):
+def model_untrained_parameters(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005, print_cost=False):
     return _model(X_train, Y_train, X_test, Y_test, num_iterations, learning_rate, keep_zeros=True)
 
 
 @mistake("model_test", "model.initialize_wrong_dim")
-def model_wrong_dimension(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5, print_cost=False):
+def model_wrong_dimension(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005, print_cost=False):
     return _model(X_train, Y_train, X_test, Y_test, num_iterations, learning_rate, dim_axis=1)
 
 
 @mistake("model_test", "model.initialize_wrong_dim")
-def model_initialize_with_the_array(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
+def model_initialize_with_the_array(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005,
                                     print_cost=False):
     w, b = initialize_with_zeros(X_train)
     params, grads, costs = optimize(w, b, X_train, Y_train, num_iterations, learning_rate, print_cost)
@@ -1276,22 +1276,22 @@ def model_initialize_with_the_array(X_train, Y_train, X_test, Y_test, num_iterat
 
 
 @mistake("model_test", "model.stores_wrong_settings")
-def model_stores_wrong_rate(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5, print_cost=False):
-    return _model(X_train, Y_train, X_test, Y_test, num_iterations, learning_rate, stored_rate=0.5)
+def model_stores_wrong_rate(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005, print_cost=False):
+    return _model(X_train, Y_train, X_test, Y_test, num_iterations, learning_rate, stored_rate=0.005)
 
 
 @mistake("model_test", "model.missing_key")
-def model_missing_key(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5, print_cost=False):
+def model_missing_key(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005, print_cost=False):
     return _model(X_train, Y_train, X_test, Y_test, num_iterations, learning_rate, drop="costs")
 
 
 @mistake("model_test", "model.returns_nothing")
-def model_returns_nothing(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5, print_cost=False):
+def model_returns_nothing(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005, print_cost=False):
     _model(X_train, Y_train, X_test, Y_test, num_iterations, learning_rate)
 
 
 @mistake("model_test", "model.wrong_argument_order")
-def model_optimize_settings_swapped(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
+def model_optimize_settings_swapped(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005,
                                     print_cost=False):
     w, b = initialize_with_zeros(X_train.shape[0])
     params, grads, costs = optimize(w, b, X_train, Y_train, learning_rate, num_iterations, print_cost)
@@ -1301,7 +1301,7 @@ def model_optimize_settings_swapped(X_train, Y_train, X_test, Y_test, num_iterat
 
 
 @mistake("model_test", "model.wrong_argument_order")
-def model_optimize_data_first(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
+def model_optimize_data_first(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005,
                               print_cost=False):
     w, b = initialize_with_zeros(X_train.shape[0])
     params, grads, costs = optimize(X_train, Y_train, w, b, num_iterations, learning_rate, print_cost)
@@ -1311,7 +1311,7 @@ def model_optimize_data_first(X_train, Y_train, X_test, Y_test, num_iterations=2
 
 
 @mistake("model_test", "model.wrong_argument_order")
-def model_predict_data_first(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
+def model_predict_data_first(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005,
                              print_cost=False):
     w, b = initialize_with_zeros(X_train.shape[0])
     params, grads, costs = optimize(w, b, X_train, Y_train, num_iterations, learning_rate, print_cost)
@@ -1321,7 +1321,7 @@ def model_predict_data_first(X_train, Y_train, X_test, Y_test, num_iterations=20
 
 
 @mistake("model_test", "model.dict_unpacked_as_tuple")
-def model_params_unpacked_as_tuple(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
+def model_params_unpacked_as_tuple(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005,
                                    print_cost=False):
     w, b = initialize_with_zeros(X_train.shape[0])
     params, grads, costs = optimize(w, b, X_train, Y_train, num_iterations, learning_rate, print_cost)
@@ -1331,7 +1331,7 @@ def model_params_unpacked_as_tuple(X_train, Y_train, X_test, Y_test, num_iterati
 
 
 @mistake("model_test", "model.params_from_grads")
-def model_parameters_from_grads(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
+def model_parameters_from_grads(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005,
                                 print_cost=False):
     w, b = initialize_with_zeros(X_train.shape[0])
     params, grads, costs = optimize(w, b, X_train, Y_train, num_iterations, learning_rate, print_cost)
@@ -1340,7 +1340,7 @@ def model_parameters_from_grads(X_train, Y_train, X_test, Y_test, num_iterations
             "w": w, "b": b, "learning_rate": learning_rate, "num_iterations": num_iterations}
 
 
-def _model_as_in_the_lab(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5, print_cost=False):
+def _model_as_in_the_lab(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005, print_cost=False):
     w, b = initialize_with_zeros(X_train.shape[0])
     params, grads, costs = optimize(w, b, X_train, Y_train, num_iterations=num_iterations,
                                     learning_rate=learning_rate, print_cost=print_cost)
@@ -1350,7 +1350,7 @@ def _model_as_in_the_lab(X_train, Y_train, X_test, Y_test, num_iterations=2000, 
             "w": w, "b": b, "learning_rate": learning_rate, "num_iterations": num_iterations}
 
 
-def _model_on_the_notebooks_data(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
+def _model_on_the_notebooks_data(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005,
                                  print_cost=False):
     w, b = initialize_with_zeros(train_set_x.shape[0])  # noqa: F821 - a global of the notebook below
     params, grads, costs = optimize(w, b, train_set_x, train_set_y, num_iterations, learning_rate)  # noqa: F821
@@ -1642,7 +1642,7 @@ def predict_without_m(w, b, X):
 
 @mistake("model_test", "model.predict_with_initial_parameters", heldout=1)
 def model_predicts_with_the_initial_parameters(X_train, Y_train, X_test, Y_test, num_iterations=2000,
-                                               learning_rate=0.5, print_cost=False):
+                                               learning_rate=0.005, print_cost=False):
     w, b = initialize_with_zeros(X_train.shape[0])
     params, grads, costs = optimize(w, b, X_train, Y_train, num_iterations, learning_rate, print_cost)
     Y_prediction_test = predict(w, b, X_test)
@@ -1653,7 +1653,7 @@ def model_predicts_with_the_initial_parameters(X_train, Y_train, X_test, Y_test,
 
 @mistake("model_test", "model.test_predictions_from_train", heldout=1)
 def model_predicts_the_training_set_twice(X_train, Y_train, X_test, Y_test, num_iterations=2000,
-                                          learning_rate=0.5, print_cost=False):
+                                          learning_rate=0.005, print_cost=False):
     w, b = initialize_with_zeros(X_train.shape[0])
     params, grads, costs = optimize(w, b, X_train, Y_train, num_iterations, learning_rate, print_cost)
     w, b = params["w"], params["b"]
@@ -1662,7 +1662,7 @@ def model_predicts_the_training_set_twice(X_train, Y_train, X_test, Y_test, num_
 
 
 @mistake("model_test", "model.rate_hardcoded_in_call", heldout=1)
-def model_rate_written_into_the_call(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
+def model_rate_written_into_the_call(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005,
                                      print_cost=False):
     w, b = initialize_with_zeros(X_train.shape[0])
     params, grads, costs = optimize(w, b, X_train, Y_train, num_iterations=num_iterations, learning_rate=0.5)
@@ -1672,7 +1672,7 @@ def model_rate_written_into_the_call(X_train, Y_train, X_test, Y_test, num_itera
 
 
 @mistake("model_test", "model.untrained_parameters", heldout=1)
-def model_stores_the_initial_w(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
+def model_stores_the_initial_w(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005,
                                print_cost=False):
     w, b = initialize_with_zeros(X_train.shape[0])
     params, grads, costs = optimize(w, b, X_train, Y_train, num_iterations, learning_rate, print_cost)
@@ -1845,7 +1845,7 @@ def predict_fills_an_array_never_created(w, b, X):
 
 @mistake("model_test", "model.uses_notebook_globals", heldout=2)
 def model_trains_on_the_notebooks_variables(X_train, Y_train, X_test, Y_test, num_iterations=2000,
-                                            learning_rate=0.5, print_cost=False):
+                                            learning_rate=0.005, print_cost=False):
     w, b = initialize_with_zeros(train_set_x.shape[0])  # noqa: F821 - a notebook global, not a parameter
     params, grads, costs = optimize(w, b, train_set_x, train_set_y, num_iterations, learning_rate)  # noqa: F821
     w, b = params["w"], params["b"]
@@ -1854,7 +1854,7 @@ def model_trains_on_the_notebooks_variables(X_train, Y_train, X_test, Y_test, nu
 
 
 @mistake("model_test", "model.params_swapped", heldout=2)
-def model_takes_w_and_b_swapped(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
+def model_takes_w_and_b_swapped(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005,
                                 print_cost=False):
     w, b = initialize_with_zeros(X_train.shape[0])
     params, grads, costs = optimize(w, b, X_train, Y_train, num_iterations, learning_rate, print_cost)
@@ -1976,7 +1976,7 @@ def predict_float_of_the_comparison(w, b, X):
 
 
 @mistake("model_test", "model.unpacked_out_of_order")
-def model_b_w_from_initialize(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
+def model_b_w_from_initialize(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005,
                               print_cost=False):
     b, w = initialize_with_zeros(X_train.shape[0])
     params, grads, costs = optimize(w, b, X_train, Y_train, num_iterations, learning_rate, print_cost)

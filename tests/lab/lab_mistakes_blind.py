@@ -733,7 +733,7 @@ def _model_dict(costs, Y_prediction_test, Y_prediction_train, w, b, learning_rat
 
 
 @mistake("model_test", "model.dim_from_clip_count")
-def blind_model_dim_shape_1(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
+def blind_model_dim_shape_1(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005,
                             print_cost=False):
     w, b = initialize_with_zeros(X_train.shape[1])
     params, grads, costs = optimize(w, b, X_train, Y_train, num_iterations=num_iterations,
@@ -746,7 +746,7 @@ def blind_model_dim_shape_1(X_train, Y_train, X_test, Y_test, num_iterations=200
 
 
 @mistake("model_test", "model.settings_not_passed")
-def blind_model_optimize_defaults(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
+def blind_model_optimize_defaults(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005,
                                   print_cost=False):
     w, b = initialize_with_zeros(X_train.shape[0])
     params, grads, costs = optimize(w, b, X_train, Y_train)
@@ -758,7 +758,7 @@ def blind_model_optimize_defaults(X_train, Y_train, X_test, Y_test, num_iteratio
 
 
 @mistake("model_test", "model.test_predicted_on_train")
-def blind_model_test_on_train(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
+def blind_model_test_on_train(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005,
                               print_cost=False):
     w, b = initialize_with_zeros(X_train.shape[0])
     params, grads, costs = optimize(w, b, X_train, Y_train, num_iterations=num_iterations,
@@ -771,7 +771,7 @@ def blind_model_test_on_train(X_train, Y_train, X_test, Y_test, num_iterations=2
 
 
 @mistake("model_test", "model.predicts_with_initial_parameters")
-def blind_model_params_ignored(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
+def blind_model_params_ignored(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005,
                                print_cost=False):
     w, b = initialize_with_zeros(X_train.shape[0])
     params, grads, costs = optimize(w, b, X_train, Y_train, num_iterations=num_iterations,
@@ -782,7 +782,7 @@ def blind_model_params_ignored(X_train, Y_train, X_test, Y_test, num_iterations=
 
 
 @mistake("model_test", "model.optimize_positional_order")
-def blind_model_positional_settings(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
+def blind_model_positional_settings(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005,
                                     print_cost=False):
     w, b = initialize_with_zeros(X_train.shape[0])
     params, grads, costs = optimize(w, b, X_train, Y_train, learning_rate, num_iterations, print_cost)
@@ -794,7 +794,7 @@ def blind_model_positional_settings(X_train, Y_train, X_test, Y_test, num_iterat
 
 
 @mistake("model_test", "model.predicts_notebook_globals", notebook_globals=True)
-def blind_model_predicts_notebook_sets(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
+def blind_model_predicts_notebook_sets(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005,
                                        print_cost=False):
     w, b = initialize_with_zeros(X_train.shape[0])
     params, grads, costs = optimize(w, b, X_train, Y_train, num_iterations=num_iterations,
@@ -807,7 +807,7 @@ def blind_model_predicts_notebook_sets(X_train, Y_train, X_test, Y_test, num_ite
 
 
 @mistake("model_test", "model.params_unpacked_as_tuple")
-def blind_model_w_b_from_params(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
+def blind_model_w_b_from_params(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005,
                                 print_cost=False):
     w, b = initialize_with_zeros(X_train.shape[0])
     params, grads, costs = optimize(w, b, X_train, Y_train, num_iterations=num_iterations,

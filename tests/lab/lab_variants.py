@@ -340,7 +340,7 @@ def predict_loop_over_columns(w, b, X):
 
 
 @variant("model_test")
-def model_positional(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5, print_cost=False):
+def model_positional(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005, print_cost=False):
     w, b = initialize_with_zeros(X_train.shape[0])
     params, grads, costs = optimize(w, b, X_train, Y_train, num_iterations, learning_rate, print_cost)
     return {"costs": costs, "Y_prediction_test": predict(params["w"], params["b"], X_test),
@@ -349,7 +349,7 @@ def model_positional(X_train, Y_train, X_test, Y_test, num_iterations=2000, lear
 
 
 @variant("model_test")
-def model_keywords_in_another_order(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.5,
+def model_keywords_in_another_order(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0.005,
                                     print_cost=False):
     w, b = initialize_with_zeros(dim=X_train.shape[0])
     params, grads, costs = optimize(w, b, X_train, Y_train, print_cost=print_cost, learning_rate=learning_rate,

@@ -12,9 +12,12 @@ import re
 import lab_mistakes_blind as blind
 import numpy as np
 import pytest
+from lab_judge import catalogue_agent, comparable, exercise_of, remote_case
 from lab_mistakes import CATALOGUE, CAUSES, SHOTGUN, Mistake, explanation, measure, measure_one, summary
+from lab_variants import VARIANTS
 
 import speechmusic.teaching.public_tests as pt
+from speechmusic.teaching.public_tests.introspect import judged_alone
 
 #: The floor this project promises (issue 13): the right cause named in at least 80 % of the
 #: catalogue, at least 99 % rejected.
@@ -175,3 +178,73 @@ def test_an_unknown_mistake_gets_the_formula_and_no_invented_cause(test_name, fu
     text = explanation(outcome.message)
     named = [c.id for c in CAUSES.values() if c.exercise == exercise and c.named_in(text)]
     assert named == [], (named, outcome.message)
+
+
+# ----------------------------------------------------------------- the same through the outside judge
+# The grader's judge runs these very tests in its own process, on stand-ins that call the learner's
+# functions in theirs and get plain data back (lab_judge.catalogue_agent serves every case from another
+# process, as a graded notebook's kernel does). Run as the notebook runs them (each function with the
+# learner's own earlier functions), the verdict, the named cause and the whole message must be the
+# same as in-process. Judged alone (the reference functions of the earlier exercises in place of the
+# learner's, the grader's default), the verdicts are the same except for the mistakes that are an
+# earlier exercise's: those pass, and cost that exercise's mark only.
+
+#: The catalogued mistakes whose actual cause is an earlier exercise's function: judged alone, with
+#: the reference function in its place, the function under test is right.
+EARLIER_CAUSES = {"propagate.broken_sigmoid", "model.broken_optimize"}
+
+
+@pytest.fixture(scope="module")
+def channel():
+    with catalogue_agent() as channel:
+        yield channel
+
+
+@pytest.fixture(scope="module")
+def judged(channel, outcomes, blind_outcomes):
+    """Every case as measured in-process (the fixtures above), through the judge, and through the judge alone."""
+    found = {}
+    for kind, measured, measure_case in (("mistake", outcomes, measure_one), ("blind", blind_outcomes, blind.measure_one)):
+        for case, here in measured.items():
+            remote, namespace = remote_case(channel, kind, case)
+            with np.errstate(all="ignore"):
+                cascade = measure_case(remote, pt)
+                with namespace.judging(exercise_of(case.test), alone=True), judged_alone():
+                    alone = measure_case(remote, pt)
+            found[(kind, repr(case))] = (case, here, cascade, alone)
+    return found
+
+
+def test_every_case_was_judged_in_the_other_process(judged, channel):
+    assert len(judged) == len(CATALOGUE) + len(blind.BLIND) >= 150
+    assert channel.gone is None
+
+
+def test_the_judge_gives_the_notebooks_verdict_cause_and_message(judged):
+    differ = [f"{kind} {name}:\n--- in process:\n{here.message}\n--- judge:\n{cascade.message}"
+              for (kind, name), (_, here, cascade, _) in judged.items()
+              if (here.rejected, here.named, comparable(here.message))
+              != (cascade.rejected, cascade.named, comparable(cascade.message))]
+    assert not differ, "\n\n".join(differ[:5]) + f"\n({len(differ)} cases differ)"
+
+
+def test_judged_alone_only_the_earlier_exercises_mistakes_change_verdict(judged):
+    changed = {(kind, name): case.cause for (kind, name), (case, here, _, alone) in judged.items()
+               if here.rejected != alone.rejected}
+    assert set(changed.values()) == EARLIER_CAUSES, changed
+    differ = []
+    for (kind, name), (case, here, _, alone) in judged.items():
+        if case.cause in EARLIER_CAUSES:
+            assert here.rejected and not alone.rejected, (name, alone.message)
+        elif here.rejected and alone.named != here.named:  # the same diagnosis when the mistake is the exercise's own
+            differ.append(f"{kind} {name}:\n--- in process:\n{here.message}\n--- alone:\n{alone.message}")
+    assert not differ, "\n\n".join(differ) + f"\n({len(differ)} cases differ)"
+
+
+@pytest.mark.parametrize("case", VARIANTS, ids=repr)
+def test_correct_variants_pass_through_the_judge_both_ways(case, channel, capsys):
+    remote, namespace = remote_case(channel, "variant", case)
+    getattr(pt, case.test)(remote.function)
+    with namespace.judging(exercise_of(case.test), alone=True), judged_alone():
+        getattr(pt, case.test)(remote.function)
+    assert capsys.readouterr().out.count("All tests passed!") == 2

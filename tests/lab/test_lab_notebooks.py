@@ -1,33 +1,31 @@
-"""Run both notebooks for real (nbclient, a fresh kernel) on the synthetic dataset.
+"""Run both notebooks for real, through the grader, on the synthetic dataset.
 
-One execution per notebook, shared by all assertions (the machine is small). The kernel finds the
-data through ``SPEECHMUSIC_DATA``, as a learner's would, and starts in the notebook's own folder
-(the solution notebook in ``solutions/``).
+One grading of the two notebooks (a batch, two at a time), shared by all assertions (the machine is
+small): each runs in a sandboxed kernel and is judged from outside, as ``speechmusic grade`` does; the
+grader writes each notebook as it ran (``executed_dir``, the command's ``--executed``), whose outputs
+the tests read, and a report, whose scores and errors they check. The kernel finds the data through
+``SPEECHMUSIC_DATA``, as a learner's does. The notebooks are built from the source into a folder laid
+out like a clone: the repository's top-level notebook is the learner's and is never run here. (A
+notebook run in its own folder, as Jupyter runs it, is tests/lab/test_lab_original_style.py.)
 """
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import copy_dataset, execute_notebook
-from lab_reference import REPO
+from conftest import copy_dataset
+from lab_reference import build_lab
 
 from speechmusic.teaching import EXERCISES
-from speechmusic.teaching.build import TARGETS
+from speechmusic.teaching.grading import executed_names, grade_notebooks
 
 pytestmark = pytest.mark.slow
 
 nbclient = pytest.importorskip("nbclient")
 
-CHECK_CELL = (
-    "import json as _json\n"
-    "from speechmusic.teaching.checks import check_namespace as _check_namespace\n"
-    "print('CHECKS ' + _json.dumps(_check_namespace(globals())))\n"
-)
 ACCURACY_LINE = re.compile(r"^test accuracy: (\d+\.\d) %$", re.MULTILINE)
 POOLED_ACCURACY_LINE = re.compile(r"^pooled model test accuracy: (\d+\.\d) %$", re.MULTILINE)
 
@@ -39,23 +37,25 @@ def lab_data(tmp_path_factory, synthetic_dataset) -> Path:
     return copy_dataset(synthetic_dataset, tmp_path_factory.mktemp("lab") / "data")
 
 
-def _execute(variant: str, data_dir: Path, *, allow_errors: bool) -> nbformat.NotebookNode:
-    path = REPO / TARGETS[variant]
-    notebook = nbformat.read(path, as_version=4)
-    notebook.cells.append(nbformat.v4.new_code_cell(CHECK_CELL))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SPEECHMUSIC_DATA", str(data_dir))
-        return execute_notebook(notebook, folder=path.parent, allow_errors=allow_errors)
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, lab_data) -> dict:
+    """Both notebooks built from the source (never the learner's own), graded once: the reports and the executed copies."""
+    built = build_lab(tmp_path_factory.mktemp("clone"))
+    notebooks = [built["student"], built["solution"]]
+    executed = tmp_path_factory.mktemp("executed")
+    reports = grade_notebooks(notebooks, jobs=2, data_dir=lab_data, timeout=600, executed_dir=executed)
+    runs = [nbformat.read(str(path), as_version=4) for path in executed_names(notebooks, executed)]
+    return {"student": (reports[0], runs[0]), "solution": (reports[1], runs[1])}
 
 
 @pytest.fixture(scope="module")
-def solution_run(lab_data) -> nbformat.NotebookNode:
-    return _execute("solution", lab_data, allow_errors=False)
+def solution_run(graded) -> nbformat.NotebookNode:
+    return graded["solution"][1]
 
 
 @pytest.fixture(scope="module")
-def student_run(lab_data) -> nbformat.NotebookNode:
-    return _execute("student", lab_data, allow_errors=True)
+def student_run(graded) -> nbformat.NotebookNode:
+    return graded["student"][1]
 
 
 def _outputs(notebook):
@@ -65,17 +65,9 @@ def _outputs(notebook):
                 yield index, cell, output
 
 
-def _stdout(notebook, *, with_checks: bool = False) -> str:
-    """Everything the notebook printed (without the line of the appended check cell, unless asked)."""
-    text = "".join(o.get("text", "") for _, _, o in _outputs(notebook) if o.output_type == "stream")
-    if with_checks:
-        return text
-    return "\n".join(line for line in text.splitlines() if not line.startswith("CHECKS "))
-
-
-def _checks(notebook) -> dict:
-    line = next(line for line in _stdout(notebook, with_checks=True).splitlines() if line.startswith("CHECKS "))
-    return json.loads(line[len("CHECKS "):])
+def _stdout(notebook) -> str:
+    """Everything the notebook printed."""
+    return "".join(o.get("text", "") for _, _, o in _outputs(notebook) if o.output_type == "stream")
 
 
 # ----------------------------------------------------------------- the solution notebook
@@ -131,10 +123,11 @@ def test_section_6_compares_both_models_on_one_recording_and_rolls_it_in_time(so
     assert pooled and pooled[1] == pooled[2]  # pooled features do not depend on when a sound happens
 
 
-def test_solution_namespace_passes_the_graders_checks(solution_run):
-    results = _checks(solution_run)
-    assert list(results) == list(EXERCISES)
-    assert all(result["passed"] for result in results.values()), results
+def test_the_grader_gives_the_solution_full_marks(graded):
+    report, _ = graded["solution"]
+    assert report.status == "completed" and report.errors == [] and report.ungraded == [], report.message
+    assert list(report.exercises) == list(EXERCISES)
+    assert report.score == 1.0, {name: result["message"][:200] for name, result in report.exercises.items()}
 
 
 # ----------------------------------------------------------------- the student notebook
@@ -146,7 +139,10 @@ def test_student_notebook_runs_its_setup_then_fails_first_at_exercise_1(student_
     first_index, first_cell, first_error = errors[0]
     assert "exercise" in first_cell.metadata.get("tags", [])
     assert "# YOUR CODE STARTS HERE" in first_cell.source and "m_train" in first_cell.source
-    assert first_error.ename == "NameError" and "m_train" in first_error.evalue
+    # Not a bare NameError (issue 20): the cell says which exercise to write, and where.
+    assert first_error.ename == "ExerciseNotDone"
+    assert first_error.evalue.startswith("exercise 1 is not done yet: m_train, m_test, n_mels and time_steps are "
+                                         "not defined") and "# YOUR CODE STARTS HERE" in first_error.evalue
     setup = [cell for cell in student_run.cells[:first_index] if cell.cell_type == "code"]
     assert len(setup) >= 5  # paths, imports, loading, listening, one example
     assert all(cell.execution_count is not None for cell in setup)
@@ -158,7 +154,20 @@ def test_blank_student_functions_fail_their_tests_with_explanations(student_run)
     assert any("propagate" in m and "YOUR CODE STARTS HERE" in m for m in messages)
 
 
-def test_blank_student_notebook_scores_zero_in_the_graders_checks(student_run):
-    results = _checks(student_run)
-    assert list(results) == list(EXERCISES)
-    assert not any(result["passed"] for result in results.values())
+def test_the_grader_gives_the_blank_student_notebook_zero_and_lists_the_bonus_apart(graded):
+    report, _ = graded["student"]
+    assert report.status == "completed" and report.score == 0.0 and list(report.exercises) == list(EXERCISES)
+    assert report.errors[0]["ename"] == "ExerciseNotDone"  # exercise 1 says what to do
+    # The bonus's test cell and the three cells after it that need the bonus: ungraded, not failures.
+    assert [error["ename"] for error in report.ungraded] == ["ExerciseFailure"] + ["BonusNotDone"] * 3
+    assert not {error["cell"] for error in report.ungraded} & {error["cell"] for error in report.errors}
+    assert all(error["cell"] > 20 for error in report.ungraded)  # In [n], numbered as Jupyter does
+
+
+def test_the_cells_after_an_empty_bonus_say_it_is_not_done_yet(student_run):
+    stops = [(cell, output) for _, cell, output in _outputs(student_run)
+             if "require_bonus(pool_features)" in cell.source and output.output_type == "error"]
+    assert len(stops) == 3  # not a bare NameError in each (issue 20)
+    for cell, output in stops:
+        assert "bonus" in cell.metadata.get("tags", [])  # the grader lists them as ungraded
+        assert output.ename == "BonusNotDone" and output.evalue.startswith("the bonus is not done yet")

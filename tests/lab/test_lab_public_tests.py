@@ -144,3 +144,44 @@ def test_root_public_tests_re_exports_the_tests(monkeypatch):
     assert {"sigmoid_test", "initialize_with_zeros_test_1", "initialize_with_zeros_test_2", "propagate_test",
             "optimize_test", "predict_test", "model_test"} <= exported
     assert namespace["propagate_test"] is pt.propagate_test
+
+
+# ----------------------------------------------------------------- a wrong earlier function is named once
+
+
+def _with_names(function, **names):
+    """``function`` as if defined in a notebook whose globals hold ``names`` (e.g. a broken propagate)."""
+    import types
+
+    return types.FunctionType(function.__code__, dict(function.__globals__, **names), function.__name__,
+                              function.__defaults__)
+
+
+def _propagate_without_the_second_cost_term(w, b, X, Y):
+    m = X.shape[1]
+    A = 1 / (1 + np.exp(-(np.dot(w.T, X) + b)))
+    cost = -np.sum(Y * np.log(A)) / m  # the (1 - Y) * log(1 - A) term is missing
+    return {"dw": np.dot(X, (A - Y).T) / m, "db": np.sum(A - Y) / m}, cost
+
+
+def test_optimize_with_a_propagate_missing_a_cost_term_is_sent_back_to_propagate():
+    # The gradients are right, so the parameters are; only the recorded costs are wrong, and they are
+    # propagate's: the message must send the learner there, not to the recording of the costs.
+    optimize = _with_names(SOLUTION["optimize"], propagate=_propagate_without_the_second_cost_term)
+    message = _message("optimize_test", optimize)
+    assert "costs[0]" in message.splitlines()[0]
+    cause = message.partition("likely cause:")[2]
+    assert "calls your propagate (exercise 5), which does not pass propagate_test" in cause
+    assert "(1 - Y) * log(1 - A) term is missing" in cause
+    assert "costs[k] is the cost propagate returned" not in message
+
+
+def test_a_chain_of_broken_earlier_functions_is_named_in_one_message():
+    propagate = _with_names(SOLUTION["propagate"], sigmoid=lambda z: 1 / (1 + np.exp(z)))  # sign error
+    optimize = _with_names(SOLUTION["optimize"], propagate=propagate)
+    model = _with_names(SOLUTION["model"], optimize=optimize)
+    message = _message("model_test", model)
+    assert message.count("Its test says") == 1, message
+    assert ("model calls your optimize (exercise 6), which calls your propagate (exercise 5), which calls your "
+            "sigmoid (exercise 3), which does not pass sigmoid_test yet. Fix sigmoid first") in message
+    assert "sign error" in message.partition("Its test says:")[2]

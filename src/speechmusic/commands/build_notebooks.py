@@ -23,6 +23,7 @@ from speechmusic.teaching.build import (
     backup_path,
     find_root,
     has_outputs,
+    in_sync_but_exercises,
     notebook_state,
     read_notebook_bytes,
     render,
@@ -49,6 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--strict", action="store_true",
                         help="with --check: also fail when a notebook's cells were edited after the build "
                              "(for CI, where the committed notebooks must be exactly the build's)")
+    parser.add_argument("--ignore-exercise-code", action="store_true",
+                        help="with --check: compare every cell with a fresh build except the code between the "
+                             "exercise markers (what CI runs: a learner's answers never fail it, any other "
+                             "difference from the source does)")
     parser.add_argument("--backup", action="store_true",
                         help="before replacing a notebook that holds someone's edits, copy it to "
                              "<name>.backup-<date>-<time>.ipynb beside it")
@@ -87,6 +92,13 @@ def main(argv: list[str] | None = None) -> int:
         path = root / relative
         existing = read_notebook_bytes(path)
         state = notebook_state(existing, json.loads(texts[variant]))
+        if args.check and args.ignore_exercise_code:
+            if in_sync_but_exercises(existing, json.loads(texts[variant])):
+                print(f"{relative}: up to date (the code between the exercise markers not compared)")
+            else:
+                stale.append(relative)
+                print(f"{relative}: {STATES['missing'] if existing is None else 'differs from a fresh build outside the exercise code'}")
+            continue
         if args.check:
             if state == "current" or (state == "edited" and not args.strict):
                 print(f"{relative}: {STATES[state]}")

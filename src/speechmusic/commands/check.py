@@ -1,5 +1,5 @@
 """``speechmusic check`` and ``test_setup.py``: is the lab ready? (the checklist is
-:mod:`speechmusic.teaching.setup_check`)."""
+:mod:`speechmusic.teaching.setup_checklist`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from speechmusic.commands.common import HelpFormatter, counted
 from speechmusic.core.config import DATA_ENV_VAR
-from speechmusic.teaching.setup_check import FAIL, WARN, run_checks
+from speechmusic.teaching.setup_checklist import FAIL, WARN, run_checks
 
 __all__ = ["register", "run", "main", "build_parser", "add_arguments", "EPILOG"]
 

@@ -142,7 +142,8 @@ positive_int = _number_parser(int, 1, inclusive=True)
 non_negative_int = _number_parser(int, 0, inclusive=True)
 
 
-def expand_folders(paths: Iterable[Path], *, find: Callable[[Path], list[Path]], what: str) -> list[Path]:
+def expand_folders(paths: Iterable[Path], *, find: Callable[[Path], list[Path]], what: str,
+                   unique: bool = False) -> list[Path]:
     """The inputs named on a command line, each folder replaced by the files it stands for.
 
     Globs are not expanded here: the shell has already done it. Paths that are not folders,
@@ -158,6 +159,9 @@ def expand_folders(paths: Iterable[Path], *, find: Callable[[Path], list[Path]],
         (:func:`speechmusic.core.audio.find_audio_files` for recordings).
     what : str
         What ``find`` looks for, for the error message: ``"audio files"``, ``".ipynb files"``.
+    unique : bool
+        Keep a file named twice (by itself and inside a named folder, say, or under two spellings of
+        its path) only where it first appears; by default repeats are kept, for the command to decide.
 
     Returns
     -------
@@ -185,7 +189,16 @@ def expand_folders(paths: Iterable[Path], *, find: Callable[[Path], list[Path]],
             expanded.extend(found)
         else:
             expanded.append(path)
-    return expanded
+    if not unique:
+        return expanded
+    seen: set[Path] = set()
+    first_times = []
+    for path in expanded:
+        key = path.resolve() if path.exists() else path  # the same file under two spellings counts once
+        if key not in seen:
+            seen.add(key)
+            first_times.append(path)
+    return first_times
 
 
 def is_stream(path: Path) -> bool:

@@ -4,7 +4,7 @@ Interactive (a terminal on stdin, no ``--source``)::
 
     .venv/bin/python download_samples.py
 
-shows the menu (:mod:`speechmusic.teaching.download_menu`), checks within a few seconds whether
+shows the menu (:mod:`speechmusic.teaching.download_menu_texts`), checks within a few seconds whether
 the download hosts answer (offline, it says so and Enter picks the offline synthetic dataset
 instead of the quick start), and runs the chosen entry. Scripts and tests use::
 
@@ -12,8 +12,8 @@ instead of the quick start), and runs the chosen entry. Scripts and tests use::
         --data-dir D --train N --test N
 
 with the same options as ``speechmusic download``. Without a terminal and without ``--source``
-the menu is printed with an explanation and the exit code is 2: nothing waits for input that can
-never come.
+nothing waits for input that can never come: one explanation (with the sources to pass as
+``--source``) goes to stderr, the menu is not printed, and the exit code is 2.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from speechmusic.commands.download import run as run_download
 from speechmusic.data.dataset import resolve_data_dir
 from speechmusic.data.sources import source_addresses
 from speechmusic.data.sources.probe import PROBE_TIMEOUT, probe_network
-from speechmusic.teaching.download_menu import (
+from speechmusic.teaching.download_menu_texts import (
     DEFAULT_CHOICE,
     MENU,
     NON_INTERACTIVE_HINT,
@@ -94,11 +94,11 @@ def main(argv: list[str] | None = None, *, stdin: TextIO | None = None,
     data_dir = resolve_data_dir(args.data_dir)
 
     if args.source is None:
-        print(menu_text(data_dir))
         interactive = stdin is not None and hasattr(stdin, "isatty") and stdin.isatty()
-        if not interactive:
+        if not interactive:  # the hint lists the sources; a menu that cannot be answered is not printed
             print(NON_INTERACTIVE_HINT.format(data_dir=data_dir), file=sys.stderr)
             return 2
+        print(menu_text(data_dir))
         print("Checking the network ...", end=" ", flush=True)
         network = check_network(args, probe)
         print(network.describe() + ".")

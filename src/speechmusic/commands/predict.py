@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     classifier = resolve_classifier(args.model)
     if args.hop is not None and args.hop > classifier.params.duration:
         raise ParameterError(f"--hop ({args.hop:g} s) must not be longer than the clip ({classifier.params.duration:g} s)")
-    files = expand_folders(args.files, find=find_audio_files, what="audio files")
+    files = expand_folders(args.files, find=find_audio_files, what="audio files", unique=True)
     results, failed = [], 0
     for path in tqdm(files, desc="predict", unit="file", disable=args.quiet or len(files) < 3, leave=False):
         try:
@@ -84,8 +84,10 @@ def run(args: argparse.Namespace) -> int:
         # A folder gives a list even when it holds one recording, so scripts see one shape per call.
         print_json(results[0] if len(args.files) == 1 and len(results) == 1 and not args.files[0].is_dir() else results)
     else:
-        write_stdout(classifier.headline() + "\n" + text_report(results, [n for n in LABEL_NAMES if n in classifier.class_names],
-                                                                   windows=not args.summary))
+        report = text_report(results, [n for n in LABEL_NAMES if n in classifier.class_names],
+                             windows=not args.summary)  # unreadable files: one line each on stderr
+        if failed < len(results):  # when every file failed, no model line and no empty table
+            write_stdout(classifier.headline() + "\n" + report)
     return 1 if failed else 0
 
 

@@ -163,6 +163,9 @@ def run(args: argparse.Namespace) -> int:
         if given:
             raise ParameterError(f"{option} works with --out-dir DIR (many recordings)")
     args.file = args.inputs[0]
+    if args.file.is_dir():
+        raise ParameterError(f"{args.file} is a folder: segment takes one recording; to segment every recording in it, "
+                             f"add --out-dir DIR")
     fmt, path = output_choice(args)
     refuse_existing(path, args.overwrite, "segments file")
     refuse_existing(args.plot, args.overwrite, "figure")

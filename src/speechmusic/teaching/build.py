@@ -52,8 +52,9 @@ build generates there (blanks in the student notebook, the reference code in the
 
 **The drift check** (``--check``) writes nothing and exits 1 when a notebook is missing or was
 generated from another version of the source. A notebook holding someone's edits on top of the
-current build passes (a learner's notebook is not drift); ``--strict`` makes it fail too, for CI,
-where the committed notebooks must be exactly what the build writes.
+current build passes (a learner's notebook is not drift); ``--strict`` makes it fail too.
+``--ignore-exercise-code`` (what CI runs, ``.ci/run``) compares every cell with a fresh build except
+the code between the exercise markers: a learner's answers never fail it, any other difference does.
 """
 
 from __future__ import annotations
@@ -282,17 +283,34 @@ def render(source_text: str) -> dict[str, str]:
     return {variant: nbformat.writes(build_notebook(cells, variant)) + "\n" for variant in VARIANTS}
 
 
-def cell_contents(notebook: dict) -> list[list]:
+def _without_exercise_code(source: str) -> str:
+    """``source`` with the lines between each ``# YOUR CODE STARTS HERE`` and ``# YOUR CODE ENDS HERE`` removed."""
+    kept, inside = [], False
+    for line in source.splitlines():
+        if line.strip() == STARTS:
+            inside = True
+        elif line.strip() == ENDS:
+            inside = False
+        elif inside:
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def cell_contents(notebook: dict, *, exercise_code: bool = True) -> list[list]:
     """What the build decides about each cell: ``[cell type, source, tags]``, in order.
 
     Everything else (outputs, execution counts, cell ids and other metadata, notebook metadata)
-    is left out: Jupyter changes it when a notebook is merely opened, run or saved.
+    is left out: Jupyter changes it when a notebook is merely opened, run or saved. With
+    ``exercise_code=False`` the code between the exercise markers is left out too (a learner's).
     """
     contents = []
     for cell in notebook.get("cells", []):
         source = cell.get("source", "")
         if isinstance(source, list):
             source = "".join(source)
+        if not exercise_code and cell.get("cell_type") == "code":
+            source = _without_exercise_code(source)
         metadata = cell.get("metadata") or {}
         contents.append([cell.get("cell_type"), source, list(metadata.get("tags", []))])
     return contents
@@ -364,6 +382,22 @@ def notebook_state(existing: bytes | None, fresh: dict) -> str:
         return "outdated" if recorded == cells_digest(notebook) else "worked"
     # Written before builds recorded a digest: judge by the exercise regions alone.
     return "outdated" if exercise_regions(notebook) == exercise_regions(fresh) else "worked"
+
+
+def in_sync_but_exercises(existing: bytes | None, fresh: dict) -> bool:
+    """True when a notebook file has the fresh build's cells, whatever code is between the exercise markers.
+
+    What CI checks of the committed notebooks (``--check --ignore-exercise-code``): a learner's
+    answers, outputs and Jupyter's metadata never make it fail; any other difference from the
+    source does.
+    """
+    if existing is None:
+        return False
+    try:
+        notebook = json.loads(existing.decode("utf-8"))
+        return cell_contents(notebook, exercise_code=False) == cell_contents(fresh, exercise_code=False)
+    except (UnicodeDecodeError, ValueError, AttributeError, TypeError):
+        return False
 
 
 def find_root(start: Path | None = None) -> Path:

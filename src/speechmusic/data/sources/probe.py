@@ -25,13 +25,16 @@ class ProbeResult:
     hosts: tuple[str, ...]  # the addresses asked (scheme://host[:port]/)
     answered: str | None = None  # the first one that answered
     elapsed: float = 0.0  # seconds
+    timeout: float = PROBE_TIMEOUT  # seconds the probe was willing to wait
 
     def describe(self) -> str:
         """One line for messages."""
         if self.reachable:
             return f"{self.answered} answered after {self.elapsed:.1f} s"
         names = ", ".join(h.split("://", 1)[-1].rstrip("/") for h in self.hosts)
-        return f"no answer from {names} within {self.elapsed:.1f} s"
+        if self.elapsed < self.timeout:  # nothing to wait for: every attempt failed at once ("within 0.0 s" told nothing)
+            return f"no answer from {names}: every attempt failed at once (no network, or the name could not be resolved)"
+        return f"no answer from {names} within {self.timeout:g} s"
 
 
 def _host_root(url: str) -> str | None:
@@ -84,5 +87,5 @@ def probe_network(urls: Sequence[str], *, timeout: float = PROBE_TIMEOUT) -> Pro
         except queue.Empty:
             break
         if host is not None:
-            return ProbeResult(True, hosts, host, time.monotonic() - start)
-    return ProbeResult(False, hosts, None, time.monotonic() - start)
+            return ProbeResult(True, hosts, host, time.monotonic() - start, timeout)
+    return ProbeResult(False, hosts, None, time.monotonic() - start, timeout)

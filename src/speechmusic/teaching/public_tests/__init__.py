@@ -33,9 +33,14 @@ Correct answers written differently pass: ``@``, ``np.dot`` or ``np.matmul``, ``
 ``np.sum / m``, ``scipy.special.expit``, ``>= 0.5``, in-place updates, Python or NumPy floats,
 float32 arithmetic, int or float 0/1 labels, copies or no copies.
 
-The tests are split by concern: :mod:`.common` (constants, the failure type, reference answers,
-earlier-exercise checks), :mod:`.explain` (exceptions in the learner's code), :mod:`.calls`
-(calling the learner's function, checking results) and one module per pair of exercises.
+The tests are split by concern: :mod:`.common` (constants, the failure type, the registry of tests,
+reporting helpers), :mod:`.reference` (the reference answers), :mod:`.introspect` (what a learner's
+function calls and reads; the earlier-exercise checks), :mod:`.explain` (exceptions in the learner's
+code), :mod:`.calls` (calling the learner's function, checking results) and one module per pair of
+exercises. Each exercise module registers its tests in ``common.EXERCISE_TESTS`` as it is imported;
+the modules that need an exercise's tests (the earlier-exercise checks, the grader) look them up
+there, so the imports only go one way: common <- reference <- introspect <- explain <- calls <-
+exercises_*.
 """
 
 from speechmusic.teaching.public_tests.common import ATOL, GREEN, PASSED, RESET, RTOL, YELLOW, ExerciseFailure, show
@@ -49,8 +54,9 @@ from speechmusic.teaching.public_tests.exercises_1_4 import (
 from speechmusic.teaching.public_tests.exercises_5_6 import optimize_test, propagate_test
 from speechmusic.teaching.public_tests.exercises_7_8 import MODEL_KEYS, model_test, pool_features_test, predict_test
 from speechmusic.teaching.public_tests.explain import explain_exception
+from speechmusic.teaching.public_tests.progress import BonusNotDone, ExerciseNotDone, require_bonus, require_exercise
 
-#: What ``from public_tests import *`` gives the notebook: the tests only.
+#: What ``from public_tests import *`` gives the notebook: the tests, and the stops of cells that cannot run yet.
 __all__ = [
     "dimensions_test",
     "flatten_test",
@@ -62,7 +68,10 @@ __all__ = [
     "predict_test",
     "model_test",
     "pool_features_test",
+    "require_exercise",
+    "require_bonus",
 ]
 
 # Also public, for the grader and the documentation (not star-exported to the notebook).
-_ALSO_PUBLIC = (ExerciseFailure, explain_exception, show, PASSED, GREEN, YELLOW, RESET, RTOL, ATOL, MODEL_KEYS)
+_ALSO_PUBLIC = (ExerciseFailure, explain_exception, show, PASSED, GREEN, YELLOW, RESET, RTOL, ATOL, MODEL_KEYS,
+                ExerciseNotDone, BonusNotDone)

@@ -11,36 +11,34 @@ from typing import Any
 import numpy as np
 
 from speechmusic.teaching.public_tests.common import (
-    _NUMBERS,
-    _SIGNATURES,
-    _TEMPLATE_NAMES,
+    EXERCISE_NUMBERS,
+    SIGNATURES,
+    TEMPLATE_NAMES,
     ExerciseFailure,
-    _blame_earlier,
-    _close,
-    _fail,
-    _failure_of,
-    _indent,
-    _is_float,
-    _is_number,
-    _Lazy,
+    Lazy,
+    all_close,
+    fail,
+    indent,
+    is_float,
+    is_number,
     show,
 )
 from speechmusic.teaching.public_tests.explain import (
-    _broadcast_advice,
-    _call_advice,
-    _dict_unpacking,
-    _Frame,
-    _global_data,
-    _global_data_message,
-    _label,
-    _learner_frames,
-    _learner_lines,
-    _learner_traceback,
-    _Probe,
-    _product_advice,
-    _unfit,
+    LearnerFrame,
+    Probe,
+    broadcast_advice,
+    call_advice,
+    dict_unpacking_cause,
     explain_exception,
+    global_data_message,
+    label_of,
+    learner_frames,
+    learner_lines,
+    learner_traceback,
+    product_advice,
+    unfit_reason,
 )
+from speechmusic.teaching.public_tests.introspect import blame_earlier, facts_of, failure_of, judging_alone
 
 #: What each exercise function returns, in order, and the kind of value each is (see _kind_of).
 _RETURNS = {
@@ -58,7 +56,7 @@ def _kind_of(value) -> str | None:
         return {frozenset({"dw", "db"}): "gradients", frozenset({"w", "b"}): "parameters"}.get(frozenset(value))
     if isinstance(value, (list, tuple)):
         return "list"
-    if _is_number(value):
+    if is_number(value):
         return "number"
     if isinstance(value, np.ndarray):
         return "array"
@@ -85,20 +83,20 @@ def _unpacked_out_of_order(local_values: dict[str, Any], arguments: Sequence[str
     return None
 
 
-def _argument_problem(exercise: str, callee: _Frame, caller: _Frame | None, probe: _Probe) -> str | None:
+def _argument_problem(exercise: str, callee: LearnerFrame, caller: LearnerFrame | None, probe: Probe) -> str | None:
     """What is wrong with the arguments the learner's code passed to an earlier exercise's function."""
-    parameters = _SIGNATURES[callee.name]
+    parameters = SIGNATURES[callee.name]
     received = callee.arguments()
     values = {p: received[p] for p in parameters if p in received}
     strings = {p: v for p, v in values.items() if isinstance(v, str)}
-    unpacked = _dict_unpacking(exercise, strings)
+    unpacked = dict_unpacking_cause(exercise, strings)
     if unpacked:
         return f"{exercise} passes {callee.name} the string(s) {', '.join(map(repr, strings.values()))}: " + unpacked
-    unfit = {p: reason for p, v in values.items() if (reason := _unfit(p, v)) is not None}
-    who = caller.name if caller is not None and caller.name in _SIGNATURES else exercise
+    unfit = {p: reason for p, v in values.items() if (reason := unfit_reason(p, v)) is not None}
+    who = caller.name if caller is not None and caller.name in SIGNATURES else exercise
     if unfit:
-        labels = {p: _label(v, caller, probe, p) for p, v in values.items()}
-        movable = any(_unfit(p, values[q]) is None for p in unfit for q in values if q != p)
+        labels = {p: label_of(v, caller, probe, p) for p, v in values.items()}
+        movable = any(unfit_reason(p, values[q]) is None for p in unfit for q in values if q != p)
         misplaced = [f"{labels[p]} as {p}" for p in values
                      if p in unfit and labels[p] != p or (labels[p] in parameters and labels[p] != p)]
         if exercise == "model" and callee.name == "initialize_with_zeros":
@@ -106,7 +104,7 @@ def _argument_problem(exercise: str, callee: _Frame, caller: _Frame | None, prob
                     f"features, an integer: initialize_with_zeros(X_train.shape[0]), not an array.")
         if movable and len(misplaced) >= 2:
             order = f"{callee.name}({', '.join(parameters)})"
-            advice = _call_advice(exercise, callee.name)
+            advice = call_advice(exercise, callee.name)
             return (f"{who} calls {callee.name} with its arguments in the wrong order: {callee.name} received "
                     f"{', '.join(misplaced)}. The order is {order}" + (f"; call it as {advice}." if advice != order else "."))
         if exercise == "optimize" and callee.name == "propagate" and isinstance(values.get("b"), np.ndarray) \
@@ -117,7 +115,7 @@ def _argument_problem(exercise: str, callee: _Frame, caller: _Frame | None, prob
         details = "; ".join(f"{p} {reason} (it is {show(values[p]) if labels[p] == p else labels[p]})"
                             for p, reason in unfit.items())
         return (f"{who} calls {callee.name} with a wrong argument: {details}. The call is "
-                f"{_call_advice(exercise, callee.name)}.")
+                f"{call_advice(exercise, callee.name)}.")
     w, X, Y = values.get("w"), values.get("X"), values.get("Y")
     if isinstance(w, np.ndarray) and isinstance(X, np.ndarray) and w.shape[0] != X.shape[0]:
         hint = ""
@@ -138,19 +136,19 @@ def _argument_problem(exercise: str, callee: _Frame, caller: _Frame | None, prob
 
 def _name_error_advice(exercise: str, target: Callable, error: NameError) -> str | None:
     name = getattr(error, "name", None) or (re.findall(r"'([^']+)'", str(error)) or [None])[0]
-    code = getattr(target, "__code__", None)
-    if name is None or code is None:
+    facts = facts_of(target)
+    if name is None or facts.code_key is None:
         return None
-    parameters = code.co_varnames[: code.co_argcount]
+    parameters = facts.positional
     listed = ", ".join(repr(p) for p in parameters)
     derived = {"m": "m = X.shape[1], the number of examples", "n": "n = X.shape[0], the number of features"}
     if name in derived and name not in parameters and exercise in ("propagate", "optimize", "predict"):
         return (f"{name} is used but not defined inside {exercise}: compute it from the parameters, "
                 f"{derived[name]}.")
-    if name in _TEMPLATE_NAMES.get(exercise, ()):
+    if name in TEMPLATE_NAMES.get(exercise, ()):
         return None  # the general explanation (write the code between the markers) fits
-    if name in _SIGNATURES:
-        return (f"{name} is not defined: it is the function of exercise {_NUMBERS[name]}. Run the cell that "
+    if name in SIGNATURES:
+        return (f"{name} is not defined: it is the function of exercise {EXERCISE_NUMBERS[name]}. Run the cell that "
                 f"defines it (and its test) before this one.")
     same_letters = [p for p in parameters if p.lower() == name.lower()]
     if same_letters:
@@ -172,7 +170,7 @@ def _one_number_function(line: str) -> str:
             f"at once with the array's .astype method, e.g. (A > 0.5).astype(float).")
 
 
-def _dict_arithmetic(frame: _Frame) -> str | None:
+def _dict_arithmetic(frame: LearnerFrame) -> str | None:
     """Arithmetic on a whole dictionary (grads, params) named on the failing line."""
     assigned = re.match(r"\s*(\w+)\s*[-+*/]?=", frame.line or "")
     for name, value in frame.locals.items():
@@ -187,17 +185,15 @@ def _dict_arithmetic(frame: _Frame) -> str | None:
 
 
 # long: an ordered list of diagnoses, the first that matches wins: the order is the teaching.
-def _explain_call_failure(exercise: str, target: Callable, error: Exception, probe: _Probe) -> str:
+def _explain_call_failure(exercise: str, target: Callable, error: Exception, probe: Probe) -> str:
     """The likely cause of an exception raised inside the learner's function, in this exercise's terms."""
-    frames = _learner_frames(error)
-    own_code = getattr(target, "__code__", None)
+    frames = learner_frames(error)
+    own_code = facts_of(target).code_key
     # 0. The learner's code reads the notebook's data instead of its parameters: whatever the
     #    exception says, that is what to fix first.
     for frame in frames:
-        data = _global_data(frame.code, frame.globals)
-        if data:
-            parameters = frame.code.co_varnames[: frame.code.co_argcount + frame.code.co_kwonlyargcount]
-            return _global_data_message(frame.name, parameters, data)
+        if frame.data:
+            return global_data_message(frame.name, frame.parameters, frame.data)
     # ... or unpacked a function's results in the wrong order (the error shows up later, elsewhere).
     for frame in frames:
         out_of_order = _unpacked_out_of_order(frame.locals, tuple(frame.arguments()))
@@ -205,24 +201,23 @@ def _explain_call_failure(exercise: str, target: Callable, error: Exception, pro
             return out_of_order
     # 1. An earlier exercise's function, called by the learner's code, raised: with what arguments?
     for index, frame in enumerate(frames):
-        if frame.code is own_code or frame.name not in _SIGNATURES or frame.name == exercise or index == 0:
+        if frame.code_key == own_code or frame.name not in SIGNATURES or frame.name == exercise or index == 0:
             continue
         caller = frames[index - 1]
         problem = _argument_problem(exercise, frame, caller, probe)
         if problem:
             return problem
-        function = caller.globals.get(frame.name)
-        if getattr(function, "__code__", None) is frame.code:
-            message = _failure_of(frame.name, function)
-            if message is not None:
-                return _blame_earlier(exercise, frame.name, message)
+        if frame.function is not None and not judging_alone():
+            failure = failure_of(frame.name, frame.function)
+            if failure is not None:
+                return blame_earlier(exercise, failure)
         break
     innermost = frames[-1] if frames else None
     text = str(error)
     # 2. In the learner's own code: what this exception usually means here.
     if innermost is not None:
         strings = {k: v for k, v in innermost.locals.items() if isinstance(v, str)}
-        unpacked = _dict_unpacking(exercise, strings)
+        unpacked = dict_unpacking_cause(exercise, strings)
         if unpacked:
             return unpacked
     if isinstance(error, NameError):
@@ -278,14 +273,14 @@ def _explain_call_failure(exercise: str, target: Callable, error: Exception, pro
                     f"be indexed or looped over. Check what the variable holds (print its type): a function's "
                     f"result taken apart the wrong way, or a sum that already reduced an array to one number?")
     if isinstance(error, IndexError) and "scalar variable" in text and innermost is not None:
-        numbers = [name for name, value in innermost.locals.items() if _is_number(value) and re.search(
+        numbers = [name for name, value in innermost.locals.items() if is_number(value) and re.search(
             rf"\b{re.escape(name)}\s*\[", line or "")]
         if numbers:
             return (f"{numbers[0]} is a single number here, so it cannot be indexed ({line}): check what was "
                     f"assigned to {numbers[0]} (a function's results unpacked in the wrong order?).")
     if isinstance(error, ValueError):
         if "not aligned" in text or "core dimension" in text:
-            advice = _product_advice(exercise, probe, text, line)
+            advice = product_advice(exercise, probe, text, line)
             if advice:
                 return advice
         if "broadcast" in text:
@@ -293,31 +288,31 @@ def _explain_call_failure(exercise: str, target: Callable, error: Exception, pro
                 return (f"the update changes the shape of a parameter ({line}): w is (n, 1) like dw, and b is a "
                         f"number like db. Update with the gradients as propagate returns them, "
                         f"w = w - learning_rate * dw and b = b - learning_rate * db (no reshape, no .T).")
-            advice = _broadcast_advice(exercise, probe, text)
+            advice = broadcast_advice(exercise, probe, text)
             if advice:
                 return advice
     return explain_exception(error)
 
 
-def _call(exercise: str, fn: Callable, args: Sequence = (), kwargs: dict | None = None, *, call: str,
-          probe: _Probe | None = None) -> Any:
+def call_learner(exercise: str, fn: Callable, args: Sequence = (), kwargs: dict | None = None, *, call: str,
+          probe: Probe | None = None) -> Any:
     """Call the learner's function, silencing its prints and explaining any exception."""
     if not callable(fn):
-        _fail(exercise, "the test expects your function itself", expected=f"the function {exercise}", got=show(fn),
+        fail(exercise, "the test expects your function itself", expected=f"the function {exercise}", got=show(fn),
               cause=f"call the test with the function, e.g. {exercise}_test({exercise}), not with its result.")
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             return fn(*args, **(kwargs or {}))
     except Exception as error:  # learner code may raise anything; each becomes a teaching message
         try:
-            cause = _explain_call_failure(exercise, fn, error, probe or _Probe())
+            cause = _explain_call_failure(exercise, fn, error, probe or Probe())
         except Exception:  # noqa: BLE001 - the explanation must never hide the learner's error
             cause = explain_exception(error)
         lines = [f"{exercise}: calling {call} raised {type(error).__name__}: {error}"]
-        lines += [f"  {line}" for line in _learner_lines(error)]
-        lines.append("  likely cause: " + _indent(cause, "    "))
+        lines += [f"  {line}" for line in learner_lines(error)]
+        lines.append("  likely cause: " + indent(cause, "    "))
         failure = ExerciseFailure("\n".join(lines))
-        failure.learner_traceback = _learner_traceback(error)
+        failure.learner_traceback = learner_traceback(error)
         raise failure from None
 
 
@@ -330,14 +325,14 @@ def _diagnose(got, mistakes) -> str | None:
     ``mistakes``: (value, cause) pairs, or a function returning them (computed only when needed).
     """
     for value, cause in (mistakes() if callable(mistakes) else mistakes):
-        if value is not None and _close(got, value):
+        if value is not None and all_close(got, value):
             return cause
     return None
 
 
-def _require_array(exercise: str, what: str, got, expected: np.ndarray, *, mistakes=(),
-                   shape_causes: dict | None = None, fallback: str, earlier: _Lazy | None = None,
-                   probe_more: _Lazy | None = None) -> None:
+def require_array(exercise: str, what: str, got, expected: np.ndarray, *, mistakes=(),
+                   shape_causes: dict | None = None, fallback: str, earlier: Lazy | None = None,
+                   probe_more: Lazy | None = None) -> None:
     """``got`` must be a numeric array equal to ``expected`` (same shape).
 
     ``mistakes`` are (value, cause) pairs of typical wrong answers, of any shape; ``earlier`` says
@@ -349,30 +344,30 @@ def _require_array(exercise: str, what: str, got, expected: np.ndarray, *, mista
         if isinstance(got, (list, tuple)):
             cause = ("the result is a Python list: build it with NumPy so it is an array (e.g. (A > 0.5)."
                      "astype(float), or np.zeros then fill it), not a list or a list comprehension.")
-        _fail(exercise, f"{what} should be a numpy array", expected=f"array of shape {expected.shape}",
+        fail(exercise, f"{what} should be a numpy array", expected=f"array of shape {expected.shape}",
               got=show(got), cause=cause)
     if got.shape != expected.shape:
         cause = ((earlier and earlier()) or _diagnose(got, mistakes) or (shape_causes or {}).get(got.shape)
                  or (probe_more and probe_more()))
         if cause is None and got.size == expected.size:
             cause = f"the right number of values in the wrong shape; the result must have shape {expected.shape}."
-        _fail(exercise, f"{what} has the wrong shape", expected=f"shape {expected.shape}", got=show(got),
+        fail(exercise, f"{what} has the wrong shape", expected=f"shape {expected.shape}", got=show(got),
               cause=cause or fallback)
     if got.dtype.kind not in "biuf":
-        _fail(exercise, f"{what} should hold numbers", expected=show(expected), got=show(got), cause=fallback)
-    if not _close(got, expected):
+        fail(exercise, f"{what} should hold numbers", expected=show(expected), got=show(got), cause=fallback)
+    if not all_close(got, expected):
         cause = (earlier and earlier()) or _diagnose(got, mistakes) or (probe_more and probe_more())
         if cause is None and not np.all(np.isfinite(got.astype(float))):
             cause = "the result contains NaN or inf: check for log(0), division by zero or a missing sigmoid."
-        _fail(exercise, f"{what} has the right shape but wrong values", expected=show(expected), got=show(got),
+        fail(exercise, f"{what} has the right shape but wrong values", expected=show(expected), got=show(got),
               cause=cause or fallback)
 
 
-def _require_number(exercise: str, what: str, got, expected: float, *, mistakes=(), fallback: str,
-                    must_be_float: bool = False, earlier: _Lazy | None = None,
-                    probe_more: _Lazy | None = None) -> None:
+def require_number(exercise: str, what: str, got, expected: float, *, mistakes=(), fallback: str,
+                    must_be_float: bool = False, earlier: Lazy | None = None,
+                    probe_more: Lazy | None = None) -> None:
     """``got`` must be a single number equal to ``expected``."""
-    if not _is_number(got):
+    if not is_number(got):
         cause = (earlier and earlier()) or _diagnose(got, mistakes)
         if cause is not None:
             pass
@@ -392,34 +387,34 @@ def _require_number(exercise: str, what: str, got, expected: float, *, mistakes=
                      f"examples is missing.")
         else:
             cause = fallback
-        _fail(exercise, f"{what} should be a single number", expected=f"{expected:.6g} (a float)",
+        fail(exercise, f"{what} should be a single number", expected=f"{expected:.6g} (a float)",
               got=show(got), cause=cause)
-    if must_be_float and not _is_float(got):
-        _fail(exercise, f"{what} should be a float", expected=f"{float(expected)!r} (a float)", got=show(got),
+    if must_be_float and not is_float(got):
+        fail(exercise, f"{what} should be a float", expected=f"{float(expected)!r} (a float)", got=show(got),
               cause=f"{what} is an integer; write it as a float (e.g. 0.0 rather than 0).")
-    if not _close(got, expected):
+    if not all_close(got, expected):
         cause = (earlier and earlier()) or _diagnose(got, mistakes) or (probe_more and probe_more())
         if cause is None and not np.isfinite(float(got)):
             cause = "the result is NaN or inf: check for log(0), division by zero or a missing sigmoid."
-        _fail(exercise, f"{what} is wrong", expected=f"{expected:.10g}", got=show(got), cause=cause or fallback)
+        fail(exercise, f"{what} is wrong", expected=f"{expected:.10g}", got=show(got), cause=cause or fallback)
 
 
-def _unpack(exercise: str, result, names: Sequence[str], *, hint: str) -> tuple:
+def unpack(exercise: str, result, names: Sequence[str], *, hint: str) -> tuple:
     """``result`` must be a tuple (or list) of ``len(names)`` values."""
     if not isinstance(result, (tuple, list)) or len(result) != len(names):
         if isinstance(result, dict):
             hint = f"the function returns a dictionary; return the {len(names)} values themselves: return {', '.join(names)}."
         elif not isinstance(result, (tuple, list)) and result is not None:
             hint = f"the function returns one value, not {len(names)}: return {', '.join(names)}."
-        _fail(exercise, f"the function should return {len(names)} values: {', '.join(names)}",
+        fail(exercise, f"the function should return {len(names)} values: {', '.join(names)}",
               expected=f"a tuple ({', '.join(names)})", got=show(result), cause=hint)
     return tuple(result)
 
 
-def _require_unchanged(exercise: str, before: dict, after: dict) -> None:
+def require_unchanged(exercise: str, before: dict, after: dict) -> None:
     for name, original in before.items():
         if not np.array_equal(np.asarray(after[name]), np.asarray(original)):
-            _fail(exercise, f"the function changed its input {name} (the caller's array)",
+            fail(exercise, f"the function changed its input {name} (the caller's array)",
                   expected=f"{name} unchanged: {show(np.asarray(original))}",
                   got=f"{name} after the call: {show(np.asarray(after[name]))}",
                   cause=(f"an in-place operation such as {name} -= ... or {name}[...] = ... modifies the "

@@ -7,22 +7,22 @@ from typing import Any
 
 import numpy as np
 
-from speechmusic.teaching.public_tests.calls import _call, _require_array, _require_number, _unpack
+from speechmusic.teaching.public_tests import reference
+from speechmusic.teaching.public_tests.calls import call_learner, require_array, require_number, unpack
 from speechmusic.teaching.public_tests.common import (
     ATOL,
     RTOL,
-    _close,
-    _exercise_test,
-    _fail,
-    _is_float,
-    _is_number,
-    _Lazy,
-    _passed,
-    _quiet,
-    _ref_sigmoid,
+    Lazy,
+    all_close,
+    exercise_test,
+    fail,
+    is_float,
+    is_number,
+    quiet_call,
+    report_pass,
     show,
 )
-from speechmusic.teaching.public_tests.explain import _global_data_cause, _is_int
+from speechmusic.teaching.public_tests.explain import global_data_cause, is_int
 
 # --------------------------------------------------------------------------------------------
 # Exercises 1 and 2: variables.
@@ -40,7 +40,7 @@ _DIMENSION_HINTS = {
 def _dimension_confusion(name: str, value, right: int, train: np.ndarray, test: np.ndarray) -> str | None:
     """What the wrong ``value`` of a dimension actually counts (another size of the arrays), or that it
     counts nothing in them (a number typed in)."""
-    if not _is_int(value):
+    if not is_int(value):
         return None
     sizes = [
         (train.shape[0], "the number of training clips, train_set_x_orig.shape[0] (also len(train_set_x_orig))"),
@@ -69,7 +69,7 @@ def _dimension_confusion(name: str, value, right: int, train: np.ndarray, test: 
             f"{_DIMENSION_HINTS[name]}")
 
 
-@_exercise_test
+@exercise_test("dimensions")
 def dimensions_test(train_set_x_orig, test_set_x_orig, m_train, m_test, n_mels, time_steps) -> None:
     """Exercise 1: ``m_train``, ``m_test``, ``n_mels``, ``time_steps`` from the dataset arrays.
 
@@ -78,7 +78,7 @@ def dimensions_test(train_set_x_orig, test_set_x_orig, m_train, m_test, n_mels, 
     ex = "dimensions"
     for name, array in (("train_set_x_orig", train_set_x_orig), ("test_set_x_orig", test_set_x_orig)):
         if not isinstance(array, np.ndarray) or array.ndim != 3:
-            _fail(ex, f"{name} should be the (m, n_mels, time_steps) array from load_dataset()",
+            fail(ex, f"{name} should be the (m, n_mels, time_steps) array from load_dataset()",
                   expected="a 3-D numpy array", got=show(array), cause="run the data-loading cell again: the dataset array was replaced.")
     expected = {
         "m_train": train_set_x_orig.shape[0],
@@ -90,13 +90,13 @@ def dimensions_test(train_set_x_orig, test_set_x_orig, m_train, m_test, n_mels, 
     hints = _DIMENSION_HINTS
     for name, value in got.items():
         if isinstance(value, (tuple, list)):
-            _fail(ex, f"{name} should be one integer", expected=str(expected[name]), got=show(value),
+            fail(ex, f"{name} should be one integer", expected=str(expected[name]), got=show(value),
                   cause=f"{name} holds a whole shape; pick one entry of it with [index]. {hints[name]}")
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
             cause = hints[name]
-            if _is_number(value) and float(value) == expected[name]:
+            if is_number(value) and float(value) == expected[name]:
                 cause = f"{name} counts something, so it should be an int, as .shape gives it."
-            _fail(ex, f"{name} should be an integer", expected=str(expected[name]), got=show(value), cause=cause)
+            fail(ex, f"{name} should be an integer", expected=str(expected[name]), got=show(value), cause=cause)
     partner = {"m_train": "m_test", "m_test": "m_train", "n_mels": "time_steps", "time_steps": "n_mels"}
     for name, value in got.items():
         if value != expected[name]:
@@ -113,11 +113,11 @@ def dimensions_test(train_set_x_orig, test_set_x_orig, m_train, m_test, n_mels, 
                          f"{hints[name]}")
             else:
                 cause = _dimension_confusion(name, value, expected[name], train_set_x_orig, test_set_x_orig) or cause
-            _fail(ex, f"{name} is wrong", expected=str(expected[name]), got=show(value), cause=cause)
-    _passed()
+            fail(ex, f"{name} is wrong", expected=str(expected[name]), got=show(value), cause=cause)
+    report_pass()
 
 
-@_exercise_test
+@exercise_test("flatten")
 def flatten_test(train_set_x_orig, test_set_x_orig, train_set_x_flatten, test_set_x_flatten) -> None:
     """Exercise 2: one column per clip, ``X.reshape(X.shape[0], -1).T``.
 
@@ -128,7 +128,7 @@ def flatten_test(train_set_x_orig, test_set_x_orig, train_set_x_flatten, test_se
                               ("test", test_set_x_orig, test_set_x_flatten)):
         name = f"{split}_set_x_flatten"
         if not isinstance(orig, np.ndarray) or orig.ndim != 3:
-            _fail(ex, f"{split}_set_x_orig should be the (m, n_mels, time_steps) array from load_dataset()",
+            fail(ex, f"{split}_set_x_orig should be the (m, n_mels, time_steps) array from load_dataset()",
                   expected="a 3-D numpy array", got=show(orig), cause="run the data-loading cell again: the dataset array was replaced.")
         m, n = orig.shape[0], orig.shape[1] * orig.shape[2]
         expected = orig.reshape(m, -1).T
@@ -161,10 +161,10 @@ def flatten_test(train_set_x_orig, test_set_x_orig, train_set_x_flatten, test_se
              "spectrogram row by row, X.reshape(X.shape[0], -1).T, so that the learned weights can be "
              "reshaped back into a (n_mels, time_steps) picture later."),
         ]
-        _require_array(ex, name, flat, expected, mistakes=[mk for mk in mistakes if mk[0] is not None],
+        require_array(ex, name, flat, expected, mistakes=[mk for mk in mistakes if mk[0] is not None],
                        shape_causes=shape_causes,
                        fallback=f"{name} = {split}_set_x_orig.reshape({split}_set_x_orig.shape[0], -1).T")
-    _passed()
+    report_pass()
 
 
 # --------------------------------------------------------------------------------------------
@@ -203,19 +203,19 @@ def _sigmoid_confirmed(target: Callable, z) -> Callable:
     """The typical mistakes that match at ``z`` *and* on a wider range of values (one value can mislead)."""
 
     def confirmed():
-        theirs = _quiet(target, _SIGMOID_CHECK.copy())
+        theirs = quiet_call(target, _SIGMOID_CHECK.copy())
         for (value, cause), (value_there, _) in zip(_sigmoid_mistakes(z), _sigmoid_mistakes(_SIGMOID_CHECK)):
-            if theirs is None or _close(theirs, value_there):
+            if theirs is None or all_close(theirs, value_there):
                 yield value, cause
     return confirmed
 
 
 def _sigmoid_where_wrong(target: Callable) -> str | None:
     """Right on one side of 0 only: something changes the sign of z."""
-    theirs = _quiet(target, _SIGMOID_CHECK.copy())
+    theirs = quiet_call(target, _SIGMOID_CHECK.copy())
     if not isinstance(theirs, np.ndarray) or theirs.shape != _SIGMOID_CHECK.shape:
         return None
-    right = np.isclose(theirs.astype(float), _ref_sigmoid(_SIGMOID_CHECK), rtol=RTOL, atol=ATOL)
+    right = np.isclose(theirs.astype(float), reference.sigmoid(_SIGMOID_CHECK), rtol=RTOL, atol=ATOL)
     negative = _SIGMOID_CHECK < 0
     if np.all(right[~negative]) and not np.any(right[negative]):
         side, other = "z >= 0", "negative z"
@@ -227,26 +227,26 @@ def _sigmoid_where_wrong(target: Callable) -> str | None:
             f"a square, a max with 0, ...). Compute 1 / (1 + np.exp(-z)) on z as it is.")
 
 
-@_exercise_test
+@exercise_test("sigmoid")
 def sigmoid_test(target: Callable) -> None:
     """Exercise 3: ``sigmoid(z)`` on numbers and on arrays of any shape."""
     ex = "sigmoid"
     fallback = "sigmoid(z) = 1 / (1 + np.exp(-z)), computed with NumPy so it works on arrays."
-    where = _Lazy(lambda: _sigmoid_where_wrong(target))
+    where = Lazy(lambda: _sigmoid_where_wrong(target))
     for z in (2.0, 0, -1.5):
-        got = _call(ex, target, (z,), call=f"sigmoid({z!r})")
+        got = call_learner(ex, target, (z,), call=f"sigmoid({z!r})")
         if got is None:
-            _fail(ex, f"sigmoid({z!r}) returned None", expected=f"{float(_ref_sigmoid(z)):.8f}", got="None", cause="the function has no 'return s' (or returns nothing).")
+            fail(ex, f"sigmoid({z!r}) returned None", expected=f"{float(reference.sigmoid(z)):.8f}", got="None", cause="the function has no 'return s' (or returns nothing).")
         if isinstance(got, list):
-            _fail(ex, f"sigmoid({z!r}) should be a number", expected=f"{float(_ref_sigmoid(z)):.8f}", got=show(got),
+            fail(ex, f"sigmoid({z!r}) should be a number", expected=f"{float(reference.sigmoid(z)):.8f}", got=show(got),
                   cause="the result is a Python list: a loop or list comprehension (often with math.exp) builds a "
                         "list. Use np.exp on z directly: s = 1 / (1 + np.exp(-z)) works on numbers and whole "
                         "arrays alike.")
-        if not _is_number(got) and not (isinstance(got, np.ndarray) and got.size == 1):
-            _fail(ex, f"sigmoid({z!r}) should be one number", expected=f"{float(_ref_sigmoid(z)):.8f}",
+        if not is_number(got) and not (isinstance(got, np.ndarray) and got.size == 1):
+            fail(ex, f"sigmoid({z!r}) should be one number", expected=f"{float(reference.sigmoid(z)):.8f}",
                   got=show(got), cause=fallback)
-        _require_number(ex, f"sigmoid({z!r})", got if _is_number(got) else np.asarray(got).reshape(()),
-                        float(_ref_sigmoid(z)), mistakes=_sigmoid_confirmed(target, z), fallback=fallback,
+        require_number(ex, f"sigmoid({z!r})", got if is_number(got) else np.asarray(got).reshape(()),
+                        float(reference.sigmoid(z)), mistakes=_sigmoid_confirmed(target, z), fallback=fallback,
                         probe_more=where)
 
     inputs = [
@@ -257,17 +257,17 @@ def sigmoid_test(target: Callable) -> None:
     for z in inputs:
         call = f"sigmoid(np.array({z.tolist()}))"
         original = z.copy()
-        got = _call(ex, target, (z,), call=call)
+        got = call_learner(ex, target, (z,), call=call)
         if not np.array_equal(z, original):
-            _fail(ex, "sigmoid changed the array passed to it", expected=f"z unchanged: {show(original)}",
+            fail(ex, "sigmoid changed the array passed to it", expected=f"z unchanged: {show(original)}",
                   got=f"z after the call: {show(z)}",
                   cause="an in-place operation such as z *= -1 or z[...] = ... modifies the caller's array. "
                         "Compute a new array: s = 1 / (1 + np.exp(-z)).")
-        _require_array(ex, call, got, _ref_sigmoid(z), mistakes=_sigmoid_confirmed(target, z),
+        require_array(ex, call, got, reference.sigmoid(z), mistakes=_sigmoid_confirmed(target, z),
                        shape_causes={(): "a single number came back for an array: use np.exp, which keeps "
                                          "the array's shape, not math.exp or a loop that keeps one value."},
                        fallback=fallback, probe_more=where)
-    _passed()
+    report_pass()
 
 
 # --------------------------------------------------------------------------------------------
@@ -276,10 +276,10 @@ def sigmoid_test(target: Callable) -> None:
 
 
 def _check_initialization(ex: str, target: Callable, dim: int) -> tuple[np.ndarray, Any]:
-    result = _call(ex, target, (dim,), call=f"initialize_with_zeros({dim})")
-    w, b = _unpack(ex, result, ("w", "b"), hint="end the function with 'return w, b'.")
-    if _is_number(w) and isinstance(b, np.ndarray):
-        _fail(ex, "w and b come back in the wrong order", expected="w (an array), b (a number)",
+    result = call_learner(ex, target, (dim,), call=f"initialize_with_zeros({dim})")
+    w, b = unpack(ex, result, ("w", "b"), hint="end the function with 'return w, b'.")
+    if is_number(w) and isinstance(b, np.ndarray):
+        fail(ex, "w and b come back in the wrong order", expected="w (an array), b (a number)",
               got=f"{show(w)}, then {show(b)}", cause="return w, b (in this order).")
     shape_causes = {
         (dim,): f"np.zeros(dim) makes a flat array of shape ({dim},). w is a column vector: "
@@ -288,28 +288,28 @@ def _check_initialization(ex: str, target: Callable, dim: int) -> tuple[np.ndarr
         (dim, dim): "np.zeros((dim, dim)) is a square matrix; w has shape (dim, 1).",
     }
     fallback = "w starts as all zeros, of shape (dim, 1): w = np.zeros((dim, 1))."
-    local = _Lazy(lambda: _global_data_cause(ex, target))
-    ignores_dim = _Lazy(lambda: _dim_ignored(target, w))
+    local = Lazy(lambda: global_data_cause(ex, target))
+    ignores_dim = Lazy(lambda: _dim_ignored(target, w))
     if isinstance(w, np.ndarray) and w.shape == (dim, 1) and w.dtype.kind in "biuf" and np.any(w != 0) \
             and np.any(w != 1) and len(np.unique(w)) > 1:
         fallback = ("w holds different non-zero values (random numbers?): logistic regression starts from "
                     "zeros, w = np.zeros((dim, 1)).")
-    _require_array(ex, "w", w, np.zeros((dim, 1)), shape_causes=shape_causes,
+    require_array(ex, "w", w, np.zeros((dim, 1)), shape_causes=shape_causes,
                    mistakes=[(np.ones((dim, 1)), "np.ones gives ones; the weights start at zero: np.zeros((dim, 1)).")],
                    fallback=fallback, earlier=local, probe_more=ignores_dim)
     if w.dtype.kind != "f":
-        _fail(ex, "w should hold floats", expected="dtype float64", got=f"dtype {w.dtype}",
+        fail(ex, "w should hold floats", expected="dtype float64", got=f"dtype {w.dtype}",
               cause="np.zeros((dim, 1)) gives floats; a dtype=int argument makes gradient updates round to integers.")
-    if not _is_number(b):
+    if not is_number(b):
         cause = "b is a single number: b = 0.0."
         if isinstance(b, np.ndarray):
             cause = f"b is an array of shape {b.shape}; it should be the plain number 0.0 (b = 0.0)."
-        _fail(ex, "b should be a single number", expected="0.0 (a float)", got=show(b), cause=cause)
-    if not _is_float(b):
-        _fail(ex, "b should be a float", expected="0.0 (a float)", got=show(b),
+        fail(ex, "b should be a single number", expected="0.0 (a float)", got=show(b), cause=cause)
+    if not is_float(b):
+        fail(ex, "b should be a float", expected="0.0 (a float)", got=show(b),
               cause="b = 0 is an int; write b = 0.0 so that b is a float like the values it will take.")
     if float(b) != 0.0:
-        _fail(ex, "b should be zero", expected="0.0", got=show(b), cause="b = 0.0.")
+        fail(ex, "b should be zero", expected="0.0", got=show(b), cause="b = 0.0.")
     return w, b
 
 
@@ -317,7 +317,7 @@ def _dim_ignored(target: Callable, w) -> str | None:
     """w has the same shape for other values of dim: the argument is not used."""
     shapes = []
     for dim in (3, 7):
-        result = _quiet(target, dim)
+        result = quiet_call(target, dim)
         if not isinstance(result, tuple) or len(result) != 2:
             return None
         shapes.append(np.shape(result[0]))
@@ -327,14 +327,14 @@ def _dim_ignored(target: Callable, w) -> str | None:
     return None
 
 
-@_exercise_test
+@exercise_test("initialize_with_zeros")
 def initialize_with_zeros_test_1(target: Callable) -> None:
     """Exercise 4, first test: types and values for a small ``dim``."""
     _check_initialization("initialize_with_zeros", target, 2)
-    _passed()
+    report_pass()
 
 
-@_exercise_test
+@exercise_test("initialize_with_zeros")
 def initialize_with_zeros_test_2(target: Callable) -> None:
     """Exercise 4, second test: the shape follows ``dim`` (including the lab's 16640)."""
     ex = "initialize_with_zeros"
@@ -342,13 +342,13 @@ def initialize_with_zeros_test_2(target: Callable) -> None:
         try:
             w, _ = _check_initialization(ex, target, dim)
         except AssertionError as error:
-            first = _call(ex, target, (3,), call="initialize_with_zeros(3)")
-            again = _call(ex, target, (7,), call="initialize_with_zeros(7)")
+            first = call_learner(ex, target, (3,), call="initialize_with_zeros(3)")
+            again = call_learner(ex, target, (7,), call="initialize_with_zeros(7)")
             same = (isinstance(first, tuple) and isinstance(again, tuple) and len(first) == len(again) == 2
                     and np.shape(first[0]) == np.shape(again[0]))
             if same:
-                _fail(ex, f"w has the same shape {np.shape(first[0])} whatever dim is",
+                fail(ex, f"w has the same shape {np.shape(first[0])} whatever dim is",
                       expected=f"shape ({dim}, 1) for dim={dim}", got=show(first[0]),
                       cause="the argument dim is ignored: use it, w = np.zeros((dim, 1)).")
             raise error from None
-    _passed()
+    report_pass()

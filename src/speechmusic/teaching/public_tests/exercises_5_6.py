@@ -9,21 +9,24 @@ from typing import Any
 
 import numpy as np
 
-from speechmusic.teaching.public_tests.calls import _call, _require_array, _require_number, _require_unchanged, _unpack
+from speechmusic.teaching.public_tests import reference
+from speechmusic.teaching.public_tests.calls import (
+    call_learner,
+    require_array,
+    require_number,
+    require_unchanged,
+    unpack,
+)
 from speechmusic.teaching.public_tests.common import (
-    _close,
-    _exercise_test,
-    _fail,
-    _is_number,
-    _Lazy,
-    _passed,
-    _ref_optimize,
-    _ref_propagate,
-    _ref_sigmoid,
-    _Trajectory,
+    Lazy,
+    all_close,
+    exercise_test,
+    fail,
+    is_number,
+    report_pass,
     show,
 )
-from speechmusic.teaching.public_tests.explain import _local_cause, _Probe
+from speechmusic.teaching.public_tests.explain import Probe, local_cause
 
 # --------------------------------------------------------------------------------------------
 # Exercise 5: propagate.
@@ -36,13 +39,13 @@ def _propagate_mistakes(w, b, X, Y) -> dict[str, list[tuple[Any, str]]]:
     m, n = X.shape[1], X.shape[0]
     with np.errstate(all="ignore"):
         Z = w.T @ X + b
-        A = _ref_sigmoid(Z)
-        A0 = _ref_sigmoid(w.T @ X)
+        A = reference.sigmoid(Z)
+        A0 = reference.sigmoid(w.T @ X)
         A_out = A0 + b  # b added after the sigmoid
-        A_neg = _ref_sigmoid(-Z)  # 1 / (1 + np.exp(z))
-        A_col = _ref_sigmoid(X.T @ w + b)  # (m, 1): np.dot(X.T, w)
+        A_neg = reference.sigmoid(-Z)  # 1 / (1 + np.exp(z))
+        A_col = reference.sigmoid(X.T @ w + b)  # (m, 1): np.dot(X.T, w)
         L = Y * np.log(A) + (1 - Y) * np.log(1 - A)  # per-example log-likelihood, (1, m)
-        grads, cost = _ref_propagate(w, b, X, Y)
+        grads, cost = reference.propagate(w, b, X, Y)
         dw, db = grads["dw"], grads["db"]
 
         def cost_of(probabilities):
@@ -151,22 +154,22 @@ def _check_propagate_call(ex: str, target: Callable, w, b, X, Y) -> None:
     n, m = X.shape
     before = {"w": w.copy(), "X": X.copy(), "Y": Y.copy()}
     call = f"propagate(w, b, X, Y) with w {w.shape}, X {X.shape}, Y {Y.shape}"
-    probe = _Probe(n=n, m=m, names={"w": w, "b": b, "X": X, "Y": Y})
-    result = _call(ex, target, (w, b, X, Y), call=call, probe=probe)
-    grads, cost = _unpack(ex, result, ("grads", "cost"), hint="end the function with 'return grads, cost'.")
+    probe = Probe(n=n, m=m, names={"w": w, "b": b, "X": X, "Y": Y})
+    result = call_learner(ex, target, (w, b, X, Y), call=call, probe=probe)
+    grads, cost = unpack(ex, result, ("grads", "cost"), hint="end the function with 'return grads, cost'.")
     if isinstance(cost, dict) and not isinstance(grads, dict):
-        _fail(ex, "grads and cost come back in the wrong order", expected="grads (a dict), cost (a number)",
+        fail(ex, "grads and cost come back in the wrong order", expected="grads (a dict), cost (a number)",
               got=f"{show(grads)}, then {show(cost)}", cause="return grads, cost (in this order).")
     if not isinstance(grads, dict):
-        _fail(ex, "grads should be a dictionary", expected="{'dw': dw, 'db': db}", got=show(grads),
+        fail(ex, "grads should be a dictionary", expected="{'dw': dw, 'db': db}", got=show(grads),
               cause="grads is a dictionary, not a tuple: build it as grads = {'dw': dw, 'db': db}.")
     if set(grads) != {"dw", "db"}:
-        _fail(ex, "grads has the wrong keys", expected="keys ['dw', 'db']", got=show(grads),
+        fail(ex, "grads has the wrong keys", expected="keys ['dw', 'db']", got=show(grads),
               cause="the keys are the lower-case strings 'dw' and 'db', and nothing else.")
-    _require_unchanged(ex, before, {"w": w, "X": X, "Y": Y})
+    require_unchanged(ex, before, {"w": w, "X": X, "Y": Y})
 
-    (ref_grads, ref_cost), mistakes = _ref_propagate(w, b, X, Y), _propagate_mistakes(w, b, X, Y)
-    earlier = _Lazy(lambda: _local_cause(ex, target))
+    (ref_grads, ref_cost), mistakes = reference.propagate(w, b, X, Y), _propagate_mistakes(w, b, X, Y)
+    earlier = Lazy(lambda: local_cause(ex, target))
     dw_shapes = {
         (n,): "dw is a flat (n,) array; it must be a column (n, 1) like w. np.sum(..., axis=1) drops that axis "
               "(add keepdims=True); np.dot(X, (A - Y).T) keeps the column shape.",
@@ -178,16 +181,16 @@ def _check_propagate_call(ex: str, target: Callable, w, b, X, Y) -> None:
                 "use the matrix product np.dot(w.T, X).",
         (m, 1): "dw has one value per example: the gradient is np.dot(X, (A - Y).T), of shape (n, 1).",
     }
-    _require_array(ex, "dw", grads["dw"], ref_grads["dw"], mistakes=mistakes["dw"], shape_causes=dw_shapes,
+    require_array(ex, "dw", grads["dw"], ref_grads["dw"], mistakes=mistakes["dw"], shape_causes=dw_shapes,
                    fallback="dw = (1/m) * np.dot(X, (A - Y).T) with A = sigmoid(np.dot(w.T, X) + b).",
                    earlier=earlier)
-    _require_number(ex, "db", grads["db"], ref_grads["db"], mistakes=mistakes["db"],
+    require_number(ex, "db", grads["db"], ref_grads["db"], mistakes=mistakes["db"],
                     fallback="db = (1/m) * np.sum(A - Y).", earlier=earlier)
-    _require_number(ex, "cost", cost, ref_cost, mistakes=mistakes["cost"],
+    require_number(ex, "cost", cost, ref_cost, mistakes=mistakes["cost"],
                     fallback="cost = -(1/m) * np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)).", earlier=earlier)
 
 
-@_exercise_test
+@exercise_test("propagate")
 def propagate_test(target: Callable) -> None:
     """Exercise 5: ``propagate(w, b, X, Y)`` -> ``({"dw": (n, 1), "db": float}, cost)``."""
     ex = "propagate"
@@ -198,7 +201,7 @@ def propagate_test(target: Callable) -> None:
     X2 = np.array([[0.2, 0.9, 0.4, 0.1, 0.7], [0.8, 0.3, 0.5, 0.6, 0.0]])
     Y2 = np.array([[1.0, 0.0, 0.0, 1.0, 1.0]])  # float labels, NumPy float b, a different m
     _check_propagate_call(ex, target, w2, np.float64(-0.2), X2, Y2)
-    _passed()
+    report_pass()
 
 
 # --------------------------------------------------------------------------------------------
@@ -219,7 +222,7 @@ def _learned(target: Callable, w, b, X, Y, iterations: int, rate: float):
         with contextlib.redirect_stdout(io.StringIO()), np.errstate(all="ignore"):
             params = target(np.array(w, dtype=float), b, X, Y, num_iterations=iterations, learning_rate=rate)[0]
         w_out, b_out = np.asarray(params["w"], dtype=float), params["b"]
-        if w_out.shape != np.shape(w) or not _is_number(b_out) and np.size(b_out) != 1:
+        if w_out.shape != np.shape(w) or not is_number(b_out) and np.size(b_out) != 1:
             return None
         return w_out, float(np.squeeze(b_out))
     except Exception:  # noqa: BLE001 - a probe that fails tells nothing
@@ -231,14 +234,14 @@ def _step_rate(target: Callable, w, b, X, Y, rate: float) -> float | None:
     learned = _learned(target, w, b, X, Y, 1, rate)
     if learned is None:
         return None
-    grads, _ = _ref_propagate(np.array(w, dtype=float), float(b), X, Y)
+    grads, _ = reference.propagate(np.array(w, dtype=float), float(b), X, Y)
     gradient = np.append(grads["dw"].ravel(), grads["db"])
     moved = np.append(np.asarray(w, dtype=float).ravel() - learned[0].ravel(), float(b) - learned[1])
     scale = float(gradient @ moved / (gradient @ gradient))
-    return scale if _close(moved, scale * gradient) else None
+    return scale if all_close(moved, scale * gradient) else None
 
 
-def _optimize_forensics(target: Callable, w, b, X, Y, iterations: int, rate: float, learned,
+def optimize_forensics(target: Callable, w, b, X, Y, iterations: int, rate: float, learned,
                         costs_counted: bool = False, within_model: bool = False) -> str | None:
     """Why the learner's optimize ends somewhere else: steps taken and rate used, from more calls.
 
@@ -246,7 +249,7 @@ def _optimize_forensics(target: Callable, w, b, X, Y, iterations: int, rate: flo
     own test), so a wrong count or rate means model does not pass its arguments on.
     """
     longest = max(2 * iterations + 2, 2001)  # 2000: the iteration count of model's default
-    path = _Trajectory(w, b, X, Y, rate)
+    path = reference.Trajectory(w, b, X, Y, rate)
     steps = path.steps_to(learned, longest)
     if steps is not None and steps != iterations:
         other = 1 if iterations != 1 else 3
@@ -308,7 +311,7 @@ def _optimize_forensics(target: Callable, w, b, X, Y, iterations: int, rate: flo
             f"and b = b - learning_rate * db, nothing more.")
 
 
-@_exercise_test
+@exercise_test("optimize")
 # long: the checks of one exercise in the order a learner should fix them.
 def optimize_test(target: Callable) -> None:
     """Exercise 6: gradient descent, one cost every 100 iterations (checked with several settings)."""
@@ -319,74 +322,74 @@ def optimize_test(target: Callable) -> None:
     before = {"X": X.copy(), "Y": Y.copy()}
     w_given = w.copy()
     call = f"optimize(w, b, X, Y, num_iterations={iterations}, learning_rate={rate})"
-    probe = _Probe(n=n, m=m, names={"w": w, "b": b, "X": X, "Y": Y})
-    result = _call(ex, target, (w, b, X, Y), {"num_iterations": iterations, "learning_rate": rate}, call=call,
+    probe = Probe(n=n, m=m, names={"w": w, "b": b, "X": X, "Y": Y})
+    result = call_learner(ex, target, (w, b, X, Y), {"num_iterations": iterations, "learning_rate": rate}, call=call,
                    probe=probe)
     note = None
     if not np.array_equal(w, w_given):
         note = ("optimize changed the w array it was given (w -= ... updates the caller's array in place). "
                 "That works here, but writing w = w - learning_rate * dw avoids surprising the caller.")
-    _require_unchanged(ex, before, {"X": X, "Y": Y})
-    params, grads, costs = _unpack(ex, result, ("params", "grads", "costs"),
+    require_unchanged(ex, before, {"X": X, "Y": Y})
+    params, grads, costs = unpack(ex, result, ("params", "grads", "costs"),
                                    hint="end the function with 'return params, grads, costs'.")
     for name, value, keys in (("params", params, {"w", "b"}), ("grads", grads, {"dw", "db"})):
         if not isinstance(value, dict) or set(value) != keys:
-            _fail(ex, f"{name} should be a dictionary with keys {sorted(keys)}", expected=f"keys {sorted(keys)}",
+            fail(ex, f"{name} should be a dictionary with keys {sorted(keys)}", expected=f"keys {sorted(keys)}",
                   got=show(value),
                   cause="return params = {'w': w, 'b': b} and grads = {'dw': dw, 'db': db}, then costs.")
 
-    earlier = _Lazy(lambda: _local_cause(ex, target))
-    ref_params, ref_grads, ref_costs = _ref_optimize(w_given, b, X, Y, iterations, rate)
-    variants = _Lazy(lambda: [
-        (_ref_optimize(w_given, b, X, Y, iterations, -rate),
+    earlier = Lazy(lambda: local_cause(ex, target))
+    ref_params, ref_grads, ref_costs = reference.gradient_descent(w_given, b, X, Y, iterations, rate)
+    variants = Lazy(lambda: [
+        (reference.gradient_descent(w_given, b, X, Y, iterations, -rate),
          "gradient ascent: the update goes against the gradient, w = w - learning_rate * dw (minus, not plus); same for b."),
-        (_ref_optimize(w_given, b, X, Y, iterations, 0.009),
+        (reference.gradient_descent(w_given, b, X, Y, iterations, 0.009),
          "the learning_rate argument is ignored (0.009, the default, was used): use the parameter learning_rate in the update."),
-        (_ref_optimize(w_given, b, X, Y, 100, rate),
+        (reference.gradient_descent(w_given, b, X, Y, 100, rate),
          "the num_iterations argument is ignored (100 iterations were run): loop with for i in range(num_iterations)."),
-        (_ref_optimize(w_given, b, X, Y, iterations, rate, update_w=False),
+        (reference.gradient_descent(w_given, b, X, Y, iterations, rate, update_w=False),
          "w is never updated: inside the loop, w = w - learning_rate * dw."),
-        (_ref_optimize(w_given, b, X, Y, iterations, rate, update_b=False),
+        (reference.gradient_descent(w_given, b, X, Y, iterations, rate, update_b=False),
          "b is never updated: inside the loop, b = b - learning_rate * db."),
-        (_ref_optimize(w_given, b, X, Y, iterations, rate, gradient_once=True),
+        (reference.gradient_descent(w_given, b, X, Y, iterations, rate, gradient_once=True),
          "the gradients are computed once and reused: call propagate(w, b, X, Y) inside the loop, every iteration."),
-        (_ref_optimize(np.zeros_like(w_given), 0.0, X, Y, iterations, rate),
+        (reference.gradient_descent(np.zeros_like(w_given), 0.0, X, Y, iterations, rate),
          "the w and b passed in are ignored (training started from zeros): start from the arguments."),
-        (_ref_optimize(w_given, b, X, Y, iterations, rate, w_with_db=True),
+        (reference.gradient_descent(w_given, b, X, Y, iterations, rate, w_with_db=True),
          "w is updated with db, the gradient of b: each parameter takes its own gradient, "
          "w = w - learning_rate * dw and b = b - learning_rate * db."),
     ])
     fallback = ("each iteration: grads, cost = propagate(w, b, X, Y); w = w - learning_rate * grads['dw']; "
                 "b = b - learning_rate * grads['db'].")
-    if np.array_equal(np.asarray(params["w"]), w_given) and _is_number(params["b"]) and float(params["b"]) == b:
-        _fail(ex, "params are the values passed in: nothing was learned", expected=show(ref_params["w"]),
+    if np.array_equal(np.asarray(params["w"]), w_given) and is_number(params["b"]) and float(params["b"]) == b:
+        fail(ex, "params are the values passed in: nothing was learned", expected=show(ref_params["w"]),
               got=show(params["w"]),
               cause="the updated w and b are never stored: assign w = w - ..., b = b - ... inside the loop "
                     "and return them in params.")
     if isinstance(params["b"], np.ndarray) and params["b"].size > 1:
-        _fail(ex, "params['b'] should be a single number", expected=f"{ref_params['b']:.6g} (a float)",
+        fail(ex, "params['b'] should be a single number", expected=f"{ref_params['b']:.6g} (a float)",
               got=show(params["b"]),
               cause=(earlier() or "b has become an array: b is updated with dw (an array) instead of db. Each "
                                   "parameter takes its own gradient: b = b - learning_rate * db."))
     learned = None
-    if isinstance(params["w"], np.ndarray) and params["w"].shape == w_given.shape and _is_number(params["b"]):
+    if isinstance(params["w"], np.ndarray) and params["w"].shape == w_given.shape and is_number(params["b"]):
         learned = (params["w"], float(params["b"]))
     costs_counted = isinstance(costs, (list, tuple, np.ndarray)) and len(costs) == len(ref_costs)
-    forensics = _Lazy(lambda: _optimize_forensics(target, w_given, b, X, Y, iterations, rate, learned, costs_counted))
+    forensics = Lazy(lambda: optimize_forensics(target, w_given, b, X, Y, iterations, rate, learned, costs_counted))
     w_mistakes = lambda: [(v[0]["w"], cause) for v, cause in variants()]  # noqa: E731
     transposed = ("w became (n, n): the update subtracts a row from the column w (e.g. learning_rate * dw.T, "
                   "shape (1, n)), which broadcasts to (n, n). Use dw as propagate returns it: "
                   "w = w - learning_rate * dw.")
-    _require_array(ex, "params['w']", params["w"], ref_params["w"], mistakes=w_mistakes,
+    require_array(ex, "params['w']", params["w"], ref_params["w"], mistakes=w_mistakes,
                    shape_causes={(n,): "w became flat (n,): keep the (n, 1) shapes of w and dw.",
                                  (n, n): transposed},
                    fallback=fallback, earlier=earlier, probe_more=forensics)
     b_mistakes = lambda: [(v[0]["b"], cause) for v, cause in variants()]  # noqa: E731
-    _require_number(ex, "params['b']", params["b"], ref_params["b"], mistakes=b_mistakes, fallback=fallback,
+    require_number(ex, "params['b']", params["b"], ref_params["b"], mistakes=b_mistakes, fallback=fallback,
                     earlier=earlier, probe_more=forensics)
 
     if not isinstance(costs, (list, tuple, np.ndarray)):
-        _fail(ex, "costs should be a list", expected="a list of numbers", got=show(costs), cause="start with costs = [] and append to it.")
+        fail(ex, "costs should be a list", expected="a list of numbers", got=show(costs), cause="start with costs = [] and append to it.")
     expected_len = len(ref_costs)
     if len(costs) != expected_len:
         cause = "record the cost once every 100 iterations: if i % 100 == 0: costs.append(cost)."
@@ -415,45 +418,47 @@ def optimize_test(target: Callable) -> None:
             elif isinstance(short, (list, tuple, np.ndarray)) and len(short) == 1:
                 cause = ("costs = [] is inside the loop, so the list is emptied at every iteration (with 101 "
                          "iterations only the cost of i = 100 is left). Create costs = [] once, before the loop.")
-        _fail(ex, f"costs should have {expected_len} entries for num_iterations={iterations} (i = 0, 100, 200)",
+        fail(ex, f"costs should have {expected_len} entries for num_iterations={iterations} (i = 0, 100, 200)",
               expected=f"{expected_len} costs: {[round(c, 6) for c in ref_costs]}", got=f"{len(costs)} entries",
               cause=cause)
-    after_update = _ref_optimize(w_given, b, X, Y, iterations, rate, record_after_update=True)[2]
+    after_update = reference.gradient_descent(w_given, b, X, Y, iterations, rate, record_after_update=True)[2]
     for k, (value, ref) in enumerate(zip(costs, ref_costs)):
         cost_mistakes = [(after_update[k], "the recorded cost is the one after the update; append the cost "
                                            "that propagate returned in iteration i.")]
-        _require_number(ex, f"costs[{k}]", value, ref, mistakes=cost_mistakes,
-                        fallback="costs[k] is the cost propagate returned in iteration i = 100 * k.")
+        # earlier: a cost formula that is wrong in propagate (a term missing) leaves the gradients, and so
+        # the parameters, right; only the recorded costs show it, and they are propagate's to fix.
+        require_number(ex, f"costs[{k}]", value, ref, mistakes=cost_mistakes, earlier=earlier,
+                       fallback="costs[k] is the cost propagate returned in iteration i = 100 * k.")
 
     # grads: those of the last iteration (used for the last update); the ones at the final w, b pass too.
-    final_grads = _ref_propagate(ref_params["w"], ref_params["b"], X, Y)[0]
-    matches_final = _close(grads["dw"], final_grads["dw"]) and _close(grads["db"], final_grads["db"])
+    final_grads = reference.propagate(ref_params["w"], ref_params["b"], X, Y)[0]
+    matches_final = all_close(grads["dw"], final_grads["dw"]) and all_close(grads["db"], final_grads["db"])
     if not matches_final:
-        _require_array(ex, "grads['dw']", grads["dw"], ref_grads["dw"], mistakes=[],
+        require_array(ex, "grads['dw']", grads["dw"], ref_grads["dw"], mistakes=[],
                        fallback="return the grads computed by propagate in the last iteration.")
-        _require_number(ex, "grads['db']", grads["db"], ref_grads["db"],
+        require_number(ex, "grads['db']", grads["db"], ref_grads["db"],
                         fallback="return the grads computed by propagate in the last iteration.")
 
     # A second probe with other settings (float labels, one iteration, another rate, print_cost=True): a
     # rate or an iteration count that only happens to equal the first probe's is not used correctly.
     w1 = np.array([[0.0], [0.0], [0.0]])
     Yf = Y.astype(float)
-    result = _call(ex, target, (w1, 0.0, X, Yf), {"num_iterations": 1, "learning_rate": 0.1, "print_cost": True},
+    result = call_learner(ex, target, (w1, 0.0, X, Yf), {"num_iterations": 1, "learning_rate": 0.1, "print_cost": True},
                    call="optimize(w, b, X, Y, num_iterations=1, learning_rate=0.1, print_cost=True)", probe=probe)
-    params1, _, costs1 = _unpack(ex, result, ("params", "grads", "costs"),
+    params1, _, costs1 = unpack(ex, result, ("params", "grads", "costs"),
                                  hint="end the function with 'return params, grads, costs'.")
     if not isinstance(params1, dict) or "w" not in params1 or not isinstance(costs1, (list, tuple, np.ndarray)):
-        _fail(ex, "with num_iterations=1 the result has the wrong form", expected="params (dict), grads, costs (list)",
+        fail(ex, "with num_iterations=1 the result has the wrong form", expected="params (dict), grads, costs (list)",
               got=show(result),
               cause="return params (a dict with 'w' and 'b'), grads and costs (a list) for any num_iterations.")
-    ref1 = _ref_optimize(np.zeros((3, 1)), 0.0, X, Yf, 1, 0.1)
+    ref1 = reference.gradient_descent(np.zeros((3, 1)), 0.0, X, Yf, 1, 0.1)
     learned1 = None
-    if isinstance(params1.get("w"), np.ndarray) and params1["w"].shape == (3, 1) and _is_number(params1.get("b")):
+    if isinstance(params1.get("w"), np.ndarray) and params1["w"].shape == (3, 1) and is_number(params1.get("b")):
         learned1 = (params1["w"], float(params1["b"]))
-    _require_array(ex, "params['w'] after one iteration with learning_rate=0.1", params1["w"], ref1[0]["w"],
+    require_array(ex, "params['w'] after one iteration with learning_rate=0.1", params1["w"], ref1[0]["w"],
                    fallback=fallback,
-                   probe_more=_Lazy(lambda: _optimize_forensics(target, np.zeros((3, 1)), 0.0, X, Yf, 1, 0.1, learned1)))
+                   probe_more=Lazy(lambda: optimize_forensics(target, np.zeros((3, 1)), 0.0, X, Yf, 1, 0.1, learned1)))
     if len(costs1) != 1:
-        _fail(ex, "one iteration should record one cost (at i = 0)", expected="1 entry", got=f"{len(costs1)} entries",
+        fail(ex, "one iteration should record one cost (at i = 0)", expected="1 entry", got=f"{len(costs1)} entries",
               cause="record the cost when i % 100 == 0, which includes i = 0.")
-    _passed(note)
+    report_pass(note)

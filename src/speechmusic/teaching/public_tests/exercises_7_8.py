@@ -6,23 +6,20 @@ from collections.abc import Callable
 
 import numpy as np
 
-from speechmusic.teaching.public_tests.calls import _call, _require_array, _require_number, _require_unchanged
+from speechmusic.teaching.public_tests import reference
+from speechmusic.teaching.public_tests.calls import call_learner, require_array, require_number, require_unchanged
 from speechmusic.teaching.public_tests.common import (
-    _close,
-    _exercise_test,
-    _fail,
-    _is_number,
-    _Lazy,
-    _passed,
-    _quiet,
-    _ref_model,
-    _ref_pool,
-    _ref_predict,
-    _ref_sigmoid,
+    Lazy,
+    all_close,
+    exercise_test,
+    fail,
+    is_number,
+    quiet_call,
+    report_pass,
     show,
 )
-from speechmusic.teaching.public_tests.exercises_5_6 import _optimize_forensics
-from speechmusic.teaching.public_tests.explain import _local_cause, _Probe
+from speechmusic.teaching.public_tests.exercises_5_6 import optimize_forensics
+from speechmusic.teaching.public_tests.explain import Probe, local_cause
 
 # --------------------------------------------------------------------------------------------
 # Exercise 7: predict.
@@ -32,15 +29,15 @@ from speechmusic.teaching.public_tests.explain import _local_cause, _Probe
 def _predict_mistakes(w, b, X) -> list[tuple[np.ndarray, str]]:
     """The labels the typical wrong versions of predict give on these inputs, with their causes."""
     n, m = X.shape
-    expected = _ref_predict(w, b, X)
+    expected = reference.predict(w, b, X)
     first_only = np.zeros((1, m))
     first_only[0, 0] = expected[0, 0]
     first_n = np.zeros((1, m))
     first_n[0, : min(n, m)] = expected[0, : min(n, m)]
     return [
         (1 - expected, "labels are inverted: 1 (speech) where A > 0.5, 0 (music) otherwise."),
-        (_ref_predict(w, 0.0, X), "b is left out: A = sigmoid(np.dot(w.T, X) + b)."),
-        ((_ref_sigmoid(w.T @ X) + b > 0.5).astype(float),
+        (reference.predict(w, 0.0, X), "b is left out: A = sigmoid(np.dot(w.T, X) + b)."),
+        ((reference.sigmoid(w.T @ X) + b > 0.5).astype(float),
          "b is added after the sigmoid: sigmoid(np.dot(w.T, X)) + b. b belongs inside the sigmoid, with the "
          "weighted sum: A = sigmoid(np.dot(w.T, X) + b)."),
         ((w.T @ X + b > 0.5).astype(float), "the threshold is applied to z = w^T X + b at 0.5; apply it to "
@@ -53,7 +50,7 @@ def _predict_mistakes(w, b, X) -> list[tuple[np.ndarray, str]]:
         (first_n, f"only the first {n} predictions are filled in, one per feature: the loop runs over "
                   f"X.shape[0] (the features). Loop over the m examples, range(X.shape[1]), or use "
                   f"(A > 0.5).astype(float) without a loop."),
-        ((_ref_sigmoid(w * X + b) > 0.5).astype(float),
+        ((reference.sigmoid(w * X + b) > 0.5).astype(float),
          "one row per feature: w * X multiplies element by element; A = sigmoid(np.dot(w.T, X) + b) has shape (1, m)."),
     ]
 
@@ -64,12 +61,12 @@ def _predict_mistakes(w, b, X) -> list[tuple[np.ndarray, str]]:
 def _check_predict_call(ex: str, target: Callable, w, b, X, other: tuple) -> None:
     n, m = X.shape
     before = {"w": w.copy(), "X": X.copy()}
-    probe = _Probe(n=n, m=m, names={"w": w, "b": b, "X": X})
-    got = _call(ex, target, (w, b, X), call=f"predict(w, b, X) with w {w.shape}, X {X.shape}", probe=probe)
-    _require_unchanged(ex, before, {"w": w, "X": X})
-    expected = _ref_predict(w, b, X)
-    A = _ref_sigmoid(w.T @ X + b)
-    earlier = _Lazy(lambda: _local_cause(ex, target))
+    probe = Probe(n=n, m=m, names={"w": w, "b": b, "X": X})
+    got = call_learner(ex, target, (w, b, X), call=f"predict(w, b, X) with w {w.shape}, X {X.shape}", probe=probe)
+    require_unchanged(ex, before, {"w": w, "X": X})
+    expected = reference.predict(w, b, X)
+    A = reference.sigmoid(w.T @ X + b)
+    earlier = Lazy(lambda: local_cause(ex, target))
     shape_causes = {
         (m,): "a flat (m,) array; predictions have shape (1, m), like Y: keep the 2-D shape of A.",
         (m, 1): "a column (m, 1); predictions are a row (1, m), like Y: A = sigmoid(np.dot(w.T, X) + b) (not "
@@ -80,20 +77,20 @@ def _check_predict_call(ex: str, target: Callable, w, b, X, other: tuple) -> Non
         values = np.unique(got.astype(float))
         if not np.all(np.isin(values, (0.0, 1.0))):
             cause = "predictions must be labels 0 or 1: convert the probabilities with A > 0.5."
-            if _close(got, A):
+            if all_close(got, A):
                 cause = "these are the probabilities A; predict returns labels: 1 where A > 0.5, else 0."
-            _fail(ex, "predictions should contain only 0 and 1", expected=show(expected), got=show(got),
+            fail(ex, "predictions should contain only 0 and 1", expected=show(expected), got=show(got),
                   cause=earlier() or cause)
 
     def confirmed():
         # Labels are 0/1: two wrong versions can agree on one set of clips by chance. A typical mistake
         # is named only if the learner's predict also agrees with it on the other probe's clips.
-        theirs = _quiet(target, *other)
+        theirs = quiet_call(target, *other)
         for (value, cause), (value_there, _) in zip(_predict_mistakes(w, b, X), _predict_mistakes(*other)):
-            if theirs is None or _close(theirs, value_there):
+            if theirs is None or all_close(theirs, value_there):
                 yield value, cause
 
-    _require_array(ex, "predictions", got, expected, mistakes=confirmed, shape_causes=shape_causes,
+    require_array(ex, "predictions", got, expected, mistakes=confirmed, shape_causes=shape_causes,
                    fallback="A = sigmoid(np.dot(w.T, X) + b); predictions = 1 where A > 0.5, 0 elsewhere, "
                             "shape (1, m).", earlier=earlier)
 
@@ -116,14 +113,14 @@ def _predict_inputs():
     return (w, 0.2, X), (w2, np.float64(-0.1), X2)
 
 
-@_exercise_test
+@exercise_test("predict")
 def predict_test(target: Callable) -> None:
     """Exercise 7: ``predict(w, b, X)`` -> (1, m) array of 0/1 labels."""
     ex = "predict"
     first, second = _predict_inputs()
     _check_predict_call(ex, target, *first, other=second)
     _check_predict_call(ex, target, *second, other=first)
-    _passed()
+    report_pass()
 
 
 # --------------------------------------------------------------------------------------------
@@ -152,7 +149,7 @@ def _other_sizes(w, *known: int) -> list[int]:
 MODEL_KEYS = ("costs", "Y_prediction_test", "Y_prediction_train", "w", "b", "learning_rate", "num_iterations")
 
 
-@_exercise_test
+@exercise_test("model")
 # long: the checks of one exercise in the order a learner should fix them.
 def model_test(target: Callable) -> None:
     """Exercise 8: ``model(...)`` trains with the given settings and returns the documented dict."""
@@ -160,38 +157,41 @@ def model_test(target: Callable) -> None:
     X_train, Y_train, X_test, Y_test = _model_inputs()
     iterations, rate = 250, 0.3
     call = f"model(X_train, Y_train, X_test, Y_test, num_iterations={iterations}, learning_rate={rate})"
-    probe = _Probe(n=X_train.shape[0], m=X_train.shape[1],
+    probe = Probe(n=X_train.shape[0], m=X_train.shape[1],
                    names={"X_train": X_train, "Y_train": Y_train, "X_test": X_test, "Y_test": Y_test,
                           "num_iterations": iterations, "learning_rate": rate})
-    d = _call(ex, target, (X_train, Y_train, X_test, Y_test),
-              {"num_iterations": iterations, "learning_rate": rate, "print_cost": False}, call=call, probe=probe)
+    before = {"X_train": X_train.copy(), "Y_train": Y_train.copy(), "X_test": X_test.copy(), "Y_test": Y_test.copy()}
+    d = call_learner(ex, target, (X_train, Y_train, X_test, Y_test),
+                     {"num_iterations": iterations, "learning_rate": rate, "print_cost": False}, call=call, probe=probe)
+    # The reference below is computed from these arrays: they must be what was passed in.
+    require_unchanged(ex, before, {"X_train": X_train, "Y_train": Y_train, "X_test": X_test, "Y_test": Y_test})
     if not isinstance(d, dict):
-        _fail(ex, "model should return a dictionary", expected=f"a dict with keys {list(MODEL_KEYS)}", got=show(d),
+        fail(ex, "model should return a dictionary", expected=f"a dict with keys {list(MODEL_KEYS)}", got=show(d),
               cause="the template builds d = {'costs': costs, ...} and returns d.")
     missing = [k for k in MODEL_KEYS if k not in d]
     if missing:
-        _fail(ex, f"the returned dict lacks {missing}", expected=f"keys {list(MODEL_KEYS)}", got=show(d),
+        fail(ex, f"the returned dict lacks {missing}", expected=f"keys {list(MODEL_KEYS)}", got=show(d),
               cause=f"keep every key of the dictionary the template builds at the end of model: "
                     f"{', '.join(map(repr, missing))} is missing.")
     if d["learning_rate"] != rate or d["num_iterations"] != iterations:
-        _fail(ex, "d['learning_rate'] and d['num_iterations'] should be the values model was called with",
+        fail(ex, "d['learning_rate'] and d['num_iterations'] should be the values model was called with",
               expected=f"{rate} and {iterations}", got=f"{d['learning_rate']!r} and {d['num_iterations']!r}",
               cause="store the arguments themselves in the dictionary.")
 
-    earlier = _Lazy(lambda: _local_cause(ex, target))
-    ref = _ref_model(X_train, Y_train, X_test, Y_test, iterations, rate)
-    trained = _Lazy(lambda: {
-        "defaults": (_ref_model(X_train, Y_train, X_test, Y_test, 2000, 0.5),
+    earlier = Lazy(lambda: local_cause(ex, target))
+    ref = reference.trained_model(X_train, Y_train, X_test, Y_test, iterations, rate)
+    trained = Lazy(lambda: {
+        "defaults": (reference.trained_model(X_train, Y_train, X_test, Y_test, **reference.MODEL_DEFAULTS),
                      "model does not pass its arguments on: call optimize(w, b, X_train, Y_train, "
                      "num_iterations=num_iterations, learning_rate=learning_rate, print_cost=print_cost)."),
-        "optimize_defaults": (_ref_model(X_train, Y_train, X_test, Y_test, 100, 0.009),
+        "optimize_defaults": (reference.trained_model(X_train, Y_train, X_test, Y_test, 100, 0.009),
                               "optimize runs with its own defaults (100 iterations, rate 0.009): pass "
                               "num_iterations and learning_rate on to optimize."),
-        "rate_only": (_ref_model(X_train, Y_train, X_test, Y_test, iterations, 0.009),
+        "rate_only": (reference.trained_model(X_train, Y_train, X_test, Y_test, iterations, 0.009),
                       "learning_rate is not passed on to optimize."),
-        "iterations_only": (_ref_model(X_train, Y_train, X_test, Y_test, 100, rate),
+        "iterations_only": (reference.trained_model(X_train, Y_train, X_test, Y_test, 100, rate),
                             "num_iterations is not passed on to optimize."),
-        "on_test": (_ref_model(X_test, Y_test, X_train, Y_train, iterations, rate),
+        "on_test": (reference.trained_model(X_test, Y_test, X_train, Y_train, iterations, rate),
                     "the model was trained on the test set: optimize gets X_train and Y_train."),
     })
 
@@ -212,21 +212,21 @@ def model_test(target: Callable) -> None:
         return {"w": trained_d["w"], "b": trained_d["b"]}, None, None
 
     learned = None
-    if isinstance(d["w"], np.ndarray) and d["w"].shape == (X_train.shape[0], 1) and _is_number(d["b"]):
+    if isinstance(d["w"], np.ndarray) and d["w"].shape == (X_train.shape[0], 1) and is_number(d["b"]):
         learned = (d["w"], float(d["b"]))
-    settings = _Lazy(lambda: _optimize_forensics(as_optimize, np.zeros((X_train.shape[0], 1)), 0.0, X_train, Y_train,
+    settings = Lazy(lambda: optimize_forensics(as_optimize, np.zeros((X_train.shape[0], 1)), 0.0, X_train, Y_train,
                                                  iterations, rate, learned, within_model=True))
     fallback = ("w, b = initialize_with_zeros(X_train.shape[0]); params, grads, costs = optimize(w, b, X_train, "
                 "Y_train, num_iterations, learning_rate, print_cost); then predict with params['w'], params['b'].")
     n = X_train.shape[0]
-    if _is_number(d["w"]) and isinstance(d["b"], np.ndarray) and d["b"].shape == (n, 1):
-        _fail(ex, "d['w'] is a number and d['b'] an array", expected=f"w: {show(ref['w'])}, b: {ref['b']:.6g}",
+    if is_number(d["w"]) and isinstance(d["b"], np.ndarray) and d["b"].shape == (n, 1):
+        fail(ex, "d['w'] is a number and d['b'] an array", expected=f"w: {show(ref['w'])}, b: {ref['b']:.6g}",
               got=f"w: {show(d['w'])}, b: {show(d['b'])}",
               cause="w and b are swapped: w = params['w'] (the array), b = params['b'] (the number).")
     if isinstance(d["w"], np.ndarray) and d["w"].shape == (n, 1) and not np.any(d["w"]):
-        _fail(ex, "w is still all zeros", expected=show(ref["w"]), got=show(d["w"]),
+        fail(ex, "w is still all zeros", expected=show(ref["w"]), got=show(d["w"]),
               cause=earlier() or "use the trained parameters: w = params['w'], b = params['b'] after optimize.")
-    _require_array(ex, "d['w']", d["w"], ref["w"], mistakes=mistakes_for("w", (ref["grads"]["dw"], from_grads)),
+    require_array(ex, "d['w']", d["w"], ref["w"], mistakes=mistakes_for("w", (ref["grads"]["dw"], from_grads)),
                    fallback=fallback, earlier=earlier, probe_more=settings,
                    shape_causes={(X_train.shape[1], 1): "w has one entry per example: initialize_with_zeros "
                                                          "gets the number of features, X_train.shape[0].",
@@ -234,29 +234,29 @@ def model_test(target: Callable) -> None:
                                             f"other data than its parameters (a notebook variable such as "
                                             f"train_set_x?). Use model's own parameters, X_train and Y_train."
                                     for k in _other_sizes(d["w"], n, X_train.shape[1])}})
-    _require_number(ex, "d['b']", d["b"], ref["b"], mistakes=mistakes_for("b", (ref["grads"]["db"], from_grads)),
+    require_number(ex, "d['b']", d["b"], ref["b"], mistakes=mistakes_for("b", (ref["grads"]["db"], from_grads)),
                     fallback=fallback, earlier=earlier, probe_more=settings)
     costs = d["costs"]
     if not isinstance(costs, (list, tuple, np.ndarray)) or len(costs) != len(ref["costs"]):
-        _fail(ex, "d['costs'] should be the list optimize returned", expected=f"{len(ref['costs'])} costs",
+        fail(ex, "d['costs'] should be the list optimize returned", expected=f"{len(ref['costs'])} costs",
               got=show(costs), cause=earlier() or "store the costs returned by optimize.")
     for name, m in (("Y_prediction_train", X_train.shape[1]), ("Y_prediction_test", X_test.shape[1])):
         other = "Y_prediction_test" if name == "Y_prediction_train" else "Y_prediction_train"
         swapped_shape = (1, X_test.shape[1] if name == "Y_prediction_train" else X_train.shape[1])
         split = "X_train" if "train" in name else "X_test"
-        if _close(d[other], ref[name]):
+        if all_close(d[other], ref[name]):
             mixed = f"{name} and {other} are swapped."
         else:
             mixed = (f"{name} is predicted on the other split's data as well: {name} = predict(w, b, {split}).")
         untrained = (f"{name} are all 0, the labels of the initial parameters (w all zeros, b = 0: every "
                      f"probability is 0.5): the predictions are made before training. Predict with the trained "
                      f"parameters, params['w'] and params['b'].")
-        _require_array(ex, f"d['{name}']", d[name], ref[name],
+        require_array(ex, f"d['{name}']", d[name], ref[name],
                        mistakes=mistakes_for(name, (ref[other], mixed), (np.zeros((1, m)), untrained)),
                        shape_causes={swapped_shape: f"{name} looks like the predictions of the other split: "
                                                     f"{name} = predict(w, b, {'X_train' if 'train' in name else 'X_test'})."},
                        fallback=fallback, earlier=earlier)
-    _passed()
+    report_pass()
 
 
 # --------------------------------------------------------------------------------------------
@@ -264,7 +264,7 @@ def model_test(target: Callable) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-@_exercise_test
+@exercise_test("pool_features")
 def pool_features_test(target: Callable) -> None:
     """Bonus exercise: ``pool_features(X_orig)`` -> (2 * n_mels, m), band means then band stds."""
     ex = "pool_features"
@@ -273,11 +273,11 @@ def pool_features_test(target: Callable) -> None:
         [[1.0, 1.0, 0.0, 0.0], [0.3, 0.6, 0.9, 0.3], [0.0, 0.0, 0.0, 0.8]],
     ])  # 2 clips, 3 mel bands, 4 frames
     original = X.copy()
-    got = _call(ex, target, (X,), call="pool_features(X) with X of shape (2, 3, 4)")
+    got = call_learner(ex, target, (X,), call="pool_features(X) with X of shape (2, 3, 4)")
     if not np.array_equal(X, original):
-        _fail(ex, "pool_features changed the array passed to it", expected=f"X unchanged: {show(original)}",
+        fail(ex, "pool_features changed the array passed to it", expected=f"X unchanged: {show(original)}",
               got=f"X after the call: {show(X)}", cause="compute new arrays; do not modify X.")
-    expected = _ref_pool(X)
+    expected = reference.pool_features(X)
     mean, std = X.mean(axis=2), X.std(axis=2)
     mistakes = [
         (np.concatenate([mean, X.std(axis=2, ddof=1)], axis=1).T,
@@ -296,8 +296,8 @@ def pool_features_test(target: Callable) -> None:
         (3, 4): "the means and standard deviations are stacked along the clips (np.concatenate's default axis=0) "
                 "before the transpose: concatenate them per clip, np.concatenate([mean, std], axis=1).T.",
     }
-    _require_array(ex, "pool_features(X)", got, expected, mistakes=mistakes,
+    require_array(ex, "pool_features(X)", got, expected, mistakes=mistakes,
                    shape_causes=shape_causes,
                    fallback="np.concatenate([X.mean(axis=2), X.std(axis=2)], axis=1).T: the means of each band "
                             "over time, then the standard deviations, one column per clip.")
-    _passed()
+    report_pass()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dis
 import linecache
 import os
 import re
@@ -14,67 +13,105 @@ from typing import Any
 
 import numpy as np
 
+from speechmusic.teaching.public_tests import reference
 from speechmusic.teaching.public_tests.common import (
-    _HERE,
-    _SIGNATURES,
-    _build_traceback,
-    _earlier_exercise_cause,
-    _frames,
-    _is_number,
+    PACKAGE_DIR,
+    SIGNATURES,
+    build_traceback,
+    is_int,
+    is_number,
     show,
+    traceback_entries,
+)
+from speechmusic.teaching.public_tests.introspect import (
+    ArrayShape,
+    earlier_exercise_cause,
+    facts_of,
+    global_data,
+    parameters_of,
 )
 
 # --------------------------------------------------------------------------------------------
 # Running the learner's code: exceptions become explanations.
 # --------------------------------------------------------------------------------------------
 
+_REFERENCE_FILE = os.path.abspath(reference.__file__)
 _LIBRARY_PARTS = (os.sep + "numpy" + os.sep, os.sep + "scipy" + os.sep, os.sep + "IPython" + os.sep,
                   os.sep + "contextlib.py")
 
 
 @dataclass
-class _Frame:
-    """One frame of the learner's code in a traceback."""
+class LearnerFrame:
+    """One frame of the learner's code in a traceback, as plain facts.
+
+    ``code_key`` identifies the frame's code object (:attr:`FunctionFacts.code_key` of the function
+    that runs it); ``data`` is the notebook's data its code reads as globals; ``function`` is the
+    notebook's function of the frame's name when that is the function running (None otherwise: an
+    earlier exercise's function is then checked with its own test). The grader's judge rebuilds
+    these from the description the learner's process sends.
+    """
 
     name: str
-    code: types.CodeType
+    code_key: int | None
+    parameters: tuple[str, ...]
     locals: dict
-    globals: dict
+    data: dict
+    function: Callable | None
     lineno: int
     line: str
+    #: A reference function the grader put in place of the learner's (see reference.in_place_of_earlier):
+    #: its frame counts in the diagnoses (what it was given), but its lines are not the learner's to read.
+    reference: bool = False
 
     def arguments(self) -> dict[str, Any]:
-        names = self.code.co_varnames[: self.code.co_argcount + self.code.co_kwonlyargcount]
-        return {name: self.locals[name] for name in names if name in self.locals}
+        return {name: self.locals[name] for name in self.parameters if name in self.locals}
 
 
-def _learner_frames(error: BaseException) -> list[_Frame]:
-    """The frames of the learner's code the exception went through (outermost first)."""
+def _is_learner_code(filename: str) -> bool:
+    path = filename if filename.startswith("<") else os.path.abspath(filename)
+    return os.path.dirname(path) != PACKAGE_DIR and not any(part in path for part in _LIBRARY_PARTS)
+
+
+def _is_reference(filename: str) -> bool:
+    return os.path.abspath(filename) == _REFERENCE_FILE
+
+
+def learner_frames(error: BaseException) -> list[LearnerFrame]:
+    """The frames of the learner's code the exception went through (outermost first).
+
+    An exception rebuilt from another process carries them already (``learner_frames`` attribute).
+    """
+    carried = getattr(error, "learner_frames", None)
+    if isinstance(carried, list):
+        return carried
     found = []
     for frame, lineno in traceback.walk_tb(error.__traceback__):
-        filename = frame.f_code.co_filename
-        path = filename if filename.startswith("<") else os.path.abspath(filename)
-        if os.path.dirname(path) == _HERE or any(part in path for part in _LIBRARY_PARTS):
+        code = frame.f_code
+        reference = _is_reference(code.co_filename)
+        if not (reference or _is_learner_code(code.co_filename)):
             continue
-        line = linecache.getline(filename, lineno, frame.f_globals).strip()
-        found.append(_Frame(frame.f_code.co_name, frame.f_code, dict(frame.f_locals), frame.f_globals, lineno, line))
+        line = linecache.getline(code.co_filename, lineno, frame.f_globals).strip()
+        own = frame.f_globals.get(code.co_name)
+        found.append(LearnerFrame(code.co_name, id(code), parameters_of(code), dict(frame.f_locals),
+                                  global_data(code, frame.f_globals),
+                                  own if getattr(own, "__code__", None) is code else None, lineno, line, reference))
     return found
 
 
-def _learner_traceback(error: BaseException) -> types.TracebackType | None:
-    kept = []
-    for frame, lasti, lineno in _frames(error.__traceback__):
-        filename = frame.f_code.co_filename
-        path = filename if filename.startswith("<") else os.path.abspath(filename)
-        if os.path.dirname(path) != _HERE and not any(part in path for part in _LIBRARY_PARTS):
-            kept.append((frame, lasti, lineno))
-    return _build_traceback(kept)
+def learner_traceback(error: BaseException) -> types.TracebackType | None:
+    """The learner's frames of the exception's traceback, for IPython to show (None when it came from another process)."""
+    if hasattr(error, "learner_frames"):
+        return None
+    kept = [entry for entry in traceback_entries(error.__traceback__) if _is_learner_code(entry[0].f_code.co_filename)]
+    return build_traceback(kept)
 
 
-def _learner_lines(error: BaseException) -> list[str]:
+def learner_lines(error: BaseException) -> list[str]:
     """Where in the learner's code the exception happened (innermost last), skipping library code."""
     lines = []
-    for frame in _learner_frames(error):
+    for frame in learner_frames(error):
+        if frame.reference:
+            continue
         where = f"in {frame.name}(), line {frame.lineno}"
         lines.append(f"{where}: {frame.line}" if frame.line else where)
     return lines[-2:]
@@ -168,7 +205,7 @@ def explain_exception(error: BaseException) -> str:
 
 
 @dataclass
-class _Probe:
+class Probe:
     """What a test passed to the learner's function, for naming values in explanations."""
 
     n: int | None = None  # number of features (rows of X)
@@ -188,7 +225,7 @@ def _shapes_in(text: str) -> list[tuple[int, ...]]:
     return [tuple(int(v) for v in re.findall(r"\d+", group)) for group in re.findall(r"\(([\d,\s]*)\)", text)]
 
 
-def _product_advice(exercise: str, probe: _Probe, text: str, line: str) -> str | None:
+def product_advice(exercise: str, probe: Probe, text: str, line: str) -> str | None:
     """A matrix-product error with the operands named from their shapes."""
     names = probe.shape_names()
     if not names:
@@ -219,7 +256,7 @@ def _product_advice(exercise: str, probe: _Probe, text: str, line: str) -> str |
             f"(shape (n, 1)).")
 
 
-def _broadcast_advice(exercise: str, probe: _Probe, text: str) -> str | None:
+def broadcast_advice(exercise: str, probe: Probe, text: str) -> str | None:
     names = probe.shape_names()
     shapes = _shapes_in(text)
     if not names or len(shapes) < 2:
@@ -239,11 +276,7 @@ def _broadcast_advice(exercise: str, probe: _Probe, text: str) -> str | None:
     return None
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def _unfit(parameter: str, value) -> str | None:
+def unfit_reason(parameter: str, value) -> str | None:
     """Why ``value`` cannot be what an exercise function's ``parameter`` expects (None if it can)."""
     if isinstance(value, str):
         return "is a string"
@@ -251,7 +284,7 @@ def _unfit(parameter: str, value) -> str | None:
         if not isinstance(value, np.ndarray) or value.ndim != 2 or value.shape[1] != 1:
             return "is not a column (n, 1)"
     elif parameter == "b":
-        if not (_is_number(value) or (isinstance(value, np.ndarray) and value.size == 1)):
+        if not (is_number(value) or (isinstance(value, np.ndarray) and value.size == 1)):
             return "is not a number"
     elif parameter in ("X", "X_train", "X_test"):
         if not isinstance(value, np.ndarray) or value.ndim != 2:
@@ -260,20 +293,20 @@ def _unfit(parameter: str, value) -> str | None:
         if not isinstance(value, np.ndarray) or value.ndim != 2 or value.shape[0] != 1:
             return "is not a row of labels (1, m)"
     elif parameter in ("num_iterations", "dim"):
-        if not _is_int(value) or value < (1 if parameter == "dim" else 0):
+        if not is_int(value) or value < (1 if parameter == "dim" else 0):
             return "is not a whole number"
     elif parameter == "learning_rate":
-        if not _is_number(value):
+        if not is_number(value):
             return "is not a number"
     elif parameter == "z":
-        if not (_is_number(value) or (isinstance(value, np.ndarray) and value.dtype.kind in "biuf")):
+        if not (is_number(value) or (isinstance(value, np.ndarray) and value.dtype.kind in "biuf")):
             return "is not a number or numeric array"
     return None
 
 
-def _label(value, caller: _Frame | None, probe: _Probe, parameter: str | None = None) -> str:
+def label_of(value, caller: LearnerFrame | None, probe: Probe, parameter: str | None = None) -> str:
     """How to refer to ``value`` in a message: the caller's variable name if it has one, else a description."""
-    if caller is not None and parameter is not None and caller.locals.get(parameter, _Frame) is value:
+    if caller is not None and parameter is not None and caller.locals.get(parameter, LearnerFrame) is value:
         return parameter  # passed under its own name (small numbers are shared objects: check this first)
     pools = [caller.locals if caller is not None else {}, probe.names]
     for pool in pools:
@@ -287,7 +320,7 @@ def _label(value, caller: _Frame | None, probe: _Probe, parameter: str | None = 
     return show(value)
 
 
-def _call_advice(exercise: str, callee: str) -> str:
+def call_advice(exercise: str, callee: str) -> str:
     if exercise == "model" and callee == "optimize":
         return ("optimize(w, b, X_train, Y_train, num_iterations=num_iterations, learning_rate=learning_rate, "
                 "print_cost=print_cost)")
@@ -295,10 +328,10 @@ def _call_advice(exercise: str, callee: str) -> str:
         return "predict(w, b, X_test) and predict(w, b, X_train)"
     if exercise == "model" and callee == "initialize_with_zeros":
         return "initialize_with_zeros(X_train.shape[0])"
-    return f"{callee}({', '.join(_SIGNATURES[callee])})"
+    return f"{callee}({', '.join(SIGNATURES[callee])})"
 
 
-def _dict_unpacking(exercise: str, strings: dict[str, str]) -> str | None:
+def dict_unpacking_cause(exercise: str, strings: dict[str, str]) -> str | None:
     """Locals holding the strings 'dw', 'db', 'w' or 'b': a dictionary was unpacked like a tuple."""
     values = set(strings.values())
     if values & {"dw", "db"}:
@@ -311,42 +344,11 @@ def _dict_unpacking(exercise: str, strings: dict[str, str]) -> str | None:
     return None
 
 
-#: Numbers the notebook defines at the top level: read inside an exercise function instead of a
-#: parameter or a value computed from the parameters, they are the notebook's data, not the test's.
-_NOTEBOOK_NUMBERS = {"m_train", "m_test", "n_mels", "time_steps", "num_iterations", "learning_rate", "index",
-                     "m", "n", "dim"}
-
-
-def _global_names(code: types.CodeType) -> list[str]:
-    """The global names ``code`` reads (not attributes), in order, nested code (comprehensions...) included."""
-    names = []
-    for instruction in dis.get_instructions(code):
-        if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME") and instruction.argval not in names:
-            names.append(instruction.argval)
-    for constant in code.co_consts:
-        if isinstance(constant, types.CodeType):
-            names += [name for name in _global_names(constant) if name not in names]
-    return names
-
-
-def _global_data(code: types.CodeType | None, namespace: dict | None) -> dict[str, Any]:
-    """The notebook's data (arrays, and the notebook's counts and settings) that ``code`` reads as globals."""
-    if code is None or namespace is None:
-        return {}
-    found = {}
-    for name in _global_names(code):
-        value = namespace.get(name)
-        if isinstance(value, np.ndarray) and value.dtype.kind in "biuf" or \
-                name in _NOTEBOOK_NUMBERS and _is_number(value):
-            found[name] = value
-    return found
-
-
 def _parameter_for(name: str, value, parameters: Sequence[str]) -> str | None:
     """What, from the parameters, most likely should replace the notebook variable ``name`` (None if unclear)."""
     lowered = name.lower()
     split = "test" if "test" in lowered else "train" if "train" in lowered else None
-    if not isinstance(value, np.ndarray):  # a count or a setting of the notebook
+    if not isinstance(value, ArrayShape):  # a count or a setting of the notebook
         if name in parameters:
             return name
         axis = 1 if lowered == "m" or lowered.startswith("m_") else 0 if lowered in ("n", "n_x") else None
@@ -362,8 +364,8 @@ def _parameter_for(name: str, value, parameters: Sequence[str]) -> str | None:
     return None
 
 
-def _global_data_message(function_name: str, parameters: Sequence[str], data: dict[str, Any]) -> str:
-    described = ", ".join(f"{name} ({f'shape {value.shape}' if isinstance(value, np.ndarray) else repr(value)})"
+def global_data_message(function_name: str, parameters: Sequence[str], data: dict[str, Any]) -> str:
+    described = ", ".join(f"{name} ({f'shape {value.shape}' if isinstance(value, ArrayShape) else repr(value)})"
                           for name, value in data.items())
     one = len(data) == 1
     swaps = [f"{parameter} for {name}" for name, value in data.items()
@@ -377,17 +379,15 @@ def _global_data_message(function_name: str, parameters: Sequence[str], data: di
             f"with other data: everything inside the function must come from its parameters.{advice}")
 
 
-def _global_data_cause(exercise: str, target: Callable) -> str | None:
+def global_data_cause(exercise: str, target: Callable) -> str | None:
     """If the learner's function reads the notebook's data instead of its parameters, a message saying so."""
-    code = getattr(target, "__code__", None)
-    data = _global_data(code, getattr(target, "__globals__", None))
-    if not data:
+    facts = facts_of(target)
+    if not facts.data:
         return None
-    parameters = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
-    return _global_data_message(getattr(target, "__name__", exercise), parameters, data)
+    return global_data_message(facts.name or exercise, facts.parameters, facts.data)
 
 
-def _local_cause(exercise: str, target: Callable) -> str | None:
+def local_cause(exercise: str, target: Callable) -> str | None:
     """A cause that lies outside the arithmetic: the notebook's data read as globals, or an earlier
     exercise's function that fails its own test (checked first, before any computed variant)."""
-    return _global_data_cause(exercise, target) or _earlier_exercise_cause(exercise, target)
+    return global_data_cause(exercise, target) or earlier_exercise_cause(exercise, target)

@@ -1,26 +1,37 @@
 """Check the eight exercises of an executed notebook: what the instructor's grader runs.
 
-``speechmusic grade`` executes a submitted notebook and hands its global namespace to
-:func:`check_namespace`, which runs the same tests the learner sees (:mod:`.public_tests`) on the
-functions and variables the notebook defined, and never raises.
+:func:`check_namespace` runs the same tests the learner sees (:mod:`.public_tests`) on the functions
+and variables of a namespace, and never raises. ``speechmusic grade`` hands it a
+:class:`~speechmusic.teaching.judge.RemoteNamespace`, the executed notebook's globals seen from the
+grader's process (the learner's functions called in theirs, every comparison made here); the tests
+hand it plain dicts.
+
+With ``alone=True`` each exercise is judged on its own: the reference functions of the exercises it
+builds on replace the learner's while it is checked (optimize with the reference propagate, model
+with the reference initialize_with_zeros, optimize and predict), so one mistake costs one exercise,
+and the message of an exercise that passes only thanks to a reference says so.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 import signal
 import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
 from speechmusic.teaching import EXERCISES
 from speechmusic.teaching import public_tests as pt
+from speechmusic.teaching.public_tests.common import EXERCISE_NUMBERS, EXERCISE_TESTS, EXERCISE_VARIABLES
+from speechmusic.teaching.public_tests.introspect import facts_of, judged_alone
+from speechmusic.teaching.public_tests.reference import earlier_than, in_place_of_earlier
 
 #: Seconds one exercise's checks may take before they count as failed (the tests themselves
 #: take milliseconds; this only catches endless loops).
@@ -32,19 +43,9 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 #: What each exercise needs from the notebook, and how to describe a missing name.
 _DATA_NAMES = ("train_set_x_orig", "test_set_x_orig")
-_VARIABLES = {
-    "dimensions": ("m_train", "m_test", "n_mels", "time_steps"),
-    "flatten": ("train_set_x_flatten", "test_set_x_flatten"),
-}
-_FUNCTION_TESTS: dict[str, tuple[Callable, ...]] = {
-    "sigmoid": (pt.sigmoid_test,),
-    "initialize_with_zeros": (pt.initialize_with_zeros_test_1, pt.initialize_with_zeros_test_2),
-    "propagate": (pt.propagate_test,),
-    "optimize": (pt.optimize_test,),
-    "predict": (pt.predict_test,),
-    "model": (pt.model_test,),
-}
 _NUMBERS = {name: i + 1 for i, name in enumerate(EXERCISES)}
+#: The speechmusic package's folder: a "solution" whose code lives there is the lab's own reference.
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class _Timeout(BaseException):
@@ -111,16 +112,21 @@ def _run(test: Callable[[], Any], timeout: float | None) -> tuple[bool, str]:
     return True, _clean(out.getvalue()) or pt.PASSED
 
 
-def check_namespace(ns: dict, *, timeout: float | None = DEFAULT_TIMEOUT) -> dict[str, dict]:
+def check_namespace(ns: Mapping, *, timeout: float | None = DEFAULT_TIMEOUT, alone: bool = False) -> dict[str, dict]:
     """Check each exercise against the functions and variables of an executed notebook.
 
     Parameters
     ----------
-    ns : dict
-        The notebook's global namespace after execution (its ``globals()``).
+    ns : mapping
+        The notebook's global namespace after execution (its ``globals()``, or a
+        :class:`~speechmusic.teaching.judge.RemoteNamespace`).
     timeout : float or None
         Seconds allowed per exercise (enforced with ``SIGALRM`` in the main thread on POSIX;
         None: no limit).
+    alone : bool
+        Judge each exercise with the reference functions of the earlier exercises in place of the
+        learner's (see the module's docstring); False: with the learner's own, as the notebook's
+        tests do.
 
     Returns
     -------
@@ -138,26 +144,64 @@ def check_namespace(ns: dict, *, timeout: float | None = DEFAULT_TIMEOUT) -> dic
     >>> results["sigmoid"]["passed"], results["sigmoid"]["message"][:30]
     (False, 'sigmoid not defined: exercise ')
     """
-    if not isinstance(ns, dict):
+    if not isinstance(ns, Mapping):
         ns = {}
     results: dict[str, dict] = {}
     for exercise in EXERCISES:
         try:
-            passed, message = _check_one(exercise, ns, timeout)
+            with _judging(ns, exercise, alone), judged_alone(alone):
+                passed, message = _check_one(exercise, ns, timeout)
         except KeyboardInterrupt:
             raise
         except BaseException as error:  # the promise is to never raise
             passed, message = False, _clean(f"the checks raised {type(error).__name__}: {error}")
         results[exercise] = {"passed": bool(passed), "message": str(message)}
+    if alone:
+        _say_which_references_helped(ns, results)
     return results
 
 
+@contextlib.contextmanager
+def _judging(ns: Mapping, exercise: str, alone: bool) -> Iterator[None]:
+    """Reference earlier functions in place of the learner's while ``exercise`` is checked (if ``alone``)."""
+    judging = getattr(ns, "judging", None)
+    if judging is not None:  # a namespace in another process substitutes there
+        with judging(exercise, alone):
+            yield
+    elif alone and isinstance(ns, dict):
+        with in_place_of_earlier(exercise, ns, getattr(ns.get(exercise), "__globals__", None)):
+            yield
+    else:
+        yield
+
+
+def _say_which_references_helped(ns: Mapping, results: dict[str, dict]) -> None:
+    """Add to each exercise's message the earlier functions it calls that were replaced and are wrong."""
+    for exercise in EXERCISES:
+        try:
+            function = ns.get(exercise)
+            called = list(facts_of(function).earlier) if callable(function) else []
+        except Exception:  # noqa: BLE001 - a note must never cost a verdict
+            continue
+        wrong = [name for name in called if name in earlier_than(exercise) and not results[name]["passed"]]
+        if not wrong:
+            continue
+        yours = " and ".join(f"{name} (exercise {EXERCISE_NUMBERS[name]})" for name in wrong)
+        references = " and ".join(f"the reference {name}" for name in wrong)
+        if results[exercise]["passed"]:
+            note = (f"{exercise} passes with {references} in place of yours; your {yours} "
+                    f"{'is' if len(wrong) == 1 else 'are'} wrong and counted there, not here.")
+        else:
+            note = f"{exercise} was judged with {references} in place of yours, so this failure is {exercise}'s own."
+        results[exercise]["message"] = _clean(results[exercise]["message"] + "\n" + note)
+
+
 def _check_one(exercise: str, ns: dict, timeout: float | None) -> tuple[bool, str]:
-    if exercise in _VARIABLES:
+    if exercise in EXERCISE_VARIABLES:
         missing_data = [name for name in _DATA_NAMES if name not in ns]
         if missing_data:
             return False, _missing(exercise, missing_data, data=True)
-        needed = _VARIABLES[exercise]
+        needed = EXERCISE_VARIABLES[exercise]
         missing = [name for name in needed if name not in ns]
         if missing:
             return False, _missing(exercise, missing)
@@ -172,8 +216,12 @@ def _check_one(exercise: str, ns: dict, timeout: float | None) -> tuple[bool, st
     if not callable(function):
         return False, (f"{exercise} is {pt.show(function)}, not a function: a variable named {exercise!r} "
                        f"replaced the function of exercise {_NUMBERS[exercise]}.")
+    origin = facts_of(function).filename
+    if origin and os.path.abspath(origin).startswith(_PACKAGE + os.sep):
+        return False, (f"{exercise} is the lab's own code ({os.path.relpath(origin, os.path.dirname(_PACKAGE))}), "
+                       f"not a function written in the notebook: exercise {_NUMBERS[exercise]} is not graded.")
     messages = []
-    for test in _FUNCTION_TESTS[exercise]:
+    for test in EXERCISE_TESTS[exercise]:
         passed, message = _run(lambda: test(function), timeout)  # noqa: B023 (called within this iteration)
         if not passed:
             return False, message

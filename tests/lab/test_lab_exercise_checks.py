@@ -10,7 +10,7 @@ from lab_mistakes import CATALOGUE
 from lab_reference import fake_dataset, solution_namespace
 
 from speechmusic.teaching import EXERCISES
-from speechmusic.teaching.checks import check_namespace
+from speechmusic.teaching.exercise_checks import check_namespace
 
 
 @pytest.fixture(scope="module")
