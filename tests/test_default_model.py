@@ -262,9 +262,13 @@ def test_the_shipped_weights_are_reproduced_from_the_shared_copy(tmp_path):
     shipped, rebuilt = load_classifier(default_model_path()), load_classifier(out)
     assert rebuilt.metadata["data"]["fingerprint"] == shipped.metadata["data"]["fingerprint"], \
         "../shared/real-world is not the data the shipped model was built from"
+    # Equal to the last bits of float32 features: a build in a fresh environment differed from the
+    # shipped one by at most 1.6e-9 in a weight (7e-7 relative, on weights near 0), where a change
+    # of recipe, data or generator moves weights by 1e-3 and more.
+    tolerance = {"rtol": 1e-6, "atol": 1e-8}
     for name in ("coef_", "mean_", "scale_"):
-        np.testing.assert_allclose(getattr(rebuilt.model, name), getattr(shipped.model, name), rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(rebuilt.model.intercept_, shipped.model.intercept_, rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(rebuilt.calibration.a, shipped.calibration.a, rtol=1e-9)
-    np.testing.assert_allclose(rebuilt.calibration.b, shipped.calibration.b, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(getattr(rebuilt.model, name), getattr(shipped.model, name), **tolerance)
+    np.testing.assert_allclose(rebuilt.model.intercept_, shipped.model.intercept_, **tolerance)
+    np.testing.assert_allclose(rebuilt.calibration.a, shipped.calibration.a, **tolerance)
+    np.testing.assert_allclose(rebuilt.calibration.b, shipped.calibration.b, **tolerance)
     assert rebuilt.metadata["recipe"] == shipped.metadata["recipe"]
