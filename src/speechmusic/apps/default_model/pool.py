@@ -233,9 +233,10 @@ def _style_clip(task: tuple) -> np.ndarray:
         y = synthesize_noise(rng, sample_rate=params.sample_rate, duration=params.duration, conditions=conditions,
                              kind=style)
         if rng.random() < 0.5:
-            # Half of them on a recording's hiss, 20-50 dB down: a hum or a tone with a faint
-            # broadband floor under it sounded like a held bass note to a model that had heard
-            # them only clean (a 50 Hz hum plus white noise 40 dB down: p(music) 0.72, clean 0.002).
+            # Half of them on a recording's hiss, 20-50 dB down, as recorded signals are: a 50 Hz hum
+            # with white noise 40 dB under it was music to a model that had heard hums only clean
+            # (p 0.72, clean 0.002). These floors did not fix that hum (p 0.69; docs/model-card.md,
+            # known failures) but are kept: tones on hiss are what recordings hold.
             floor = colored_noise(rng, y.size, rng.uniform(0.0, 1.5))
             y = y + floor * (rms(y) * 10 ** (-rng.uniform(20.0, 50.0) / 20))
     return batch_features(y[np.newaxis], params=params)[0]
