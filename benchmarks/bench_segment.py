@@ -193,7 +193,7 @@ def run(work_dir: Path, *, quick: bool = False, duration: float | None = None, k
             ("same, boundaries not refined (`segment --no-refine`)", unrefined),
             ("same, pooled model (previous default)", pooled)]
     if shipped is not None:
-        runs.append(("same, the shipped default model (dynamics, calibrated; what `segment FILE` uses)", shipped))
+        runs.append(("same, the shipped default model (calibrated; what `segment FILE` uses)", shipped))
     runs.append(("baseline: librosa.load whole file + per-window librosa features", base))
     for name, r in runs:
         section.rows.append([name, seconds(r["seconds"]), ratio(audio / r["seconds"]),
