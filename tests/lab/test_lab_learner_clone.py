@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -75,3 +76,11 @@ def test_a_learners_answers_in_the_top_level_notebook_break_no_test(tmp_path):
                           cwd=clone, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert " passed" in done.stdout and "failed" not in done.stdout
+    # The README test command's whole collection, in the same copy: every test module imports and every
+    # test is collected (a module that read the learner's notebook at import would fail here).
+    collected = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-n", "0", "-p", "no:cacheprovider"],
+                               cwd=clone, env=env, capture_output=True, text=True, timeout=600)
+    assert collected.returncode == 0, collected.stdout[-3000:] + collected.stderr[-2000:]
+    summary = collected.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"\d+ tests collected in [\d.]+s", summary), summary
+    assert int(summary.split()[0]) > 2000
