@@ -190,6 +190,36 @@ def test_the_microphone_path_through_the_portaudio_seam(model, programme, tmp_pa
     assert code == 2 and "--list-devices" in err
 
 
+def test_the_live_loop_keeps_blas_to_one_thread(model, programme, tmp_path, capsys, monkeypatch):
+    # A second OpenBLAS thread spins between the small pieces of live work: listen keeps one.
+    # (The test processes run BLAS on one thread, tests/conftest.py: two are allowed here first.)
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from speechmusic.apps.listener import Listener
+
+    def blas_threads() -> set:
+        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    y, _ = programme
+    monkeypatch.setattr(live_sources, "portaudio", lambda: FakePortAudio(y[: 5 * SR].astype(np.float32), SR))
+    seen = []
+    take = Listener.take
+
+    def recording_take(self, item):
+        seen.append(blas_threads())
+        return take(self, item)
+
+    monkeypatch.setattr(Listener, "take", recording_take)
+    with threadpool_limits(limits=2, user_api="blas"):
+        if blas_threads() != {2}:
+            pytest.skip(f"BLAS here cannot run two threads (threadpoolctl sees {blas_threads()})")
+        code, _, err = run_cli(capsys, "listen", "--device", "Fake", "--duration", "4", "--model", model, "--quiet")
+        after = blas_threads()
+    assert code == 0, err
+    assert seen and all(threads == {1} for threads in seen)
+    assert after == {2}  # the limit is lifted afterwards: only the live loop runs on one thread
+
+
 def test_without_the_live_extra_the_microphone_names_what_to_install(model, capsys):
     try:
         import sounddevice  # noqa: F401
