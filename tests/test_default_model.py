@@ -176,6 +176,21 @@ def test_build_model_on_a_stand_in_set(tmp_path, monkeypatch, capsys):
     assert cli.main(["build-model", "--real-world", str(folder), "--model", str(out), "--no-measure", "--quiet"]) == 2
     assert "already exists" in capsys.readouterr().err and out.read_bytes() == before
 
+    # Without the nested calibration (its inner leave-one-source-out per source takes hours on the real
+    # set) the same tables are measured, and the page says the calibrated columns were not.
+    quick = tmp_path / "quick" / "measurements.md"
+    assert cli.main(["build-model", "--real-world", str(folder), "--model", str(tmp_path / "quick" / "m.npz"),
+                     "--report", str(quick), "--no-nested-calibration", "--quiet"]) == 0
+    without = json.loads(quick.with_suffix(".json").read_text())
+    assert "calibration_nested" not in without and "calibration_nested" in measured
+    assert without["conditions"]["clean"]["confusion"] == measured["conditions"]["clean"]["confusion"]
+    page = quick.read_text()
+    assert "not measured in this run" in page and "## Calibration, measured nested" not in page
+    assert "not measured in this run" not in report.read_text()
+    assert cli.main(["build-model", "--real-world", str(folder), "--model", str(tmp_path / "x.npz"), "--no-measure",
+                     "--no-nested-calibration", "--quiet"]) == 2
+    assert "drop --no-measure" in capsys.readouterr().err
+
 
 def test_build_model_refuses_a_folder_without_manifest(tmp_path, capsys):
     folder = make_clip_folder(tmp_path / "clips", manifest=False)

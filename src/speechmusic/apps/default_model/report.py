@@ -82,7 +82,9 @@ def measurements_markdown(m: dict) -> str:
         "(and without every mix or copy made from it) scores its clips as `predict` does (3-s windows, the clip's "
         "probabilities the mean of its windows'; its label the most probable). Balanced accuracy = mean of the "
         "recalls of the labels; *own* = the model's own probabilities, *calibrated* = with a calibration fitted "
-        "without the held-out source (nested).",
+        "without the held-out source (nested)"
+        + ("." if nested else ": **not measured in this run** (`--no-nested-calibration`; the calibrated columns "
+           "show –)."),
         "",
     ]
     rows = []
