@@ -68,6 +68,7 @@ from speechmusic.apps.pipeline import Classifier
 from speechmusic.apps.refinement import change_log_likelihood, refine_boundaries, refine_segments, spectral_change_score
 from speechmusic.apps.segments import (
     DEFAULT_HOP,
+    DEFAULT_MIN_DURATIONS,
     DEFAULT_REFINE_RADIUS,
     DEFAULT_SWITCH_PENALTY,
     OVERVIEW_ENVELOPE_BINS,
@@ -80,6 +81,7 @@ from speechmusic.apps.segments import (
     SegmentationResult,
 )
 from speechmusic.apps.smoothing import (
+    duration_graph,
     segmentation_graph,
     segments_from_states,
     switch_graph,
@@ -120,6 +122,7 @@ def segment_blocks(
     refine: bool = True,
     excerpt=None,
     silence_db: float = DEFAULT_SILENCE_DB,
+    min_durations=DEFAULT_MIN_DURATIONS,
 ) -> SegmentationResult:
     """Segment a recording given as consecutive mono blocks at the model's sample rate.
 
@@ -179,7 +182,8 @@ def segment_blocks(
     cells = with_silence(cells, meter.silent_share(0, len(cells)))
     names = segmentation_labels(classifier.class_names)
     weights = np.diff(edges)  # seconds per cell: evidence per second of audio
-    labels = viterbi(cells * weights[:, np.newaxis], segmentation_graph(names, switch_penalty))
+    graph = segmentation_graph(names, switch_penalty, hop=hop_seconds, min_durations=min_durations)
+    labels = viterbi(cells * weights[:, np.newaxis], graph)
     segments = segments_from_states(labels, edges, names)
     refined = bool(refine and excerpt is not None)
     if refined:
@@ -217,6 +221,7 @@ def segment_file(
     block_duration: float = DEFAULT_BLOCK_SECONDS,
     refine: bool = True,
     silence_db: float = DEFAULT_SILENCE_DB,
+    min_durations=DEFAULT_MIN_DURATIONS,
 ) -> SegmentationResult:
     """Segment a recording file into speech, music, noise (for a model that knows it) and silence.
 
@@ -233,7 +238,7 @@ def segment_file(
     hop : float
         Seconds between window starts; rounded to whole spectrogram frames (1.0 -> 0.9985 s).
     switch_penalty : float
-        Evidence (nats) a switch between speech and music must earn; 0 disables smoothing.
+        Evidence (nats) a switch between two labels must earn, on top of the minimum durations.
     overview : bool
         Keep a decimated waveform and spectrogram for :func:`plot_segmentation`.
     progress : bool
@@ -246,6 +251,10 @@ def segment_file(
     silence_db : float
         The energy floor in dBFS (:data:`speechmusic.core.labels.DEFAULT_SILENCE_DB`): stretches
         quieter than it are silence (:func:`speechmusic.apps.evidence.with_silence`).
+    min_durations : mapping of str to float, or None
+        The shortest segment of each label in seconds
+        (:data:`~speechmusic.apps.segments.DEFAULT_MIN_DURATIONS`: music 3 s, the others 4 s);
+        None: no minimum (with ``switch_penalty=0``, no smoothing at all: each cell's most likely label).
 
     Returns
     -------
@@ -291,6 +300,7 @@ def segment_file(
         refine=refine,
         excerpt=excerpt,
         silence_db=silence_db,
+        min_durations=min_durations,
     )
 
 
@@ -311,6 +321,7 @@ def segment_signal(y: np.ndarray, classifier: Classifier, **options) -> Segmenta
 # refinement.py; their names are importable from here, the segmenter's front door.
 __all__ = [
     "DEFAULT_HOP",
+    "DEFAULT_MIN_DURATIONS",
     "DEFAULT_REFINE_RADIUS",
     "DEFAULT_SWITCH_PENALTY",
     "OVERVIEW_ENVELOPE_BINS",
@@ -326,6 +337,7 @@ __all__ = [
     "spectral_change_score",
     "cell_evidence",
     "cell_label_evidence",
+    "duration_graph",
     "segment_blocks",
     "segment_file",
     "segment_signal",
