@@ -98,7 +98,7 @@ def switch_graph(labels: Sequence[str], switch_penalty: float = DEFAULT_SWITCH_P
     """One state per label; staying costs nothing, any switch costs ``switch_penalty`` nats.
 
     So a stretch of another label becomes its own segment only when its evidence outweighs the two
-    switches it needs (entering and leaving): 2 x 5 = 10 nats with the default penalty, about
+    switches it needs (entering and leaving): 2 x 5 = 10 nats with a penalty of 5, about
     1.5 s of near-certain windows (p = 0.999), 2.2 s at p = 0.99, 4.6 s at p = 0.9 and 9 s of
     hesitant ones (p = 0.75) between two labels. A stretch at the very start or end of a recording
     needs only one switch.
