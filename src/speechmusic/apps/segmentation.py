@@ -23,8 +23,8 @@ Segmentation is five stages, which offline ``segment`` (this module) and live ``
    cells must not be over-weighted (stage 3). Chosen on benchmark 9's held-out programmes against
    the penalty of 5 alone of earlier versions (jingles kept 0.85 of their time instead of 0.57,
    108 of 132 boundaries within 1 s instead of 66; :mod:`speechmusic.apps.smoothing`).
-   Consecutive cells with the same label form a segment; boundaries fall on cell edges (a resolution of one hop), the last segment ends at the
-   end of the recording.
+   Consecutive cells with the same label form a segment; boundaries fall on cell edges (a
+   resolution of one hop), the last segment ends at the end of the recording.
 5. **Boundary refinement** (:func:`refine_boundaries`, on by default). The smoothing decides
    *whether* the class changes; *where* is decided again around each boundary only: candidates
    within ``DEFAULT_REFINE_RADIUS`` (2 s), two spectrogram frames apart, are scored by how much

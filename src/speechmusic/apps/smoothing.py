@@ -108,12 +108,7 @@ def switch_graph(labels: Sequence[str], switch_penalty: float = DEFAULT_SWITCH_P
     >>> switch_graph(("music", "speech"), 5.0).cost.tolist()
     [[0.0, 5.0], [5.0, 0.0]]
     """
-    if not (np.isfinite(switch_penalty) and switch_penalty >= 0):
-        raise ParameterError(f"switch penalty must be a number >= 0, got {switch_penalty}")
-    k = len(labels)
-    cost = np.full((k, k), float(switch_penalty))
-    np.fill_diagonal(cost, 0.0)
-    return StateGraph(labels=tuple(labels), state_label=np.arange(k), cost=cost, start_cost=np.zeros(k))
+    return duration_graph(labels, switch_penalty, [1] * len(labels))
 
 
 def duration_graph(labels: Sequence[str], switch_penalty: float, min_cells: Sequence[int]) -> StateGraph:
@@ -125,7 +120,7 @@ def duration_graph(labels: Sequence[str], switch_penalty: float, min_cells: Sequ
     must last ``d`` cells and its evidence must outweigh its cells' evidence for the labels around
     it plus the two switches. A recording may start in any state and end in any (a stretch cut by
     the start or the end of the recording is not held to the minimum). With every ``min_cells`` 1
-    it is :func:`switch_graph`.
+    it is :func:`switch_graph`: one state per label.
 
     Examples
     --------
