@@ -371,8 +371,11 @@ def _row(name: str, tally: Tally) -> list[str]:
 
 def run(work_dir: Path, *, root: Path = REAL_WORLD, n_folds: int = N_FOLDS,
         synthetic_per_class: int | None = None,
-        settings: tuple = ((1.0, 3.0), (1.0, 8.0), (0.5, 5.0)), shipped: bool = True) -> Section:
-    """Benchmark 9 (skipped without ``root``); ``settings`` are further (hop, switch penalty) pairs tried."""
+        settings: tuple = ((1.0, 5.0, False), (1.0, 0.0, True), (1.0, 2.0, True), (0.5, 0.5, True)),
+        shipped: bool = True) -> Section:
+    """Benchmark 9 (skipped without ``root``); ``settings`` are further (hop, switch penalty) pairs tried, or
+    (hop, switch penalty, minimum durations) triples: False for none, True for the default ones (the first
+    row, penalty 5 without minimum durations, is the smoothing of earlier versions)."""
     section = Section(title="9. Programmes: every second labelled (real clips, sources held out)")
     root = Path(root)
     if not have_real_world(root):
@@ -382,7 +385,13 @@ def run(work_dir: Path, *, root: Path = REAL_WORLD, n_folds: int = N_FOLDS,
     from speechmusic.apps import default_model as dm
     from speechmusic.apps.evaluation import load_synthetic_training_set
     from speechmusic.apps.pipeline import load_default_classifier, train_classifier
-    from speechmusic.apps.segmentation import DEFAULT_HOP, DEFAULT_REFINE_RADIUS, DEFAULT_SWITCH_PENALTY, segment_signal
+    from speechmusic.apps.segmentation import (
+        DEFAULT_HOP,
+        DEFAULT_MIN_DURATIONS,
+        DEFAULT_REFINE_RADIUS,
+        DEFAULT_SWITCH_PENALTY,
+        segment_signal,
+    )
 
     began = time.perf_counter()
     if synthetic_per_class is None:  # the runner passes benchmark 7's size, None in full mode
@@ -409,15 +418,16 @@ def run(work_dir: Path, *, root: Path = REAL_WORLD, n_folds: int = N_FOLDS,
             models["synthetic set only (`speechmusic train` on it)"][f] = synthetic_only
     unrefined = "default recipe, boundaries not refined (`segment --no-refine`)"
     tallies = {name: Tally() for name in [*models, unrefined]}
-    sweep = {setting: Tally() for setting in settings}
+    sweep = {(*setting, True)[:3]: Tally() for setting in settings}
     for f, items in enumerate(programmes):
         for signal, parts in items:
             for name, by_fold in models.items():
                 tallies[name].add(parts, segments_of(segment_signal(signal, by_fold[f])))
             tallies[unrefined].add(parts, segments_of(segment_signal(signal, models["default recipe"][f], refine=False)))
-            for hop, penalty in sweep:
-                result = segment_signal(signal, models["default recipe"][f], hop=hop, switch_penalty=penalty)
-                sweep[(hop, penalty)].add(parts, segments_of(result))
+            for hop, penalty, minimum in sweep:
+                result = segment_signal(signal, models["default recipe"][f], hop=hop, switch_penalty=penalty,
+                                        min_durations=DEFAULT_MIN_DURATIONS if minimum else None)
+                sweep[(hop, penalty, minimum)].add(parts, segments_of(result))
     shipped_tally = None
     if shipped:
         try:
@@ -439,12 +449,12 @@ def run(work_dir: Path, *, root: Path = REAL_WORLD, n_folds: int = N_FOLDS,
                                  shipped_tally))
     section.extra_tables.append((
         "Default recipe with other `segment` settings (same programmes, same held-out models, boundaries refined):",
-        ["Hop", "Switch penalty", "Time right", "Speech", "Music", "Jingles", "Speech over music",
+        ["Hop", "Switch penalty", "Minimum durations", "Time right", "Speech", "Music", "Jingles", "Speech over music",
          f"Boundaries within {BOUNDARY_TARGET_SECONDS:g} s", "Median boundary error", "Missed", "Spurious"],
-        [[f"{hop:g} s", f"{penalty:g}", f"{t.overall():.3f}", f"{t.label_share('speech'):.3f}",
+        [[f"{hop:g} s", f"{penalty:g}", "default" if minimum else "none", f"{t.overall():.3f}", f"{t.label_share('speech'):.3f}",
           f"{t.label_share('music'):.3f}", f"{t.share('jingle'):.3f}", f"{t.mix_share():.3f}",
           f"{t.within()}/{t.true_boundaries}", f"{np.median(t.errors):.2f} s" if t.errors else "–",
-          str(t.missed), str(t.spurious)] for (hop, penalty), t in sweep.items()]))
+          str(t.missed), str(t.spurious)] for (hop, penalty, minimum), t in sweep.items()]))
     default = tallies["default recipe"]
     n_programmes = sum(len(p) for p in programmes)
     within = default.within() / default.true_boundaries if default.true_boundaries else float("nan")
@@ -472,7 +482,8 @@ def run(work_dir: Path, *, root: Path = REAL_WORLD, n_folds: int = N_FOLDS,
         f"the synthetic set (seed {recipe.synthetic_seed}, {synthetic_per_class} clips per label, preset "
         f"{recipe.synthetic_conditions}) and the recipe's synthetic songs; calibrated as the shipped model, on those "
         "sources only: their clips leave-one-source-out, their calibration mixes leave-pair-out).",
-        f"`segment` defaults: 3-s windows every {DEFAULT_HOP:g} s, switch penalty {DEFAULT_SWITCH_PENALTY:g}, "
+        f"`segment` defaults: 3-s windows every {DEFAULT_HOP:g} s, switch penalty {DEFAULT_SWITCH_PENALTY:g} on top of "
+        "minimum durations (" + ", ".join(f"{k} {v:g} s" for k, v in DEFAULT_MIN_DURATIONS.items()) + "), "
         f"silence below -60 dBFS, boundaries refined within ±{DEFAULT_REFINE_RADIUS:g} s on a 46-ms grid to the "
         "sharpest change of sound. "
         f"Time right on a {GRID:g}-s grid. A boundary is matched to the nearest found one between the same two "

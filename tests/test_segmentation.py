@@ -147,7 +147,7 @@ def test_smoothing_removes_a_hesitant_flip_that_raw_decisions_show():
     y = np.zeros(int(32.0 * SR) + 100, dtype=np.float32) + 0.01  # 30 grid windows + 1 at the end
     script = [0.9] * 31
     script[14] = script[15] = 0.2  # two windows lean (not strongly) towards music
-    raw = segment_signal(y, ScriptedClassifier(script), switch_penalty=0.0, refine=False)
+    raw = segment_signal(y, ScriptedClassifier(script), switch_penalty=0.0, min_durations=None, refine=False)
     smoothed = segment_signal(y, ScriptedClassifier(script), refine=False)
     assert [s.label for s in raw.segments] == ["speech", "music", "speech"]
     assert [s.label for s in smoothed.segments] == ["speech"]
@@ -159,15 +159,17 @@ def _grid_recording(n_windows, hop_samples=22016):
 
 
 def test_a_stray_stretch_at_the_end_is_absorbed_like_one_inside():
-    # Two windows leaning towards music (p = 0.05, -2.9 nats each) are a hesitant blip: inside
-    # the recording they are far from the 2 x 5 nats two switches cost. At the end only one switch
-    # is needed, and before every window counted once the last one counted almost twice
-    # (5.9 nats > 5: a 2-s music segment at the end).
+    # The weighting of the edge cells, seen through the plain switch model with a penalty of 5 (no
+    # minimum durations): two windows leaning towards music (p = 0.05, -2.9 nats each) inside the
+    # recording are far from the 2 x 5 nats two switches cost. At the end only one switch is
+    # needed, and before every window counted once the last one counted almost twice (5.9 nats > 5:
+    # a 2-s music segment at the end).
     for position in ("inside", "end"):
         script = [0.9] * 30
         where = slice(14, 16) if position == "inside" else slice(28, 30)
         script[where] = [0.05, 0.05]
-        result = segment_signal(_grid_recording(30), ScriptedClassifier(script), refine=False)
+        result = segment_signal(_grid_recording(30), ScriptedClassifier(script), refine=False,
+                                switch_penalty=5.0, min_durations=None)
         assert result.window_probability.size == 30
         assert [s.label for s in result.segments] == ["speech"], position
 
@@ -276,3 +278,54 @@ def test_level_meter_counts_each_cell_s_silent_frames_as_blocks_arrive():
     everything = LevelMeter(3 * LEVEL_FRAME, silence_db=-np.inf)
     everything.push(np.concatenate([quiet, np.zeros(3 * LEVEL_FRAME, np.float32)]))
     assert everything.silent_share(0, 2).tolist() == [0.0, 1.0]  # -inf: digital silence only
+
+
+def _talk_jingle_talk(p_jingle):
+    """Windows of 24 s of talk with a 3-s jingle at 12-15 s: p(speech) 0.9 in the talk, ``p_jingle`` for the
+    window wholly inside the jingle and between the two for the windows partly inside (2/3, 1/3)."""
+    script = [0.9] * 25
+    script[12] = p_jingle
+    script[11] = script[13] = 0.5 * (p_jingle + 0.5)
+    script[10] = script[14] = 0.7
+    return script
+
+
+def test_a_three_second_jingle_between_two_talks_survives():
+    # The windows over the jingle lean towards music without certainty (p(speech) 0.1-0.7, as a
+    # classifier hears a jingle cut between two voices): about 2.8 nats for music over its 3 s.
+    # A penalty of 5 per switch (the smoothing of earlier versions) swallows it; the default
+    # smoothing (3 s minimum for music, 0.5 nats per switch) keeps it.
+    script = _talk_jingle_talk(0.1)
+    old = segment_signal(_grid_recording(25), ScriptedClassifier(script), refine=False, switch_penalty=5.0,
+                         min_durations=None)
+    assert [s.label for s in old.segments] == ["speech"]
+    result = segment_signal(_grid_recording(25), ScriptedClassifier(script), refine=False)
+    assert [s.label for s in result.segments] == ["speech", "music", "speech"]
+    assert result.segments[1].start == pytest.approx(12.0, abs=1.0)
+    assert result.segments[1].duration == pytest.approx(3.0, abs=0.1)
+    # A window that only hesitates (p 0.4) is not a jingle: 3 s of music would cost more than it brings.
+    hesitant = segment_signal(_grid_recording(25), ScriptedClassifier(_talk_jingle_talk(0.4)), refine=False)
+    assert [s.label for s in hesitant.segments] == ["speech"]
+
+
+def test_a_short_pause_inside_speech_stays_speech_and_a_long_one_is_silence():
+    y = _grid_recording(30)
+    script = [0.9] * 30
+
+    def with_pause(seconds):
+        z = y.copy()
+        z[int(14.2 * SR): int((14.2 + seconds) * SR)] = 0.0  # digital silence, below any floor
+        return z
+
+    half = segment_signal(with_pause(0.5), ScriptedClassifier(script), refine=False)
+    assert [s.label for s in half.segments] == ["speech"]
+    # Each cell decided alone (no smoothing at all), the pause is silence where it covers most of a cell.
+    raw = segment_signal(with_pause(0.9), ScriptedClassifier(script), refine=False, switch_penalty=0.0,
+                         min_durations=None)
+    assert "silence" in [s.label for s in raw.segments]
+    assert [s.label for s in segment_signal(with_pause(0.9), ScriptedClassifier(script),
+                                            refine=False).segments] == ["speech"]
+    long = segment_signal(with_pause(6.0), ScriptedClassifier(script), refine=False)
+    assert [s.label for s in long.segments] == ["speech", "silence", "speech"]
+    assert long.segments[1].start == pytest.approx(14.2, abs=1.0)
+    assert long.segments[1].end == pytest.approx(20.2, abs=1.0)

@@ -11,6 +11,8 @@ from speechmusic.apps.smoothing import (
     Smoother,
     StateGraph,
     WholeRecording,
+    duration_graph,
+    segmentation_graph,
     switch_graph,
     viterbi,
     viterbi_two_state,
@@ -213,3 +215,66 @@ def test_three_label_evidence_is_relative_to_the_first_label():
     _, evidence = window_evidence(ThreeLabels(), np.zeros((2, 2, 2)))
     np.testing.assert_allclose(evidence[0], np.log([0.7, 0.2, 0.1]) - np.log(0.7))
     np.testing.assert_allclose(evidence[1], [0.0, 0.0, np.log(0.999 / 0.001)])  # floored both ways
+
+
+def _runs(labels):
+    """Lengths of the runs of equal labels, the first and last left out (cut by the recording's edges)."""
+    change = np.flatnonzero(np.diff(labels)) + 1
+    return np.diff(change).tolist()
+
+
+def test_minimum_durations_hold_inside_the_recording_and_are_exactly_optimal():
+    rng = np.random.default_rng(7)
+    labels = ("speech", "music", "noise")
+    for _ in range(40):
+        n = int(rng.integers(20, 60))
+        evidence = rng.normal(scale=3.0, size=(n, 3))
+        minimum = rng.integers(1, 5, size=3)
+        graph = duration_graph(labels, float(rng.uniform(0, 2)), minimum)
+        path = viterbi(evidence, graph)
+        change = np.flatnonzero(np.diff(path)) + 1
+        for a, b in zip(change[:-1], change[1:]):  # every inner run lasts at least its label's minimum
+            assert b - a >= minimum[path[a]], (path.tolist(), minimum.tolist())
+    # Exactly optimal: on short recordings, the best of every labelling that keeps the minimum inside.
+    for _ in range(20):
+        n = 7
+        evidence = rng.normal(scale=3.0, size=(n, 2))
+        minimum, penalty = (3, 2), 0.5
+        path = viterbi(evidence, duration_graph(("music", "speech"), penalty, minimum))
+        log_p = evidence - np.logaddexp.reduce(evidence, axis=1, keepdims=True)
+
+        def score(states, log_p=log_p, penalty=penalty):
+            return log_p[np.arange(states.size), states].sum() - penalty * np.count_nonzero(np.diff(states))
+
+        allowed = [np.array(c) for c in itertools.product((0, 1), repeat=n)
+                   if all(r >= minimum[c[a]] for r, a in zip(_runs(np.array(c)), np.flatnonzero(np.diff(c))[:-1] + 1))]
+        assert score(path) == pytest.approx(max(score(c) for c in allowed))
+
+
+def test_without_minimum_durations_the_graph_is_the_switch_graph():
+    labels = ("speech", "music", "noise", "silence")
+    plain = segmentation_graph(labels, 5.0, min_durations=None)
+    assert plain.cost.tolist() == switch_graph(labels, 5.0).cost.tolist()
+    assert duration_graph(labels, 5.0, (1, 1, 1, 1)).cost.tolist() == switch_graph(labels, 5.0).cost.tolist()
+    # Seconds become cells of one hop: 3 s of music is 3 cells at a hop of 1 s, 6 at 0.5 s.
+    assert np.count_nonzero(segmentation_graph(labels, hop=0.5).state_label == 1) == 6
+    with pytest.raises(ParameterError):
+        segmentation_graph(labels, hop=0.0)
+    with pytest.raises(ParameterError):
+        duration_graph(labels, 1.0, (0, 1, 1, 1))
+
+
+def test_fixed_lag_on_the_default_graph_mostly_agrees_with_the_whole_path():
+    rng = np.random.default_rng(8)
+    n = 3000
+    truth = np.repeat(rng.integers(0, 4, size=n // 12), 12)
+    evidence = 2.0 * np.eye(4)[truth] + rng.normal(scale=1.5, size=(n, 4))
+    graph = segmentation_graph(("speech", "music", "noise", "silence"), hop=1.0)
+    smoother, decided, lag = Smoother(graph), [], 2
+    for i in range(n):
+        smoother.push(evidence[i : i + 1])
+        decided += smoother.decide(max(smoother.decided, i + 1 - lag)).tolist()
+    decided += smoother.decide(n).tolist()
+    whole = viterbi(evidence, graph)
+    assert np.mean(np.array(decided) == whole) > 0.9
+    assert np.mean(whole == truth) > np.mean(np.argmax(evidence, axis=1) == truth)  # smoothing helps

@@ -15,7 +15,7 @@ What a run does (:func:`segment_batch`):
 3. **Resume**: a small state record per recording (``DIR/.speechmusic-batch/<output>.json``, JSON,
    written atomically) holds the input's size and modification time (and its SHA-256 with
    ``check_content``), the settings (format, model file's SHA-256, window, hop, switch penalty,
-   boundary refinement),
+   the smoothing's minimum durations, boundary refinement),
    the SHA-256 of the output and the recording's summary and segments. A recording is skipped when
    its record matches the input and the settings and its output file is exactly the one recorded;
    otherwise it is segmented again. The record is written *before* the output (files are
@@ -54,7 +54,13 @@ from tqdm.auto import tqdm
 from speechmusic.apps.batch_report import write_report
 from speechmusic.apps.pipeline import resolve_classifier
 from speechmusic.apps.segment_formats import SEGMENT_FORMATS, format_segments
-from speechmusic.apps.segmentation import DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, check_options, segment_file
+from speechmusic.apps.segmentation import (
+    DEFAULT_HOP,
+    DEFAULT_MIN_DURATIONS,
+    DEFAULT_SWITCH_PENALTY,
+    check_options,
+    segment_file,
+)
 from speechmusic.core.audio import find_audio_files
 from speechmusic.core.errors import ParameterError
 from speechmusic.core.executor import TaskResult, check_backend, run_tasks
@@ -452,7 +458,9 @@ def segment_batch(
     model_path = None if model is None else os.path.abspath(model)
     settings = {"format": fmt, "model_sha256": file_sha256(classifier.path), "window": window,
                 "hop": float(hop), "switch_penalty": float(switch_penalty), "refine": bool(refine),
-                "silence_db": float(silence_db)}
+                "silence_db": float(silence_db),
+                # The smoothing's minimum durations: records of versions that had none (no key) are redone.
+                "min_durations": dict(DEFAULT_MIN_DURATIONS)}
     out_dir.mkdir(parents=True, exist_ok=True)
     store = StateStore(out_dir)
 

@@ -40,7 +40,7 @@ from speechmusic.apps.evidence import (
 )
 from speechmusic.apps.refinement import REFINE_CONTEXT, refine_boundary, refinement_grid, spectral_change_score
 from speechmusic.apps.segmentation import check_options
-from speechmusic.apps.segments import DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, Segment
+from speechmusic.apps.segments import DEFAULT_HOP, DEFAULT_MIN_DURATIONS, DEFAULT_SWITCH_PENALTY, Segment
 from speechmusic.apps.smoothing import FixedLag, Smoother, segmentation_graph
 from speechmusic.apps.windows import WindowCutter
 from speechmusic.core.errors import ParameterError
@@ -98,7 +98,7 @@ class LiveSegmenter:
     ----------
     classifier : Classifier
         A loaded model (:func:`speechmusic.apps.pipeline.resolve_classifier`).
-    window, hop, switch_penalty
+    window, hop, switch_penalty, min_durations
         As :func:`speechmusic.apps.segmentation.segment_file`.
     latency : float
         Seconds of audio heard past the end of a cell before its label is decided.
@@ -133,7 +133,8 @@ class LiveSegmenter:
 
     def __init__(self, classifier, *, window: float | None = None, hop: float = DEFAULT_HOP,
                  switch_penalty: float = DEFAULT_SWITCH_PENALTY, latency: float = DEFAULT_LATENCY,
-                 refine: bool = True, rule=None, silence_db: float = DEFAULT_SILENCE_DB):
+                 refine: bool = True, rule=None, silence_db: float = DEFAULT_SILENCE_DB,
+                 min_durations=DEFAULT_MIN_DURATIONS):
         self.classifier = classifier
         self.params, self.hop_samples = check_options(classifier, window, hop, switch_penalty)
         self.sample_rate = self.params.sample_rate
@@ -145,7 +146,7 @@ class LiveSegmenter:
         self.rule = FixedLag(self.latency) if rule is None else rule
         self.refine = bool(refine)
         self._cutter = WindowCutter(params=self.params, hop_samples=self.hop_samples, eager=True)
-        self._smoother = Smoother(segmentation_graph(self.labels, switch_penalty))
+        self._smoother = Smoother(segmentation_graph(self.labels, switch_penalty, hop=self.hop, min_durations=min_durations))
         self._window_seconds = self.params.duration
         # Windows that still cover a cell whose evidence is not final: (start s, evidence row).
         self._windows: deque[tuple[float, np.ndarray]] = deque()

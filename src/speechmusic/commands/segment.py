@@ -33,7 +33,7 @@ examples:
   .venv/bin/speechmusic segment interview.wav --model model.npz --format audacity -o labels.txt
   .venv/bin/speechmusic segment interview.wav --model model.npz --format textgrid -o interview.TextGrid
   .venv/bin/speechmusic segment podcast.ogg --model model.npz --format json -o segments.json
-  .venv/bin/speechmusic segment lecture.wav --model model.npz --hop 0.5 --switch-penalty 10
+  .venv/bin/speechmusic segment lecture.wav --model model.npz --hop 0.5 --switch-penalty 3
   .venv/bin/speechmusic segment archive/ --out-dir segments/ --jobs 2      # many recordings (docs/batch.md)
   .venv/bin/speechmusic segment @todo.txt --out-dir segments/ --scheduler tcp://10.0.0.1:8786  # a Dask cluster
 
@@ -50,8 +50,9 @@ Labels: speech (speech over music too), music (singing, rap, choirs, jingles too
 ambience, machinery, weather, applause, tones; for a model that knows it, as the shipped one does)
 and silence (quieter than --silence-db). The model's 3-s windows slide over the recording every
 --hop seconds; the decisions are smoothed by a hidden Markov model over the labels (Viterbi): a
-switch costs --switch-penalty nats of evidence, so isolated hesitant windows do not split a
-segment, while a clear change of a few seconds does. Each boundary is then refined: it moves to
+stretch of music lasts at least 3 s, one of speech, noise or silence at least 4 s, and a switch
+costs --switch-penalty nats of evidence on top, so a blip or a short pause does not split a
+segment, while a 3-s jingle heard as music does. Each boundary is then refined: it moves to
 where the sound changes most within 2 s of it (46-ms steps; the 2 s before and after each
 candidate compared); --no-refine keeps the one-hop resolution. The file is read in blocks, so
 memory does not grow with its length (hours are fine; refinement reads about 8 s around each
@@ -83,7 +84,8 @@ def add_segmentation_options(parser) -> None:
     parser.add_argument("--hop", type=positive_float, default=DEFAULT_HOP, metavar="SECONDS",
                         help="seconds between window starts (rounded to whole 23-ms spectrogram frames)")
     parser.add_argument("--switch-penalty", type=non_negative_float, default=DEFAULT_SWITCH_PENALTY, metavar="NATS",
-                        help="evidence (nats) a change of label must earn; 0 = no smoothing")
+                        help="evidence (nats) a change of label must earn on top of the minimum durations (music 3 s, "
+                             "the others 4 s); 0 = the minimum durations alone")
     add_silence_floor(parser)
     parser.add_argument("--no-refine", dest="refine", action="store_false",
                         help="keep the boundaries where the smoothing put them (one hop of resolution) instead of "
