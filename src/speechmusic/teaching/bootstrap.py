@@ -25,7 +25,7 @@ from speechmusic.core.errors import LabPythonError
 #: Import names of the package's runtime dependencies (``[project].dependencies`` in pyproject.toml;
 #: a test keeps the two lists equal).
 RUNTIME_MODULES = ("numpy", "scipy", "librosa", "soundfile", "soxr", "matplotlib", "tqdm", "joblib", "requests",
-                   "audioread")
+                   "threadpoolctl", "audioread")
 
 #: Where the README's quick start puts the lab's virtual environment, relative to the repository.
 VENV = ".venv"
