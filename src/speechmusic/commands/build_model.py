@@ -22,7 +22,8 @@ examples:
 
 The first line is how the shipped model and its measurements are made. On 2 cores the model alone
 takes 5-10 minutes (--no-measure), the leave-one-source-out measurements about 10 more, and their
-nested calibration hours (--no-nested-calibration leaves it out; the report says so). The recipe (docs/model-card.md): prosody features (spectral dynamics,
+nested calibration hours (--no-nested-calibration leaves it out; the report says so).
+The recipe (docs/model-card.md): prosody features (spectral dynamics,
 pitch and modulation statistics) of 3-s windows of the real clips (every 1 s), the labels the real
 set has (speech, music, and noise from neither/), the synthetic set ('world' preset, seed 0, 60 clips
 per label), 380 synthetic music clips with voices or in short forms (a cappella, humming, choir,
