@@ -70,6 +70,8 @@ def test_a_wav_on_stdin_at_another_rate_in_stereo(model, programme, tmp_path):
     assert document["latency"] == 2.0 and document["speech_seconds"] + document["music_seconds"] == pytest.approx(
         document["duration"], abs=0.01)
     assert document["silence_seconds"] == 0.0 and document["gap_seconds"] == 0.0  # every label is reported, as segment does
+    # the smoothing it used: the minimum duration of each label it decided between, as segment records them
+    assert document["min_durations"] == {"music": 3.0, "speech": 4.0, "silence": 4.0}
 
 
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT])

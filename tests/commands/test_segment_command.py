@@ -97,6 +97,9 @@ def test_json_summary_names_what_was_written(model, show, tmp_path, capsys):
     code, out, _ = run(capsys, "segment", show, "--model", model, "--json", "--quiet")
     summary = json.loads(out)
     assert code == 0 and summary["output"] is None and summary["format"] is None and summary["segments"]
+    # the settings it ran with, the smoothing's minimum durations among them (those of the labels it chose between)
+    assert summary["switch_penalty"] == 0.5 and set(summary["min_durations"]) == set(summary["labels"])
+    assert summary["min_durations"]["music"] == 3.0 and summary["min_durations"]["silence"] == 4.0
 
 
 def test_conflicting_destinations_are_refused(model, show, tmp_path, capsys):

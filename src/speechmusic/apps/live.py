@@ -40,7 +40,13 @@ from speechmusic.apps.evidence import (
 )
 from speechmusic.apps.refinement import REFINE_CONTEXT, refine_boundary, refinement_grid, spectral_change_score
 from speechmusic.apps.segmentation import check_options
-from speechmusic.apps.segments import DEFAULT_HOP, DEFAULT_MIN_DURATIONS, DEFAULT_SWITCH_PENALTY, Segment
+from speechmusic.apps.segments import (
+    DEFAULT_HOP,
+    DEFAULT_MIN_DURATIONS,
+    DEFAULT_SWITCH_PENALTY,
+    Segment,
+    min_durations_of,
+)
 from speechmusic.apps.smoothing import FixedLag, Smoother, segmentation_graph
 from speechmusic.apps.windows import WindowCutter
 from speechmusic.core.errors import ParameterError
@@ -145,6 +151,7 @@ class LiveSegmenter:
         self.latency = float(latency)
         self.rule = FixedLag(self.latency) if rule is None else rule
         self.refine = bool(refine)
+        self.min_durations = min_durations_of(self.labels, min_durations)  # as outputs record them
         self._cutter = WindowCutter(params=self.params, hop_samples=self.hop_samples, eager=True)
         self._smoother = Smoother(segmentation_graph(self.labels, switch_penalty, hop=self.hop, min_durations=min_durations))
         self._window_seconds = self.params.duration

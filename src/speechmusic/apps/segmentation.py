@@ -78,6 +78,7 @@ from speechmusic.apps.segments import (
     Overview,
     Segment,
     SegmentationResult,
+    min_durations_of,
 )
 from speechmusic.apps.smoothing import (
     duration_graph,
@@ -202,6 +203,7 @@ def segment_blocks(
         window=params.duration,
         hop=hop_seconds,
         switch_penalty=float(switch_penalty),
+        min_durations=min_durations_of(names, min_durations),
         elapsed=time.perf_counter() - started,
         overview=picture,
         refined=refined,

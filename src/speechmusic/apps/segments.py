@@ -51,6 +51,19 @@ def label_colour_css(selector: str = ".segment.{label}") -> tuple[str, str]:
     return variables, rules
 
 
+def min_durations_of(labels, min_durations) -> dict | None:
+    """The minimum durations (seconds) of ``labels`` that ``min_durations`` gives, for outputs; None for None.
+
+    Examples
+    --------
+    >>> min_durations_of(("speech", "music", "silence"), DEFAULT_MIN_DURATIONS)
+    {'speech': 4.0, 'music': 3.0, 'silence': 4.0}
+    """
+    if min_durations is None:
+        return None
+    return {label: float(min_durations[label]) for label in labels if label in min_durations}
+
+
 @dataclass(frozen=True)
 class Segment:
     """One stretch of a single class: ``start`` and ``end`` in seconds, ``label`` a class name."""
@@ -158,6 +171,9 @@ class SegmentationResult:
     window, hop : float
         Window length and the hop actually used (rounded to spectrogram frames), in seconds.
     switch_penalty : float
+    min_durations : dict or None
+        The smoothing's minimum duration of each label decided between, in seconds
+        (:func:`min_durations_of`); None: no minimum.
     elapsed : float
         Wall-clock seconds spent (reading, features, classification, smoothing).
     overview : Overview or None
@@ -182,6 +198,7 @@ class SegmentationResult:
     refined: bool = False
     window_probabilities: np.ndarray | None = None
     labels: tuple = ("music", "speech", "silence")
+    min_durations: dict | None = None
 
     @property
     def realtime_factor(self) -> float:
@@ -199,6 +216,7 @@ class SegmentationResult:
             "window": round(self.window, 6),
             "hop": round(self.hop, 6),
             "switch_penalty": self.switch_penalty,
+            "min_durations": self.min_durations,
             "refined_boundaries": self.refined,
             "n_windows": int(self.window_probability.size),
             "labels": list(self.labels),
