@@ -73,6 +73,34 @@ def test_live_agrees_with_offline_and_decides_within_the_latency(classifier):
     assert all(0.5 < p <= 1.0 for *_, p in opened)  # the probability of the label it reports
 
 
+@pytest.mark.parametrize("pause", [1.2, 1.6, 2.0])
+def test_a_pause_inside_speech_stays_speech_live_as_offline(classifier, pause):
+    # Deciding cell by cell, the best path when the cell of the pause is decided goes through
+    # silence, and the next decision's through speech: a silence of one cell that no single path
+    # has (the smoothing holds silence to 4 s). It is folded into the speech after it.
+    a, _ = alternating_recording([("speech", 12.0)], seed=0)
+    b, _ = alternating_recording([("speech", 12.0)], seed=50)
+    y = np.concatenate([a, np.zeros(int(pause * SR), np.float32), b])
+    end = y.size / SR
+    assert [s.label for s in segment_signal(y, classifier).segments] == ["speech"]
+    segments, opened, _, _ = run_live(y, classifier, latency=2.0)
+    assert {s.label for s in segments} == {"speech"}  # nothing else is written
+    assert segments[0].start == 0.0 and segments[-1].end == pytest.approx(end)
+    assert all(a.end == b.start for a, b in zip(segments, segments[1:]))
+    # what was said live: silence where the pause began, then speech again from that same moment
+    assert [label for _, label, _, _ in opened] == ["speech", "silence", "speech"]
+    (_, _, _, _), (began, _, _, _), (again, _, _, _) = opened
+    assert again == began == segments[1].start and abs(began - 12.0) <= 1.0
+    # the listener (what listen writes and counts) keeps no silence either
+    listener = Listener(lambda: LiveSegmenter(classifier, latency=2.0))
+    events = []
+    for i in range(0, y.size, BLOCK):
+        events += listener.take(y[i : i + BLOCK])
+    events += listener.finish()
+    assert [e.segment.label for e in events if e.kind == "close"] == ["speech", "speech"]
+    assert listener.seconds["silence"] == 0.0 and listener.seconds["speech"] == pytest.approx(end)
+
+
 def test_with_the_whole_recording_rule_the_live_stages_are_segment_cell_for_cell(classifier):
     # The stages are shared: only the decision rule makes live differ from offline.
     from speechmusic.apps.smoothing import WholeRecording
