@@ -134,6 +134,9 @@ def test_impossible_settings_are_refused_before_any_work(archive, model, tmp_pat
     code, _, err = run(capsys, "segment", archive[0], "--out-dir", tmp_path / "out", "--model", model, "--hop", "4")
     assert code == 2 and "hop (4 s) must not be longer than the window" in err
     assert not (tmp_path / "out").exists()
+    with pytest.raises(ParameterError, match="minimum durations must be seconds >= 0"):
+        segment_batch([archive[0]], tmp_path / "out", model=model, min_durations={"music": float("nan")})
+    assert not (tmp_path / "out").exists()
 
 
 def _copy_archive(root: Path, dest: Path) -> Path:
@@ -171,6 +174,10 @@ def test_a_rerun_skips_what_is_done_and_redoes_what_changed(archive, model, tmp_
     assert fifth.counts == {"ok": 0, "skipped": 6, "failed": 1}
     other_settings = segment_batch([root], out, model=model, switch_penalty=3.0)
     assert other_settings.counts == {"ok": 6, "skipped": 0, "failed": 1}
+    longer_music = segment_batch([root], out, model=model, switch_penalty=3.0, min_durations={"music": 10.0})
+    assert longer_music.counts == {"ok": 6, "skipped": 0, "failed": 1}  # the minimum durations are settings too
+    same = segment_batch([root], out, model=model, switch_penalty=3.0, min_durations={"music": 10})
+    assert same.counts == {"ok": 0, "skipped": 6, "failed": 1}
 
 
 def test_a_half_written_file_is_never_taken_as_done(archive, model, tmp_path):

@@ -74,6 +74,23 @@ def test_a_wav_on_stdin_at_another_rate_in_stereo(model, programme, tmp_path):
     assert document["min_durations"] == {"music": 3.0, "speech": 4.0, "silence": 4.0}
 
 
+def test_min_duration_reaches_the_live_smoothing(model, tmp_path):
+    y, _ = alternating_recording([("speech", 12.0), ("music", 4.5), ("speech", 12.0)], seed=4)
+    found = {}
+    for music in ("3", "10"):
+        out = tmp_path / f"live-{music}.json"
+        listen = Listen("-", "--raw-rate", SR, "--model", model, "--format", "json", "-o", out, "--quiet",
+                        "--min-duration", f"music={music}", "--latency", "12")
+        listen.feed(pcm16(y))
+        assert listen.close() == 0, listen.stderr()
+        document = json.loads(out.read_text())
+        assert document["min_durations"]["music"] == float(music)
+        found[music] = [s["label"] for s in document["segments"]]
+    # as segment decides (its test): with a look-ahead longer than the minimum, which live decisions
+    # need to hold a label that long (a shorter look-ahead decides before the minimum is over)
+    assert found == {"3": ["speech", "music", "speech"], "10": ["speech"]}
+
+
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT])
 def test_sigterm_and_ctrl_c_close_the_open_segment_and_exit_0(model, programme, tmp_path, how):
     y, truth = programme

@@ -75,6 +75,28 @@ def test_dash_writes_the_format_on_stdout(model, show, capsys, fmt, tmp_path):
         assert out == reference
 
 
+def test_min_duration_sets_the_shortest_stretch_a_label_keeps(model, tmp_path, capsys):
+    sting, _ = write_recording(tmp_path / "sting.flac", [("speech", 12.0), ("music", 4.5), ("speech", 12.0)], seed=4)
+
+    def labels_and_settings(*options):
+        code, out, err = run(capsys, "segment", sting, "--model", model, "--format", "json", "-o", "-", "--quiet", *options)
+        assert code == 0, err
+        document = json.loads(out)
+        return [s["label"] for s in document["segments"]], document["min_durations"]
+
+    labels, used = labels_and_settings()
+    assert labels == ["speech", "music", "speech"] and used == {"speech": 4.0, "music": 3.0, "silence": 4.0}
+    labels, used = labels_and_settings("--min-duration", "music=10", "--min-duration", "Silence=1")
+    assert labels == ["speech"] and used == {"speech": 4.0, "music": 10.0, "silence": 1.0}  # 4.5 s of music is too short
+    assert labels_and_settings("--min-duration", "music=10", "--min-duration", "music=3")[0] == ["speech", "music", "speech"]
+    for bad, says in (("choir=1", "LABEL one of speech, music, noise, silence"), ("music", "LABEL=SECONDS"),
+                      ("music=-1", "must be a number >= 0"), ("music=nan", "")):
+        with pytest.raises(SystemExit) as stop:  # argparse's usage error
+            run(capsys, "segment", sting, "--model", model, "--min-duration", bad)
+        err = capsys.readouterr().err
+        assert stop.value.code == 2 and "--min-duration" in err and says in err, (bad, err)
+
+
 def test_existing_outputs_are_kept_unless_overwrite(model, show, tmp_path, capsys):
     grid = tmp_path / "show.TextGrid"
     grid.write_text("my own annotations\n")

@@ -45,13 +45,14 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from tqdm.auto import tqdm
 
 from speechmusic.apps.batch_report import write_report
+from speechmusic.apps.evidence import segmentation_labels
 from speechmusic.apps.pipeline import resolve_classifier
 from speechmusic.apps.segment_formats import SEGMENT_FORMATS, format_segments
 from speechmusic.apps.segmentation import (
@@ -61,6 +62,7 @@ from speechmusic.apps.segmentation import (
     check_options,
     segment_file,
 )
+from speechmusic.apps.smoothing import segmentation_graph
 from speechmusic.core.audio import find_audio_files
 from speechmusic.core.errors import ParameterError
 from speechmusic.core.executor import TaskResult, check_backend, run_tasks
@@ -227,6 +229,7 @@ class SegmentJob:
     hash_input: bool = False
     refine: bool = True
     silence_db: float = DEFAULT_SILENCE_DB
+    min_durations: dict | None = field(default_factory=lambda: dict(DEFAULT_MIN_DURATIONS))
 
 
 @functools.lru_cache(maxsize=4)
@@ -262,8 +265,8 @@ def segment_job(job: SegmentJob) -> dict:
         and ``sha256`` of the input when ``job.hash_input`` (else None).
     """
     result = segment_file(job.path, _worker_classifier(job.model), window=job.window, hop=job.hop,
-                          switch_penalty=job.switch_penalty, refine=job.refine, progress=False,
-                          silence_db=job.silence_db)
+                          switch_penalty=job.switch_penalty, min_durations=job.min_durations, refine=job.refine,
+                          progress=False, silence_db=job.silence_db)
     return {"result": result, "sha256": file_sha256(job.path) if job.hash_input else None}
 
 
@@ -395,6 +398,7 @@ def segment_batch(
     window: float | None = None,
     hop: float = DEFAULT_HOP,
     switch_penalty: float = DEFAULT_SWITCH_PENALTY,
+    min_durations: Mapping[str, float] | None = DEFAULT_MIN_DURATIONS,
     refine: bool = True,
     silence_db: float = DEFAULT_SILENCE_DB,
     jobs: int = 1,
@@ -417,7 +421,7 @@ def segment_batch(
         Model file; None: the model shipped with speechmusic.
     fmt : str
         Output format, a key of :data:`speechmusic.apps.segment_formats.SEGMENT_FORMATS`.
-    window, hop, switch_penalty, refine, silence_db :
+    window, hop, switch_penalty, min_durations, refine, silence_db :
         As for :func:`speechmusic.apps.segmentation.segment_file`.
     jobs : int
         Local worker processes (1: this process).
@@ -455,12 +459,14 @@ def segment_batch(
 
     classifier = resolve_classifier(model)  # fails now, not in every worker, when the model is bad
     check_options(classifier, window, hop, switch_penalty)  # so do impossible window/hop/penalty values
+    segmentation_graph(segmentation_labels(classifier.class_names), switch_penalty, hop=hop,
+                       min_durations=min_durations)  # and impossible minimum durations
     model_path = None if model is None else os.path.abspath(model)
     settings = {"format": fmt, "model_sha256": file_sha256(classifier.path), "window": window,
                 "hop": float(hop), "switch_penalty": float(switch_penalty), "refine": bool(refine),
                 "silence_db": float(silence_db),
                 # The smoothing's minimum durations: records of versions that had none (no key) are redone.
-                "min_durations": dict(DEFAULT_MIN_DURATIONS)}
+                "min_durations": None if min_durations is None else {k: float(v) for k, v in min_durations.items()}}
     out_dir.mkdir(parents=True, exist_ok=True)
     store = StateStore(out_dir)
 
@@ -468,7 +474,7 @@ def segment_batch(
                                                        overwrite=overwrite)
     # Absolute paths: a cluster's workers do not share this process's working folder.
     jobs_list = [SegmentJob(os.path.abspath(recordings[i].path), model_path, window, float(hop), float(switch_penalty),
-                            check_content, bool(refine), float(silence_db)) for i in todo]
+                            check_content, bool(refine), float(silence_db), settings["min_durations"]) for i in todo]
     bar = _progress_bar(len(todo), enabled=progress)
     audio_done = 0.0
     try:

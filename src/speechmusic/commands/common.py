@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from speechmusic.core.errors import ParameterError, SpeechMusicError
-from speechmusic.core.labels import DEFAULT_SILENCE_DB
+from speechmusic.core.labels import DEFAULT_SILENCE_DB, LABEL_NAMES
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
@@ -105,6 +105,15 @@ def silence_floor(text: str) -> float:
     ``off`` exists because argparse takes a separate ``-inf`` for an option, not a value.
     """
     return -math.inf if text.strip().lower() == "off" else finite_float(text)
+
+
+def label_seconds(text: str) -> tuple[str, float]:
+    """An argparse ``type`` for --min-duration: ``LABEL=SECONDS``, a label of the tools and seconds >= 0."""
+    label, sep, seconds = text.partition("=")
+    label = label.strip().lower()
+    if not sep or label not in LABEL_NAMES:
+        raise argparse.ArgumentTypeError(f"expected LABEL=SECONDS with LABEL one of {', '.join(LABEL_NAMES)}, got {text!r}")
+    return label, non_negative_float(seconds)
 
 
 def finite_float(text: str) -> float:

@@ -233,7 +233,8 @@ def run(args: argparse.Namespace) -> int:
 
     def make_segmenter() -> LiveSegmenter:
         return LiveSegmenter(classifier, window=args.window, hop=args.hop, switch_penalty=args.switch_penalty,
-                             latency=args.latency, refine=args.refine, silence_db=args.silence_db)
+                             min_durations=args.min_durations, latency=args.latency, refine=args.refine,
+                             silence_db=args.silence_db)
 
     listener = Listener(make_segmenter, duration=args.duration)  # checks the options before anything opens
     source = _source(args, classifier.params.sample_rate)

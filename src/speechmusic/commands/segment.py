@@ -8,12 +8,13 @@ from pathlib import Path
 
 from speechmusic.apps.pipeline import resolve_classifier
 from speechmusic.apps.segment_formats import SEGMENT_FORMATS, format_segments, write_segments
-from speechmusic.apps.segmentation import DEFAULT_HOP, DEFAULT_SWITCH_PENALTY, segment_file
+from speechmusic.apps.segmentation import DEFAULT_HOP, DEFAULT_MIN_DURATIONS, DEFAULT_SWITCH_PENALTY, segment_file
 from speechmusic.commands.common import (
     HelpFormatter,
     add_model_or_default,
     add_silence_floor,
     counted,
+    label_seconds,
     non_negative_float,
     positive_float,
     positive_int,
@@ -50,9 +51,9 @@ Labels: speech (speech over music too), music (singing, rap, choirs, jingles too
 ambience, machinery, weather, applause, tones; for a model that knows it, as the shipped one does)
 and silence (quieter than --silence-db). The model's 3-s windows slide over the recording every
 --hop seconds; the decisions are smoothed by a hidden Markov model over the labels (Viterbi): a
-stretch of music lasts at least 3 s, one of speech, noise or silence at least 4 s, and a switch
-costs --switch-penalty nats of evidence on top, so a blip or a short pause does not split a
-segment, while a 3-s jingle heard as music does. Each boundary is then refined: it moves to
+stretch of music lasts at least 3 s, one of speech, noise or silence at least 4 s (--min-duration
+sets them: music=1 keeps 1-s stings), and a switch costs --switch-penalty nats of evidence on
+top, so a blip or a short pause does not split a segment, while a 3-s jingle heard as music does. Each boundary is then refined: it moves to
 where the sound changes most within 2 s of it (46-ms steps; the 2 s before and after each
 candidate compared); --no-refine keeps the one-hop resolution. The file is read in blocks, so
 memory does not grow with its length (hours are fine; refinement reads about 8 s around each
@@ -73,8 +74,16 @@ Exit status: 0 on success, 1 when a recording of a batch failed, 2 on an error (
 """
 
 
+class _MinDurations(argparse.Action):
+    """--min-duration LABEL=SECONDS, repeatable: the defaults with each one given applied, as one mapping."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        label, seconds = values
+        setattr(namespace, self.dest, {**getattr(namespace, self.dest), label: seconds})  # a copy: never the default
+
+
 def add_segmentation_options(parser) -> None:
-    """--window, --hop, --switch-penalty, --silence-db, --no-refine: the segmenter's options, the same for ``segment`` and ``listen``.
+    """--window, --hop, --switch-penalty, --min-duration, --silence-db, --no-refine: the segmenter's options, the same for ``segment`` and ``listen``.
 
     Here, not in common.py: common.py must import on a broken installation (the setup checklist).
     """
@@ -86,6 +95,13 @@ def add_segmentation_options(parser) -> None:
     parser.add_argument("--switch-penalty", type=non_negative_float, default=DEFAULT_SWITCH_PENALTY, metavar="NATS",
                         help="evidence (nats) a change of label must earn on top of the minimum durations (music 3 s, "
                              "the others 4 s); 0 = the minimum durations alone")
+    defaults = ", ".join(f"{label} {seconds:g}" for label, seconds in DEFAULT_MIN_DURATIONS.items())
+    parser.add_argument("--min-duration", dest="min_durations", type=label_seconds, action=_MinDurations,
+                        default=dict(DEFAULT_MIN_DURATIONS),
+                        metavar="LABEL=SECONDS",
+                        help=f"the shortest stretch of LABEL the smoothing keeps, in seconds (rounded to whole hops, at "
+                             f"least one); repeat for several labels (default: {defaults}); e.g. music=1 keeps "
+                             "1-s stings, speech=0 lets a single hop of speech stand")
     add_silence_floor(parser)
     parser.add_argument("--no-refine", dest="refine", action="store_false",
                         help="keep the boundaries where the smoothing put them (one hop of resolution) instead of "
@@ -180,6 +196,7 @@ def run(args: argparse.Namespace) -> int:
         window=args.window,
         hop=args.hop,
         switch_penalty=args.switch_penalty,
+        min_durations=args.min_durations,
         refine=args.refine,
         overview=args.plot is not None,
         progress=not args.quiet,
