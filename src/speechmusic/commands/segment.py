@@ -53,9 +53,10 @@ and silence (quieter than --silence-db). The model's 3-s windows slide over the 
 --hop seconds; the decisions are smoothed by a hidden Markov model over the labels (Viterbi): a
 stretch of music lasts at least 3 s, one of speech, noise or silence at least 4 s (--min-duration
 sets them: music=1 keeps 1-s stings), and a switch costs --switch-penalty nats of evidence on
-top, so a blip or a short pause does not split a segment, while a 3-s jingle heard as music does. Each boundary is then refined: it moves to
-where the sound changes most within 2 s of it (46-ms steps; the 2 s before and after each
-candidate compared); --no-refine keeps the one-hop resolution. The file is read in blocks, so
+top, so a blip or a short pause does not split a segment, while a 3-s jingle heard as music
+does. Each boundary is then refined: it moves to where the sound changes most within 2 s of it
+(46-ms steps; the 2 s before and after each candidate compared); --no-refine keeps the one-hop
+resolution. The file is read in blocks, so
 memory does not grow with its length (hours are fine; refinement reads about 8 s around each
 boundary again).
 Files are written atomically and never over an existing file unless --overwrite is given. A

@@ -29,8 +29,8 @@ def run_batch(args: argparse.Namespace) -> int:
             raise ParameterError(f"{option} is for one recording, not with --out-dir ({why})")
     outcome = segment_batch(
         args.inputs, args.out_dir, model=args.model, fmt=args.format or "csv", window=args.window, hop=args.hop,
-        switch_penalty=args.switch_penalty, min_durations=args.min_durations, refine=args.refine, silence_db=args.silence_db, jobs=args.jobs,
-        scheduler=args.scheduler,
+        switch_penalty=args.switch_penalty, min_durations=args.min_durations, refine=args.refine,
+        silence_db=args.silence_db, jobs=args.jobs, scheduler=args.scheduler,
         check_content=args.check_content, overwrite=args.overwrite, progress=not args.quiet,
     )
     counts = outcome.counts
