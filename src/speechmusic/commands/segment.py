@@ -56,9 +56,8 @@ sets them: music=1 keeps 1-s stings), and a switch costs --switch-penalty nats o
 top, so a blip or a short pause does not split a segment, while a 3-s jingle heard as music
 does. Each boundary is then refined: it moves to where the sound changes most within 2 s of it
 (46-ms steps; the 2 s before and after each candidate compared); --no-refine keeps the one-hop
-resolution. The file is read in blocks, so
-memory does not grow with its length (hours are fine; refinement reads about 8 s around each
-boundary again).
+resolution. The file is read in blocks, so memory does not grow with its length (hours are
+fine; refinement reads about 8 s around each boundary again).
 Files are written atomically and never over an existing file unless --overwrite is given. A
 summary line naming the model goes to stderr unless --quiet. Without --model the default model
 shipped with speechmusic is used (docs/model-card.md): it labels speech over a music bed as speech,
