@@ -24,8 +24,8 @@ label to several (most often noise or music between a silence and speech), which
 none of. Such a segment is folded into the next one when the next label is decided: nothing was
 written for it yet (a segment is written when it closes), so nothing written changes, and the
 next segment begins where it began (when the labels on both sides are the same, as with a short
-pause inside speech, that label is written as two segments meeting there). Measured on benchmark 11's programmes at latencies 1, 2, 3
-and 5 s: agreement with offline 0.953, 0.973, 0.986, 0.997 without folding and 0.969, 0.978,
+pause inside speech, that label is written as two segments meeting there). Measured on benchmark
+11's programmes at latencies 1, 2, 3 and 5 s: agreement with offline 0.953, 0.973, 0.986, 0.997 without folding and 0.969, 0.978,
 0.991, 0.997 with it; offline's boundaries matched within 1 s 124, 130, 134, 137 of 138 without
 and 127, 131, 136, 137 with; extra live boundaries 48, 34, 14, 0 without and 18, 14, 4, 0 with.
 On 12 other programmes of the same clips (other seeds) at the same latencies: agreement 0.964,

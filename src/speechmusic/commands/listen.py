@@ -248,7 +248,8 @@ def run(args: argparse.Namespace) -> int:
         return {"source": source.name, "model": classifier.path, "model_info": classifier.identity(),
                 "started": started.isoformat(timespec="seconds"), "duration": round(segments[-1].end if segments else 0.0, 3),
                 "window": round(segmenter.params.duration, 6), "hop": round(segmenter.hop, 6),
-                "switch_penalty": args.switch_penalty, "min_durations": segmenter.min_durations, "latency": args.latency, "refined_boundaries": args.refine,
+                "switch_penalty": args.switch_penalty, "min_durations": segmenter.min_durations,
+                "latency": args.latency, "refined_boundaries": args.refine,
                 **{f"{label}_seconds": round(seconds.get(label, 0.0), 3) for label in (*segmentation_labels(classifier.class_names), GAP)}}
 
     log = SegmentLog(args.output, args.format, overwrite=args.overwrite, fields=fields) if args.output else None

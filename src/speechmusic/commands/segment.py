@@ -92,10 +92,10 @@ def add_segmentation_options(parser) -> None:
                              "other lengths need a model trained with --features prosody, dynamics or pooled)")
     parser.add_argument("--hop", type=positive_float, default=DEFAULT_HOP, metavar="SECONDS",
                         help="seconds between window starts (rounded to whole 23-ms spectrogram frames)")
-    parser.add_argument("--switch-penalty", type=non_negative_float, default=DEFAULT_SWITCH_PENALTY, metavar="NATS",
-                        help="evidence (nats) a change of label must earn on top of the minimum durations (music 3 s, "
-                             "the others 4 s); 0 = the minimum durations alone")
     defaults = ", ".join(f"{label} {seconds:g}" for label, seconds in DEFAULT_MIN_DURATIONS.items())
+    parser.add_argument("--switch-penalty", type=non_negative_float, default=DEFAULT_SWITCH_PENALTY, metavar="NATS",
+                        help=f"evidence (nats) a change of label must earn on top of the minimum durations (seconds: "
+                             f"{defaults}); 0 = the minimum durations alone")
     parser.add_argument("--min-duration", dest="min_durations", type=label_seconds, action=_MinDurations,
                         default=dict(DEFAULT_MIN_DURATIONS),
                         metavar="LABEL=SECONDS",
