@@ -197,3 +197,15 @@ def test_pooled_features_ignore_the_zero_padding_of_a_short_file():
     assert np.abs(pooled_features(padded) - alone).max() < 0.06  # edge frames differ a little
     assert np.abs(every_frame - alone).max() > 0.2  # pooling the padding too is far off
     assert not pooled_features(np.zeros((1, 128, 130), dtype=np.float32)).any()  # silence stays zeros
+
+
+def test_normalize_from_log_powers_gives_normalize_s_values():
+    rng = np.random.default_rng(2)
+    mel_power = rng.random((3, 16, 20)).astype(np.float32) ** 6
+    mel_power[1] = 0.0  # a clip with no energy
+    mel_power[2, :, :5] = 1e-14  # below AMIN
+    logs = features.log_power(mel_power)
+    np.testing.assert_array_equal(features.normalize_log(logs, top_db=60.0), features.normalize(mel_power, top_db=60.0))
+    assert not features.normalize_log(logs)[1].any()
+    with pytest.raises(ParameterError):
+        features.normalize_log(logs, top_db=0.0)

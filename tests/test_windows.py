@@ -80,6 +80,23 @@ def test_sliding_windows_cover_the_recording_whatever_the_blocks(block_seconds, 
     np.testing.assert_allclose(features, _reference(y, starts), atol=2e-6)
 
 
+@pytest.mark.parametrize("hop_seconds, batch", [(1.0, 64), (0.25, 5), (3.0, 2)])
+def test_each_window_s_level_is_its_own_rms_even_a_quiet_one_after_a_loud_one(hop_seconds, batch):
+    # A full-scale stretch, then one 90 dB down, then digital silence: each window's level must be
+    # the RMS of its own samples (the sums of squares are shared between overlapping windows).
+    rng = np.random.default_rng(5)
+    y = np.concatenate([rng.uniform(-1, 1, 6 * SR), 3e-5 * rng.standard_normal(7 * SR),
+                        np.zeros(5 * SR)]).astype(np.float32)
+    batches = list(SlidingWindows([y], hop_samples=hop_in_samples(hop_seconds), batch_size=batch))
+    starts = np.concatenate([b.starts for b in batches])
+    levels = np.concatenate([b.levels for b in batches])
+    with np.errstate(divide="ignore"):
+        expected = [10 * np.log10(np.mean(np.square(y[s : s + W], dtype=np.float64))) for s in starts]
+    quiet = [e for e in expected if -100 < e < -80]
+    assert quiet and any(e == -np.inf for e in expected)  # the signal has what the test is about
+    np.testing.assert_allclose(levels, expected, atol=1e-4)  # dB
+
+
 @pytest.mark.parametrize("seconds", [17.3, 1.2])
 def test_a_stream_pushed_block_by_block_gets_each_window_as_soon_as_it_is_complete(seconds):
     y = _signal(seconds, seed=4)

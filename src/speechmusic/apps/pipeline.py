@@ -48,6 +48,7 @@ from speechmusic.apps.windows import DEFAULT_BLOCK_SECONDS, SlidingWindows, hop_
 from speechmusic.core import feature_kinds
 from speechmusic.core.config import CLASS_NAMES, DEFAULT_PARAMS, FeatureParams, params_from_dict  # noqa: F401 (re-exported)
 from speechmusic.core.errors import AudioError, ModelFileError, ParameterError, SpeechMusicError
+from speechmusic.core.executor import one_blas_thread
 from speechmusic.core.feature_kinds import (
     DEFAULT_FEATURE_KIND,
     FEATURE_KIND_TABLE,
@@ -603,11 +604,12 @@ def predict_file(
     blocks, _ = open_blocks(path, sample_rate=params.sample_rate, block_duration=block_duration or DEFAULT_BLOCK_SECONDS)
     windows = SlidingWindows(blocks, params=params, hop_samples=hop_samples)
     starts, probabilities, silences = [], [], []
-    for batch in windows:
-        starts.append(batch.starts)
-        p, quiet = window_probabilities(classifier, batch.features, batch.levels, silence_db=silence_db)
-        probabilities.append(p)
-        silences.append(quiet)
+    with one_blas_thread():
+        for batch in windows:
+            starts.append(batch.starts)
+            p, quiet = window_probabilities(classifier, batch.features, batch.levels, silence_db=silence_db)
+            probabilities.append(p)
+            silences.append(quiet)
     if not windows.n_samples:
         raise AudioError(f"{path}: contains no audio samples")
     starts = np.concatenate(starts)

@@ -91,6 +91,7 @@ from speechmusic.apps.smoothing import (
 from speechmusic.apps.windows import DEFAULT_BATCH, DEFAULT_BLOCK_SECONDS, SlidingWindows, hop_in_samples, open_blocks
 from speechmusic.core.audio import decode, duration_of
 from speechmusic.core.errors import AudioError, ParameterError
+from speechmusic.core.executor import one_blas_thread
 from speechmusic.core.labels import DEFAULT_SILENCE_DB
 
 
@@ -132,6 +133,15 @@ def segment_blocks(
     ``excerpt(start, n)`` returns ``n`` samples of the recording from sample ``start`` (blocks
     alone cannot be read twice, and keeping them all would cost memory that grows with the length).
     """
+    with one_blas_thread():
+        return _segment_blocks(blocks, classifier, window=window, hop=hop, switch_penalty=switch_penalty,
+                               expected_duration=expected_duration, overview=overview, progress=progress,
+                               batch_size=batch_size, name=name, refine=refine, excerpt=excerpt,
+                               silence_db=silence_db, min_durations=min_durations)
+
+
+def _segment_blocks(blocks, classifier, *, window, hop, switch_penalty, expected_duration, overview, progress,
+                    batch_size, name, refine, excerpt, silence_db, min_durations) -> SegmentationResult:
     started = time.perf_counter()
     params, hop_samples = check_options(classifier, window, hop, switch_penalty)
     sr = params.sample_rate

@@ -32,7 +32,7 @@ import numpy as np
 from speechmusic.core.audio import decode, duration_of, stream
 from speechmusic.core.config import DEFAULT_PARAMS, FeatureParams
 from speechmusic.core.errors import AudioError, ParameterError
-from speechmusic.core.features import batch_features, mel_power, normalize
+from speechmusic.core.features import batch_features, log_power, mel_power, normalize_log
 
 #: Windows whose features are computed together (bounds temporary memory to ~100 MB).
 DEFAULT_BATCH = 64
@@ -137,22 +137,23 @@ def _window_features_shared(
     W, L, pad = params.n_samples, params.hop_length, params.n_fft // 2
     j_lo = -(-pad // L)  # first frame whose FFT span starts inside the window
     j_hi = (W - params.n_fft + pad) // L  # last frame whose FFT span ends inside the window
-    windows = np.stack([signal[o : o + W] for o in offsets])
     if j_hi < j_lo:  # windows too short to share anything
-        return batch_features(windows, params=params)
+        return batch_features(np.stack([signal[o : o + W] for o in offsets]), params=params)
+    # Interior frames and the per-window edge frames go to log10 once each (the costly step of
+    # normalising); each window is then scaled to its own maximum (normalize_log).
     first = int(offsets[0])
-    shared = mel_power(signal[first : int(offsets[-1]) + W], params=params)
+    shared = log_power(mel_power(signal[first : int(offsets[-1]) + W], params=params))
     head_len = (j_lo - 1) * L + params.n_fft - pad
-    heads = mel_power(windows[:, :head_len], params=params)[:, :, :j_lo]
+    heads = mel_power(np.stack([signal[o : o + head_len] for o in offsets]), params=params)[:, :, :j_lo]
     tail_start = (j_hi + 1 - j_lo) * L
-    tails = mel_power(windows[:, tail_start:], params=params)[:, :, j_lo:]
-    mel = np.empty((len(offsets), params.n_mels, params.n_frames), dtype=np.float32)
-    mel[:, :, :j_lo] = heads
-    mel[:, :, j_hi + 1 :] = tails
+    tails = mel_power(np.stack([signal[o + tail_start : o + W] for o in offsets]), params=params)[:, :, j_lo:]
+    logs = np.empty((len(offsets), params.n_mels, params.n_frames), dtype=np.float32)
+    logs[:, :, :j_lo] = log_power(heads)
+    logs[:, :, j_hi + 1 :] = log_power(tails)
     for row, offset in enumerate(offsets):
         g = (int(offset) - first) // L
-        mel[row, :, j_lo : j_hi + 1] = shared[:, g + j_lo : g + j_hi + 1]
-    return normalize(mel, top_db=params.top_db)
+        logs[row, :, j_lo : j_hi + 1] = shared[:, g + j_lo : g + j_hi + 1]
+    return normalize_log(logs, top_db=params.top_db)
 
 
 def window_features(
@@ -190,6 +191,22 @@ def window_features(
     if aligned and overlapping:
         return _window_features_shared(signal, offsets, params)
     return batch_features(np.stack([signal[o : o + W] for o in offsets]), params=params)
+
+
+def _window_sums_of_squares(signal: np.ndarray, offsets: np.ndarray, length: int) -> np.ndarray:
+    """Sum of squares of ``signal[o : o + length]`` for each offset, in float64.
+
+    The windows' edges cut the stretch they cover into pieces; each piece is summed once
+    (``np.add.reduceat``) and a window adds up its pieces: one pass over the samples however much
+    the windows overlap. float64, since a window's sum is the difference of two running sums, and a
+    quiet window after a loud one must keep its few significant digits.
+    """
+    edges = np.unique(np.concatenate([offsets, offsets + length]))
+    squares = np.square(signal[edges[0] : edges[-1]], dtype=np.float64)
+    pieces = np.add.reduceat(squares, edges[:-1] - edges[0])
+    running = np.concatenate([[0.0], np.cumsum(pieces)])
+    ends = np.searchsorted(edges, offsets + length)
+    return (running[ends] - running[np.searchsorted(edges, offsets)]).clip(min=0.0)
 
 
 class WindowCutter:
@@ -243,10 +260,7 @@ class WindowCutter:
         starts = self._next_start + H * np.arange(count, dtype=np.int64)
         offsets = starts - self._buffer_start
         features = window_features(self._buffer, offsets, params=self.params)
-        # Sums of squares of every window from one running sum over the buffer (float64: the
-        # difference of two large sums must keep a quiet window's few significant digits).
-        energy = np.concatenate([[0.0], np.cumsum(np.square(self._buffer, dtype=np.float64))])
-        levels = level_db((energy[offsets + W] - energy[offsets]).clip(min=0.0) / W)
+        levels = level_db(_window_sums_of_squares(self._buffer, offsets, W) / W)
         self._next_start = int(starts[-1]) + H
         self._last_end = int(starts[-1]) + W
         return WindowBatch(starts=starts, features=features, levels=levels)

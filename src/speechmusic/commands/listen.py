@@ -11,8 +11,6 @@ import threading
 import time
 from pathlib import Path
 
-from threadpoolctl import threadpool_limits
-
 from speechmusic.apps.evidence import segmentation_labels
 from speechmusic.apps.listener import GAP, Listener
 from speechmusic.apps.live import DEFAULT_LATENCY, LiveSegmenter
@@ -39,6 +37,7 @@ from speechmusic.commands.common import (
 )
 from speechmusic.commands.segment import add_segmentation_options
 from speechmusic.core.errors import ParameterError
+from speechmusic.core.executor import one_blas_thread
 
 EXAMPLES = """\
 examples:
@@ -273,10 +272,8 @@ def run(args: argparse.Namespace) -> int:
 
     last_page = 0.0
     try:
-        # One BLAS thread: live work comes in small pieces a tenth of a second apart, and a second
-        # OpenBLAS thread spins while it waits for the next one; it cost four times the listening's own
-        # CPU at real time (13.6 % of a core instead of about 2 %, benchmark 11).
-        with _Stop() as stop, threadpool_limits(limits=1, user_api="blas"):
+        # One BLAS thread: live work comes in small pieces a tenth of a second apart (see one_blas_thread).
+        with _Stop() as stop, one_blas_thread():
             for item in source.items():
                 if isinstance(item, Lost):
                     terminal.notice(f"warning: {source.name}: {item.reason}; reconnecting")

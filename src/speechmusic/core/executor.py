@@ -57,6 +57,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from threadpoolctl import threadpool_limits
+
 from speechmusic.core.errors import ParameterError, SpeechMusicError
 
 #: Retries of a task whose function raised an exception that was not caught (Dask only).
@@ -94,6 +96,27 @@ class TaskResult:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+def one_blas_thread() -> threadpool_limits:
+    """Context manager: this process's BLAS (numpy's OpenBLAS) on one thread while it is open.
+
+    The audio pipelines (``segment``, ``predict``, ``listen``) make many small matrix products a
+    few milliseconds apart (cepstra, the pitch sieve, the change test's determinants). A second
+    OpenBLAS thread gains nothing on them and spins between calls: ``segment`` on an hour of audio
+    took about 18 s of CPU for 10 s of wall time on 2 cores, 10 s of CPU with one thread, in the
+    same time (benchmarks/, benchmark 3); ``listen`` at real time, 13.6 % of a core instead of 2 %
+    (benchmark 11). The worker processes of :func:`run_tasks` are started with their BLAS limited
+    already (loky: the cores shared out among the workers; Dask's nanny: one thread).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> with one_blas_thread():
+    ...     (np.ones((2, 3)) @ np.ones(3)).tolist()
+    [3.0, 3.0]
+    """
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def one_line(error: BaseException) -> str:
