@@ -52,7 +52,11 @@ def test_local_processes_that_inherit_pinned_malloc_thresholds_lift_them(monkeyp
 
     from joblib.externals.loky import get_reusable_executor
 
+    from speechmusic.core import executor
+
     monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
+    # The segment and predict commands relax their own process: other tests in this one may have run them.
+    monkeypatch.setattr(executor, "_malloc_relaxed", False)
     get_reusable_executor().shutdown(wait=True)  # the next pool starts with this environment
     try:
         states = {r.value for r in run_tasks(malloc_state, range(4), jobs=2)}

@@ -144,3 +144,17 @@ def test_the_summary_line_counts_segments_in_the_right_number(model, tmp_path, c
     assert ": 9.0 s, 1 segment (speech 0.0 s, music 9.0 s, silence 0.0 s)" in err and f"wrote {tmp_path / 'one.csv'}" in err
     code, _, err = run(capsys, "segment", tmp_path / "one.wav", "--model", model)
     assert "1 segment " in err
+
+
+def test_segment_and_predict_let_malloc_keep_freed_memory_for_the_next_windows(model, show, tmp_path, capsys,
+                                                                               monkeypatch):
+    # glibc hands large freed blocks back and faults them in again for the next batch of windows:
+    # both commands relax that in their own process (core.executor.relax_malloc_trim).
+    from speechmusic.commands import predict, segment
+
+    calls = []
+    for module in (segment, predict):
+        monkeypatch.setattr(module, "relax_malloc_trim", lambda name=module.__name__: calls.append(name) or True)
+    assert run(capsys, "segment", str(show), "--model", model, "-o", str(tmp_path / "s.csv"))[0] == 0
+    assert run(capsys, "predict", str(show), "--model", model)[0] == 0
+    assert calls == ["speechmusic.commands.segment", "speechmusic.commands.predict"]
