@@ -45,6 +45,27 @@ REAL_AUDIO = REPO_ROOT.parent / "shared" / "real-audio"
 SR = 22050
 
 
+def blas_threads() -> set:
+    """The thread counts of the BLAS libraries numpy uses in this process (threadpoolctl)."""
+    from threadpoolctl import threadpool_info
+
+    return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+
+@contextlib.contextmanager
+def two_blas_threads():
+    """Let BLAS run two threads inside (the test processes run one, above); skip where it cannot.
+
+    For tests that check code keeping BLAS to one thread where it matters, and lifting that after.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        if blas_threads() != {2}:
+            pytest.skip(f"BLAS here cannot run two threads (threadpoolctl sees {blas_threads()})")
+        yield
+
+
 def tone(freq: float = 1000.0, seconds: float = 3.0, sr: int = SR, amplitude: float = 0.5) -> np.ndarray:
     """A sine tone as float32."""
     t = np.arange(int(round(seconds * sr))) / sr

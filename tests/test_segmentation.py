@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import SR
+from conftest import SR, blas_threads, two_blas_threads
 from model_helpers import alternating_recording, tones_vs_noise_classifier, write_recording
 
 from speechmusic.apps.pipeline import Classifier
@@ -333,14 +333,8 @@ def test_a_short_pause_inside_speech_stays_speech_and_a_long_one_is_silence():
 
 def test_segment_and_predict_classify_with_one_blas_thread_and_lift_the_limit_after(classifier, tmp_path, monkeypatch):
     # Their many small matrix products gain nothing from a second OpenBLAS thread, which spins
-    # between calls (core.executor.one_blas_thread). The test processes run one BLAS thread
-    # (tests/conftest.py): two are allowed here first, and must be back afterwards.
-    from threadpoolctl import threadpool_info, threadpool_limits
-
+    # between calls (core.executor.one_blas_thread).
     from speechmusic.apps.pipeline import predict_file
-
-    def blas_threads() -> set:
-        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
 
     seen = []
     scores = Classifier.scores
@@ -351,9 +345,7 @@ def test_segment_and_predict_classify_with_one_blas_thread_and_lift_the_limit_af
 
     monkeypatch.setattr(Classifier, "scores", recording_scores)
     path, _ = write_recording(tmp_path / "show.wav", [("music", 8.0), ("speech", 8.0)], seed=3)
-    with threadpool_limits(limits=2, user_api="blas"):
-        if blas_threads() != {2}:
-            pytest.skip(f"BLAS here cannot run two threads (threadpoolctl sees {blas_threads()})")
+    with two_blas_threads():
         segment_file(path, classifier)
         segmented = len(seen)
         predict_file(path, classifier, hop=1.0)

@@ -17,7 +17,7 @@ import time
 import numpy as np
 import pytest
 import soundfile as sf
-from conftest import SR, run_cli
+from conftest import SR, blas_threads, run_cli, two_blas_threads
 from listen_helpers import PARTS, Listen, pcm16, read_csv_segments
 from model_helpers import alternating_recording, save_model
 
@@ -219,13 +219,7 @@ def test_the_microphone_path_through_the_portaudio_seam(model, programme, tmp_pa
 
 def test_the_live_loop_keeps_blas_to_one_thread(model, programme, tmp_path, capsys, monkeypatch):
     # A second OpenBLAS thread spins between the small pieces of live work: listen keeps one.
-    # (The test processes run BLAS on one thread, tests/conftest.py: two are allowed here first.)
-    from threadpoolctl import threadpool_info, threadpool_limits
-
     from speechmusic.apps.listener import Listener
-
-    def blas_threads() -> set:
-        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
 
     y, _ = programme
     monkeypatch.setattr(live_sources, "portaudio", lambda: FakePortAudio(y[: 5 * SR].astype(np.float32), SR))
@@ -237,9 +231,7 @@ def test_the_live_loop_keeps_blas_to_one_thread(model, programme, tmp_path, caps
         return take(self, item)
 
     monkeypatch.setattr(Listener, "take", recording_take)
-    with threadpool_limits(limits=2, user_api="blas"):
-        if blas_threads() != {2}:
-            pytest.skip(f"BLAS here cannot run two threads (threadpoolctl sees {blas_threads()})")
+    with two_blas_threads():
         code, _, err = run_cli(capsys, "listen", "--device", "Fake", "--duration", "4", "--model", model, "--quiet")
         after = blas_threads()
     assert code == 0, err
