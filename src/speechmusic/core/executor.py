@@ -109,8 +109,8 @@ def one_blas_thread() -> threadpool_limits:
     few milliseconds apart (cepstra, the pitch sieve, the change test's determinants). A second
     OpenBLAS thread gains nothing on them and spins between calls: ``segment`` on an hour of audio
     took about 18 s of CPU for 10 s of wall time on 2 cores, 10 s of CPU with one thread, in the
-    same time (benchmarks/, benchmark 3); ``listen`` at real time, 13.6 % of a core instead of 2 %
-    (benchmark 11). The worker processes of :func:`run_tasks` are started with their BLAS limited
+    same time (benchmark 3's recording, four runs each); ``listen`` at real time, 13.6 % of a core
+    instead of 2 % (benchmark 11). The worker processes of :func:`run_tasks` are started with their BLAS limited
     already (loky: the cores shared out among the workers; Dask's nanny: one thread).
 
     Examples

@@ -123,9 +123,9 @@ def mel_power(signals: np.ndarray, *, params: FeatureParams = DEFAULT_PARAMS) ->
 def log_power(mel: np.ndarray) -> np.ndarray:
     """``log10`` of mel power floored at ``AMIN``: what :func:`normalize` scales (float32, same shape).
 
-    Computing it once for spectrogram frames that several overlapping windows share, then
-    :func:`normalize_log` per window, gives the values :func:`normalize` gives per window at a third
-    of the cost (:mod:`speechmusic.apps.windows`).
+    Computed once for the spectrogram frames that several overlapping windows share, then
+    :func:`normalize_log` per window, it gives the values :func:`normalize` gives per window with a
+    third of the ``log10`` work (:mod:`speechmusic.apps.windows`).
     """
     return np.log10(np.maximum(np.asarray(mel, dtype=np.float32), AMIN))
 
