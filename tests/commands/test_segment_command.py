@@ -146,15 +146,13 @@ def test_the_summary_line_counts_segments_in_the_right_number(model, tmp_path, c
     assert "1 segment " in err
 
 
-def test_segment_and_predict_let_malloc_keep_freed_memory_for_the_next_windows(model, show, tmp_path, capsys,
-                                                                               monkeypatch):
+def test_segment_lets_malloc_keep_freed_memory_for_the_next_windows(model, show, tmp_path, capsys, monkeypatch):
     # glibc hands large freed blocks back and faults them in again for the next batch of windows:
-    # both commands relax that in their own process (core.executor.relax_malloc_trim).
-    from speechmusic.commands import predict, segment
+    # the command relaxes that in its own process (core.executor.relax_malloc_trim), one file or many.
+    from speechmusic.commands import segment
 
     calls = []
-    for module in (segment, predict):
-        monkeypatch.setattr(module, "relax_malloc_trim", lambda name=module.__name__: calls.append(name) or True)
+    monkeypatch.setattr(segment, "relax_malloc_trim", lambda: calls.append("relaxed") or True)
     assert run(capsys, "segment", str(show), "--model", model, "-o", str(tmp_path / "s.csv"))[0] == 0
-    assert run(capsys, "predict", str(show), "--model", model)[0] == 0
-    assert calls == ["speechmusic.commands.segment", "speechmusic.commands.predict"]
+    assert run(capsys, "segment", str(show), "--model", model, "--out-dir", str(tmp_path / "many"))[0] == 0
+    assert calls == ["relaxed", "relaxed"]

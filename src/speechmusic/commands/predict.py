@@ -21,7 +21,6 @@ from speechmusic.commands.common import (
 )
 from speechmusic.core.audio import find_audio_files
 from speechmusic.core.errors import AudioError, ParameterError
-from speechmusic.core.executor import relax_malloc_trim
 from speechmusic.core.labels import LABEL_NAMES
 
 EXAMPLES = """\
@@ -68,7 +67,6 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    relax_malloc_trim()  # as segment: freed window memory is reused, not faulted in again
     classifier = resolve_classifier(args.model)
     if args.hop is not None and args.hop > classifier.params.duration:
         raise ParameterError(f"--hop ({args.hop:g} s) must not be longer than the clip ({classifier.params.duration:g} s)")

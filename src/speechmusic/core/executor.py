@@ -29,11 +29,12 @@ the change below, the same as in a plain process). So the first task a worker pr
 Dask) runs with that variable set raises its thresholds with ``mallopt`` (mmap 32 MiB, trim
 128 MiB; :func:`relax_malloc_trim`): memory a task frees is kept for the next task instead of
 being returned to the system right away. Processes without the variable, and this process
-(``jobs=1``), are left alone by :func:`run_tasks`; the ``segment`` and ``predict`` commands relax
-their own process, since glibc's default thresholds cost them too: its mmap threshold only grows
-as large blocks are freed, and the top of the heap is handed back and faulted in again, so an hour
-of audio took 9.3-11.6 s to segment against 8.0-8.7 s relaxed (three fresh processes each, the
-shipped model). Only glibc (Linux) has ``mallopt``; elsewhere nothing changes. ``tune_malloc=False``
+(``jobs=1``), are left alone by :func:`run_tasks`; the ``segment`` command relaxes its own
+process, since glibc's default thresholds cost it too: the mmap threshold only grows as large
+blocks are freed, and the top of the heap is handed back and faulted in again, so an hour of audio
+took 9.3-11.6 s to segment against 8.0-8.7 s relaxed (three fresh processes each, the shipped
+model). (``predict`` on the same hour, 1-s hop: 9.0-11.7 s against 9.2-9.6 s, no clear gain, so it
+is left alone; its windows are computed two at a time in reused scratch arrays.) Only glibc (Linux) has ``mallopt``; elsewhere nothing changes. ``tune_malloc=False``
 leaves the workers as they were started.
 
 Whatever the backend, a task's own error (a corrupt file) does not stop the others: it is caught
