@@ -55,7 +55,7 @@ def test_local_processes_that_inherit_pinned_malloc_thresholds_lift_them(monkeyp
     from speechmusic.core import executor
 
     monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
-    # The segment and predict commands relax their own process: other tests in this one may have run them.
+    # The segment command relaxes its own process: other tests in this one may have run it.
     monkeypatch.setattr(executor, "_malloc_relaxed", False)
     get_reusable_executor().shutdown(wait=True)  # the next pool starts with this environment
     try:
