@@ -133,91 +133,84 @@ def segment_blocks(
     ``excerpt(start, n)`` returns ``n`` samples of the recording from sample ``start`` (blocks
     alone cannot be read twice, and keeping them all would cost memory that grows with the length).
     """
+    # One BLAS thread: a second one only spins between the many small products (one_blas_thread).
     with one_blas_thread():
-        return _segment_blocks(blocks, classifier, window=window, hop=hop, switch_penalty=switch_penalty,
-                               expected_duration=expected_duration, overview=overview, progress=progress,
-                               batch_size=batch_size, name=name, refine=refine, excerpt=excerpt,
-                               silence_db=silence_db, min_durations=min_durations)
+        started = time.perf_counter()
+        params, hop_samples = check_options(classifier, window, hop, switch_penalty)
+        sr = params.sample_rate
+        meter = LevelMeter(hop_samples, silence_db=silence_db)
+        expected_samples = int(round((expected_duration or 0.0) * sr))
+        picture = Overview(sr, expected_samples or sr, params.n_mels, params.hop_length) if overview else None
 
+        bar = tqdm(
+            total=round(expected_duration, 1) if expected_duration else None,
+            desc=f"segment {name}",
+            unit="s",
+            disable=not progress,
+            leave=False,
+            bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s audio [{elapsed}<{remaining}]",
+        )
 
-def _segment_blocks(blocks, classifier, *, window, hop, switch_penalty, expected_duration, overview, progress,
-                    batch_size, name, refine, excerpt, silence_db, min_durations) -> SegmentationResult:
-    started = time.perf_counter()
-    params, hop_samples = check_options(classifier, window, hop, switch_penalty)
-    sr = params.sample_rate
-    meter = LevelMeter(hop_samples, silence_db=silence_db)
-    expected_samples = int(round((expected_duration or 0.0) * sr))
-    picture = Overview(sr, expected_samples or sr, params.n_mels, params.hop_length) if overview else None
+        def watched(source: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+            position = 0
+            for block in source:
+                block = np.asarray(block, dtype=np.float32).reshape(-1)
+                meter.push(block)
+                if picture is not None:
+                    picture.add_block(block, position)
+                position += block.size
+                yield block
 
-    bar = tqdm(
-        total=round(expected_duration, 1) if expected_duration else None,
-        desc=f"segment {name}",
-        unit="s",
-        disable=not progress,
-        leave=False,
-        bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s audio [{elapsed}<{remaining}]",
-    )
-
-    def watched(source: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
-        position = 0
-        for block in source:
-            block = np.asarray(block, dtype=np.float32).reshape(-1)
-            meter.push(block)
-            if picture is not None:
-                picture.add_block(block, position)
-            position += block.size
-            yield block
-
-    windows = SlidingWindows(watched(blocks), params=params, hop_samples=hop_samples, batch_size=batch_size)
-    starts, probabilities, evidences = [], [], []
-    with bar:
-        for batch in windows:
-            starts.append(batch.starts)
-            probability, evidence = window_evidence(classifier, batch.features, batch.levels, silence_db=silence_db)
-            probabilities.append(probability)
-            evidences.append(evidence)
-            done = (int(batch.starts[-1]) + params.n_samples) / sr  # audio classified so far
-            bar.update(max(0.0, min(done, bar.total or done) - bar.n))
-            if picture is not None:
-                picture.add_windows(batch.starts, batch.features)
-    if not windows.n_samples:
-        raise AudioError(f"{name}: contains no audio samples")
-    duration = windows.n_samples / sr
-    window_starts = np.concatenate(starts) / sr
-    window_ends = np.minimum(window_starts + params.duration, duration)
-    hop_seconds = hop_samples / sr
-    edges, cells = cell_label_evidence(window_starts, window_ends, np.concatenate(evidences),
-                                       duration=duration, hop=hop_seconds)
-    meter.finish()
-    cells = with_silence(cells, meter.silent_share(0, len(cells)))
-    names = segmentation_labels(classifier.class_names)
-    weights = np.diff(edges)  # seconds per cell: evidence per second of audio
-    graph = segmentation_graph(names, switch_penalty, hop=hop_seconds, min_durations=min_durations)
-    labels = viterbi(cells * weights[:, np.newaxis], graph)
-    segments = segments_from_states(labels, edges, names)
-    refined = bool(refine and excerpt is not None)
-    if refined:
-        segments = refine_segments(segments, excerpt, params, duration_samples=windows.n_samples)
-    speech = names.index("speech")
-    window_probabilities = np.concatenate(probabilities)
-    return SegmentationResult(
-        segments=segments,
-        window_starts=window_starts,
-        window_ends=window_ends,
-        window_probability=window_probabilities[:, speech],
-        window_probabilities=window_probabilities,
-        labels=names,
-        cell_edges=edges,
-        cell_log_odds=cells[:, speech] - np.logaddexp.reduce(np.delete(cells, speech, axis=1), axis=1),
-        duration=duration,
-        window=params.duration,
-        hop=hop_seconds,
-        switch_penalty=float(switch_penalty),
-        min_durations=min_durations_of(names, min_durations),
-        elapsed=time.perf_counter() - started,
-        overview=picture,
-        refined=refined,
-    )
+        windows = SlidingWindows(watched(blocks), params=params, hop_samples=hop_samples, batch_size=batch_size)
+        starts, probabilities, evidences = [], [], []
+        with bar:
+            for batch in windows:
+                starts.append(batch.starts)
+                probability, evidence = window_evidence(classifier, batch.features, batch.levels, silence_db=silence_db)
+                probabilities.append(probability)
+                evidences.append(evidence)
+                done = (int(batch.starts[-1]) + params.n_samples) / sr  # audio classified so far
+                bar.update(max(0.0, min(done, bar.total or done) - bar.n))
+                if picture is not None:
+                    picture.add_windows(batch.starts, batch.features)
+        if not windows.n_samples:
+            raise AudioError(f"{name}: contains no audio samples")
+        duration = windows.n_samples / sr
+        window_starts = np.concatenate(starts) / sr
+        window_ends = np.minimum(window_starts + params.duration, duration)
+        hop_seconds = hop_samples / sr
+        edges, cells = cell_label_evidence(window_starts, window_ends, np.concatenate(evidences),
+                                           duration=duration, hop=hop_seconds)
+        meter.finish()
+        cells = with_silence(cells, meter.silent_share(0, len(cells)))
+        names = segmentation_labels(classifier.class_names)
+        weights = np.diff(edges)  # seconds per cell: evidence per second of audio
+        graph = segmentation_graph(names, switch_penalty, hop=hop_seconds, min_durations=min_durations)
+        labels = viterbi(cells * weights[:, np.newaxis], graph)
+        segments = segments_from_states(labels, edges, names)
+        refined = bool(refine and excerpt is not None)
+        if refined:
+            segments = refine_segments(segments, excerpt, params, duration_samples=windows.n_samples)
+        speech = names.index("speech")
+        window_probabilities = np.concatenate(probabilities)
+        return SegmentationResult(
+            segments=segments,
+            window_starts=window_starts,
+            window_ends=window_ends,
+            window_probability=window_probabilities[:, speech],
+            window_probabilities=window_probabilities,
+            labels=names,
+            cell_edges=edges,
+            cell_log_odds=cells[:, speech] - np.logaddexp.reduce(np.delete(cells, speech, axis=1), axis=1),
+            duration=duration,
+            window=params.duration,
+            hop=hop_seconds,
+            switch_penalty=float(switch_penalty),
+            min_durations=min_durations_of(names, min_durations),
+            elapsed=time.perf_counter() - started,
+            overview=picture,
+            refined=refined,
+        )
 
 
 def segment_file(

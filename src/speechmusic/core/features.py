@@ -181,9 +181,7 @@ def normalize(mel: np.ndarray, *, top_db: float = DEFAULT_PARAMS.top_db) -> np.n
     --------
     normalize_log : the same from ``log10`` powers computed once for shared frames.
     """
-    if top_db <= 0:
-        raise ParameterError(f"top_db must be positive, got {top_db}")
-    return normalize_log(log_power(mel), top_db=top_db)
+    return normalize_log(log_power(mel), top_db=top_db)  # which checks top_db
 
 
 def clip_features(y: np.ndarray, *, params: FeatureParams = DEFAULT_PARAMS) -> np.ndarray:
