@@ -66,6 +66,19 @@ def two_blas_threads():
         yield
 
 
+def blas_threads_seen(monkeypatch, owner, name: str) -> list:
+    """The :func:`blas_threads` of every call of method ``owner.name`` from now on (monkeypatched)."""
+    seen: list = []
+    original = getattr(owner, name)
+
+    def recording(self, *args, **kwargs):
+        seen.append(blas_threads())
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(owner, name, recording)
+    return seen
+
+
 def tone(freq: float = 1000.0, seconds: float = 3.0, sr: int = SR, amplitude: float = 0.5) -> np.ndarray:
     """A sine tone as float32."""
     t = np.arange(int(round(seconds * sr))) / sr

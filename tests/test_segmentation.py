@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import SR, blas_threads, two_blas_threads
+from conftest import SR, blas_threads, blas_threads_seen, two_blas_threads
 from model_helpers import alternating_recording, tones_vs_noise_classifier, write_recording
 
 from speechmusic.apps.pipeline import Classifier
@@ -336,14 +336,7 @@ def test_segment_and_predict_classify_with_one_blas_thread_and_lift_the_limit_af
     # between calls (core.executor.one_blas_thread).
     from speechmusic.apps.pipeline import predict_file
 
-    seen = []
-    scores = Classifier.scores
-
-    def recording_scores(self, spectrograms):
-        seen.append(blas_threads())
-        return scores(self, spectrograms)
-
-    monkeypatch.setattr(Classifier, "scores", recording_scores)
+    seen = blas_threads_seen(monkeypatch, Classifier, "scores")
     path, _ = write_recording(tmp_path / "show.wav", [("music", 8.0), ("speech", 8.0)], seed=3)
     with two_blas_threads():
         segment_file(path, classifier)

@@ -17,7 +17,7 @@ import time
 import numpy as np
 import pytest
 import soundfile as sf
-from conftest import SR, blas_threads, run_cli, two_blas_threads
+from conftest import SR, blas_threads, blas_threads_seen, run_cli, two_blas_threads
 from listen_helpers import PARTS, Listen, pcm16, read_csv_segments
 from model_helpers import alternating_recording, save_model
 
@@ -223,14 +223,7 @@ def test_the_live_loop_keeps_blas_to_one_thread(model, programme, tmp_path, caps
 
     y, _ = programme
     monkeypatch.setattr(live_sources, "portaudio", lambda: FakePortAudio(y[: 5 * SR].astype(np.float32), SR))
-    seen = []
-    take = Listener.take
-
-    def recording_take(self, item):
-        seen.append(blas_threads())
-        return take(self, item)
-
-    monkeypatch.setattr(Listener, "take", recording_take)
+    seen = blas_threads_seen(monkeypatch, Listener, "take")
     with two_blas_threads():
         code, _, err = run_cli(capsys, "listen", "--device", "Fake", "--duration", "4", "--model", model, "--quiet")
         after = blas_threads()
